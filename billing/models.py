@@ -1,0 +1,338 @@
+"""The host product's billing domain. Derived amounts are written only by billing.services."""
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.validators import MinValueValidator
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+
+from .choices import (
+    ApprovalStatus,
+    InvoiceStatus,
+    PaymentSource,
+    PaymentStatus,
+    Plan,
+    PurchaseOrderStatus,
+    Role,
+)
+from .money import CURRENCY_CHOICES, ZERO
+
+MONEY = {"max_digits": 14, "decimal_places": 2}
+
+
+class Organization(models.Model):
+    """A tenant: one agency. Every other billing row belongs to exactly one."""
+
+    name = models.CharField(max_length=200)
+    plan = models.CharField(max_length=20, choices=Plan.choices, default=Plan.ESSENTIAL)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+
+class Membership(models.Model):
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships")
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="memberships")
+    role = models.CharField(max_length=10, choices=Role.choices, default=Role.MEMBER)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "organization"], name="unique_membership")]
+        ordering = ["organization", "user__email"]
+
+    def __str__(self):
+        return f"{self.user} @ {self.organization} ({self.role})"
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role == Role.ADMIN
+
+
+class OrganizationOwned(models.Model):
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
+
+    class Meta:
+        abstract = True
+
+
+class Subsidiary(OrganizationOwned):
+    """A bill-from entity: its own legal name, VAT number, currency and invoice numbering."""
+
+    name = models.CharField(max_length=200)
+    legal_name = models.CharField(max_length=200)
+    address = models.TextField(blank=True)
+    country = models.CharField(max_length=2, blank=True, help_text="ISO 3166 code, e.g. GB, NL")
+    vat_number = models.CharField(max_length=40, blank=True)
+    default_currency = models.CharField(max_length=3, choices=CURRENCY_CHOICES, default="EUR")
+    invoice_number_prefix = models.CharField(max_length=20, blank=True, default="INV-")
+    next_invoice_number = models.PositiveIntegerField(default=1, validators=[MinValueValidator(1)])
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name_plural = "subsidiaries"
+
+    def __str__(self):
+        return self.name
+
+
+class Company(OrganizationOwned):
+    """A client (billed) or a supplier (vendor of expenses and purchase orders)."""
+
+    name = models.CharField(max_length=200)
+    billing_email = models.EmailField(blank=True)
+    address = models.TextField(blank=True)
+    country = models.CharField(max_length=2, blank=True)
+    vat_number = models.CharField(max_length=40, blank=True)
+    default_currency = models.CharField(max_length=3, choices=CURRENCY_CHOICES, default="EUR")
+    is_client = models.BooleanField(default=True)
+    is_supplier = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name_plural = "companies"
+
+    def __str__(self):
+        return self.name
+
+
+class ServiceType(OrganizationOwned):
+    name = models.CharField(max_length=100)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [models.UniqueConstraint(fields=["organization", "name"], name="unique_service_type")]
+
+    def __str__(self):
+        return self.name
+
+
+class TaxRate(OrganizationOwned):
+    name = models.CharField(max_length=100)
+    percentage = models.DecimalField(
+        max_digits=6, decimal_places=3, validators=[MinValueValidator(Decimal("0"))]
+    )
+
+    class Meta:
+        ordering = ["percentage", "name"]
+
+    def __str__(self):
+        return f"{self.name} ({self.percentage.normalize():f}%)"
+
+
+class Budget(OrganizationOwned):
+    """A project or deal of a client, billed from one subsidiary."""
+
+    name = models.CharField(max_length=200)
+    company = models.ForeignKey(Company, on_delete=models.PROTECT, related_name="budgets")
+    subsidiary = models.ForeignKey(Subsidiary, on_delete=models.PROTECT, related_name="budgets")
+    currency = models.CharField(max_length=3, choices=CURRENCY_CHOICES, default="EUR")
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+
+class PricedLine(models.Model):
+    """A line of an invoice or purchase order. `amount` and `tax_amount` are derived from the rest."""
+
+    position = models.PositiveIntegerField(default=0)
+    description = models.CharField(max_length=500)
+    quantity = models.DecimalField(max_digits=12, decimal_places=3, default=Decimal("1"))
+    unit_price = models.DecimalField(max_digits=14, decimal_places=4)
+    service_type = models.ForeignKey(ServiceType, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    tax_rate = models.ForeignKey(TaxRate, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    amount = models.DecimalField(**MONEY, default=ZERO, editable=False)
+    tax_amount = models.DecimalField(**MONEY, default=ZERO, editable=False)
+
+    class Meta:
+        abstract = True
+        ordering = ["position", "id"]
+
+    def __str__(self):
+        return self.description
+
+    @property
+    def total(self) -> Decimal:
+        return self.amount + self.tax_amount
+
+
+class Invoice(OrganizationOwned):
+    subsidiary = models.ForeignKey(Subsidiary, on_delete=models.PROTECT, related_name="invoices")
+    company = models.ForeignKey(Company, on_delete=models.PROTECT, related_name="invoices")
+    budget = models.ForeignKey(Budget, null=True, blank=True, on_delete=models.PROTECT, related_name="invoices")
+    number = models.CharField(max_length=40, blank=True, help_text="Assigned when the invoice is finalized.")
+    issue_date = models.DateField()
+    due_date = models.DateField()
+    currency = models.CharField(max_length=3, choices=CURRENCY_CHOICES)
+    subject = models.CharField(max_length=200, blank=True)
+    note = models.TextField(blank=True)
+    po_number = models.CharField("PO number", max_length=60, blank=True)
+    custom_fields = models.JSONField(default=dict, blank=True)
+    status = models.CharField(max_length=10, choices=InvoiceStatus.choices, default=InvoiceStatus.DRAFT)
+    finalized_at = models.DateTimeField(null=True, blank=True)
+    voided_at = models.DateTimeField(null=True, blank=True)
+    # Derived by billing.services from the lines and the active payments; never edited directly.
+    subtotal = models.DecimalField(**MONEY, default=ZERO, editable=False)
+    tax_total = models.DecimalField(**MONEY, default=ZERO, editable=False)
+    total = models.DecimalField(**MONEY, default=ZERO, editable=False)
+    amount_paid = models.DecimalField(**MONEY, default=ZERO, editable=False)
+    payment_status = models.CharField(
+        max_length=20, choices=PaymentStatus.choices, default=PaymentStatus.UNPAID, editable=False
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-issue_date", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["subsidiary", "number"], condition=~Q(number=""), name="unique_invoice_number"
+            ),
+            models.CheckConstraint(condition=Q(due_date__gte=models.F("issue_date")), name="due_after_issue"),
+        ]
+        indexes = [
+            models.Index(fields=["organization", "status", "-issue_date"]),
+            models.Index(fields=["organization", "payment_status"]),
+        ]
+
+    def __str__(self):
+        return self.number or f"Draft #{self.pk}"
+
+    def get_absolute_url(self):
+        return reverse("billing:invoice-detail", args=[self.pk])
+
+    @property
+    def amount_due(self) -> Decimal:
+        return self.total - self.amount_paid
+
+    @property
+    def is_draft(self) -> bool:
+        return self.status == InvoiceStatus.DRAFT
+
+    @property
+    def is_finalized(self) -> bool:
+        return self.status == InvoiceStatus.FINALIZED
+
+
+class InvoiceLine(PricedLine):
+    invoice = models.ForeignKey(Invoice, on_delete=models.CASCADE, related_name="lines")
+
+    class Meta(PricedLine.Meta):
+        pass
+
+
+class PaymentRecord(models.Model):
+    """A payment received (invoice) or made (expense). Deleted ones are kept but no longer count."""
+
+    amount = models.DecimalField(**MONEY, validators=[MinValueValidator(Decimal("0.01"))])
+    currency = models.CharField(max_length=3, choices=CURRENCY_CHOICES)
+    date = models.DateField()
+    reference = models.CharField(max_length=200, blank=True)
+    source = models.CharField(max_length=20, choices=PaymentSource.choices, default=PaymentSource.MANUAL)
+    external_id = models.CharField(max_length=100, blank=True, help_text="The payment's id in the source.")
+    is_deleted = models.BooleanField(default=False)
+    deleted_at = models.DateTimeField(null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        abstract = True
+        ordering = ["date", "id"]
+
+    def __str__(self):
+        return f"{self.amount} {self.currency} on {self.date}"
+
+
+class Payment(OrganizationOwned, PaymentRecord):
+    invoice = models.ForeignKey(Invoice, on_delete=models.PROTECT, related_name="payments")
+
+    class Meta(PaymentRecord.Meta):
+        indexes = [models.Index(fields=["invoice", "is_deleted"])]
+
+
+class Expense(OrganizationOwned):
+    """A budget expense: a supplier's cost, later sent to the accounting tool as a bill."""
+
+    budget = models.ForeignKey(Budget, on_delete=models.PROTECT, related_name="expenses")
+    service_type = models.ForeignKey(ServiceType, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    vendor = models.ForeignKey(Company, on_delete=models.PROTECT, related_name="expenses")
+    description = models.CharField(max_length=500)
+    amount = models.DecimalField(**MONEY, validators=[MinValueValidator(Decimal("0.01"))])
+    currency = models.CharField(max_length=3, choices=CURRENCY_CHOICES)
+    tax_rate = models.ForeignKey(TaxRate, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    date = models.DateField()
+    due_date = models.DateField(null=True, blank=True)
+    approval_status = models.CharField(
+        max_length=10, choices=ApprovalStatus.choices, default=ApprovalStatus.PENDING
+    )
+    # Derived by billing.services from the lines and the active payments.
+    tax_amount = models.DecimalField(**MONEY, default=ZERO, editable=False)
+    amount_paid = models.DecimalField(**MONEY, default=ZERO, editable=False)
+    payment_status = models.CharField(
+        max_length=20, choices=PaymentStatus.choices, default=PaymentStatus.UNPAID, editable=False
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-date", "-id"]
+
+    def __str__(self):
+        return self.description
+
+    def get_absolute_url(self):
+        return reverse("billing:expense-detail", args=[self.pk])
+
+    @property
+    def total(self) -> Decimal:
+        return self.amount + self.tax_amount
+
+
+class ExpensePayment(OrganizationOwned, PaymentRecord):
+    expense = models.ForeignKey(Expense, on_delete=models.PROTECT, related_name="payments")
+
+
+class PurchaseOrder(OrganizationOwned):
+    subsidiary = models.ForeignKey(Subsidiary, on_delete=models.PROTECT, related_name="purchase_orders")
+    vendor = models.ForeignKey(Company, on_delete=models.PROTECT, related_name="purchase_orders")
+    budget = models.ForeignKey(Budget, null=True, blank=True, on_delete=models.PROTECT, related_name="purchase_orders")
+    number = models.CharField(max_length=40)
+    issue_date = models.DateField()
+    delivery_date = models.DateField(null=True, blank=True)
+    currency = models.CharField(max_length=3, choices=CURRENCY_CHOICES)
+    note = models.TextField(blank=True)
+    status = models.CharField(max_length=10, choices=PurchaseOrderStatus.choices, default=PurchaseOrderStatus.DRAFT)
+    subtotal = models.DecimalField(**MONEY, default=ZERO, editable=False)
+    tax_total = models.DecimalField(**MONEY, default=ZERO, editable=False)
+    total = models.DecimalField(**MONEY, default=ZERO, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-issue_date", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["organization", "number"], name="unique_purchase_order_number")
+        ]
+
+    def __str__(self):
+        return self.number
+
+    def get_absolute_url(self):
+        return reverse("billing:purchaseorder-detail", args=[self.pk])
+
+
+class PurchaseOrderLine(PricedLine):
+    purchase_order = models.ForeignKey(PurchaseOrder, on_delete=models.CASCADE, related_name="lines")
+
+    class Meta(PricedLine.Meta):
+        pass

@@ -1,0 +1,571 @@
+"""Billing writes. Views, forms, the API, the admin and the integrations all change billing data through here.
+
+Every service validates first and raises django.core.exceptions.ValidationError (with a field → messages
+dict where a field is at fault), so that bad input changes nothing. Multi-row changes run in one transaction.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal, InvalidOperation
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from .choices import ApprovalStatus, InvoiceStatus, PaymentSource, PaymentStatus
+from .models import (
+    Budget,
+    Company,
+    Expense,
+    ExpensePayment,
+    Invoice,
+    InvoiceLine,
+    Organization,
+    Payment,
+    PricedLine,
+    PurchaseOrder,
+    PurchaseOrderLine,
+    ServiceType,
+    Subsidiary,
+    TaxRate,
+)
+from .money import ZERO, LineAmounts, line_amounts, to_cents, totals_of
+
+
+@dataclass(frozen=True)
+class LineInput:
+    description: str
+    quantity: Decimal
+    unit_price: Decimal
+    service_type: ServiceType | None = None
+    tax_rate: TaxRate | None = None
+
+
+def _decimal(value, field: str) -> Decimal:
+    try:
+        return Decimal(str(value))
+    except (InvalidOperation, TypeError, ValueError):
+        raise ValidationError({field: "Enter a number."}) from None
+
+
+def _check_same_organization(organization: Organization, **objects) -> None:
+    """Refuse objects of another tenant (an id smuggled into a form or an API payload)."""
+    errors = {
+        field: "Not found."
+        for field, obj in objects.items()
+        if obj is not None and obj.organization_id != organization.pk
+    }
+    if errors:
+        raise ValidationError(errors)
+
+
+def _clean_lines(organization: Organization, lines: Iterable[LineInput]) -> list[LineInput]:
+    cleaned = []
+    for index, line in enumerate(lines):
+        quantity = _decimal(line.quantity, "lines")
+        unit_price = _decimal(line.unit_price, "lines")
+        if not (line.description or "").strip():
+            raise ValidationError({"lines": f"Line {index + 1}: enter a description."})
+        if quantity <= 0:
+            raise ValidationError({"lines": f"Line {index + 1}: the quantity must be greater than zero."})
+        if unit_price < 0:
+            raise ValidationError({"lines": f"Line {index + 1}: the unit price cannot be negative."})
+        try:
+            _check_same_organization(organization, service_type=line.service_type, tax_rate=line.tax_rate)
+        except ValidationError:
+            raise ValidationError({"lines": f"Line {index + 1}: unknown service type or tax rate."}) from None
+        cleaned.append(
+            LineInput(line.description.strip(), quantity, unit_price, line.service_type, line.tax_rate)
+        )
+    return cleaned
+
+
+def _write_lines(parent_field: str, parent, line_model: type[PricedLine], lines: list[LineInput]) -> None:
+    line_model.objects.filter(**{parent_field: parent}).delete()
+    rows = []
+    for position, line in enumerate(lines):
+        amounts = line_amounts(
+            quantity=line.quantity,
+            unit_price=line.unit_price,
+            tax_percentage=line.tax_rate.percentage if line.tax_rate else None,
+        )
+        rows.append(
+            line_model(
+                **{parent_field: parent},
+                position=position,
+                description=line.description,
+                quantity=line.quantity,
+                unit_price=line.unit_price,
+                service_type=line.service_type,
+                tax_rate=line.tax_rate,
+                amount=amounts.net,
+                tax_amount=amounts.tax,
+            )
+        )
+    line_model.objects.bulk_create(rows)
+    totals = totals_of(line_amounts_of(rows))
+    parent.subtotal, parent.tax_total, parent.total = totals.subtotal, totals.tax, totals.total
+    parent.save(update_fields=["subtotal", "tax_total", "total", "updated_at"])
+
+
+def line_amounts_of(rows: Iterable[PricedLine]) -> list[LineAmounts]:
+    return [LineAmounts(net=row.amount, tax=row.tax_amount) for row in rows]
+
+
+# --- Invoices ---------------------------------------------------------------------------------------------
+
+INVOICE_HEADER_FIELDS = (
+    "subsidiary",
+    "company",
+    "budget",
+    "issue_date",
+    "due_date",
+    "currency",
+    "subject",
+    "note",
+    "po_number",
+    "custom_fields",
+)
+
+
+def _validate_invoice_header(organization: Organization, fields: dict) -> None:
+    _check_same_organization(
+        organization,
+        subsidiary=fields.get("subsidiary"),
+        company=fields.get("company"),
+        budget=fields.get("budget"),
+    )
+    errors = {}
+    if fields.get("issue_date") and fields.get("due_date") and fields["due_date"] < fields["issue_date"]:
+        errors["due_date"] = "The due date cannot be before the issue date."
+    budget: Budget | None = fields.get("budget")
+    if budget is not None:
+        if fields.get("currency") and budget.currency != fields["currency"]:
+            errors["currency"] = f"The budget is in {budget.currency}; the invoice must be too."
+        if fields.get("company") and budget.company_id != fields["company"].pk:
+            errors["budget"] = "The budget belongs to another company."
+        elif fields.get("subsidiary") and budget.subsidiary_id != fields["subsidiary"].pk:
+            errors["budget"] = "The budget is billed from another subsidiary."
+    custom = fields.get("custom_fields")
+    if custom is not None and (
+        not isinstance(custom, dict) or not all(isinstance(k, str) and isinstance(v, str) for k, v in custom.items())
+    ):
+        errors["custom_fields"] = "Custom fields are text keys with text values."
+    if errors:
+        raise ValidationError(errors)
+
+
+@transaction.atomic
+def invoice_create(
+    *,
+    organization: Organization,
+    subsidiary: Subsidiary,
+    company: Company,
+    issue_date: date,
+    due_date: date,
+    currency: str | None = None,
+    lines: Iterable[LineInput] = (),
+    budget: Budget | None = None,
+    subject: str = "",
+    note: str = "",
+    po_number: str = "",
+    custom_fields: dict | None = None,
+) -> Invoice:
+    fields = {
+        "subsidiary": subsidiary,
+        "company": company,
+        "budget": budget,
+        "issue_date": issue_date,
+        "due_date": due_date,
+        "currency": currency or company.default_currency or subsidiary.default_currency,
+        "subject": subject,
+        "note": note,
+        "po_number": po_number,
+        "custom_fields": custom_fields or {},
+    }
+    _validate_invoice_header(organization, fields)
+    cleaned = _clean_lines(organization, lines)
+    invoice = Invoice.objects.create(organization=organization, **fields)
+    _write_lines("invoice", invoice, InvoiceLine, cleaned)
+    return invoice
+
+
+@transaction.atomic
+def invoice_update(*, invoice: Invoice, lines: Iterable[LineInput] | None = None, **changes) -> Invoice:
+    """Change a draft's header fields and (when given) replace all of its lines."""
+    invoice = Invoice.objects.select_for_update().get(pk=invoice.pk)
+    if invoice.status != InvoiceStatus.DRAFT:
+        raise ValidationError("Only draft invoices can be edited; this one is %s." % invoice.get_status_display())
+    unknown = set(changes) - set(INVOICE_HEADER_FIELDS)
+    if unknown:
+        raise ValidationError({name: "This field cannot be changed." for name in unknown})
+    merged = {name: changes.get(name, getattr(invoice, name)) for name in INVOICE_HEADER_FIELDS}
+    _validate_invoice_header(invoice.organization, merged)
+    cleaned = _clean_lines(invoice.organization, lines) if lines is not None else None
+    for name, value in changes.items():
+        setattr(invoice, name, value)
+    invoice.save()
+    if cleaned is not None:
+        _write_lines("invoice", invoice, InvoiceLine, cleaned)
+    return invoice
+
+
+def _format_number(subsidiary: Subsidiary, sequence: int) -> str:
+    return f"{subsidiary.invoice_number_prefix}{sequence:04d}"
+
+
+@transaction.atomic
+def invoice_finalize(*, invoice: Invoice) -> Invoice:
+    """Lock the draft and give it the subsidiary's next number.
+
+    The number comes from an atomic `UPDATE ... SET next = next + 1` on the subsidiary row, which
+    PostgreSQL serializes with a row lock (SQLite with its database write lock), so two concurrent
+    finalizations never share a number.
+    """
+    invoice = Invoice.objects.select_for_update().get(pk=invoice.pk)
+    if invoice.status != InvoiceStatus.DRAFT:
+        raise ValidationError("Only a draft can be finalized; this invoice is %s." % invoice.get_status_display())
+    errors = {}
+    if not invoice.company_id:
+        errors["company"] = "Choose the company to bill before finalizing."
+    if not invoice.lines.exists():
+        errors["lines"] = "Add at least one line before finalizing."
+    elif invoice.total <= 0:
+        errors["lines"] = "The invoice total must be greater than zero."
+    if errors:
+        raise ValidationError(errors)
+    Subsidiary.objects.filter(pk=invoice.subsidiary_id).update(next_invoice_number=F("next_invoice_number") + 1)
+    subsidiary = Subsidiary.objects.get(pk=invoice.subsidiary_id)
+    invoice.number = _format_number(subsidiary, subsidiary.next_invoice_number - 1)
+    invoice.status = InvoiceStatus.FINALIZED
+    invoice.finalized_at = timezone.now()
+    invoice.save(update_fields=["number", "status", "finalized_at", "updated_at"])
+    return invoice
+
+
+@transaction.atomic
+def invoice_set_number(*, invoice: Invoice, number: str) -> Invoice:
+    """Adopt a number given by the accounting tool (when it numbers invoices, not the app)."""
+    invoice = Invoice.objects.select_for_update().get(pk=invoice.pk)
+    number = (number or "").strip()
+    if not number:
+        raise ValidationError({"number": "The number cannot be empty."})
+    if invoice.status != InvoiceStatus.FINALIZED:
+        raise ValidationError("Only a finalized invoice takes a number from the accounting tool.")
+    taken = Invoice.objects.filter(subsidiary_id=invoice.subsidiary_id, number=number).exclude(pk=invoice.pk)
+    if taken.exists():
+        raise ValidationError({"number": f"Number {number} is already used by another invoice of this subsidiary."})
+    invoice.number = number
+    invoice.save(update_fields=["number", "updated_at"])
+    return invoice
+
+
+@transaction.atomic
+def invoice_void(*, invoice: Invoice) -> Invoice:
+    invoice = Invoice.objects.select_for_update().get(pk=invoice.pk)
+    if invoice.status != InvoiceStatus.FINALIZED:
+        raise ValidationError("Only a finalized invoice can be voided.")
+    if invoice.payments.filter(is_deleted=False).exists():
+        raise ValidationError("Remove the invoice's payments before voiding it.")
+    invoice.status = InvoiceStatus.VOID
+    invoice.voided_at = timezone.now()
+    invoice.save(update_fields=["status", "voided_at", "updated_at"])
+    return invoice
+
+
+def payment_status_for(*, total: Decimal, paid: Decimal) -> str:
+    if paid <= 0:
+        return PaymentStatus.UNPAID
+    if paid < total:
+        return PaymentStatus.PARTIALLY_PAID
+    if paid == total:
+        return PaymentStatus.PAID
+    return PaymentStatus.OVERPAID
+
+
+def _refresh_paid(parent, payments, total: Decimal) -> None:
+    """Recompute amount paid and payment status from the active payments (never incrementally)."""
+    paid = sum((p.amount for p in payments.filter(is_deleted=False)), ZERO)
+    parent.amount_paid = paid
+    parent.payment_status = payment_status_for(total=total, paid=paid)
+    parent.save(update_fields=["amount_paid", "payment_status", "updated_at"])
+
+
+def invoice_refresh_payments(*, invoice: Invoice) -> Invoice:
+    _refresh_paid(invoice, invoice.payments, invoice.total)
+    return invoice
+
+
+def _validate_payment(*, amount, currency: str | None, expected_currency: str) -> Decimal:
+    amount = _decimal(amount, "amount")
+    if amount <= 0:
+        raise ValidationError({"amount": "The amount must be greater than zero."})
+    if to_cents(amount) != amount:
+        raise ValidationError({"amount": "Amounts have at most two decimals."})
+    if currency and currency != expected_currency:
+        raise ValidationError({"currency": f"The payment must be in {expected_currency}, the invoice's currency."})
+    return amount
+
+
+@transaction.atomic
+def payment_record(
+    *,
+    invoice: Invoice,
+    amount: Decimal,
+    date: date,
+    reference: str = "",
+    currency: str | None = None,
+    source: str = PaymentSource.MANUAL,
+    external_id: str = "",
+    user=None,
+) -> Payment:
+    invoice = Invoice.objects.select_for_update().get(pk=invoice.pk)
+    if invoice.status != InvoiceStatus.FINALIZED:
+        raise ValidationError(f"Payments can only be recorded on finalized invoices; this one is {invoice.status}.")
+    amount = _validate_payment(amount=amount, currency=currency, expected_currency=invoice.currency)
+    if date is None:
+        raise ValidationError({"date": "Enter the payment date."})
+    payment = Payment.objects.create(
+        organization_id=invoice.organization_id,
+        invoice=invoice,
+        amount=amount,
+        currency=invoice.currency,
+        date=date,
+        reference=reference,
+        source=source,
+        external_id=external_id,
+        created_by=user if getattr(user, "is_authenticated", False) else None,
+    )
+    invoice_refresh_payments(invoice=invoice)
+    return payment
+
+
+@transaction.atomic
+def payment_delete(*, payment: Payment) -> Payment:
+    """Soft-delete: the payment stays for the record but no longer counts towards the invoice."""
+    payment = Payment.objects.select_for_update().get(pk=payment.pk)
+    if not payment.is_deleted:
+        payment.is_deleted = True
+        payment.deleted_at = timezone.now()
+        payment.save(update_fields=["is_deleted", "deleted_at"])
+    invoice_refresh_payments(invoice=payment.invoice)
+    return payment
+
+
+@transaction.atomic
+def payment_restore(*, payment: Payment) -> Payment:
+    """Undo a soft delete (a payment the accounting tool reports as active again)."""
+    payment = Payment.objects.select_for_update().get(pk=payment.pk)
+    if payment.is_deleted:
+        payment.is_deleted = False
+        payment.deleted_at = None
+        payment.save(update_fields=["is_deleted", "deleted_at"])
+    invoice_refresh_payments(invoice=payment.invoice)
+    return payment
+
+
+# --- Expenses ---------------------------------------------------------------------------------------------
+
+EXPENSE_FIELDS = (
+    "budget",
+    "service_type",
+    "vendor",
+    "description",
+    "amount",
+    "currency",
+    "tax_rate",
+    "date",
+    "due_date",
+    "approval_status",
+)
+
+
+def _validate_expense(organization: Organization, fields: dict) -> dict:
+    _check_same_organization(
+        organization,
+        budget=fields.get("budget"),
+        vendor=fields.get("vendor"),
+        service_type=fields.get("service_type"),
+        tax_rate=fields.get("tax_rate"),
+    )
+    errors = {}
+    amount = _decimal(fields.get("amount"), "amount")
+    if amount <= 0:
+        errors["amount"] = "The amount must be greater than zero."
+    if fields.get("due_date") and fields.get("date") and fields["due_date"] < fields["date"]:
+        errors["due_date"] = "The due date cannot be before the expense date."
+    if not (fields.get("description") or "").strip():
+        errors["description"] = "Describe the expense."
+    if errors:
+        raise ValidationError(errors)
+    fields["amount"] = to_cents(amount)
+    return fields
+
+
+def _expense_tax(expense: Expense) -> Decimal:
+    return line_amounts(
+        quantity=Decimal(1),
+        unit_price=expense.amount,
+        tax_percentage=expense.tax_rate.percentage if expense.tax_rate else None,
+    ).tax
+
+
+@transaction.atomic
+def expense_create(*, organization: Organization, **fields) -> Expense:
+    unknown = set(fields) - set(EXPENSE_FIELDS)
+    if unknown:
+        raise ValidationError({name: "Unknown field." for name in unknown})
+    fields.setdefault("approval_status", ApprovalStatus.PENDING)
+    if not fields.get("currency") and fields.get("vendor"):
+        fields["currency"] = fields["vendor"].default_currency
+    fields = _validate_expense(organization, fields)
+    expense = Expense(organization=organization, **fields)
+    expense.tax_amount = _expense_tax(expense)
+    expense.save()
+    return expense
+
+
+@transaction.atomic
+def expense_update(*, expense: Expense, **changes) -> Expense:
+    expense = Expense.objects.select_for_update().get(pk=expense.pk)
+    unknown = set(changes) - set(EXPENSE_FIELDS)
+    if unknown:
+        raise ValidationError({name: "This field cannot be changed." for name in unknown})
+    if expense.payments.filter(is_deleted=False).exists() and {"amount", "currency"} & set(changes):
+        if changes.get("amount", expense.amount) != expense.amount or changes.get(
+            "currency", expense.currency
+        ) != expense.currency:
+            raise ValidationError("The amount and currency of an expense with payments cannot change.")
+    merged = {name: changes.get(name, getattr(expense, name)) for name in EXPENSE_FIELDS}
+    merged = _validate_expense(expense.organization, merged)
+    for name in changes:
+        setattr(expense, name, merged[name])
+    expense.tax_amount = _expense_tax(expense)
+    expense.save()
+    _refresh_paid(expense, expense.payments, expense.total)
+    return expense
+
+
+@transaction.atomic
+def expense_payment_record(
+    *,
+    expense: Expense,
+    amount: Decimal,
+    date: date,
+    reference: str = "",
+    currency: str | None = None,
+    source: str = PaymentSource.MANUAL,
+    external_id: str = "",
+    user=None,
+) -> ExpensePayment:
+    expense = Expense.objects.select_for_update().get(pk=expense.pk)
+    if expense.approval_status == ApprovalStatus.REJECTED:
+        raise ValidationError("A rejected expense cannot be paid.")
+    amount = _validate_payment(amount=amount, currency=currency, expected_currency=expense.currency)
+    payment = ExpensePayment.objects.create(
+        organization_id=expense.organization_id,
+        expense=expense,
+        amount=amount,
+        currency=expense.currency,
+        date=date,
+        reference=reference,
+        source=source,
+        external_id=external_id,
+        created_by=user if getattr(user, "is_authenticated", False) else None,
+    )
+    _refresh_paid(expense, expense.payments, expense.total)
+    return payment
+
+
+@transaction.atomic
+def expense_payment_delete(*, payment: ExpensePayment) -> ExpensePayment:
+    payment = ExpensePayment.objects.select_for_update().get(pk=payment.pk)
+    if not payment.is_deleted:
+        payment.is_deleted = True
+        payment.deleted_at = timezone.now()
+        payment.save(update_fields=["is_deleted", "deleted_at"])
+    expense = payment.expense
+    _refresh_paid(expense, expense.payments, expense.total)
+    return payment
+
+
+# --- Purchase orders --------------------------------------------------------------------------------------
+
+PURCHASE_ORDER_FIELDS = (
+    "subsidiary",
+    "vendor",
+    "budget",
+    "number",
+    "issue_date",
+    "delivery_date",
+    "currency",
+    "note",
+    "status",
+)
+
+
+def _validate_purchase_order(organization: Organization, fields: dict, instance: PurchaseOrder | None) -> None:
+    _check_same_organization(
+        organization, subsidiary=fields.get("subsidiary"), vendor=fields.get("vendor"), budget=fields.get("budget")
+    )
+    errors = {}
+    number = (fields.get("number") or "").strip()
+    if not number:
+        errors["number"] = "Enter the purchase order number."
+    else:
+        clash = PurchaseOrder.objects.filter(organization=organization, number=number)
+        if instance is not None:
+            clash = clash.exclude(pk=instance.pk)
+        if clash.exists():
+            errors["number"] = f"Purchase order {number} already exists."
+    if fields.get("delivery_date") and fields.get("issue_date") and fields["delivery_date"] < fields["issue_date"]:
+        errors["delivery_date"] = "The delivery date cannot be before the order date."
+    budget = fields.get("budget")
+    if budget is not None and fields.get("currency") and budget.currency != fields["currency"]:
+        errors["currency"] = f"The budget is in {budget.currency}; the purchase order must be too."
+    if errors:
+        raise ValidationError(errors)
+
+
+def purchase_order_next_number(*, organization: Organization) -> str:
+    count = PurchaseOrder.objects.filter(organization=organization).count()
+    return f"PO-{count + 1:04d}"
+
+
+@transaction.atomic
+def purchase_order_create(*, organization: Organization, lines: Iterable[LineInput] = (), **fields) -> PurchaseOrder:
+    unknown = set(fields) - set(PURCHASE_ORDER_FIELDS)
+    if unknown:
+        raise ValidationError({name: "Unknown field." for name in unknown})
+    if not fields.get("number"):
+        fields["number"] = purchase_order_next_number(organization=organization)
+    if not fields.get("currency") and fields.get("subsidiary"):
+        fields["currency"] = fields["subsidiary"].default_currency
+    _validate_purchase_order(organization, fields, None)
+    cleaned = _clean_lines(organization, lines)
+    order = PurchaseOrder.objects.create(organization=organization, **fields)
+    _write_lines("purchase_order", order, PurchaseOrderLine, cleaned)
+    return order
+
+
+@transaction.atomic
+def purchase_order_update(
+    *, purchase_order: PurchaseOrder, lines: Iterable[LineInput] | None = None, **changes
+) -> PurchaseOrder:
+    order = PurchaseOrder.objects.select_for_update().get(pk=purchase_order.pk)
+    unknown = set(changes) - set(PURCHASE_ORDER_FIELDS)
+    if unknown:
+        raise ValidationError({name: "This field cannot be changed." for name in unknown})
+    merged = {name: changes.get(name, getattr(order, name)) for name in PURCHASE_ORDER_FIELDS}
+    _validate_purchase_order(order.organization, merged, order)
+    cleaned = _clean_lines(order.organization, lines) if lines is not None else None
+    for name, value in changes.items():
+        setattr(order, name, value)
+    order.save()
+    if cleaned is not None:
+        _write_lines("purchase_order", order, PurchaseOrderLine, cleaned)
+    return order

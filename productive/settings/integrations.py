@@ -1,0 +1,1 @@
+"""Accounting-integration settings (filled in by the integrations work)."""

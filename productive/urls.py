@@ -1,0 +1,12 @@
+from django.contrib import admin
+from django.urls import include, path
+from django.views.generic import RedirectView
+
+urlpatterns = [
+    path("", RedirectView.as_view(pattern_name="billing:invoice-list", permanent=False), name="home"),
+    path("accounts/", include("allauth.urls")),
+    path("admin/", admin.site.urls),
+    path("", include("billing.urls")),
+    path("", include("integrations.urls")),
+    path("api/v1/", include("productive.api_urls")),
+]
