@@ -102,6 +102,7 @@ def organization_admin_required(view):
             raise PermissionDenied("Only organization admins can change settings.")
         return view(request, *args, **kwargs)
 
+    wrapper.admin_only = True  # read by the route security matrix test
     return wrapper
 
 
