@@ -114,9 +114,7 @@ class ServiceType(OrganizationOwned):
 
 class TaxRate(OrganizationOwned):
     name = models.CharField(max_length=100)
-    percentage = models.DecimalField(
-        max_digits=6, decimal_places=3, validators=[MinValueValidator(Decimal("0"))]
-    )
+    percentage = models.DecimalField(max_digits=6, decimal_places=3, validators=[MinValueValidator(Decimal("0"))])
 
     class Meta:
         ordering = ["percentage", "name"]
@@ -272,9 +270,7 @@ class Expense(OrganizationOwned):
     tax_rate = models.ForeignKey(TaxRate, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     date = models.DateField()
     due_date = models.DateField(null=True, blank=True)
-    approval_status = models.CharField(
-        max_length=10, choices=ApprovalStatus.choices, default=ApprovalStatus.PENDING
-    )
+    approval_status = models.CharField(max_length=10, choices=ApprovalStatus.choices, default=ApprovalStatus.PENDING)
     # Derived by billing.services from the lines and the active payments.
     tax_amount = models.DecimalField(**MONEY, default=ZERO, editable=False)
     amount_paid = models.DecimalField(**MONEY, default=ZERO, editable=False)
@@ -320,9 +316,7 @@ class PurchaseOrder(OrganizationOwned):
 
     class Meta:
         ordering = ["-issue_date", "-id"]
-        constraints = [
-            models.UniqueConstraint(fields=["organization", "number"], name="unique_purchase_order_number")
-        ]
+        constraints = [models.UniqueConstraint(fields=["organization", "number"], name="unique_purchase_order_number")]
 
     def __str__(self):
         return self.number

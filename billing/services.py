@@ -78,9 +78,7 @@ def _clean_lines(organization: Organization, lines: Iterable[LineInput]) -> list
             _check_same_organization(organization, service_type=line.service_type, tax_rate=line.tax_rate)
         except ValidationError:
             raise ValidationError({"lines": f"Line {index + 1}: unknown service type or tax rate."}) from None
-        cleaned.append(
-            LineInput(line.description.strip(), quantity, unit_price, line.service_type, line.tax_rate)
-        )
+        cleaned.append(LineInput(line.description.strip(), quantity, unit_price, line.service_type, line.tax_rate))
     return cleaned
 
 
@@ -199,7 +197,7 @@ def invoice_update(*, invoice: Invoice, lines: Iterable[LineInput] | None = None
     """Change a draft's header fields and (when given) replace all of its lines."""
     invoice = Invoice.objects.select_for_update().get(pk=invoice.pk)
     if invoice.status != InvoiceStatus.DRAFT:
-        raise ValidationError("Only draft invoices can be edited; this one is %s." % invoice.get_status_display())
+        raise ValidationError(f"Only draft invoices can be edited; this one is {invoice.get_status_display()}.")
     unknown = set(changes) - set(INVOICE_HEADER_FIELDS)
     if unknown:
         raise ValidationError({name: "This field cannot be changed." for name in unknown})
@@ -228,7 +226,7 @@ def invoice_finalize(*, invoice: Invoice) -> Invoice:
     """
     invoice = Invoice.objects.select_for_update().get(pk=invoice.pk)
     if invoice.status != InvoiceStatus.DRAFT:
-        raise ValidationError("Only a draft can be finalized; this invoice is %s." % invoice.get_status_display())
+        raise ValidationError(f"Only a draft can be finalized; this invoice is {invoice.get_status_display()}.")
     errors = {}
     if not invoice.company_id:
         errors["company"] = "Choose the company to bill before finalizing."
@@ -436,9 +434,10 @@ def expense_update(*, expense: Expense, **changes) -> Expense:
     if unknown:
         raise ValidationError({name: "This field cannot be changed." for name in unknown})
     if expense.payments.filter(is_deleted=False).exists() and {"amount", "currency"} & set(changes):
-        if changes.get("amount", expense.amount) != expense.amount or changes.get(
-            "currency", expense.currency
-        ) != expense.currency:
+        if (
+            changes.get("amount", expense.amount) != expense.amount
+            or changes.get("currency", expense.currency) != expense.currency
+        ):
             raise ValidationError("The amount and currency of an expense with payments cannot change.")
     merged = {name: changes.get(name, getattr(expense, name)) for name in EXPENSE_FIELDS}
     merged = _validate_expense(expense.organization, merged)
@@ -510,7 +509,10 @@ PURCHASE_ORDER_FIELDS = (
 
 def _validate_purchase_order(organization: Organization, fields: dict, instance: PurchaseOrder | None) -> None:
     _check_same_organization(
-        organization, subsidiary=fields.get("subsidiary"), vendor=fields.get("vendor"), budget=fields.get("budget")
+        organization,
+        subsidiary=fields.get("subsidiary"),
+        vendor=fields.get("vendor"),
+        budget=fields.get("budget"),
     )
     errors = {}
     number = (fields.get("number") or "").strip()

@@ -37,9 +37,7 @@ class CurrentOrganizationMiddleware:
 
     def __call__(self, request):
         request.membership = SimpleLazyObject(lambda: _membership_for(request))
-        request.organization = SimpleLazyObject(
-            lambda: request.membership.organization if request.membership else None
-        )
+        request.organization = SimpleLazyObject(lambda: request.membership.organization if request.membership else None)
         return self.get_response(request)
 
 

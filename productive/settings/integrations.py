@@ -1,1 +1,27 @@
 """Accounting-integration settings (filled in by the integrations work)."""
+
+from productive.env import env, env_secret
+
+# Providers offered in the App marketplace, in this order. A provider whose credentials are not configured
+# is hidden and its URLs answer 404.
+INTEGRATION_PROVIDERS = env.list(
+    "INTEGRATION_PROVIDERS",
+    default=["integrations.providers.xero.provider.XeroProvider"],
+)
+
+# Fernet keys (comma-separated; the first encrypts, all decrypt). Generate one with
+# `python -c "from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())"`.
+# The development default is public and only for dev/test; production refuses to start without real keys.
+DEV_ENCRYPTION_KEY = "ZGV2LW9ubHktZW5jcnlwdGlvbi1rZXktMzItYnl0ZXM="
+INTEGRATIONS_ENCRYPTION_KEYS = [
+    key.strip() for key in env_secret("INTEGRATIONS_ENCRYPTION_KEYS", default=DEV_ENCRYPTION_KEY).split(",") if key
+]
+
+# Seconds between payment-sync polls (django-q2 schedule; setup_schedules reads it).
+PAYMENTS_SYNC_INTERVAL_MINUTES = env.int("PAYMENTS_SYNC_INTERVAL_MINUTES", default=2)
+# HTTP timeouts (connect, read) in seconds for provider calls, and bounded retries of transient failures.
+INTEGRATIONS_HTTP_TIMEOUT = (
+    env.float("INTEGRATIONS_CONNECT_TIMEOUT", default=5.0),
+    env.float("INTEGRATIONS_READ_TIMEOUT", default=30.0),
+)
+INTEGRATIONS_HTTP_RETRIES = env.int("INTEGRATIONS_HTTP_RETRIES", default=2)

@@ -1,0 +1,282 @@
+"""Installed connections to accounting tools and the records of what was sent and received.
+
+A provider (integrations.providers.<key>) is a stateless description; a Connection is one installed
+instance of it for one subsidiary and one remote tenant, and hands out an API client.
+"""
+
+import secrets
+from datetime import timedelta
+
+from django.conf import settings as django_settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+
+from billing.models import Company, Invoice, Organization, Payment, ServiceType, Subsidiary, TaxRate
+
+from .fields import EncryptedTextField
+
+
+class ConnectionStatus(models.TextChoices):
+    ACTIVE = "active", "Active"
+    NEEDS_RECONNECT = "needs_reconnect", "Needs reconnect"
+    ERROR = "error", "Error"
+    DISCONNECTED = "disconnected", "Disconnected"
+
+
+class Connection(models.Model):
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="connections")
+    subsidiary = models.ForeignKey(Subsidiary, on_delete=models.PROTECT, related_name="connections")
+    provider = models.CharField(max_length=30, help_text="Registry key, e.g. xero.")
+    name = models.CharField(max_length=100)
+    # The remote tenant: Xero tenant id, QuickBooks realm id, Exact division, e-conomic agreement number.
+    remote_tenant_id = models.CharField(max_length=100, blank=True)
+    remote_tenant_name = models.CharField(max_length=200, blank=True)
+    # Provider-side id of the grant itself when it has one (Xero's connection id, used to disconnect).
+    remote_connection_id = models.CharField(max_length=100, blank=True)
+    region = models.CharField(max_length=10, blank=True, help_text="Host region where it matters (Exact: nl/be/de).")
+    is_sandbox = models.BooleanField(default=False, help_text="Talks to the built-in provider sandbox.")
+    status = models.CharField(max_length=20, choices=ConnectionStatus.choices, default=ConnectionStatus.ACTIVE)
+    last_error = models.TextField(blank=True)
+    last_error_at = models.DateTimeField(null=True, blank=True)
+    # Credentials: encrypted at rest, never shown in pages, admin, API, logs or task arguments.
+    access_token = EncryptedTextField(blank=True)
+    refresh_token = EncryptedTextField(blank=True)
+    token_expires_at = models.DateTimeField(null=True, blank=True)
+    settings = models.JSONField(default=dict, blank=True, help_text="Provider-specific setup choices.")
+    payment_sync_enabled_at = models.DateTimeField(
+        null=True, blank=True, help_text="Payments dated before this are not synced."
+    )
+    sync_cursors = models.JSONField(default=dict, blank=True)
+    paused_until = models.DateTimeField(null=True, blank=True, help_text="Throttled by the provider until then.")
+    last_synced_at = models.DateTimeField(null=True, blank=True)
+    created_by = models.ForeignKey(
+        django_settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["provider", "name"]
+        constraints = [
+            # One live connection per provider, subsidiary and remote tenant.
+            models.UniqueConstraint(
+                fields=["provider", "subsidiary", "remote_tenant_id"],
+                condition=~Q(status="disconnected"),
+                name="unique_live_connection",
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.name} ({self.provider})"
+
+    @property
+    def is_active(self) -> bool:
+        return self.status == ConnectionStatus.ACTIVE
+
+    @property
+    def is_paused(self) -> bool:
+        return bool(self.paused_until and self.paused_until > timezone.now())
+
+
+def _state_token() -> str:
+    return secrets.token_urlsafe(32)
+
+
+class AuthorizationState(models.Model):
+    """One OAuth (or install-URL) round trip: single-use, expiring, bound to a user, session and organization."""
+
+    LIFETIME = timedelta(minutes=10)
+
+    state = models.CharField(max_length=64, unique=True, default=_state_token)
+    provider = models.CharField(max_length=30)
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
+    subsidiary = models.ForeignKey(Subsidiary, on_delete=models.CASCADE, related_name="+")
+    user = models.ForeignKey(django_settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    session_key_hash = models.CharField(max_length=64)
+    connection_name = models.CharField(max_length=100)
+    reconnect = models.ForeignKey(Connection, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    code_verifier = EncryptedTextField(blank=True)
+    # Between the callback and the tenant choice: the token and the tenants it grants.
+    pending_token = EncryptedTextField(blank=True)
+    pending_tenants = models.JSONField(default=list, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    used_at = models.DateTimeField(null=True, blank=True)
+    completed_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self):
+        return f"{self.provider} authorization for {self.organization}"
+
+    @property
+    def is_expired(self) -> bool:
+        return self.created_at + self.LIFETIME < timezone.now()
+
+
+class CopyStatus(models.TextChoices):
+    PENDING = "pending", "Pending"
+    SUCCEEDED = "succeeded", "Copied"
+    FAILED = "failed", "Failed"
+
+
+class InvoiceCopy(models.Model):
+    """One copy of an invoice in an accounting tool. The latest successful copy is what "Update existing" changes."""
+
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
+    invoice = models.ForeignKey(Invoice, on_delete=models.PROTECT, related_name="copies")
+    connection = models.ForeignKey(Connection, on_delete=models.PROTECT, related_name="invoice_copies")
+    # Sent as the provider's idempotency key: retries of one attempt reuse it, a new attempt gets a new one.
+    idempotency_key = models.CharField(max_length=100, unique=True)
+    status = models.CharField(max_length=10, choices=CopyStatus.choices, default=CopyStatus.PENDING)
+    remote_id = models.CharField(max_length=100, blank=True)
+    remote_number = models.CharField(max_length=100, blank=True)
+    remote_url = models.URLField(max_length=500, blank=True)
+    is_latest = models.BooleanField(default=False)
+    error = models.TextField(blank=True)
+    created_by = models.ForeignKey(
+        django_settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name_plural = "invoice copies"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["invoice", "connection"], condition=Q(is_latest=True), name="one_latest_copy"
+            )
+        ]
+        indexes = [models.Index(fields=["connection", "remote_id"])]
+
+    def __str__(self):
+        return f"{self.invoice} → {self.connection} ({self.status})"
+
+
+class ContactLink(models.Model):
+    """Our company ↔ the provider's contact/customer, remembered per connection."""
+
+    connection = models.ForeignKey(Connection, on_delete=models.CASCADE, related_name="contact_links")
+    company = models.ForeignKey(Company, on_delete=models.CASCADE, related_name="+")
+    remote_id = models.CharField(max_length=100)
+    remote_name = models.CharField(max_length=255, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["connection", "company"], name="unique_contact_link")]
+
+    def __str__(self):
+        return f"{self.company} ↔ {self.remote_name or self.remote_id}"
+
+
+class ServiceTypeMapping(models.Model):
+    """Service type → the provider's revenue account / item / ledger code."""
+
+    connection = models.ForeignKey(Connection, on_delete=models.CASCADE, related_name="service_type_mappings")
+    service_type = models.ForeignKey(ServiceType, on_delete=models.CASCADE, related_name="+")
+    remote_code = models.CharField(max_length=100)
+    remote_name = models.CharField(max_length=255, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["connection", "service_type"], name="unique_service_type_mapping")
+        ]
+
+    def __str__(self):
+        return f"{self.service_type} → {self.remote_code}"
+
+
+class TaxRateMapping(models.Model):
+    """Our tax rate → the provider's tax type / code."""
+
+    connection = models.ForeignKey(Connection, on_delete=models.CASCADE, related_name="tax_rate_mappings")
+    tax_rate = models.ForeignKey(TaxRate, on_delete=models.CASCADE, related_name="+")
+    remote_code = models.CharField(max_length=100)
+    remote_name = models.CharField(max_length=255, blank=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["connection", "tax_rate"], name="unique_tax_rate_mapping")]
+
+    def __str__(self):
+        return f"{self.tax_rate} → {self.remote_code}"
+
+
+class RemotePayment(models.Model):
+    """A payment seen in the provider, keyed by (connection, remote id), and the Payment it became."""
+
+    connection = models.ForeignKey(Connection, on_delete=models.CASCADE, related_name="remote_payments")
+    remote_id = models.CharField(max_length=100)
+    payment = models.OneToOneField(Payment, on_delete=models.PROTECT, related_name="remote")
+    remote_updated_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["connection", "remote_id"], name="unique_remote_payment")]
+
+    def __str__(self):
+        return f"{self.connection} payment {self.remote_id}"
+
+
+class SyncKind(models.TextChoices):
+    PAYMENTS = "payments", "Payment sync"
+    INVOICE_COPY = "invoice_copy", "Invoice copy"
+    BULK_COPY = "bulk_copy", "Bulk invoice copy"
+
+
+class SyncOutcome(models.TextChoices):
+    RUNNING = "running", "Running"
+    SUCCEEDED = "succeeded", "Succeeded"
+    PARTIAL = "partial", "Partly failed"
+    FAILED = "failed", "Failed"
+    SKIPPED = "skipped", "Skipped"
+
+
+class SyncRun(models.Model):
+    connection = models.ForeignKey(Connection, on_delete=models.CASCADE, related_name="sync_runs")
+    kind = models.CharField(max_length=20, choices=SyncKind.choices)
+    started_at = models.DateTimeField(default=timezone.now)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    outcome = models.CharField(max_length=10, choices=SyncOutcome.choices, default=SyncOutcome.RUNNING)
+    counts = models.JSONField(default=dict, blank=True)
+    api_calls = models.PositiveIntegerField(default=0)
+    error = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-started_at", "-id"]
+        constraints = [
+            # At most one running sync of a kind per connection at a time.
+            models.UniqueConstraint(
+                fields=["connection", "kind"], condition=Q(outcome="running"), name="one_running_sync"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} of {self.connection} at {self.started_at:%Y-%m-%d %H:%M}"
+
+
+class LogLevel(models.TextChoices):
+    INFO = "info", "Info"
+    WARNING = "warning", "Warning"
+    ERROR = "error", "Error"
+
+
+class SyncLogEntry(models.Model):
+    """Per-record log: every write to a provider and every payment applied. Shown on invoices and in admin."""
+
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
+    connection = models.ForeignKey(Connection, on_delete=models.CASCADE, related_name="log_entries")
+    run = models.ForeignKey(SyncRun, null=True, blank=True, on_delete=models.SET_NULL, related_name="entries")
+    invoice = models.ForeignKey(Invoice, null=True, blank=True, on_delete=models.CASCADE, related_name="sync_log")
+    level = models.CharField(max_length=10, choices=LogLevel.choices, default=LogLevel.INFO)
+    action = models.CharField(max_length=60, help_text="e.g. invoice.create, contact.create, payment.recorded")
+    message = models.TextField()
+    remote_id = models.CharField(max_length=100, blank=True)
+    http_status = models.PositiveSmallIntegerField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name_plural = "sync log entries"
+        indexes = [models.Index(fields=["connection", "-created_at"])]
+
+    def __str__(self):
+        return f"[{self.level}] {self.action}: {self.message[:60]}"
