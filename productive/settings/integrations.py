@@ -25,3 +25,31 @@ INTEGRATIONS_HTTP_TIMEOUT = (
     env.float("INTEGRATIONS_READ_TIMEOUT", default=30.0),
 )
 INTEGRATIONS_HTTP_RETRIES = env.int("INTEGRATIONS_HTTP_RETRIES", default=2)
+
+# Built-in provider sandboxes (integrations.sandbox): stand-ins for each provider served by this app over real
+# HTTP, for the demo and end-to-end tests. On in development and tests; production settings force it off.
+SANDBOX_PROVIDERS = env.bool("SANDBOX_PROVIDERS", default=False)
+
+# --- Xero -------------------------------------------------------------------------------------------------
+# Register SITE_URL + /integrations/xero/callback/ as the redirect URI of the Xero app.
+XERO_CLIENT_ID = env.str("XERO_CLIENT_ID", default="")
+XERO_CLIENT_SECRET = env_secret("XERO_CLIENT_SECRET", default="")
+XERO_SCOPES = env.list(
+    "XERO_SCOPES",
+    default=[
+        "openid",
+        "profile",
+        "email",
+        "offline_access",
+        "accounting.settings.read",
+        "accounting.contacts",
+        "accounting.invoices",
+        "accounting.payments.read",
+    ],
+)
+XERO_AUTHORIZE_URL = env.str("XERO_AUTHORIZE_URL", default="https://login.xero.com/identity/connect/authorize")
+XERO_TOKEN_URL = env.str("XERO_TOKEN_URL", default="https://identity.xero.com/connect/token")
+XERO_REVOKE_URL = env.str("XERO_REVOKE_URL", default="https://identity.xero.com/connect/revocation")
+XERO_CONNECTIONS_URL = env.str("XERO_CONNECTIONS_URL", default="https://api.xero.com/connections")
+XERO_API_URL = env.str("XERO_API_URL", default="https://api.xero.com/api.xro/2.0")
+XERO_USES_SANDBOX = False

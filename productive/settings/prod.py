@@ -6,6 +6,7 @@ from .base import *  # noqa: F403
 from .base import SECRET_KEY, env
 
 DEBUG = False
+SANDBOX_PROVIDERS = False  # the provider sandboxes never run in production
 if not SECRET_KEY or SECRET_KEY.startswith(("dev-", "test-", "django-insecure")) or len(SECRET_KEY) < 50:
     raise ImproperlyConfigured("Set SECRET_KEY (50+ random characters) in the environment for production.")
 

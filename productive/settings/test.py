@@ -10,3 +10,9 @@ STORAGES = {
 }
 Q_CLUSTER = {**Q_CLUSTER, "sync": True}
 ACCOUNT_RATE_LIMITS = {"login_failed": "5/5m/ip,5/5m/key"}
+
+# Unit tests talk to the providers' real URLs, intercepted by `responses`; end-to-end tests point the same
+# settings at the sandbox served by the live server (productive.settings.sandbox).
+SANDBOX_PROVIDERS = True
+XERO_CLIENT_ID = "test-xero-client-id"
+XERO_CLIENT_SECRET = "test-xero-client-secret"
