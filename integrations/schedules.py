@@ -1,0 +1,96 @@
+"""Every periodic django-q2 schedule the app runs, declared in one place.
+
+`manage.py setup_schedules` (run by `make run` and on deploy) makes the Schedule table match SCHEDULES:
+it creates or updates each entry by name and removes schedules of ours (name prefix "productive:") that are
+no longer listed. Schedules without the prefix (added by hand in the admin) are left alone.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
+from django.db import transaction
+from django_q.models import Schedule
+
+PREFIX = "productive:"
+
+
+@dataclass(frozen=True)
+class PeriodicTask:
+    name: str  # unique, starts with PREFIX
+    func: str  # dotted path the worker imports and calls
+    minutes_setting: str  # the setting holding the interval in minutes ...
+    default_minutes: int  # ... and its value when the setting is absent
+    why: str  # why it runs (printed by setup_schedules)
+    args: tuple = field(default=())
+
+    def minutes(self) -> int:
+        value = getattr(settings, self.minutes_setting, self.default_minutes)
+        if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+            raise ImproperlyConfigured(f"{self.minutes_setting} must be a whole number of minutes (1 or more).")
+        return value
+
+    def schedule_fields(self) -> dict:
+        return {
+            "func": self.func,
+            "args": repr(self.args) if self.args else None,
+            "kwargs": None,
+            "hook": None,
+            "schedule_type": Schedule.MINUTES,
+            "minutes": self.minutes(),
+            "repeats": -1,
+            "cluster": None,
+        }
+
+
+SCHEDULES: tuple[PeriodicTask, ...] = (
+    PeriodicTask(
+        name="productive:clear-expired-sessions",
+        func="django.core.management.call_command",
+        args=("clearsessions",),
+        minutes_setting="SESSION_CLEANUP_MINUTES",
+        default_minutes=24 * 60,
+        why="Sessions live in the database and Django never deletes expired ones by itself.",
+    ),
+)
+
+
+@dataclass
+class SyncResult:
+    created: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+
+
+def _check(schedules: tuple[PeriodicTask, ...]) -> None:
+    names = [task.name for task in schedules]
+    wrong = [name for name in names if not name.startswith(PREFIX)]
+    if wrong:
+        raise ImproperlyConfigured(f"Schedule names must start with {PREFIX!r}: {', '.join(wrong)}")
+    if len(set(names)) != len(names):
+        raise ImproperlyConfigured("Schedule names must be unique.")
+
+
+@transaction.atomic
+def schedules_sync(*, schedules: tuple[PeriodicTask, ...] = SCHEDULES) -> SyncResult:
+    """Make the Schedule rows we own match `schedules`; running it twice changes nothing."""
+    _check(schedules)
+    result = SyncResult()
+    for task in schedules:
+        wanted = task.schedule_fields()
+        rows = list(Schedule.objects.select_for_update().filter(name=task.name).order_by("pk"))
+        # A copy made by hand (the name is not unique in django-q2) would make the lookup ambiguous.
+        Schedule.objects.filter(pk__in=[row.pk for row in rows[1:]]).delete()
+        current = rows[0] if rows else None
+        if current is not None and all(getattr(current, key) == value for key, value in wanted.items()):
+            result.unchanged.append(task.name)
+            continue
+        _, created = Schedule.objects.update_or_create(name=task.name, defaults=wanted)
+        (result.created if created else result.updated).append(task.name)
+    stale = Schedule.objects.filter(name__startswith=PREFIX).exclude(name__in=[task.name for task in schedules])
+    result.removed = sorted(stale.values_list("name", flat=True))
+    stale.delete()
+    return result
