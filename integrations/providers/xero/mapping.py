@@ -1,0 +1,164 @@
+"""Our invoice and company → Xero payloads. Pure functions: no queries of their own, no HTTP.
+
+The caller loads the invoice with its lines and the connection's mappings (`XeroMappings`); everything here only
+reads them. Money stays Decimal all the way (never float): the client serialises the Decimals exactly.
+A mapping problem raises one ValidationError listing everything to set in the Xero setup, before anything is sent.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+
+NO_TAX = "NONE"
+NUMBERING_APP = "app"
+NUMBERING_PROVIDER = "provider"
+CONTACT_NUMBER_PREFIX = "PRD-"
+REFERENCE_MAX = 255
+ADDRESS_LINES = 4
+
+
+@dataclass(frozen=True)
+class XeroMappings:
+    """What the connection's setup says: default revenue account, service type → account, tax rate → tax type."""
+
+    default_account: str = ""
+    service_type_accounts: dict[int, str] = field(default_factory=dict)
+    tax_types: dict[int, str] = field(default_factory=dict)
+    numbering: str = NUMBERING_APP
+
+
+@dataclass(frozen=True)
+class LinePreview:
+    description: str
+    quantity: Decimal
+    unit_amount: Decimal
+    amount: Decimal
+    tax_amount: Decimal
+    account_code: str
+    account_source: str  # "service type <name>" or "default account"
+    tax_type: str
+    tax_name: str
+
+
+def _account_for(line, mappings: XeroMappings) -> tuple[str, str]:
+    if line.service_type_id and mappings.service_type_accounts.get(line.service_type_id):
+        return mappings.service_type_accounts[line.service_type_id], f"service type {line.service_type}"
+    return mappings.default_account, "default account"
+
+
+def _tax_for(line, mappings: XeroMappings) -> str:
+    if not line.tax_rate_id:
+        return NO_TAX
+    return mappings.tax_types.get(line.tax_rate_id, "")
+
+
+def invoice_preview(invoice, lines, mappings: XeroMappings) -> list[LinePreview]:
+    """The lines, accounts and tax types that will be sent; raises ValidationError listing what is not mapped."""
+    problems: list[str] = []
+    missing_taxes: dict[int, str] = {}
+    previews = []
+    for index, line in enumerate(lines, start=1):
+        account, source = _account_for(line, mappings)
+        if not account:
+            what = f"service type “{line.service_type}”" if line.service_type_id else "lines without a service type"
+            problems.append(
+                f"Line {index} (“{line.description}”): no Xero account — map {what} to an account "
+                "or choose a default revenue account in the Xero setup."
+            )
+        tax_type = _tax_for(line, mappings)
+        if not tax_type:
+            missing_taxes[line.tax_rate_id] = str(line.tax_rate)
+        previews.append(
+            LinePreview(
+                description=line.description,
+                quantity=line.quantity,
+                unit_amount=line.unit_price,
+                amount=line.amount,
+                tax_amount=line.tax_amount,
+                account_code=account,
+                account_source=source,
+                tax_type=tax_type,
+                tax_name=str(line.tax_rate) if line.tax_rate_id else "No tax",
+            )
+        )
+    for name in missing_taxes.values():
+        problems.append(f"Tax rate “{name}” has no Xero tax type — map it in the Xero setup.")
+    if not previews:
+        problems.append("The invoice has no lines.")
+    if problems:
+        raise ValidationError(problems)
+    return previews
+
+
+def invoice_reference(invoice) -> str:
+    """Xero's Reference: the client's PO number when there is one, else our subject."""
+    return (invoice.po_number or invoice.subject or "")[:REFERENCE_MAX]
+
+
+def invoice_url(invoice) -> str:
+    return f"{settings.SITE_URL}{invoice.get_absolute_url()}"
+
+
+def invoice_payload(invoice, lines, mappings: XeroMappings, *, contact_id: str) -> dict:
+    """The ACCREC invoice for PUT/POST /Invoices (one element of the "Invoices" array)."""
+    previews = invoice_preview(invoice, lines, mappings)
+    payload = {
+        "Type": "ACCREC",
+        "Status": "AUTHORISED",
+        "Contact": {"ContactID": contact_id},
+        "Date": invoice.issue_date.isoformat(),
+        "DueDate": invoice.due_date.isoformat(),
+        "CurrencyCode": invoice.currency,
+        "LineAmountTypes": "Exclusive",
+        "Reference": invoice_reference(invoice),
+        "Url": invoice_url(invoice),
+        "LineItems": [
+            {
+                "Description": preview.description,
+                "Quantity": preview.quantity,
+                "UnitAmount": preview.unit_amount,
+                "AccountCode": preview.account_code,
+                "TaxType": preview.tax_type,
+            }
+            for preview in previews
+        ],
+    }
+    if mappings.numbering == NUMBERING_APP:
+        payload["InvoiceNumber"] = invoice.number
+    return payload
+
+
+def contact_number(company) -> str:
+    return f"{CONTACT_NUMBER_PREFIX}{company.pk}"
+
+
+def _address_lines(text: str) -> list[str]:
+    lines = [line.strip() for line in (text or "").splitlines() if line.strip()]
+    if len(lines) > ADDRESS_LINES:
+        lines = lines[: ADDRESS_LINES - 1] + [", ".join(lines[ADDRESS_LINES - 1 :])]
+    return lines
+
+
+def contact_payload(company, *, name: str | None = None) -> dict:
+    """A Xero contact created from our company (for PUT /Contacts). `name` overrides it after a name clash."""
+    payload = {
+        "Name": name or company.name,
+        "ContactNumber": contact_number(company),
+        "DefaultCurrency": company.default_currency,
+    }
+    if company.billing_email:
+        payload["EmailAddress"] = company.billing_email
+    if company.vat_number:
+        payload["TaxNumber"] = company.vat_number
+    lines = _address_lines(company.address)
+    if lines or company.country:
+        address = {"AddressType": "POBOX"}
+        address.update({f"AddressLine{number}": text for number, text in enumerate(lines, start=1)})
+        if company.country:
+            address["Country"] = company.country
+        payload["Addresses"] = [address]
+    return payload
