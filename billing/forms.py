@@ -1,0 +1,339 @@
+"""Page forms. They check shape and types and limit every choice to the request's organization;
+the rules (and the writes) live in billing.services, whose ValidationErrors are mapped back by `add_service_error`.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
+
+from .choices import InvoiceStatus, PaymentStatus, Role
+from .models import (
+    Budget,
+    Company,
+    Expense,
+    Organization,
+    PurchaseOrder,
+    ServiceType,
+    Subsidiary,
+    TaxRate,
+)
+from .money import CURRENCY_CHOICES
+from .services import LineInput
+
+DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
+
+def add_service_error(form: forms.BaseForm, error: ValidationError) -> None:
+    """Show a service's ValidationError on the form: field messages on their fields, the rest on top."""
+    if hasattr(error, "error_dict"):
+        for field, errors in error.message_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, error.messages)
+
+
+class OrganizationFormMixin:
+    """Takes `organization=` and limits every model choice field to that organization's rows."""
+
+    scoped_fields: dict[str, type] = {}
+
+    def __init__(self, *args, organization: Organization, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.organization = organization
+        for name, model in self.scoped_fields.items():
+            if name in self.fields:
+                self.fields[name].queryset = model.objects.filter(organization=organization)
+
+
+# --- Invoices ---------------------------------------------------------------------------------------------
+
+
+def parse_custom_fields(text: str) -> dict[str, str]:
+    """One `key: value` per line → a dict of text."""
+    fields = {}
+    for number, raw in enumerate((text or "").splitlines(), start=1):
+        line = raw.strip()
+        if not line:
+            continue
+        key, sep, value = line.partition(":")
+        if not sep or not key.strip():
+            raise ValidationError(f'Line {number}: write custom fields as "key: value".')
+        fields[key.strip()] = value.strip()
+    return fields
+
+
+def format_custom_fields(fields: dict | None) -> str:
+    return "\n".join(f"{key}: {value}" for key, value in (fields or {}).items())
+
+
+class InvoiceForm(OrganizationFormMixin, forms.Form):
+    scoped_fields = {"subsidiary": Subsidiary, "company": Company, "budget": Budget}
+
+    subsidiary = forms.ModelChoiceField(queryset=Subsidiary.objects.none())
+    company = forms.ModelChoiceField(queryset=Company.objects.none())
+    budget = forms.ModelChoiceField(queryset=Budget.objects.none(), required=False)
+    issue_date = forms.DateField(widget=DATE_WIDGET)
+    due_date = forms.DateField(widget=DATE_WIDGET)
+    currency = forms.ChoiceField(choices=CURRENCY_CHOICES)
+    subject = forms.CharField(max_length=200, required=False)
+    po_number = forms.CharField(label="PO number", max_length=60, required=False)
+    note = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), required=False)
+    custom_fields = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 3, "placeholder": "Project code: ACME-42"}),
+        required=False,
+        help_text='One per line, as "key: value".',
+    )
+
+    def clean_custom_fields(self):
+        return parse_custom_fields(self.cleaned_data["custom_fields"])
+
+    @classmethod
+    def initial_for(cls, invoice) -> dict:
+        return {
+            "subsidiary": invoice.subsidiary_id,
+            "company": invoice.company_id,
+            "budget": invoice.budget_id,
+            "issue_date": invoice.issue_date,
+            "due_date": invoice.due_date,
+            "currency": invoice.currency,
+            "subject": invoice.subject,
+            "po_number": invoice.po_number,
+            "note": invoice.note,
+            "custom_fields": format_custom_fields(invoice.custom_fields),
+        }
+
+
+class LineForm(OrganizationFormMixin, forms.Form):
+    scoped_fields = {"service_type": ServiceType, "tax_rate": TaxRate}
+
+    description = forms.CharField(max_length=500)
+    quantity = forms.DecimalField(max_digits=12, decimal_places=3, initial=Decimal("1"))
+    unit_price = forms.DecimalField(max_digits=14, decimal_places=4)
+    service_type = forms.ModelChoiceField(queryset=ServiceType.objects.none(), required=False)
+    tax_rate = forms.ModelChoiceField(queryset=TaxRate.objects.none(), required=False)
+
+    def clean_quantity(self):
+        quantity = self.cleaned_data["quantity"]
+        if quantity <= 0:
+            raise ValidationError("The quantity must be greater than zero.")
+        return quantity
+
+    def clean_unit_price(self):
+        price = self.cleaned_data["unit_price"]
+        if price < 0:
+            raise ValidationError("The unit price cannot be negative.")
+        return price
+
+    def to_line(self) -> LineInput:
+        data = self.cleaned_data
+        return LineInput(
+            description=data["description"],
+            quantity=data["quantity"],
+            unit_price=data["unit_price"],
+            service_type=data.get("service_type"),
+            tax_rate=data.get("tax_rate"),
+        )
+
+    @staticmethod
+    def initial_for(line) -> dict:
+        return {
+            "description": line.description,
+            "quantity": line.quantity.normalize(),
+            "unit_price": line.unit_price.normalize(),
+            "service_type": line.service_type_id,
+            "tax_rate": line.tax_rate_id,
+        }
+
+
+class BaseLineFormSet(forms.BaseFormSet):
+    def __init__(self, *args, organization: Organization, **kwargs):
+        self.organization = organization
+        super().__init__(*args, **kwargs)
+
+    def get_form_kwargs(self, index):
+        return {**super().get_form_kwargs(index), "organization": self.organization}
+
+    @property
+    def empty_form(self):
+        form = self.form(
+            auto_id=self.auto_id,
+            prefix=self.add_prefix("__prefix__"),
+            empty_permitted=True,
+            use_required_attribute=False,
+            organization=self.organization,
+            renderer=self.renderer,
+        )
+        self.add_fields(form, None)
+        return form
+
+    def clean(self):
+        if any(self.errors):
+            return
+        if not self.lines():
+            raise ValidationError("Add at least one line.")
+
+    def lines(self) -> list[LineInput]:
+        return [
+            form.to_line()
+            for form in self.forms
+            if form.has_changed() and not self._should_delete_form(form) and form.cleaned_data
+        ]
+
+
+LineFormSet = forms.formset_factory(LineForm, formset=BaseLineFormSet, extra=1, can_delete=True)
+
+
+class PaymentForm(forms.Form):
+    """A manual payment of an invoice or an expense; the currency is always the document's."""
+
+    amount = forms.DecimalField(max_digits=14, decimal_places=2, min_value=Decimal("0.01"))
+    date = forms.DateField(widget=DATE_WIDGET)
+    reference = forms.CharField(max_length=200, required=False)
+
+
+class InvoiceFilterForm(OrganizationFormMixin, forms.Form):
+    scoped_fields = {"subsidiary": Subsidiary, "company": Company}
+
+    q = forms.CharField(
+        label="Search", required=False, widget=forms.SearchInput(attrs={"placeholder": "Number, subject or company"})
+    )
+    status = forms.ChoiceField(choices=[("", "Any status"), *InvoiceStatus.choices], required=False)
+    payment_status = forms.ChoiceField(
+        label="Payment", choices=[("", "Any payment status"), *PaymentStatus.choices], required=False
+    )
+    subsidiary = forms.ModelChoiceField(
+        queryset=Subsidiary.objects.none(), required=False, empty_label="Any subsidiary"
+    )
+    company = forms.ModelChoiceField(queryset=Company.objects.none(), required=False, empty_label="Any company")
+    issued_from = forms.DateField(label="Issued from", required=False, widget=DATE_WIDGET)
+    issued_to = forms.DateField(label="Issued to", required=False, widget=DATE_WIDGET)
+
+
+# --- Expenses and purchase orders -------------------------------------------------------------------------
+
+
+class ExpenseForm(OrganizationFormMixin, forms.ModelForm):
+    scoped_fields = {"budget": Budget, "vendor": Company, "service_type": ServiceType, "tax_rate": TaxRate}
+
+    class Meta:
+        model = Expense
+        fields = [
+            "description",
+            "vendor",
+            "budget",
+            "service_type",
+            "amount",
+            "currency",
+            "tax_rate",
+            "date",
+            "due_date",
+            "approval_status",
+        ]
+        widgets = {"date": DATE_WIDGET, "due_date": DATE_WIDGET}
+
+
+class PurchaseOrderForm(OrganizationFormMixin, forms.ModelForm):
+    scoped_fields = {"subsidiary": Subsidiary, "vendor": Company, "budget": Budget}
+
+    class Meta:
+        model = PurchaseOrder
+        fields = [
+            "number",
+            "subsidiary",
+            "vendor",
+            "budget",
+            "issue_date",
+            "delivery_date",
+            "currency",
+            "status",
+            "note",
+        ]
+        widgets = {"issue_date": DATE_WIDGET, "delivery_date": DATE_WIDGET, "note": forms.Textarea(attrs={"rows": 3})}
+        help_texts = {"number": "Leave empty for the next number."}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["number"].required = self.instance.pk is not None
+
+
+# --- Settings ---------------------------------------------------------------------------------------------
+
+
+class OrganizationForm(forms.ModelForm):
+    class Meta:
+        model = Organization
+        fields = ["name"]
+
+
+class SubsidiaryForm(forms.ModelForm):
+    class Meta:
+        model = Subsidiary
+        fields = [
+            "name",
+            "legal_name",
+            "address",
+            "country",
+            "vat_number",
+            "default_currency",
+            "invoice_number_prefix",
+            "next_invoice_number",
+        ]
+        widgets = {"address": forms.Textarea(attrs={"rows": 3})}
+
+
+class CompanyForm(forms.ModelForm):
+    class Meta:
+        model = Company
+        fields = [
+            "name",
+            "billing_email",
+            "address",
+            "country",
+            "vat_number",
+            "default_currency",
+            "is_client",
+            "is_supplier",
+        ]
+        widgets = {"address": forms.Textarea(attrs={"rows": 3})}
+
+
+class UniqueNameMixin:
+    """The (organization, name) constraint, checked on the form (organization is not one of its fields)."""
+
+    def clean_name(self):
+        name = self.cleaned_data["name"].strip()
+        clash = type(self.instance).objects.filter(organization=self.instance.organization, name__iexact=name)
+        if self.instance.pk:
+            clash = clash.exclude(pk=self.instance.pk)
+        if clash.exists():
+            raise ValidationError(f"{name} already exists.")
+        return name
+
+
+class ServiceTypeForm(UniqueNameMixin, forms.ModelForm):
+    class Meta:
+        model = ServiceType
+        fields = ["name"]
+
+
+class TaxRateForm(forms.ModelForm):
+    percentage = forms.DecimalField(
+        max_digits=6, decimal_places=3, validators=[MinValueValidator(0), MaxValueValidator(100)]
+    )
+
+    class Meta:
+        model = TaxRate
+        fields = ["name", "percentage"]
+
+
+class MemberAddForm(forms.Form):
+    email = forms.EmailField()
+    role = forms.ChoiceField(choices=Role.choices, initial=Role.MEMBER)
+
+
+class MemberRoleForm(forms.Form):
+    role = forms.ChoiceField(choices=Role.choices)

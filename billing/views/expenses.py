@@ -1,0 +1,81 @@
+"""Expense pages: list, detail (with payments), create and edit."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import HttpResponseRedirect
+from django.shortcuts import get_object_or_404
+from django.views.generic import DetailView, FormView, ListView
+
+from billing import selectors, services
+from billing.forms import ExpenseForm, add_service_error
+from billing.models import Expense
+from billing.tenancy import OrganizationMemberRequiredMixin
+
+from .base import OrganizationScopedMixin
+from .payments import payment_form_for
+
+
+class ExpenseMixin(OrganizationMemberRequiredMixin, OrganizationScopedMixin):
+    model = Expense
+    nav = "expenses"
+
+    def get_queryset(self):
+        return selectors.expense_list(organization=self.request.organization)
+
+
+class ExpenseListView(ExpenseMixin, ListView):
+    template_name = "billing/expense_list.html"
+    context_object_name = "expenses"
+    paginate_by = 50
+
+
+class ExpenseDetailView(ExpenseMixin, DetailView):
+    template_name = "billing/expense_detail.html"
+
+    def get_queryset(self):
+        return selectors.expense_detail(organization=self.request.organization)
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(payment_form=payment_form_for(self.object), **kwargs)
+
+
+class ExpenseFormView(ExpenseMixin, FormView):
+    """Create (no pk) or edit an expense through billing.services."""
+
+    template_name = "billing/expense_form.html"
+    form_class = ExpenseForm
+
+    def get(self, request, *args, **kwargs):
+        self.object = self.get_object()
+        return super().get(request, *args, **kwargs)
+
+    def post(self, request, *args, **kwargs):
+        self.object = self.get_object()
+        return super().post(request, *args, **kwargs)
+
+    def get_object(self):
+        return get_object_or_404(self.get_queryset(), pk=self.kwargs["pk"]) if "pk" in self.kwargs else None
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(object=self.object, **kwargs)
+
+    def get_form_kwargs(self):
+        kwargs = super().get_form_kwargs()
+        kwargs["organization"] = self.request.organization
+        kwargs["instance"] = self.object
+        return kwargs
+
+    def form_valid(self, form):
+        fields = {name: form.cleaned_data[name] for name in form.Meta.fields}
+        try:
+            if self.object is None:
+                expense = services.expense_create(organization=self.request.organization, **fields)
+            else:
+                expense = services.expense_update(expense=self.object, **fields)
+        except ValidationError as error:
+            add_service_error(form, error)
+            return self.form_invalid(form)
+        messages.success(self.request, "Expense saved.")
+        return HttpResponseRedirect(expense.get_absolute_url())

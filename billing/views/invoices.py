@@ -1,0 +1,117 @@
+"""Invoice pages: list, detail, create/edit draft, finalize, void and the PDF."""
+
+from __future__ import annotations
+
+import datetime
+
+from django.contrib import messages
+from django.http import HttpResponse
+from django.shortcuts import redirect
+from django.utils import timezone
+from django.views.generic import DetailView, ListView, View
+from django.views.generic.detail import SingleObjectMixin
+
+from billing import selectors, services
+from billing.forms import InvoiceFilterForm, InvoiceForm, LineForm, LineFormSet
+from billing.models import Invoice, Subsidiary
+from billing.pdf import invoice_pdf
+from billing.tenancy import OrganizationMemberRequiredMixin
+
+from .base import LinesFormView, ObjectActionView, OrganizationScopedMixin
+
+PAYMENT_TERMS = datetime.timedelta(days=30)
+
+
+class InvoiceMixin(OrganizationMemberRequiredMixin, OrganizationScopedMixin):
+    model = Invoice
+    nav = "invoices"
+
+
+class InvoiceListView(InvoiceMixin, ListView):
+    template_name = "billing/invoice_list.html"
+    context_object_name = "invoices"
+    paginate_by = 50
+
+    def get_queryset(self):
+        self.filter_form = InvoiceFilterForm(self.request.GET or None, organization=self.request.organization)
+        filters = self.filter_form.cleaned_data if self.filter_form.is_valid() else {}
+        return selectors.invoice_list(organization=self.request.organization, filters=filters)
+
+    def get_context_data(self, **kwargs):
+        query = self.request.GET.copy()
+        query.pop("page", None)
+        return super().get_context_data(
+            filter_form=self.filter_form,
+            filtered=any(value for key, value in self.request.GET.items() if key != "page"),
+            querystring=query.urlencode(),
+            **kwargs,
+        )
+
+
+class InvoiceDetailView(InvoiceMixin, DetailView):
+    template_name = "billing/invoice_detail.html"
+
+    def get_queryset(self):
+        return selectors.invoice_detail(organization=self.request.organization)
+
+
+class InvoiceFormView(InvoiceMixin, LinesFormView):
+    template_name = "billing/invoice_form.html"
+    form_class = InvoiceForm
+    formset_class = LineFormSet
+
+    def get(self, request, *args, **kwargs):
+        invoice = self.get_object()
+        if invoice is not None and not invoice.is_draft:
+            messages.error(request, f"Only draft invoices can be edited; this one is {invoice.get_status_display()}.")
+            return redirect(invoice)
+        return super().get(request, *args, **kwargs)
+
+    def get_form_kwargs(self, invoice):
+        if invoice is not None:
+            return {"initial": InvoiceForm.initial_for(invoice)}
+        today = timezone.localdate()
+        initial = {"issue_date": today, "due_date": today + PAYMENT_TERMS}
+        subsidiaries = list(Subsidiary.objects.filter(organization=self.request.organization)[:2])
+        if len(subsidiaries) == 1:
+            initial.update(subsidiary=subsidiaries[0].pk, currency=subsidiaries[0].default_currency)
+        return {"initial": initial}
+
+    def get_line_initial(self, invoice):
+        return [LineForm.initial_for(line) for line in invoice.lines.all()] if invoice else []
+
+    def save(self, invoice, form, formset):
+        fields = dict(form.cleaned_data)
+        if invoice is None:
+            return services.invoice_create(organization=self.request.organization, lines=formset.lines(), **fields)
+        return services.invoice_update(invoice=invoice, lines=formset.lines(), **fields)
+
+    @property
+    def success_message(self):
+        return "Invoice saved." if "pk" in self.kwargs else "Draft invoice created."
+
+
+class InvoiceFinalizeView(InvoiceMixin, ObjectActionView):
+    success_message = "Invoice finalized as {obj.number}."
+
+    def perform(self, invoice):
+        return services.invoice_finalize(invoice=invoice)
+
+
+class InvoiceVoidView(InvoiceMixin, ObjectActionView):
+    success_message = "Invoice {obj.number} voided."
+
+    def perform(self, invoice):
+        return services.invoice_void(invoice=invoice)
+
+
+class InvoicePdfView(InvoiceMixin, SingleObjectMixin, View):
+    def get_queryset(self):
+        return selectors.invoice_detail(organization=self.request.organization)
+
+    def get(self, request, *args, **kwargs):
+        invoice = self.get_object()
+        response = HttpResponse(invoice_pdf(invoice), content_type="application/pdf")
+        filename = (invoice.number or f"draft-{invoice.pk}").replace('"', "")
+        response["Content-Disposition"] = f'inline; filename="{filename}.pdf"'
+        return response

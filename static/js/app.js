@@ -1,0 +1,75 @@
+// Small progressive enhancements; every page works without them.
+(function () {
+  "use strict";
+
+  // Line formsets: "Add line" clones the empty form template; "Remove" ticks DELETE and hides the row.
+  function setUpFormset(root) {
+    var prefix = root.dataset.formset;
+    var total = root.querySelector("input[name='" + prefix + "-TOTAL_FORMS']");
+    var template = root.querySelector("template[data-empty-form]");
+    var body = root.querySelector("[data-formset-body]");
+    root.addEventListener("click", function (event) {
+      var add = event.target.closest("[data-formset-add]");
+      var remove = event.target.closest("[data-formset-remove]");
+      if (add) {
+        event.preventDefault();
+        var index = parseInt(total.value, 10);
+        var html = template.innerHTML.replace(/__prefix__/g, String(index));
+        body.insertAdjacentHTML("beforeend", html);
+        total.value = String(index + 1);
+        var rows = body.querySelectorAll("[data-formset-row]");
+        var first = rows[rows.length - 1].querySelector("input, select, textarea");
+        if (first) first.focus();
+      } else if (remove) {
+        event.preventDefault();
+        var row = remove.closest("[data-formset-row]");
+        var del = row.querySelector("input[name$='-DELETE']");
+        if (del) del.checked = true;
+        row.hidden = true;
+      }
+    });
+  }
+
+  // Invoice list: "select all" and the bulk-action bar's count.
+  function setUpBulk(form) {
+    var all = form.querySelector("[data-select-all]");
+    var bar = form.querySelector("[data-bulk-bar]");
+    var count = form.querySelector("[data-bulk-count]");
+    function boxes() { return form.querySelectorAll("input[data-row-check]"); }
+    function update() {
+      var selected = Array.prototype.filter.call(boxes(), function (box) { return box.checked; }).length;
+      count.textContent = String(selected);
+      bar.hidden = selected === 0;
+      if (all) {
+        all.checked = selected > 0 && selected === boxes().length;
+        all.indeterminate = selected > 0 && selected < boxes().length;
+      }
+    }
+    form.addEventListener("change", function (event) {
+      if (event.target === all) {
+        boxes().forEach(function (box) { box.checked = all.checked; });
+      }
+      update();
+    });
+    var clear = form.querySelector("[data-bulk-clear]");
+    if (clear) {
+      clear.addEventListener("click", function (event) {
+        event.preventDefault();
+        boxes().forEach(function (box) { box.checked = false; });
+        update();
+      });
+    }
+    update();
+  }
+
+  // Forms with data-confirm ask before submitting (void, remove).
+  document.addEventListener("submit", function (event) {
+    var message = event.target.dataset && event.target.dataset.confirm;
+    if (message && !window.confirm(message)) event.preventDefault();
+  }, true);
+
+  document.addEventListener("DOMContentLoaded", function () {
+    document.querySelectorAll("[data-formset]").forEach(setUpFormset);
+    document.querySelectorAll("[data-bulk-form]").forEach(setUpBulk);
+  });
+})();
