@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal, InvalidOperation
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
@@ -366,6 +366,15 @@ def payment_restore(*, payment: Payment) -> Payment:
     return payment
 
 
+def payment_delete_manual(*, payment: Payment) -> Payment:
+    """A user removes a payment they recorded; payments synced from an accounting tool are removed there."""
+    if payment.source != PaymentSource.MANUAL:
+        raise ValidationError(
+            f"This payment came from {payment.get_source_display()}; remove it there and it is removed here."
+        )
+    return payment_delete(payment=payment)
+
+
 # --- Expenses ---------------------------------------------------------------------------------------------
 
 EXPENSE_FIELDS = (
@@ -571,3 +580,80 @@ def purchase_order_update(
     if cleaned is not None:
         _write_lines("purchase_order", order, PurchaseOrderLine, cleaned)
     return order
+
+
+# --- Organization settings: subsidiaries, companies, service types, tax rates ------------------------------
+
+SETTINGS_FIELDS: dict[type, tuple[str, ...]] = {
+    Subsidiary: (
+        "name",
+        "legal_name",
+        "address",
+        "country",
+        "vat_number",
+        "default_currency",
+        "invoice_number_prefix",
+    ),
+    Company: (
+        "name",
+        "billing_email",
+        "address",
+        "country",
+        "vat_number",
+        "default_currency",
+        "is_client",
+        "is_supplier",
+    ),
+    ServiceType: ("name",),
+    TaxRate: ("name", "percentage"),
+}
+
+
+def _check_settings_fields(model: type, fields: dict) -> None:
+    if model not in SETTINGS_FIELDS:
+        raise ValueError(f"{model.__name__} is not an organization settings model.")
+    unknown = set(fields) - set(SETTINGS_FIELDS[model])
+    if unknown:
+        raise ValidationError({name: "This field cannot be changed here." for name in unknown})
+
+
+def _full_clean_settings_object(obj) -> None:
+    """Model validation (choices, lengths, validators, unique per organization) keyed by field."""
+    try:
+        obj.full_clean()
+    except ValidationError as exc:
+        errors = exc.message_dict
+        remaining = []
+        for error in exc.error_dict.get(NON_FIELD_ERRORS, []):
+            # An (organization, name) clash is the name's fault, not the whole form's.
+            fields = [name for name in (error.params or {}).get("unique_check", ()) if name != "organization"]
+            if error.code == "unique_together" and len(fields) == 1:
+                errors.setdefault(fields[0], []).append(
+                    f"Your organization already has a {obj._meta.verbose_name} with this {fields[0]}."
+                )
+            else:
+                remaining.extend(error.messages)
+        errors.pop(NON_FIELD_ERRORS, None)
+        if remaining:
+            errors[NON_FIELD_ERRORS] = remaining
+        raise ValidationError(errors) from None
+
+
+@transaction.atomic
+def settings_object_create(*, organization: Organization, model: type, **fields):
+    _check_settings_fields(model, fields)
+    obj = model(organization=organization, **fields)
+    _full_clean_settings_object(obj)
+    obj.save()
+    return obj
+
+
+@transaction.atomic
+def settings_object_update(*, instance, **changes):
+    _check_settings_fields(type(instance), changes)
+    obj = type(instance).objects.select_for_update().get(pk=instance.pk)
+    for name, value in changes.items():
+        setattr(obj, name, value)
+    _full_clean_settings_object(obj)
+    obj.save()
+    return obj

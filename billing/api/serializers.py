@@ -1,0 +1,235 @@
+"""API shapes. Serializers check types and resolve ids inside the organization; billing.services does the rest.
+
+Derived values (numbers, totals, amounts paid, payment status) are read-only. Money is a string ("123.45")
+next to a currency code.
+"""
+
+from rest_framework import serializers
+
+from billing.models import (
+    Company,
+    Expense,
+    Invoice,
+    InvoiceLine,
+    Payment,
+    PurchaseOrder,
+    PurchaseOrderLine,
+    ServiceType,
+    Subsidiary,
+    TaxRate,
+)
+
+from .fields import OrganizationPrimaryKeyRelatedField
+
+
+def money_field(**kwargs):
+    return serializers.DecimalField(max_digits=14, decimal_places=2, read_only=True, **kwargs)
+
+
+class OrganizationModelSerializer(serializers.ModelSerializer):
+    """Every foreign key it builds accepts only ids of the request's organization."""
+
+    serializer_related_field = OrganizationPrimaryKeyRelatedField
+
+
+# --- Settings ---------------------------------------------------------------------------------------------
+
+
+class SubsidiarySerializer(OrganizationModelSerializer):
+    class Meta:
+        model = Subsidiary
+        fields = [
+            "id",
+            "name",
+            "legal_name",
+            "address",
+            "country",
+            "vat_number",
+            "default_currency",
+            "invoice_number_prefix",
+            "next_invoice_number",
+        ]
+        read_only_fields = ["next_invoice_number"]
+
+
+class CompanySerializer(OrganizationModelSerializer):
+    class Meta:
+        model = Company
+        fields = [
+            "id",
+            "name",
+            "billing_email",
+            "address",
+            "country",
+            "vat_number",
+            "default_currency",
+            "is_client",
+            "is_supplier",
+        ]
+
+
+class ServiceTypeSerializer(OrganizationModelSerializer):
+    class Meta:
+        model = ServiceType
+        fields = ["id", "name"]
+
+
+class TaxRateSerializer(OrganizationModelSerializer):
+    class Meta:
+        model = TaxRate
+        fields = ["id", "name", "percentage"]
+
+
+# --- Lines and payments -----------------------------------------------------------------------------------
+
+
+class PricedLineSerializer(OrganizationModelSerializer):
+    """A line as sent (description, quantity, unit price, service type, tax rate) with its derived amounts."""
+
+    class Meta:
+        model = InvoiceLine
+        fields = ["id", "description", "quantity", "unit_price", "service_type", "tax_rate", "amount", "tax_amount"]
+        read_only_fields = ["amount", "tax_amount"]
+        extra_kwargs = {"quantity": {"required": True}}
+
+
+class InvoiceLineSerializer(PricedLineSerializer):
+    class Meta(PricedLineSerializer.Meta):
+        model = InvoiceLine
+
+
+class PurchaseOrderLineSerializer(PricedLineSerializer):
+    class Meta(PricedLineSerializer.Meta):
+        model = PurchaseOrderLine
+
+
+class PaymentSerializer(OrganizationModelSerializer):
+    class Meta:
+        model = Payment
+        fields = [
+            "id",
+            "invoice",
+            "amount",
+            "currency",
+            "date",
+            "reference",
+            "source",
+            "external_id",
+            "is_deleted",
+            "deleted_at",
+            "created_at",
+        ]
+        read_only_fields = ["source", "external_id", "is_deleted", "deleted_at"]
+        extra_kwargs = {"currency": {"required": False, "help_text": "Defaults to the invoice's currency."}}
+
+
+# --- Invoices ---------------------------------------------------------------------------------------------
+
+
+class InvoiceListSerializer(OrganizationModelSerializer):
+    subsidiary_name = serializers.CharField(source="subsidiary.name", read_only=True)
+    company_name = serializers.CharField(source="company.name", read_only=True)
+    amount_due = money_field()
+
+    class Meta:
+        model = Invoice
+        fields = [
+            "id",
+            "number",
+            "status",
+            "payment_status",
+            "subsidiary",
+            "subsidiary_name",
+            "company",
+            "company_name",
+            "budget",
+            "issue_date",
+            "due_date",
+            "currency",
+            "subject",
+            "po_number",
+            "subtotal",
+            "tax_total",
+            "total",
+            "amount_paid",
+            "amount_due",
+            "finalized_at",
+            "voided_at",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = ["number", "status", "finalized_at", "voided_at"]
+        extra_kwargs = {
+            "currency": {"required": False, "help_text": "Defaults to the company's currency."},
+        }
+
+
+class InvoiceSerializer(InvoiceListSerializer):
+    """One invoice with its lines and payments. Writing `lines` replaces all of a draft's lines."""
+
+    lines = InvoiceLineSerializer(many=True, required=False)
+    payments = PaymentSerializer(many=True, read_only=True)
+
+    class Meta(InvoiceListSerializer.Meta):
+        fields = [*InvoiceListSerializer.Meta.fields, "note", "custom_fields", "lines", "payments"]
+
+
+# --- Expenses and purchase orders -------------------------------------------------------------------------
+
+
+class ExpenseSerializer(OrganizationModelSerializer):
+    total = money_field()
+
+    class Meta:
+        model = Expense
+        fields = [
+            "id",
+            "budget",
+            "service_type",
+            "vendor",
+            "description",
+            "amount",
+            "currency",
+            "tax_rate",
+            "date",
+            "due_date",
+            "approval_status",
+            "tax_amount",
+            "total",
+            "amount_paid",
+            "payment_status",
+            "created_at",
+            "updated_at",
+        ]
+        extra_kwargs = {"currency": {"required": False, "help_text": "Defaults to the vendor's currency."}}
+
+
+class PurchaseOrderSerializer(OrganizationModelSerializer):
+    """A purchase order with its lines. Writing `lines` replaces all of them."""
+
+    lines = PurchaseOrderLineSerializer(many=True, required=False)
+
+    class Meta:
+        model = PurchaseOrder
+        fields = [
+            "id",
+            "number",
+            "status",
+            "subsidiary",
+            "vendor",
+            "budget",
+            "issue_date",
+            "delivery_date",
+            "currency",
+            "note",
+            "subtotal",
+            "tax_total",
+            "total",
+            "lines",
+            "created_at",
+            "updated_at",
+        ]
+        extra_kwargs = {
+            "number": {"required": False, "help_text": "Given the next free PO-nnnn when left out."},
+            "currency": {"required": False, "help_text": "Defaults to the subsidiary's currency."},
+        }
