@@ -1,7 +1,9 @@
 """Our invoice and company → Xero payloads. Pure functions: no queries of their own, no HTTP.
 
 The caller loads the invoice with its lines and the connection's mappings (`XeroMappings`); everything here only
-reads them. Money stays Decimal all the way (never float): the client serialises the Decimals exactly.
+reads them. Money is Decimal throughout; only at the JSON boundary `json_number` turns a Decimal into a JSON
+number whose text is exactly the Decimal's value (checked: it refuses anything a double can't carry digit for
+digit, i.e. more than 15 significant digits, which our 4-decimal prices and 3-decimal quantities never reach).
 A mapping problem raises one ValidationError listing everything to set in the Xero setup, before anything is sent.
 """
 
@@ -19,6 +21,9 @@ NUMBERING_PROVIDER = "provider"
 CONTACT_NUMBER_PREFIX = "PRD-"
 REFERENCE_MAX = 255
 ADDRESS_LINES = 4
+# Keys of Connection.settings written by the Xero setup form.
+DEFAULT_ACCOUNT_SETTING = "default_account"
+NUMBERING_SETTING = "numbering"
 
 
 @dataclass(frozen=True)
@@ -29,6 +34,16 @@ class XeroMappings:
     service_type_accounts: dict[int, str] = field(default_factory=dict)
     tax_types: dict[int, str] = field(default_factory=dict)
     numbering: str = NUMBERING_APP
+
+
+def mappings_from(*, settings: dict, service_type_accounts: dict, tax_types: dict) -> XeroMappings:
+    """Build the mappings from the connection's settings and its mapping rows (loaded by the caller)."""
+    return XeroMappings(
+        default_account=str(settings.get(DEFAULT_ACCOUNT_SETTING) or ""),
+        service_type_accounts=dict(service_type_accounts),
+        tax_types=dict(tax_types),
+        numbering=settings.get(NUMBERING_SETTING) or NUMBERING_APP,
+    )
 
 
 @dataclass(frozen=True)
@@ -42,6 +57,17 @@ class LinePreview:
     account_source: str  # "service type <name>" or "default account"
     tax_type: str
     tax_name: str
+
+
+def json_number(value: Decimal) -> int | float:
+    """A Decimal as a JSON number with exactly its digits (trailing zeros aside): 99.9950 → 99.995, 10.000 → 10."""
+    value = Decimal(value)
+    if value == value.to_integral_value():
+        return int(value)
+    number = float(value)
+    if Decimal(repr(number)) != value:
+        raise ValueError(f"{value} has more digits than a JSON number carries exactly.")
+    return number
 
 
 def _account_for(line, mappings: XeroMappings) -> tuple[str, str]:
@@ -119,8 +145,8 @@ def invoice_payload(invoice, lines, mappings: XeroMappings, *, contact_id: str) 
         "LineItems": [
             {
                 "Description": preview.description,
-                "Quantity": preview.quantity,
-                "UnitAmount": preview.unit_amount,
+                "Quantity": json_number(preview.quantity),
+                "UnitAmount": json_number(preview.unit_amount),
                 "AccountCode": preview.account_code,
                 "TaxType": preview.tax_type,
             }

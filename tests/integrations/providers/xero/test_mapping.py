@@ -1,5 +1,6 @@
 """Xero mapping: our invoice and company → the payloads Xero's API takes (pure functions, no HTTP)."""
 
+import json
 from decimal import Decimal
 from pathlib import Path
 
@@ -68,14 +69,30 @@ def test_invoice_payload_is_an_authorised_accrec_with_exact_amounts_and_a_link_b
     first, second = payload["LineItems"]
     assert first == {
         "Description": "Design work",
-        "Quantity": Decimal("10.500"),
-        "UnitAmount": Decimal("99.9950"),
+        "Quantity": 10.5,
+        "UnitAmount": 99.995,
         "AccountCode": "210",
         "TaxType": "OUTPUT2",
     }
-    assert str(first["UnitAmount"]) == "99.9950"  # exact, never through float
+    # The JSON text carries exactly our Decimal's digits.
+    sent = json.loads(json.dumps(payload), parse_float=Decimal)
+    assert sent["LineItems"][0]["UnitAmount"] == Decimal("99.9950")
+    assert sent["LineItems"][1]["UnitAmount"] == Decimal("20.00") and sent["LineItems"][1]["Quantity"] == 1
     assert second["AccountCode"] == "200"  # unmapped service type → default account
     assert second["TaxType"] == "NONE"  # no tax rate
+
+
+@pytest.mark.parametrize(
+    ("value", "text"),
+    [("99.9950", "99.995"), ("0.0001", "0.0001"), ("1234567890.1234", "1234567890.1234"), ("10.000", "10")],
+)
+def test_json_number_is_exact(value, text):
+    assert json.dumps(mapping.json_number(Decimal(value))) == text
+
+
+def test_json_number_refuses_digits_a_double_cannot_carry():
+    with pytest.raises(ValueError):
+        mapping.json_number(Decimal("12345678901234.56789"))
 
 
 def test_provider_numbering_leaves_the_number_to_xero(setup):
