@@ -1,0 +1,301 @@
+"""The one HTTP client base every provider client builds on.
+
+- timeouts from settings on every request;
+- bounded retries (INTEGRATIONS_HTTP_RETRIES) with exponential backoff and full jitter, only for requests that
+  are safe to repeat: reads, and writes that carry an idempotency key; the sleep is injectable for tests;
+- every failure mapped to integrations.exceptions (see there), the provider's own words kept verbatim;
+- `.calls` counts HTTP attempts (SyncRun.api_calls, benchmarks);
+- every write (POST/PUT/PATCH/DELETE) made for a connection leaves a SyncLogEntry with its outcome;
+- logs method, path and status only: never headers, bodies or tokens.
+"""
+
+from __future__ import annotations
+
+import json as jsonlib
+import logging
+import random
+import re
+import secrets
+import time
+from collections.abc import Callable
+from contextlib import contextmanager
+from dataclasses import dataclass
+from decimal import Decimal
+from email.utils import parsedate_to_datetime
+from urllib.parse import urlsplit
+
+import requests
+from django.conf import settings
+from django.utils import timezone
+
+from .exceptions import (
+    AmbiguousWriteError,
+    IntegrationError,
+    ProviderValidationError,
+    TerminalError,
+    ThrottledError,
+    TransientError,
+)
+
+logger = logging.getLogger("integrations.http")
+
+READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+BACKOFF_BASE = 0.5  # seconds
+BACKOFF_CAP = 8.0
+MESSAGE_MAX = 2000
+
+
+@dataclass(frozen=True)
+class ApiResponse:
+    status_code: int
+    headers: dict
+    data: object  # decoded JSON, or None for an empty body
+
+
+# A per-process random marker, so no text a user typed can ever be mistaken for a number.
+_MARK = secrets.token_hex(8)
+_DECIMAL_MARK = re.compile(rf'"{_MARK}:(-?[0-9]+(?:\.[0-9]+)?)"')
+
+
+def _decimal_marker(value):
+    if isinstance(value, Decimal):
+        return f"{_MARK}:{value:f}"
+    raise TypeError(f"{type(value).__name__} is not JSON serialisable")
+
+
+def dumps_json(body) -> str:
+    """JSON with Decimals written as exact numbers ("12.50" stays 12.50: never through float)."""
+    return _DECIMAL_MARK.sub(r"\1", jsonlib.dumps(body, default=_decimal_marker, ensure_ascii=False))
+
+
+def parse_retry_after(value: str | None) -> int | None:
+    """Retry-After as whole seconds (it is either seconds or an HTTP date)."""
+    if not value:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return int(value)
+    try:
+        moment = parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    return max(0, int((moment - timezone.now()).total_seconds()))
+
+
+def backoff_delay(attempt: int) -> float:
+    """Full jitter: uniform in [0, min(cap, base * 2**attempt)] so retrying clients don't move in lock-step."""
+    return random.uniform(0, min(BACKOFF_CAP, BACKOFF_BASE * 2**attempt))
+
+
+class ApiClient:
+    """Subclasses set `service_name` and `base_url`, and may override the hooks `auth_headers`, `reauthorize`,
+    `error_for` and `remote_id_from`."""
+
+    service_name = "The provider"
+    base_url = ""
+
+    def __init__(
+        self,
+        *,
+        connection=None,
+        session: requests.Session | None = None,
+        sleep: Callable[[float], None] | None = None,
+        retries: int | None = None,
+        timeout: tuple[float, float] | None = None,
+    ):
+        self.connection = connection
+        self.session = session or requests.Session()
+        self.sleep = sleep or time.sleep
+        self.retries = settings.INTEGRATIONS_HTTP_RETRIES if retries is None else retries
+        self.timeout = tuple(timeout or settings.INTEGRATIONS_HTTP_TIMEOUT)
+        self.calls = 0
+        self.run = None  # SyncRun the writes belong to, if any
+        self.invoice = None  # invoice the writes are about, if any
+
+    @contextmanager
+    def bind(self, *, run=None, invoice=None):
+        """Attach the write log entries made inside the block to a sync run and/or an invoice."""
+        previous = self.run, self.invoice
+        self.run, self.invoice = run, invoice
+        try:
+            yield self
+        finally:
+            self.run, self.invoice = previous
+
+    # --- hooks ----------------------------------------------------------------------------------------------
+
+    def auth_headers(self) -> dict:
+        return {}
+
+    def reauthorize(self) -> bool:
+        """Called once after a 401: get a fresh credential and return True to try again."""
+        return False
+
+    def error_messages(self, response: requests.Response) -> list[str]:
+        """The provider's own messages in an error body (verbatim). Override per provider."""
+        text = (response.text or "").strip()
+        return [text[:MESSAGE_MAX]] if text else []
+
+    def error_for(self, response: requests.Response) -> IntegrationError:
+        status = response.status_code
+        messages = self.error_messages(response)
+        joined = "; ".join(messages)
+        if status == 400:
+            return ProviderValidationError(f"{self.service_name} refused the data.", messages=messages)
+        if status in (401, 403):
+            return TerminalError(
+                f"{self.service_name} no longer accepts this connection's authorisation: reconnect it.",
+                joined,
+                status,
+            )
+        if status == 404:
+            return IntegrationError(f"{self.service_name} could not find that record.", joined, status)
+        return IntegrationError(f"{self.service_name} answered with HTTP {status}.", joined, status)
+
+    def validate_response(self, data) -> None:
+        """Raise for a 2xx answer that still reports a failure (e.g. per-element validation errors)."""
+
+    def remote_id_from(self, data) -> str:
+        return ""
+
+    # --- the request loop ------------------------------------------------------------------------------------
+
+    def url(self, path: str) -> str:
+        if path.startswith(("http://", "https://")):
+            return path
+        return f"{self.base_url.rstrip('/')}/{path.lstrip('/')}"
+
+    def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: dict | None = None,
+        json=None,
+        data=None,
+        headers: dict | None = None,
+        auth=None,
+        idempotency_key: str = "",
+        idempotent: bool | None = None,
+        action: str = "",
+    ) -> ApiResponse:
+        method = method.upper()
+        is_write = method not in READ_METHODS
+        if idempotent is None:
+            idempotent = not is_write or bool(idempotency_key)
+        attempts = 1 + max(0, self.retries) if idempotent else 1
+        url = self.url(path)
+        try:
+            response = self._attempts(
+                method, url, attempts, is_write, params=params, json=json, data=data, headers=headers, auth=auth
+            )
+        except IntegrationError as exc:
+            if is_write:
+                self._log_write(method, url, action, error=exc)
+            raise
+        if is_write:
+            self._log_write(method, url, action, response=response)
+        return response
+
+    def _attempts(self, method, url, attempts, is_write, **kwargs) -> ApiResponse:
+        reauthorized = False
+        attempt = 0
+        while True:
+            attempt += 1
+            try:
+                return self._once(method, url, is_write, **kwargs)
+            except TerminalError as exc:
+                if exc.http_status == 401 and not reauthorized and self.reauthorize():
+                    reauthorized = True
+                    attempt -= 1  # a refreshed credential is not a retry of a failure
+                    continue
+                raise
+            except TransientError:
+                if attempt >= attempts:
+                    raise
+                self.sleep(backoff_delay(attempt))
+
+    def _once(self, method, url, is_write, *, params, json, data, headers, auth) -> ApiResponse:
+        all_headers = {**self.auth_headers(), **(headers or {})}
+        if json is not None:
+            data = dumps_json(json).encode("utf-8")
+            all_headers.setdefault("Content-Type", "application/json")
+        path = urlsplit(url).path
+        self.calls += 1
+        try:
+            response = self.session.request(
+                method, url, params=params, data=data, headers=all_headers, auth=auth, timeout=self.timeout
+            )
+        except requests.exceptions.ConnectTimeout:
+            # Nothing was sent: safe to call transient even for a write.
+            logger.warning("%s %s: connect timeout", method, path)
+            raise TransientError(f"{self.service_name} could not be reached (connection timed out).") from None
+        except (requests.exceptions.Timeout, requests.exceptions.ConnectionError) as exc:
+            kind = "timed out" if isinstance(exc, requests.exceptions.Timeout) else "connection failed"
+            logger.warning("%s %s: %s", method, path, kind)
+            error_class = AmbiguousWriteError if is_write else TransientError
+            raise error_class(f"{self.service_name} did not answer ({kind}).") from None
+        except requests.exceptions.RequestException as exc:
+            logger.warning("%s %s: %s", method, path, type(exc).__name__)
+            raise TransientError(f"{self.service_name} request failed ({type(exc).__name__}).") from None
+        logger.info("%s %s -> %s", method, path, response.status_code)
+        status = response.status_code
+        if status == 429:
+            raise ThrottledError(
+                f"{self.service_name} is rate limiting this connection.",
+                "; ".join(self.error_messages(response)),
+                retry_after=parse_retry_after(response.headers.get("Retry-After")),
+                problem=response.headers.get("X-Rate-Limit-Problem", ""),
+            )
+        if status >= 500:
+            error_class = AmbiguousWriteError if is_write else TransientError
+            raise error_class(
+                f"{self.service_name} had a server error (HTTP {status}).",
+                "; ".join(self.error_messages(response)),
+                status,
+            )
+        if status >= 400:
+            raise self.error_for(response)
+        data = self._decode(response, is_write)
+        self.validate_response(data)
+        return ApiResponse(status, dict(response.headers), data)
+
+    def _decode(self, response: requests.Response, is_write: bool):
+        if not response.content or not response.content.strip():
+            return None
+        try:
+            return response.json()
+        except ValueError:
+            error_class = AmbiguousWriteError if is_write else TransientError
+            raise error_class(
+                f"{self.service_name} sent a response that is not valid JSON (HTTP {response.status_code})."
+            ) from None
+
+    # --- the write log ---------------------------------------------------------------------------------------
+
+    def _log_write(self, method, url, action, *, response: ApiResponse | None = None, error=None):
+        if self.connection is None or self.connection.pk is None:
+            return
+        from .models import LogLevel, SyncLogEntry
+
+        action = action or f"{method.lower()} {urlsplit(url).path.rsplit('/', 1)[-1]}".strip()
+        if error is None:
+            level, status = LogLevel.INFO, response.status_code
+            message = f"{self.service_name} accepted {method} {urlsplit(url).path} (HTTP {status})."
+            remote_id = self.remote_id_from(response.data)
+        else:
+            level, status, remote_id = LogLevel.ERROR, error.http_status, ""
+            message = str(error)
+            if isinstance(error, ProviderValidationError) and error.messages:
+                message = f"{error.message} " + " ".join(error.messages)
+        SyncLogEntry.objects.create(
+            organization_id=self.connection.organization_id,
+            connection=self.connection,
+            run=self.run,
+            invoice=self.invoice,
+            level=level,
+            action=action[:60],
+            message=message[:MESSAGE_MAX],
+            remote_id=(remote_id or "")[:100],
+            http_status=status,
+        )

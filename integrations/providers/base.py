@@ -1,0 +1,223 @@
+"""The provider contract: a stateless Provider (what the marketplace shows, how to authorise) and the
+AccountingApi its client implements (what the services call), plus the DTOs every provider returns.
+
+Services never see a provider's JSON: they get these dataclasses, with money as Decimal.
+"""
+
+from __future__ import annotations
+
+import abc
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal
+from typing import TYPE_CHECKING
+
+from django.conf import settings
+
+from billing.choices import Plan
+
+if TYPE_CHECKING:
+    from billing.models import Company, Organization
+    from integrations.models import Connection
+
+COPY_INVOICE = "copy_invoice"
+SYNC_PAYMENTS = "sync_payments"
+EXPORT_EXPENSES = "export_expenses"
+PURCHASE_ORDERS = "purchase_orders"
+CAPABILITIES = frozenset({COPY_INVOICE, SYNC_PAYMENTS, EXPORT_EXPENSES, PURCHASE_ORDERS})
+CAPABILITY_LABELS = {
+    COPY_INVOICE: "Copy invoices",
+    SYNC_PAYMENTS: "Sync payments back",
+    EXPORT_EXPENSES: "Export expenses as bills",
+    PURCHASE_ORDERS: "Copy purchase orders",
+}
+
+OAUTH2 = "oauth2"
+TOKEN = "token"
+
+PLAN_ORDER = [Plan.ESSENTIAL, Plan.PROFESSIONAL, Plan.ULTIMATE]
+
+
+def plan_allows(plan: str, minimum: str) -> bool:
+    """Whether an organization on `plan` may use something that needs at least `minimum`."""
+    try:
+        return PLAN_ORDER.index(plan) >= PLAN_ORDER.index(minimum)
+    except ValueError:
+        return False
+
+
+# --- DTOs ---------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TokenSet:
+    access_token: str
+    refresh_token: str = ""
+    expires_at: datetime | None = None
+
+    def __repr__(self) -> str:  # never print credentials, not even in a traceback
+        return f"TokenSet(expires_at={self.expires_at!r})"
+
+
+@dataclass(frozen=True)
+class RemoteTenant:
+    """One remote organisation / company / division / agreement a grant gives access to."""
+
+    id: str
+    name: str
+    connection_id: str = ""
+    extra: dict = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class RemoteContact:
+    id: str
+    name: str
+    email: str = ""
+
+
+@dataclass(frozen=True)
+class RemoteChoice:
+    """An account, tax type or item in the provider: what a setup pick list offers."""
+
+    code: str
+    name: str
+    extra: dict = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class RemoteInvoice:
+    id: str
+    number: str = ""
+    url: str = ""
+    status: str = ""
+    amount_due: Decimal | None = None
+
+
+@dataclass(frozen=True)
+class RemotePaymentRecord:
+    id: str
+    invoice_remote_id: str
+    amount: Decimal
+    currency: str
+    date: date | None
+    reference: str = ""
+    deleted: bool = False
+    updated_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class PaymentsPage:
+    payments: list[RemotePaymentRecord]
+    next_cursor: dict
+    has_more: bool
+
+
+# --- What services call -------------------------------------------------------------------------------------
+
+
+class AccountingApi(abc.ABC):
+    """One connection's API. Every method raises the integrations.exceptions hierarchy, nothing else."""
+
+    @abc.abstractmethod
+    def search_contacts(self, term: str) -> list[RemoteContact]: ...
+
+    @abc.abstractmethod
+    def create_contact(self, company: Company) -> RemoteContact:
+        """Create a contact from our company. A name clash is not an error: return the existing contact of
+        that name, or create "Name (2)"."""
+
+    @abc.abstractmethod
+    def list_accounts(self) -> list[RemoteChoice]:
+        """Active revenue accounts; extra carries what validation needs (e.g. the account's tax type)."""
+
+    @abc.abstractmethod
+    def list_tax_types(self) -> list[RemoteChoice]:
+        """Active tax types; extra carries e.g. `rate` and `can_apply_to_revenue`."""
+
+    @abc.abstractmethod
+    def list_items(self) -> list[RemoteChoice]: ...
+
+    @abc.abstractmethod
+    def create_invoice(self, payload: dict, idempotency_key: str) -> RemoteInvoice: ...
+
+    @abc.abstractmethod
+    def update_invoice(self, remote_id: str, payload: dict, idempotency_key: str) -> RemoteInvoice: ...
+
+    @abc.abstractmethod
+    def find_invoice(self, *, number: str = "", reference: str = "") -> RemoteInvoice | None: ...
+
+    @abc.abstractmethod
+    def fetch_payments(self, cursor: dict) -> Iterator[PaymentsPage]:
+        """Pages of payments changed since the stored cursor; each page carries the cursor to store once it
+        has been applied."""
+
+    @abc.abstractmethod
+    def revoke(self) -> None:
+        """Withdraw the grant at the provider (best effort is the caller's call)."""
+
+
+# --- What the marketplace and the connect flow use ---------------------------------------------------------
+
+
+class Provider:
+    """A stateless description of one accounting tool. Subclasses set the class attributes and implement the
+    auth methods of their `auth_kind`."""
+
+    key: str = ""
+    name: str = ""
+    description: str = ""
+    logo: str = ""  # static path, e.g. "integrations/xero/logo.svg"
+    auth_kind: str = OAUTH2
+    capabilities: frozenset[str] = frozenset()
+    # The lowest plan for the whole provider, and for single capabilities beyond that.
+    minimum_plan: str = Plan.ESSENTIAL
+    capability_plans: dict[str, str] = {}
+    # Settings that must all be non-empty for the provider to be offered (the rest of its URLs 404 without them).
+    required_settings: tuple[str, ...] = ()
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} {self.key}>"
+
+    # Configuration and plans
+
+    def is_configured(self) -> bool:
+        return all(getattr(settings, name, "") for name in self.required_settings)
+
+    def required_plan(self, capability: str | None = None) -> str:
+        plans = [self.minimum_plan]
+        if capability:
+            plans.append(self.capability_plans.get(capability, Plan.ESSENTIAL))
+        return max(plans, key=PLAN_ORDER.index)
+
+    def allows(self, organization: Organization, capability: str | None = None) -> bool:
+        return plan_allows(organization.plan, self.required_plan(capability))
+
+    # Setup
+
+    def setup_is_complete(self, connection: Connection) -> bool:
+        return True
+
+    # Runtime
+
+    def api(self, connection: Connection) -> AccountingApi:
+        raise NotImplementedError
+
+    def refresh_token(self, refresh_token: str) -> TokenSet:
+        """Exchange a refresh token for a new token set (oauth2 providers)."""
+        raise NotImplementedError
+
+    # OAuth2 connect flow (auth_kind == "oauth2")
+
+    def authorization_url(self, *, state: str, code_verifier: str, redirect_uri: str) -> str:
+        raise NotImplementedError
+
+    def exchange_code(self, *, code: str, code_verifier: str, redirect_uri: str) -> TokenSet:
+        raise NotImplementedError
+
+    def list_tenants(self, access_token: str) -> list[RemoteTenant]:
+        raise NotImplementedError
+
+    def revoke(self, connection: Connection) -> None:
+        raise NotImplementedError

@@ -1,0 +1,315 @@
+"""Xero Accounting API 2.0 for one connection (one Xero organisation).
+
+Every request carries the bearer token (refreshed through integrations.tokens), `xero-tenant-id` and
+`Accept: application/json`. Writes send `summarizeErrors=false` (so one bad element can't hide what was created)
+and an `Idempotency-Key`. Error bodies become exceptions carrying Xero's ValidationErrors verbatim.
+Endpoints: https://developer.xero.com/documentation/api/accounting/overview (spec: XeroAPI/Xero-OpenAPI).
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from datetime import UTC
+
+from django.conf import settings
+
+from integrations.exceptions import ProviderValidationError, TerminalError, TransientError
+from integrations.http import ApiClient
+from integrations.providers.base import AccountingApi, PaymentsPage, RemoteChoice, RemoteContact, RemoteInvoice
+from integrations.tokens import connection_access_token, connection_mark_needs_reconnect
+
+PAGE_SIZE = 100  # Xero's page size for /Payments, /Invoices and /Contacts
+CURSOR_KEY = "modified_since"  # payments cursor: {"modified_since": "YYYY-MM-DDTHH:MM:SS"} (UTC)
+NAME_CLASH = "is already assigned to another contact"
+MAX_NAME_SUFFIX = 5
+GONE_STATUSES = {"DELETED", "VOIDED"}
+INVOICE_DEEP_LINK = "https://go.xero.com/app/{short_code}/invoicing/view/{id}"
+INVOICE_LINK = "https://go.xero.com/AccountsReceivable/View.aspx?InvoiceID={id}"
+
+
+def where_string(value: str) -> str:
+    """A string literal for Xero's `where` filter."""
+    return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def format_cursor(moment) -> str:
+    """If-Modified-Since as Xero wants it: UTC, seconds precision, no zone suffix."""
+    return moment.astimezone(UTC).replace(tzinfo=None, microsecond=0).isoformat()
+
+
+def xero_messages(body) -> list[str]:
+    """The human messages in a Xero error body: every element's ValidationErrors, else Message/Detail."""
+    if not isinstance(body, dict):
+        return [str(body)] if body else []
+    messages: list[str] = []
+    for element in body.get("Elements") or []:
+        for error in element.get("ValidationErrors") or []:
+            if error.get("Message"):
+                messages.append(str(error["Message"]))
+    if not messages:
+        for key in ("Message", "Detail", "Title"):
+            if body.get(key):
+                messages.append(str(body[key]))
+                break
+    return messages
+
+
+class XeroApi(ApiClient, AccountingApi):
+    service_name = "Xero"
+
+    def __init__(self, connection, **kwargs):
+        super().__init__(connection=connection, **kwargs)
+        self._token = ""
+
+    @property
+    def base_url(self) -> str:
+        return settings.XERO_API_URL
+
+    # --- ApiClient hooks -------------------------------------------------------------------------------------
+
+    def auth_headers(self) -> dict:
+        self._token = connection_access_token(self.connection)
+        return {
+            "Authorization": f"Bearer {self._token}",
+            "xero-tenant-id": self.connection.remote_tenant_id,
+            "Accept": "application/json",
+        }
+
+    def reauthorize(self) -> bool:
+        connection_access_token(self.connection, rejected=self._token)
+        return True
+
+    def request(self, method, path, **kwargs):
+        try:
+            return super().request(method, path, **kwargs)
+        except TerminalError as exc:
+            connection_mark_needs_reconnect(self.connection, str(exc))
+            raise
+
+    def error_messages(self, response) -> list[str]:
+        try:
+            return xero_messages(response.json()) or super().error_messages(response)
+        except ValueError:
+            return super().error_messages(response)
+
+    def validate_response(self, data) -> None:
+        # With summarizeErrors=false Xero answers 200 and flags the failed elements instead of a 400.
+        if not isinstance(data, dict):
+            return
+        for key in ("Invoices", "Contacts"):
+            for element in data.get(key) or []:
+                if element.get("HasErrors") or element.get("StatusAttributeString") == "ERROR":
+                    messages = [
+                        str(e.get("Message")) for e in element.get("ValidationErrors") or [] if e.get("Message")
+                    ]
+                    raise ProviderValidationError("Xero refused the data.", messages=messages or ["(no message)"])
+
+    def remote_id_from(self, data) -> str:
+        if isinstance(data, dict):
+            for key, id_key in (("Invoices", "InvoiceID"), ("Contacts", "ContactID"), ("Payments", "PaymentID")):
+                if data.get(key):
+                    return str(data[key][0].get(id_key, ""))
+        return ""
+
+    # --- helpers ---------------------------------------------------------------------------------------------
+
+    def _write(self, method: str, path: str, body: dict, *, idempotency_key: str, action: str) -> dict:
+        response = self.request(
+            method,
+            path,
+            params={"summarizeErrors": "false"},
+            json=body,
+            headers={"Idempotency-Key": idempotency_key[:128], "Content-Type": "application/json"},
+            idempotency_key=idempotency_key,
+            action=action,
+        )
+        return response.data if isinstance(response.data, dict) else {}
+
+    def _get(self, path: str, *, params=None, headers=None) -> dict:
+        data = self.request("GET", path, params=params, headers=headers).data
+        if not isinstance(data, dict):
+            raise TransientError(f"Xero sent an unexpected answer for {path}.")
+        return data
+
+    def _first(self, data: dict, key: str) -> dict:
+        elements = data.get(key) or []
+        if not elements:
+            raise TransientError(f"Xero's answer has no {key}.")
+        return elements[0]
+
+    def invoice_url(self, invoice_id: str) -> str:
+        short_code = self.connection.settings.get("short_code", "") if self.connection else ""
+        if short_code:
+            return INVOICE_DEEP_LINK.format(short_code=short_code, id=invoice_id)
+        return INVOICE_LINK.format(id=invoice_id)
+
+    def _remote_invoice(self, element: dict) -> RemoteInvoice:
+        from .payments import parse_amount
+
+        amount_due = element.get("AmountDue")
+        return RemoteInvoice(
+            id=str(element["InvoiceID"]),
+            number=str(element.get("InvoiceNumber") or ""),
+            url=self.invoice_url(str(element["InvoiceID"])),
+            status=str(element.get("Status") or ""),
+            amount_due=parse_amount(amount_due) if amount_due is not None else None,
+        )
+
+    @staticmethod
+    def _contact(element: dict) -> RemoteContact:
+        return RemoteContact(
+            id=str(element["ContactID"]),
+            name=str(element.get("Name") or ""),
+            email=str(element.get("EmailAddress") or ""),
+        )
+
+    # --- contacts --------------------------------------------------------------------------------------------
+
+    def search_contacts(self, term: str) -> list[RemoteContact]:
+        term = (term or "").strip()
+        if not term:
+            return []
+        data = self._get("Contacts", params={"searchTerm": term, "summaryOnly": "true", "page": 1})
+        return [self._contact(c) for c in data.get("Contacts") or [] if c.get("ContactStatus", "ACTIVE") == "ACTIVE"]
+
+    def contact_by_name(self, name: str) -> dict | None:
+        data = self._get("Contacts", params={"where": f"Name=={where_string(name)}"})
+        for element in data.get("Contacts") or []:
+            if element.get("Name", "").strip().lower() == name.strip().lower():
+                return element
+        return None
+
+    def create_contact(self, company) -> RemoteContact:
+        from .mapping import contact_number, contact_payload
+
+        ours = contact_number(company)
+        name = company.name
+        for attempt in range(1, MAX_NAME_SUFFIX + 1):
+            try:
+                data = self._write(
+                    "PUT",
+                    "Contacts",
+                    {"Contacts": [contact_payload(company, name=name)]},
+                    idempotency_key=f"contact-{uuid.uuid4()}",
+                    action="contact.create",
+                )
+                return self._contact(self._first(data, "Contacts"))
+            except ProviderValidationError as exc:
+                if not any(NAME_CLASH in message for message in exc.messages):
+                    raise
+            existing = self.contact_by_name(name)
+            if existing and existing.get("ContactNumber", "") in ("", ours):
+                return self._contact(existing)  # the same client, created earlier or by hand
+            name = f"{company.name} ({attempt + 1})"
+        raise ProviderValidationError(
+            "Xero already has several contacts with this company's name: pick one in the contact search.",
+            messages=[f"The contact name {company.name} is already assigned to another contact."],
+        )
+
+    # --- pick lists ------------------------------------------------------------------------------------------
+
+    def list_accounts(self) -> list[RemoteChoice]:
+        data = self._get("Accounts", params={"where": 'Status=="ACTIVE" AND Type=="REVENUE"'})
+        return [
+            RemoteChoice(
+                code=str(a["Code"]),
+                name=str(a.get("Name") or a["Code"]),
+                extra={"tax_type": a.get("TaxType") or "", "type": a.get("Type") or "", "id": a.get("AccountID", "")},
+            )
+            for a in data.get("Accounts") or []
+            if a.get("Code") and a.get("Status", "ACTIVE") == "ACTIVE" and a.get("Type", "REVENUE") == "REVENUE"
+        ]
+
+    def list_tax_types(self) -> list[RemoteChoice]:
+        data = self._get("TaxRates", params={"where": 'Status=="ACTIVE"'})
+        return [
+            RemoteChoice(
+                code=str(t["TaxType"]),
+                name=str(t.get("Name") or t["TaxType"]),
+                extra={
+                    "rate": str(t.get("EffectiveRate", t.get("DisplayTaxRate", ""))),
+                    "can_apply_to_revenue": bool(t.get("CanApplyToRevenue", True)),
+                },
+            )
+            for t in data.get("TaxRates") or []
+            if t.get("TaxType") and t.get("Status", "ACTIVE") == "ACTIVE"
+        ]
+
+    def list_items(self) -> list[RemoteChoice]:
+        data = self._get("Items")
+        return [
+            RemoteChoice(
+                code=str(i["Code"]),
+                name=str(i.get("Name") or i["Code"]),
+                extra={"sales_account": (i.get("SalesDetails") or {}).get("AccountCode", "")},
+            )
+            for i in data.get("Items") or []
+            if i.get("Code") and i.get("IsSold", True)
+        ]
+
+    # --- invoices --------------------------------------------------------------------------------------------
+
+    def create_invoice(self, payload: dict, idempotency_key: str) -> RemoteInvoice:
+        data = self._write(
+            "PUT", "Invoices", {"Invoices": [payload]}, idempotency_key=idempotency_key, action="invoice.create"
+        )
+        return self._remote_invoice(self._first(data, "Invoices"))
+
+    def update_invoice(self, remote_id: str, payload: dict, idempotency_key: str) -> RemoteInvoice:
+        data = self._write(
+            "POST",
+            f"Invoices/{remote_id}",
+            {"Invoices": [{**payload, "InvoiceID": remote_id}]},
+            idempotency_key=idempotency_key,
+            action="invoice.update",
+        )
+        return self._remote_invoice(self._first(data, "Invoices"))
+
+    def find_invoice(self, *, number: str = "", reference: str = "") -> RemoteInvoice | None:
+        if number:
+            params = {"InvoiceNumbers": number}
+        elif reference:
+            params = {"where": f'Type=="ACCREC" AND Reference=={where_string(reference)}'}
+        else:
+            return None
+        params["createdByMyApp"] = "true"
+        data = self._get("Invoices", params={**params, "summaryOnly": "true"})
+        for element in data.get("Invoices") or []:
+            if element.get("Status") not in GONE_STATUSES and element.get("Type", "ACCREC") == "ACCREC":
+                return self._remote_invoice(element)
+        return None
+
+    # --- payments --------------------------------------------------------------------------------------------
+
+    def fetch_payments(self, cursor: dict) -> Iterator[PaymentsPage]:
+        """GET /Payments changed since the cursor, oldest change first, 100 per page, until a short page."""
+        from .payments import payments_from_json
+
+        modified_since = (cursor or {}).get(CURSOR_KEY, "")
+        headers = {"If-Modified-Since": modified_since} if modified_since else {}
+        page = 1
+        while True:
+            data = self._get("Payments", params={"page": page, "order": "UpdatedDateUTC ASC"}, headers=headers)
+            raw = data.get("Payments") or []
+            records = payments_from_json(data)
+            stamps = [r.updated_at for r in records if r.updated_at]
+            next_cursor = dict(cursor or {})
+            if stamps:
+                newest = format_cursor(max(stamps))
+                if newest > next_cursor.get(CURSOR_KEY, ""):
+                    next_cursor[CURSOR_KEY] = newest
+            has_more = len(raw) >= PAGE_SIZE
+            yield PaymentsPage(payments=records, next_cursor=next_cursor, has_more=has_more)
+            if not has_more:
+                return
+            page += 1
+
+    # --- disconnect ------------------------------------------------------------------------------------------
+
+    def revoke(self) -> None:
+        from .auth import XeroIdentity
+
+        XeroIdentity(connection=self.connection, session=self.session, sleep=self.sleep).delete_connection(
+            connection_access_token(self.connection), self.connection.remote_connection_id
+        )

@@ -1,0 +1,78 @@
+"""Xero as the marketplace shows it, and how to authorise and talk to it."""
+
+from __future__ import annotations
+
+from django.conf import settings
+
+from billing.choices import Plan
+from integrations.providers.base import (
+    COPY_INVOICE,
+    EXPORT_EXPENSES,
+    OAUTH2,
+    SYNC_PAYMENTS,
+    Provider,
+    RemoteTenant,
+    TokenSet,
+)
+
+# Keys of Connection.settings for Xero (read by the setup form, the copy service and the mapping).
+NUMBERING = "numbering"  # "app": we send our number; "provider": Xero numbers and we write its number back
+NUMBERING_APP = "app"
+NUMBERING_PROVIDER = "provider"
+DEFAULT_ACCOUNT = "default_account"  # revenue account code for lines without a mapped service type
+PICK_LISTS = "lists"  # {"accounts": [...], "tax_types": [...], "items": [...], "refreshed_at": iso}
+
+
+class XeroProvider(Provider):
+    key = "xero"
+    name = "Xero"
+    description = (
+        "Copy finalized invoices to Xero as approved sales invoices, with your accounts and tax types, "
+        "and bring the payments recorded in Xero back onto your invoices."
+    )
+    logo = "integrations/xero/logo.svg"
+    auth_kind = OAUTH2
+    capabilities = frozenset({COPY_INVOICE, SYNC_PAYMENTS, EXPORT_EXPENSES})
+    capability_plans = {EXPORT_EXPENSES: Plan.PROFESSIONAL}
+    required_settings = ("XERO_CLIENT_ID", "XERO_CLIENT_SECRET")
+
+    def identity(self, connection=None):
+        from .auth import XeroIdentity
+
+        return XeroIdentity(connection=connection)
+
+    def api(self, connection):
+        from .client import XeroApi
+
+        return XeroApi(connection)
+
+    def authorization_url(self, *, state: str, code_verifier: str, redirect_uri: str) -> str:
+        from .auth import authorization_url
+
+        return authorization_url(state=state, code_verifier=code_verifier, redirect_uri=redirect_uri)
+
+    def exchange_code(self, *, code: str, code_verifier: str, redirect_uri: str) -> TokenSet:
+        return self.identity().exchange_code(code=code, code_verifier=code_verifier, redirect_uri=redirect_uri)
+
+    def list_tenants(self, access_token: str) -> list[RemoteTenant]:
+        return self.identity().tenants(access_token)
+
+    def refresh_token(self, refresh_token: str) -> TokenSet:
+        return self.identity().refresh(refresh_token)
+
+    def revoke(self, connection) -> None:
+        """Disconnect this Xero organisation only (DELETE /connections/{id}). Revoking the refresh token would
+        drop every organisation the Xero user granted, including other subsidiaries' connections."""
+        self.api(connection).revoke()
+
+    def is_sandbox(self) -> bool:
+        return bool(settings.XERO_USES_SANDBOX)
+
+    def setup_is_complete(self, connection) -> bool:
+        """A default revenue account, and a Xero tax type for every tax rate of the organization."""
+        from billing.models import TaxRate
+
+        if not (connection.settings or {}).get(DEFAULT_ACCOUNT):
+            return False
+        mapped = connection.tax_rate_mappings.exclude(remote_code="").values("tax_rate_id")
+        return not TaxRate.objects.filter(organization_id=connection.organization_id).exclude(id__in=mapped).exists()

@@ -1,0 +1,119 @@
+"""Xero's official OpenAPI spec as test data: response examples to serve, schemas to check what we send.
+
+The spec is read from the shared research folder (never copied into the project); tests using it skip with the
+reason when the folder is absent.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+from decimal import Decimal
+from functools import cache
+from pathlib import Path
+
+import pytest
+
+SPEC_DIR = Path("/work/shared/provider-specs/xero")
+ACCOUNTING = SPEC_DIR / "xero_accounting.yaml"
+IDENTITY = SPEC_DIR / "xero-identity.yaml"
+
+
+def require_spec():
+    if not ACCOUNTING.is_file():
+        pytest.skip(f"Xero OpenAPI spec not found at {ACCOUNTING} (shared provider specs are not mounted).")
+
+
+@cache
+def _load(path: Path) -> dict:
+    import yaml
+
+    class Loader(yaml.SafeLoader):
+        """Keep timestamps as the strings Xero sends, not datetimes."""
+
+    Loader.yaml_implicit_resolvers = {
+        key: [r for r in resolvers if r[0] != "tag:yaml.org,2002:timestamp"]
+        for key, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+    }
+    return yaml.load(path.read_text(), Loader=Loader)  # noqa: S506 - a SafeLoader subclass
+
+
+def accounting() -> dict:
+    require_spec()
+    return _load(ACCOUNTING)
+
+
+def identity() -> dict:
+    require_spec()
+    return _load(IDENTITY)
+
+
+def example(path: str, method: str, status: str = "200", spec: dict | None = None):
+    """A deep copy of the JSON example of one response of the spec."""
+    spec = spec or accounting()
+    content = spec["paths"][path][method]["responses"][status]["content"]["application/json"]
+    value = content["example"]
+    if isinstance(value, str):
+        value = json.loads(value)
+    return copy.deepcopy(value)
+
+
+def request_example(path: str, method: str):
+    spec = accounting()
+    return copy.deepcopy(spec["paths"][path][method]["requestBody"]["content"]["application/json"]["example"])
+
+
+# --- a small schema check: known properties, JSON types, enums, maxLength ------------------------------------
+
+_TYPES = {
+    "string": (str,),
+    "number": (int, float, Decimal),
+    "integer": (int,),
+    "boolean": (bool,),
+    "array": (list,),
+    "object": (dict,),
+}
+
+
+def _resolve(schema: dict) -> dict:
+    spec = accounting()
+    while "$ref" in schema:
+        name = schema["$ref"].rsplit("/", 1)[-1]
+        extra = {k: v for k, v in schema.items() if k != "$ref"}
+        schema = {**spec["components"]["schemas"][name], **extra}
+    return schema
+
+
+def schema_errors(value, schema_name: str) -> list[str]:
+    """What in `value` (parsed JSON) does not fit components.schemas[schema_name]; [] when it fits."""
+    errors: list[str] = []
+    _check(value, {"$ref": f"#/components/schemas/{schema_name}"}, schema_name, errors)
+    return errors
+
+
+def _check(value, schema: dict, where: str, errors: list[str]) -> None:
+    schema = _resolve(schema)
+    expected = schema.get("type") or ("object" if "properties" in schema else None)
+    if expected:
+        allowed = _TYPES[expected]
+        if isinstance(value, bool) and expected != "boolean" or not isinstance(value, allowed):
+            errors.append(f"{where}: expected {expected}, got {type(value).__name__} {value!r}")
+            return
+    if "enum" in schema and value not in schema["enum"]:
+        errors.append(f"{where}: {value!r} not in {schema['enum']}")
+    if isinstance(value, str) and "maxLength" in schema and len(value) > schema["maxLength"]:
+        errors.append(f"{where}: longer than {schema['maxLength']}")
+    if isinstance(value, dict) and "properties" in schema:
+        for key, item in value.items():
+            if key not in schema["properties"]:
+                errors.append(f"{where}.{key}: not a property of the schema")
+            else:
+                _check(item, schema["properties"][key], f"{where}.{key}", errors)
+    if isinstance(value, list) and "items" in schema:
+        for index, item in enumerate(value):
+            _check(item, schema["items"], f"{where}[{index}]", errors)
+
+
+def parse_sent_json(body: bytes | str):
+    """A request body as sent, numbers as Decimal (so 12.50 is checked as exactly 12.50)."""
+    return json.loads(body, parse_float=Decimal)
