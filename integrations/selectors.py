@@ -1,0 +1,114 @@
+"""Reads for the invoice panel, the copy prompt, the bulk copy and the API. Every query is scoped to an organization."""
+
+from __future__ import annotations
+
+from django.db.models import QuerySet
+
+from billing.models import Invoice, Organization
+
+from . import registry
+from .models import Connection, ConnectionStatus, InvoiceCopy, SyncLogEntry, SyncRun
+from .providers.base import COPY_INVOICE
+
+PANEL_LOG_ENTRIES = 8
+
+
+def _copy_provider_keys(organization: Organization) -> list[str]:
+    return [
+        provider.key
+        for provider in registry.configured()
+        if COPY_INVOICE in provider.capabilities and provider.allows(organization, COPY_INVOICE)
+    ]
+
+
+def connection_list(*, organization: Organization) -> QuerySet[Connection]:
+    return Connection.objects.filter(organization=organization).select_related("subsidiary")
+
+
+def connection_get(*, organization: Organization, pk) -> Connection:
+    """The organization's connection (another organization's → Connection.DoesNotExist, i.e. a 404)."""
+    return connection_list(organization=organization).get(pk=pk)
+
+
+def copy_connections_for_invoice(*, invoice: Invoice) -> list[Connection]:
+    """Active connections of the invoice's subsidiary whose provider copies invoices (configured, plan allows)."""
+    return list(
+        Connection.objects.filter(
+            organization_id=invoice.organization_id,
+            subsidiary_id=invoice.subsidiary_id,
+            status=ConnectionStatus.ACTIVE,
+            provider__in=_copy_provider_keys(invoice.organization),
+        ).order_by("provider", "name", "pk")
+    )
+
+
+def copy_connections_by_subsidiary(*, organization: Organization, subsidiary_ids) -> dict[int, list[Connection]]:
+    """For the bulk copy: each subsidiary's active copy connections, in one query."""
+    result: dict[int, list[Connection]] = {}
+    connections = Connection.objects.filter(
+        organization=organization,
+        subsidiary_id__in=set(subsidiary_ids),
+        status=ConnectionStatus.ACTIVE,
+        provider__in=_copy_provider_keys(organization),
+    ).order_by("provider", "name", "pk")
+    for connection in connections:
+        result.setdefault(connection.subsidiary_id, []).append(connection)
+    return result
+
+
+def connection_warnings_for_invoice(*, invoice: Invoice) -> list[Connection]:
+    """Connections of the invoice's subsidiary that need attention (reconnect or error)."""
+    return list(
+        Connection.objects.filter(
+            organization_id=invoice.organization_id,
+            subsidiary_id=invoice.subsidiary_id,
+            status__in=[ConnectionStatus.NEEDS_RECONNECT, ConnectionStatus.ERROR],
+        ).order_by("provider", "name")
+    )
+
+
+def invoice_copy_list(*, invoice: Invoice) -> QuerySet[InvoiceCopy]:
+    return InvoiceCopy.objects.filter(invoice=invoice, organization_id=invoice.organization_id).select_related(
+        "connection"
+    )
+
+
+def latest_copies_by_connection(*, invoice: Invoice) -> dict[int, InvoiceCopy]:
+    """The copy each connection shows: the latest successful one, else the newest attempt."""
+    result: dict[int, InvoiceCopy] = {}
+    for copy in invoice_copy_list(invoice=invoice).order_by("-is_latest", "-created_at", "-id"):
+        result.setdefault(copy.connection_id, copy)
+    return result
+
+
+def invoice_log(*, invoice: Invoice, limit: int = PANEL_LOG_ENTRIES) -> list[SyncLogEntry]:
+    return list(
+        SyncLogEntry.objects.filter(invoice=invoice, organization_id=invoice.organization_id).select_related(
+            "connection"
+        )[:limit]
+    )
+
+
+def invoice_panel(*, invoice: Invoice) -> dict:
+    """Everything the invoice page's integrations panel shows."""
+    connections = copy_connections_for_invoice(invoice=invoice)
+    latest = latest_copies_by_connection(invoice=invoice)
+    return {
+        "invoice": invoice,
+        "rows": [{"connection": connection, "copy": latest.get(connection.pk)} for connection in connections],
+        "other_copies": [copy for pk, copy in latest.items() if pk not in {c.pk for c in connections}],
+        "warnings": connection_warnings_for_invoice(invoice=invoice),
+        "log": invoice_log(invoice=invoice),
+    }
+
+
+def sync_run_list(*, organization: Organization, connection_id=None) -> QuerySet[SyncRun]:
+    runs = SyncRun.objects.filter(connection__organization=organization).select_related("connection")
+    if connection_id is not None:
+        runs = runs.filter(connection_id=connection_id)
+    return runs
+
+
+def payment_sync_connections() -> QuerySet[Connection]:
+    """Connections the scheduled payment sync polls (the task re-checks each one before running)."""
+    return Connection.objects.filter(status=ConnectionStatus.ACTIVE, payment_sync_enabled_at__isnull=False)

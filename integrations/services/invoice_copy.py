@@ -1,0 +1,335 @@
+"""Copy an invoice to an accounting tool: one remote invoice per attempt, however often it is retried.
+
+An attempt is an InvoiceCopy row, committed (status pending, fresh idempotency key) BEFORE any HTTP call:
+- the call sends the key as the provider's idempotency key, so a retried call is answered, not repeated;
+- a second request for the same invoice + connection while an attempt is pending (double click, retried task,
+  concurrent request) takes the invoice's row lock, finds that attempt and finishes it instead of starting
+  another; a re-used create attempt first looks the invoice up (number / reference) and adopts what it finds,
+  since the earlier try may have reached the provider (timeout after commit);
+- on success the attempt gets the remote ids and becomes the latest copy (the others lose is_latest in the same
+  transaction); on a refusal the provider's messages are stored on the attempt (failed) and logged verbatim;
+  an ambiguous outcome leaves it pending for the next try.
+
+Call these outside transaction.atomic(): the attempt must be committed before the call, and a token refresh
+must be committed whatever happens next.
+"""
+
+from __future__ import annotations
+
+import uuid
+from contextlib import nullcontext
+from dataclasses import dataclass, field
+from importlib import import_module
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from billing.models import Invoice, Organization
+from billing.services import invoice_set_number
+
+from .. import registry, selectors
+from ..exceptions import (
+    AmbiguousWriteError,
+    IntegrationError,
+    ProviderValidationError,
+    TerminalError,
+    ThrottledError,
+)
+from ..models import (
+    Connection,
+    ContactLink,
+    CopyStatus,
+    InvoiceCopy,
+    LogLevel,
+    ServiceTypeMapping,
+    SyncLogEntry,
+    TaxRateMapping,
+)
+from ..providers.base import COPY_INVOICE
+from ..tokens import connection_mark_needs_reconnect
+from .payments_sync import connection_pause
+
+MODE_UPDATE = "update"
+MODE_NEW = "new"
+COPY_MODES = (MODE_UPDATE, MODE_NEW)
+BULK_MAX = 100
+
+
+# --- checks and preview -------------------------------------------------------------------------------------
+
+
+def invoice_copy_check(*, invoice: Invoice, connection: Connection) -> None:
+    """Refuse (ValidationError) what may not be copied, before anything is saved or sent."""
+    if connection.organization_id != invoice.organization_id:
+        raise ValidationError({"connection": "Not found."})
+    if connection.subsidiary_id != invoice.subsidiary_id:
+        raise ValidationError(
+            {"connection": f"{connection.name} is connected for another subsidiary than this invoice's."}
+        )
+    if not invoice.is_finalized:
+        raise ValidationError(f"Only finalized invoices can be copied; this one is {invoice.get_status_display()}.")
+    try:
+        provider = registry.get(connection.provider)
+    except registry.ProviderNotFound:
+        raise ValidationError({"connection": "This integration is not available."}) from None
+    if not provider.is_configured() or COPY_INVOICE not in provider.capabilities:
+        raise ValidationError({"connection": f"{provider.name} cannot copy invoices here."})
+    if not provider.allows(invoice.organization, COPY_INVOICE):
+        raise ValidationError({"connection": f"Copying invoices to {provider.name} needs a higher plan."})
+    if not connection.is_active:
+        raise ValidationError(
+            {
+                "connection": f"{connection.name} is {connection.get_status_display().lower()}: "
+                "reconnect it in Settings > App marketplace first."
+            }
+        )
+    if not provider.setup_is_complete(connection):
+        raise ValidationError(
+            {"connection": f"Finish the setup of {connection.name} (accounts and tax rates) before copying."}
+        )
+
+
+@dataclass
+class CopyContext:
+    """What a copy sends, loaded once: the provider's mapping module, our lines and the connection's mappings."""
+
+    mapping: object
+    lines: list
+    mappings: object
+    previews: list = field(default_factory=list)
+
+
+def _copy_context(invoice: Invoice, connection: Connection) -> CopyContext:
+    mapping = import_module(f"integrations.providers.{connection.provider}.mapping")
+    service_type_accounts = dict(
+        ServiceTypeMapping.objects.filter(connection=connection).values_list("service_type_id", "remote_code")
+    )
+    tax_types = dict(TaxRateMapping.objects.filter(connection=connection).values_list("tax_rate_id", "remote_code"))
+    mappings = mapping.mappings_from(
+        settings=connection.settings or {}, service_type_accounts=service_type_accounts, tax_types=tax_types
+    )
+    lines = list(invoice.lines.select_related("service_type", "tax_rate"))
+    context = CopyContext(mapping=mapping, lines=lines, mappings=mappings)
+    context.previews = mapping.invoice_preview(invoice, lines, mappings)  # mapping problems raise here
+    return context
+
+
+def invoice_copy_preview(*, invoice: Invoice, connection: Connection) -> list:
+    """The lines, accounts and tax types a copy would send (for the prompt); ValidationError if it can't."""
+    invoice_copy_check(invoice=invoice, connection=connection)
+    return _copy_context(invoice, connection).previews
+
+
+# --- the copy -----------------------------------------------------------------------------------------------
+
+
+def _log(copy: InvoiceCopy, level: str, action: str, message: str, remote_id: str = "") -> None:
+    SyncLogEntry.objects.create(
+        organization_id=copy.organization_id,
+        connection_id=copy.connection_id,
+        invoice_id=copy.invoice_id,
+        level=level,
+        action=action,
+        message=message[:2000],
+        remote_id=remote_id[:100],
+    )
+
+
+@transaction.atomic
+def _claim_attempt(*, invoice: Invoice, connection: Connection, mode: str, user) -> tuple[InvoiceCopy, bool]:
+    """The pending attempt of this invoice + connection (re-used: True), or a new one committed now."""
+    Invoice.objects.select_for_update().get(pk=invoice.pk)  # serialises attempts for one invoice
+    copies = InvoiceCopy.objects.filter(invoice=invoice, connection=connection)
+    pending = copies.filter(status=CopyStatus.PENDING).order_by("created_at", "id").first()
+    if pending is not None:
+        return pending, True
+    target = copies.filter(is_latest=True).first() if mode == MODE_UPDATE else None
+    copy = InvoiceCopy.objects.create(
+        organization_id=invoice.organization_id,
+        invoice=invoice,
+        connection=connection,
+        idempotency_key=str(uuid.uuid4()),
+        # An update attempt carries the remote invoice it changes; a create attempt has none yet.
+        remote_id=target.remote_id if target else "",
+        created_by=user if getattr(user, "is_authenticated", False) else None,
+    )
+    return copy, False
+
+
+def _contact_id(api, copy: InvoiceCopy, company, contact_id: str, contact_name: str) -> str:
+    connection = copy.connection
+    if contact_id:
+        link = ContactLink.objects.filter(connection=connection, company=company).first()
+        name = contact_name or (link.remote_name if link and link.remote_id == contact_id else "")
+        ContactLink.objects.update_or_create(
+            connection=connection, company=company, defaults={"remote_id": contact_id, "remote_name": name}
+        )
+        return contact_id
+    link = ContactLink.objects.filter(connection=connection, company=company).first()
+    if link is not None:
+        return link.remote_id
+    contact = api.create_contact(company)
+    ContactLink.objects.update_or_create(
+        connection=connection, company=company, defaults={"remote_id": contact.id, "remote_name": contact.name}
+    )
+    _log(copy, LogLevel.INFO, "contact.linked", f"{company} is linked to the contact “{contact.name}”.", contact.id)
+    return contact.id
+
+
+def _find_existing(api, copy: InvoiceCopy, invoice: Invoice, context: CopyContext):
+    """After an attempt that may have reached the provider: the invoice it created, if any."""
+    number = invoice.number if context.mappings.numbering == "app" else ""
+    reference = "" if number else context.mapping.invoice_reference(invoice)
+    if not (number or reference):
+        return None
+    found = api.find_invoice(number=number, reference=reference)
+    if found is None:
+        return None
+    # Never adopt a remote invoice that is already another invoice's copy (a shared reference, say).
+    taken = InvoiceCopy.objects.filter(connection_id=copy.connection_id, remote_id=found.id).exclude(invoice=invoice)
+    return None if taken.exists() else found
+
+
+def _send(api, copy, invoice, context, *, reused, contact_id, contact_name):
+    if copy.remote_id:
+        contact = _contact_id(api, copy, invoice.company, contact_id, contact_name)
+        payload = context.mapping.invoice_payload(invoice, context.lines, context.mappings, contact_id=contact)
+        return api.update_invoice(copy.remote_id, payload, copy.idempotency_key), "updated"
+    if reused:
+        found = _find_existing(api, copy, invoice, context)
+        if found is not None:
+            return found, "adopted"
+    contact = _contact_id(api, copy, invoice.company, contact_id, contact_name)
+    payload = context.mapping.invoice_payload(invoice, context.lines, context.mappings, contact_id=contact)
+    return api.create_invoice(payload, copy.idempotency_key), "created"
+
+
+@transaction.atomic
+def _succeed(copy: InvoiceCopy, remote, how: str, invoice: Invoice, context: CopyContext) -> InvoiceCopy:
+    Invoice.objects.select_for_update().get(pk=invoice.pk)
+    InvoiceCopy.objects.filter(invoice=invoice, connection_id=copy.connection_id, is_latest=True).exclude(
+        pk=copy.pk
+    ).update(is_latest=False)
+    copy.status = CopyStatus.SUCCEEDED
+    copy.remote_id = remote.id
+    copy.remote_number = remote.number or copy.remote_number
+    copy.remote_url = remote.url or copy.remote_url
+    copy.is_latest = True
+    copy.error = ""
+    copy.save()
+    label = f"invoice {copy.remote_number}" if copy.remote_number else "invoice"
+    verb = {"created": "Copied as", "updated": "Updated", "adopted": "Found the earlier copy:"}[how]
+    _log(copy, LogLevel.INFO, f"invoice.{how}", f"{verb} {copy.connection.name} {label}.", remote.id)
+    if context.mappings.numbering == "provider" and remote.number and remote.number != invoice.number:
+        try:
+            invoice_set_number(invoice=invoice, number=remote.number)
+        except ValidationError as exc:
+            _log(copy, LogLevel.WARNING, "invoice.number", f"Could not take number {remote.number}: {exc.messages[0]}")
+        else:
+            _log(copy, LogLevel.INFO, "invoice.number", f"The invoice now has {copy.connection.name}'s number.")
+    return copy
+
+
+def copy_error_text(exc: IntegrationError) -> str:
+    if isinstance(exc, ProviderValidationError) and exc.messages:
+        return "\n".join(exc.messages)
+    return str(exc)
+
+
+def _fail(copy: InvoiceCopy, exc: IntegrationError) -> None:
+    """Record the failure on the attempt (only if no concurrent try finished it meanwhile)."""
+    text = copy_error_text(exc)
+    keep_pending = isinstance(exc, AmbiguousWriteError)
+    status = CopyStatus.PENDING if keep_pending else CopyStatus.FAILED
+    if keep_pending:
+        text = f"{text} The outcome is unknown: the next try looks the invoice up before copying again."
+    InvoiceCopy.objects.filter(pk=copy.pk, status=CopyStatus.PENDING).update(
+        status=status, error=text, updated_at=timezone.now()
+    )
+    copy.refresh_from_db()
+    _log(copy, LogLevel.WARNING if keep_pending else LogLevel.ERROR, "invoice.copy_failed", text)
+    if isinstance(exc, TerminalError):
+        connection_mark_needs_reconnect(copy.connection, str(exc))
+    elif isinstance(exc, ThrottledError):
+        connection_pause(copy.connection, exc)
+
+
+def invoice_copy(
+    *,
+    invoice: Invoice,
+    connection: Connection,
+    contact_id: str | None = None,
+    mode: str = MODE_UPDATE,
+    user=None,
+    contact_name: str = "",
+) -> InvoiceCopy:
+    """Copy (mode "new") or re-copy over the latest copy (mode "update"; without a copy it creates one).
+
+    Raises ValidationError for what we refuse ourselves (nothing saved), and the integrations.exceptions
+    hierarchy for what the provider answered (the attempt records it)."""
+    if mode not in COPY_MODES:
+        raise ValidationError({"mode": f"Choose one of: {', '.join(COPY_MODES)}."})
+    invoice = Invoice.objects.select_related("organization", "company", "subsidiary").get(pk=invoice.pk)
+    connection = Connection.objects.select_related("organization").get(pk=connection.pk)
+    invoice_copy_check(invoice=invoice, connection=connection)
+    context = _copy_context(invoice, connection)
+    copy, reused = _claim_attempt(invoice=invoice, connection=connection, mode=mode, user=user)
+    api = registry.get(connection.provider).api(connection)
+    binding = api.bind(invoice=invoice) if hasattr(api, "bind") else nullcontext()
+    with binding:
+        try:
+            remote, how = _send(
+                api, copy, invoice, context, reused=reused, contact_id=contact_id or "", contact_name=contact_name
+            )
+        except IntegrationError as exc:
+            _fail(copy, exc)
+            raise
+    return _succeed(copy, remote, how, invoice, context)
+
+
+# --- bulk ---------------------------------------------------------------------------------------------------
+
+
+@dataclass
+class BulkCopyResult:
+    queued: list[int] = field(default_factory=list)
+    skipped: dict[int, str] = field(default_factory=dict)  # invoice id → why
+
+
+def invoice_copy_bulk(*, invoice_ids, organization: Organization, user) -> BulkCopyResult:
+    """Queue one copy task per invoice (after commit), each to the active connection of its subsidiary."""
+    from django_q.tasks import async_task
+
+    try:
+        ids = sorted({int(pk) for pk in invoice_ids})
+    except (TypeError, ValueError):
+        raise ValidationError({"invoice_ids": "Select invoices from the list."}) from None
+    if not ids:
+        raise ValidationError({"invoice_ids": "Select at least one invoice."})
+    if len(ids) > BULK_MAX:
+        raise ValidationError({"invoice_ids": f"Copy at most {BULK_MAX} invoices at a time; {len(ids)} are selected."})
+    invoices = list(Invoice.objects.filter(organization=organization, pk__in=ids).select_related("subsidiary"))
+    result = BulkCopyResult()
+    result.skipped.update({pk: "Not found." for pk in set(ids) - {invoice.pk for invoice in invoices}})
+    connections = selectors.copy_connections_by_subsidiary(
+        organization=organization, subsidiary_ids=[invoice.subsidiary_id for invoice in invoices]
+    )
+    user_id = user.pk if getattr(user, "is_authenticated", False) else None
+    for invoice in invoices:
+        usable = connections.get(invoice.subsidiary_id, [])
+        if not usable:
+            result.skipped[invoice.pk] = f"{invoice}: {invoice.subsidiary} has no active accounting connection."
+            continue
+        if len(usable) > 1:
+            result.skipped[invoice.pk] = f"{invoice}: several connections; copy it from its page."
+            continue
+        try:
+            invoice_copy_check(invoice=invoice, connection=usable[0])
+        except ValidationError as exc:
+            result.skipped[invoice.pk] = f"{invoice}: {' '.join(exc.messages)}"
+            continue
+        args = (invoice.pk, usable[0].pk, MODE_UPDATE, user_id)
+        transaction.on_commit(lambda args=args: async_task("integrations.tasks.invoice_copy_task", *args))
+        result.queued.append(invoice.pk)
+    return result

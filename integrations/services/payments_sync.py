@@ -1,0 +1,201 @@
+"""Pull the payments that changed in the accounting tool onto our invoices (one way: provider → app).
+
+One run per connection at a time (the SyncRun "one running" constraint; a second start is recorded as skipped).
+Each run asks only for what changed since the stored cursor, page by page; each page is applied in one
+transaction together with the cursor it carries, so a crash loses nothing and replaying a page changes nothing:
+
+- a payment counts only if its invoice is the remote copy of one of our invoices on this connection (any copy);
+- a payment dated before payment sync was enabled is ignored;
+- keyed by (connection, remote payment id) through RemotePayment: new → recorded, DELETED → our payment deleted,
+  seen again unchanged → nothing (active again after a deletion → restored).
+Queries are bounded: the copies' remote ids are read once per run, the known payments once per page.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import Counter
+from datetime import timedelta
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from billing.choices import PaymentSource
+from billing.models import Invoice
+from billing.services import payment_delete, payment_record, payment_restore
+
+from .. import registry
+from ..exceptions import IntegrationError, TerminalError, ThrottledError
+from ..models import Connection, InvoiceCopy, LogLevel, RemotePayment, SyncKind, SyncLogEntry, SyncOutcome, SyncRun
+from ..providers.base import PaymentsPage
+from ..tokens import connection_mark_needs_reconnect
+
+logger = logging.getLogger("integrations.payments_sync")
+
+CURSOR_KEY = "payments"
+DEFAULT_PAUSE = 60  # seconds, when a 429 carries no Retry-After
+COUNT_NAMES = ("fetched", "recorded", "deleted", "restored", "ignored", "unchanged", "failed")
+
+
+def connection_pause(connection: Connection, exc: ThrottledError) -> None:
+    """The provider throttles this connection: no calls until Retry-After has passed."""
+    until = timezone.now() + timedelta(seconds=exc.retry_after if exc.retry_after is not None else DEFAULT_PAUSE)
+    Connection.objects.filter(pk=connection.pk).update(
+        paused_until=until, last_error=str(exc), last_error_at=timezone.now()
+    )
+    connection.paused_until = until
+
+
+def _start_run(connection: Connection) -> SyncRun | None:
+    try:
+        with transaction.atomic():
+            return SyncRun.objects.create(connection=connection, kind=SyncKind.PAYMENTS)
+    except IntegrityError:
+        return None  # another run of this connection is under way
+
+
+def _source_for(provider_key: str) -> str:
+    return provider_key if provider_key in PaymentSource.values else PaymentSource.MANUAL
+
+
+def _log(run: SyncRun, level: str, action: str, message: str, *, invoice_id=None, remote_id: str = "") -> None:
+    SyncLogEntry.objects.create(
+        organization_id=run.connection.organization_id,
+        connection_id=run.connection_id,
+        run=run,
+        invoice_id=invoice_id,
+        level=level,
+        action=action,
+        message=message[:2000],
+        remote_id=remote_id[:100],
+    )
+
+
+def _apply_one(run, record, invoice_id, known, counts, enabled_on, source) -> None:
+    remote = known.get(record.id)
+    if remote is None:
+        if record.deleted:
+            counts["unchanged"] += 1  # created and deleted before we saw it: nothing to mirror
+            return
+        if enabled_on and record.date and record.date < enabled_on:
+            counts["ignored"] += 1
+            return
+        payment = payment_record(
+            invoice=Invoice(pk=invoice_id),
+            amount=record.amount,
+            date=record.date,
+            reference=record.reference[:200],
+            currency=record.currency or None,
+            source=source,
+            external_id=record.id,
+        )
+        RemotePayment.objects.create(
+            connection_id=run.connection_id, remote_id=record.id, payment=payment, remote_updated_at=record.updated_at
+        )
+        counts["recorded"] += 1
+        message = f"Payment of {payment.amount} {payment.currency} on {payment.date} recorded."
+        _log(run, LogLevel.INFO, "payment.recorded", message, invoice_id=invoice_id, remote_id=record.id)
+        return
+    payment = remote.payment
+    if record.deleted and not payment.is_deleted:
+        payment_delete(payment=payment)
+        counts["deleted"] += 1
+        message = f"Payment of {payment.amount} {payment.currency} on {payment.date} deleted in the accounting tool."
+        _log(run, LogLevel.INFO, "payment.deleted", message, invoice_id=payment.invoice_id, remote_id=record.id)
+    elif not record.deleted and payment.is_deleted:
+        payment_restore(payment=payment)
+        counts["restored"] += 1
+        _log(run, LogLevel.INFO, "payment.restored", "Payment active again.", invoice_id=payment.invoice_id)
+    else:
+        counts["unchanged"] += 1
+        return
+    RemotePayment.objects.filter(pk=remote.pk).update(remote_updated_at=record.updated_at)
+
+
+@transaction.atomic
+def _apply_page(run: SyncRun, page: PaymentsPage, copies: dict[str, int], counts: Counter, enabled_on, source):
+    counts["fetched"] += len(page.payments)
+    relevant = [record for record in page.payments if record.invoice_remote_id in copies]
+    counts["ignored"] += len(page.payments) - len(relevant)
+    known = {
+        remote.remote_id: remote
+        for remote in RemotePayment.objects.filter(
+            connection_id=run.connection_id, remote_id__in=[record.id for record in relevant]
+        ).select_related("payment")
+    }
+    for record in relevant:
+        invoice_id = copies[record.invoice_remote_id]
+        try:
+            with transaction.atomic():
+                _apply_one(run, record, invoice_id, known, counts, enabled_on, source)
+        except ValidationError as exc:
+            counts["failed"] += 1
+            text = f"Payment {record.id} of {record.amount} {record.currency} not applied: {' '.join(exc.messages)}"
+            _log(run, LogLevel.ERROR, "payment.failed", text, invoice_id=invoice_id, remote_id=record.id)
+    # The cursor moves in the same transaction as the payments it covers.
+    connection = Connection.objects.select_for_update().get(pk=run.connection_id)
+    connection.sync_cursors = {**(connection.sync_cursors or {}), CURSOR_KEY: page.next_cursor}
+    connection.save(update_fields=["sync_cursors", "updated_at"])
+
+
+def _finish(run: SyncRun, outcome: str, counts: Counter, api_calls: int, error: str = "") -> SyncRun:
+    run.outcome = outcome
+    run.finished_at = timezone.now()
+    run.counts = {name: counts.get(name, 0) for name in COUNT_NAMES}
+    run.api_calls = api_calls
+    run.error = error
+    run.save(update_fields=["outcome", "finished_at", "counts", "api_calls", "error"])
+    return run
+
+
+def payments_sync(*, connection: Connection) -> SyncRun:
+    """One payment sync run of the connection; always returns its SyncRun (succeeded, partial, failed, skipped)."""
+    connection = Connection.objects.select_related("organization").get(pk=connection.pk)
+    run = _start_run(connection)
+    if run is None:
+        now = timezone.now()
+        return SyncRun.objects.create(
+            connection=connection,
+            kind=SyncKind.PAYMENTS,
+            started_at=now,
+            finished_at=now,
+            outcome=SyncOutcome.SKIPPED,
+            counts={},
+            error="Another payment sync of this connection is running.",
+        )
+    run.connection = connection
+    counts: Counter = Counter()
+    api = None
+    try:
+        api = registry.get(connection.provider).api(connection)
+        copies = dict(
+            InvoiceCopy.objects.filter(connection=connection)
+            .exclude(remote_id="")
+            .values_list("remote_id", "invoice_id")
+            .distinct()
+        )
+        enabled_on = (
+            timezone.localdate(connection.payment_sync_enabled_at) if connection.payment_sync_enabled_at else None
+        )
+        source = _source_for(connection.provider)
+        cursor = dict((connection.sync_cursors or {}).get(CURSOR_KEY) or {})
+        for page in api.fetch_payments(cursor):
+            _apply_page(run, page, copies, counts, enabled_on, source)
+    except IntegrationError as exc:
+        calls = getattr(api, "calls", 0)
+        if isinstance(exc, ThrottledError):
+            connection_pause(connection, exc)
+        elif isinstance(exc, TerminalError):
+            connection_mark_needs_reconnect(connection, str(exc))
+        else:
+            now = timezone.now()
+            Connection.objects.filter(pk=connection.pk).update(last_error=str(exc), last_error_at=now)
+        logger.warning("payment sync of connection %s failed: %s", connection.pk, type(exc).__name__)
+        return _finish(run, SyncOutcome.FAILED, counts, calls, str(exc))
+    except Exception as exc:
+        _finish(run, SyncOutcome.FAILED, counts, getattr(api, "calls", 0), f"Unexpected error: {type(exc).__name__}")
+        raise
+    Connection.objects.filter(pk=connection.pk).update(last_synced_at=timezone.now())
+    outcome = SyncOutcome.PARTIAL if counts["failed"] else SyncOutcome.SUCCEEDED
+    return _finish(run, outcome, counts, api.calls)

@@ -1,0 +1,217 @@
+"""A small stateful stand-in for the Xero Accounting API, served through `responses`.
+
+It keeps invoices, contacts and payments, replays the answer of a repeated Idempotency-Key (as Xero does), refuses
+a duplicate InvoiceNumber with Xero's own message, filters /Payments by If-Modified-Since and pages them by 100.
+Response bodies follow the shapes of the Xero OpenAPI examples (Id/Status/ProviderName/DateTimeUTC envelope).
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import uuid
+from datetime import UTC, datetime
+from decimal import Decimal
+from urllib.parse import parse_qs, urlsplit
+
+import requests
+import responses
+from django.conf import settings
+
+PAGE_SIZE = 100
+
+
+def ms_date(moment: datetime) -> str:
+    return f"/Date({int(moment.timestamp() * 1000)}+0000)/"
+
+
+def envelope(**entities) -> dict:
+    return {
+        "Id": str(uuid.uuid4()),
+        "Status": "OK",
+        "ProviderName": "Productive tests",
+        "DateTimeUTC": ms_date(datetime.now(UTC)),
+        **entities,
+    }
+
+
+def validation_error(*messages: str, element: dict | None = None) -> dict:
+    return {
+        "ErrorNumber": 10,
+        "Type": "ValidationException",
+        "Message": "A validation exception occurred",
+        "Elements": [{**(element or {}), "ValidationErrors": [{"Message": m} for m in messages]}],
+    }
+
+
+class FakeXero:
+    def __init__(self, mock: responses.RequestsMock, base_url: str | None = None):
+        self.mock = mock
+        self.base = (base_url or settings.XERO_API_URL).rstrip("/")
+        self.lock = threading.Lock()
+        self.invoices: dict[str, dict] = {}
+        self.contacts: dict[str, dict] = {}
+        self.payments: list[dict] = []
+        self.replies: dict[str, tuple[int, dict]] = {}  # idempotency key → the first answer
+        self.next_number = 1
+        self.refuse_with: list[str] = []  # validation messages for the next invoice write
+        self.drop_answers = 0  # this many invoice-create answers are lost after Xero has committed
+        self.creates = 0
+        self.requests: list = []
+
+    # --- wiring --------------------------------------------------------------------------------------------
+
+    def install(self):
+        import re
+
+        base = re.escape(self.base)
+        self.mock.add_callback(responses.PUT, re.compile(rf"{base}/Invoices(\?.*)?$"), callback=self._put_invoices)
+        self.mock.add_callback(
+            responses.POST, re.compile(rf"{base}/Invoices/[^/?]+(\?.*)?$"), callback=self._post_invoice
+        )
+        self.mock.add_callback(responses.GET, re.compile(rf"{base}/Invoices(\?.*)?$"), callback=self._get_invoices)
+        self.mock.add_callback(responses.PUT, re.compile(rf"{base}/Contacts(\?.*)?$"), callback=self._put_contacts)
+        self.mock.add_callback(responses.GET, re.compile(rf"{base}/Contacts(\?.*)?$"), callback=self._get_contacts)
+        self.mock.add_callback(responses.GET, re.compile(rf"{base}/Payments(\?.*)?$"), callback=self._get_payments)
+        return self
+
+    @staticmethod
+    def _json(status: int, body: dict):
+        return status, {"Content-Type": "application/json"}, json.dumps(body)
+
+    @staticmethod
+    def query(request) -> dict:
+        return {key: values[0] for key, values in parse_qs(urlsplit(request.url).query).items()}
+
+    # --- invoices ------------------------------------------------------------------------------------------
+
+    def _replayed(self, request):
+        key = request.headers.get("Idempotency-Key", "")
+        return key, self.replies.get(key) if key else None
+
+    def _remember(self, key: str, status: int, body: dict):
+        if key:
+            self.replies[key] = (status, body)
+        return self._json(status, body)
+
+    def _put_invoices(self, request):
+        with self.lock:
+            self.requests.append(request)
+            answer = self._create_invoice(request)
+            if self.drop_answers:
+                self.drop_answers -= 1
+                raise requests.exceptions.ConnectionError("connection reset after the request was sent")
+            return answer
+
+    def _create_invoice(self, request):
+        key, replay = self._replayed(request)
+        if replay:
+            return self._json(*replay)
+        element = json.loads(request.body, parse_float=Decimal)["Invoices"][0]
+        if self.refuse_with:
+            messages, self.refuse_with = self.refuse_with, []
+            return self._remember(key, 400, validation_error(*messages, element=_plain(element)))
+        number = element.get("InvoiceNumber")
+        if number and any(i["InvoiceNumber"] == number for i in self.invoices.values()):
+            return self._remember(key, 400, validation_error("Invoice # must be unique.", element=_plain(element)))
+        if not number:
+            number = f"XI-{self.next_number:04d}"
+            self.next_number += 1
+        invoice = self._stored(element, str(uuid.uuid4()), number)
+        self.creates += 1
+        return self._remember(key, 200, envelope(Invoices=[invoice]))
+
+    def _post_invoice(self, request):
+        with self.lock:
+            self.requests.append(request)
+            key, replay = self._replayed(request)
+            if replay:
+                return self._json(*replay)
+            invoice_id = urlsplit(request.url).path.rsplit("/", 1)[-1]
+            if invoice_id not in self.invoices:
+                return self._json(404, {"Title": "Not Found", "Status": 404, "Detail": "Resource not found"})
+            element = json.loads(request.body, parse_float=Decimal)["Invoices"][0]
+            if self.refuse_with:
+                messages, self.refuse_with = self.refuse_with, []
+                return self._remember(key, 400, validation_error(*messages, element=_plain(element)))
+            number = element.get("InvoiceNumber") or self.invoices[invoice_id]["InvoiceNumber"]
+            invoice = self._stored(element, invoice_id, number)
+            return self._remember(key, 200, envelope(Invoices=[invoice]))
+
+    def _stored(self, element: dict, invoice_id: str, number: str) -> dict:
+        total = sum(
+            (Decimal(str(line["Quantity"])) * Decimal(str(line["UnitAmount"])) for line in element["LineItems"]),
+            Decimal("0"),
+        )
+        invoice = {
+            **_plain(element),
+            "InvoiceID": invoice_id,
+            "InvoiceNumber": number,
+            "Status": element.get("Status", "DRAFT"),
+            "AmountDue": float(total),
+            "AmountPaid": 0.0,
+            "HasErrors": False,
+            "UpdatedDateUTC": ms_date(datetime.now(UTC)),
+        }
+        self.invoices[invoice_id] = invoice
+        return invoice
+
+    def _get_invoices(self, request):
+        with self.lock:
+            self.requests.append(request)
+            params = self.query(request)
+            found = list(self.invoices.values())
+            if "InvoiceNumbers" in params:
+                wanted = set(params["InvoiceNumbers"].split(","))
+                found = [i for i in found if i["InvoiceNumber"] in wanted]
+            return self._json(200, envelope(Invoices=found))
+
+    # --- contacts ------------------------------------------------------------------------------------------
+
+    def _put_contacts(self, request):
+        with self.lock:
+            self.requests.append(request)
+            element = json.loads(request.body)["Contacts"][0]
+            contact = {**element, "ContactID": str(uuid.uuid4()), "ContactStatus": "ACTIVE"}
+            self.contacts[contact["ContactID"]] = contact
+            return self._json(200, envelope(Contacts=[contact]))
+
+    def _get_contacts(self, request):
+        term = self.query(request).get("searchTerm", "").lower()
+        found = [c for c in self.contacts.values() if term in c["Name"].lower()]
+        return self._json(200, envelope(Contacts=found))
+
+    # --- payments ------------------------------------------------------------------------------------------
+
+    def add_payment(self, *, invoice_id: str, amount: str, date: str, updated: datetime, **extra) -> dict:
+        payment = {
+            "PaymentID": extra.pop("payment_id", str(uuid.uuid4())),
+            "Date": ms_date(datetime.fromisoformat(date).replace(tzinfo=UTC)),
+            "Amount": float(Decimal(amount)),
+            "Reference": extra.pop("reference", ""),
+            "CurrencyRate": 1.0,
+            "PaymentType": "ACCRECPAYMENT",
+            "Status": extra.pop("status", "AUTHORISED"),
+            "UpdatedDateUTC": ms_date(updated),
+            "IsReconciled": False,
+            "Invoice": {"Type": "ACCREC", "InvoiceID": invoice_id, "CurrencyCode": extra.pop("currency", "EUR")},
+            **extra,
+        }
+        self.payments = [p for p in self.payments if p["PaymentID"] != payment["PaymentID"]] + [payment]
+        return payment
+
+    def _get_payments(self, request):
+        self.requests.append(request)
+        since = request.headers.get("If-Modified-Since")
+        rows = sorted(self.payments, key=lambda p: p["UpdatedDateUTC"])
+        if since:
+            cutoff = datetime.fromisoformat(since).replace(tzinfo=UTC).timestamp() * 1000
+            rows = [p for p in rows if int(p["UpdatedDateUTC"][6:].split("+")[0]) >= cutoff]
+        page = int(self.query(request).get("page", 1))
+        chunk = rows[(page - 1) * PAGE_SIZE : page * PAGE_SIZE]
+        return self._json(200, envelope(Payments=chunk))
+
+
+def _plain(value):
+    """JSON-able copy (Decimals from parse_float back to floats)."""
+    return json.loads(json.dumps(value, default=float))
