@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 from django.views.generic import RedirectView
@@ -10,3 +11,5 @@ urlpatterns = [
     path("", include("integrations.urls")),
     path("api/v1/", include("productive.api_urls")),
 ]
+if settings.SANDBOX_PROVIDERS:  # the provider stand-ins (integrations.sandbox); never mounted in production
+    urlpatterns.append(path("sandbox/", include("integrations.sandbox.urls")))

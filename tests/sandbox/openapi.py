@@ -1,0 +1,116 @@
+"""A small checker for JSON bodies against the official Xero OpenAPI schemas (read in place, never copied).
+
+Reusable by the client tests:
+
+    from tests.sandbox.openapi import xero_schemas
+    schemas = xero_schemas()            # pytest.skip(...) when the spec folder is absent
+    schemas.assert_valid(body, "Invoices")                  # a components/schemas name
+    schemas.assert_valid(body, "#/components/schemas/Error")  # or a $ref
+
+It resolves $ref (siblings of a $ref are merged in), allOf / oneOf / anyOf, and checks type, enum, required,
+properties, items, format uuid / date-time, and Xero's x-is-msdate / x-is-msdate-time ("/Date(…)/") markers.
+Unknown properties are allowed (the spec does not forbid them and Xero sends extras such as DateString).
+`request_schema(path, method)` gives the requestBody schema of an operation, to check what a client sends.
+"""
+
+import functools
+import os
+import re
+import uuid
+from pathlib import Path
+
+import pytest
+
+SPEC_DIR = Path(os.environ.get("PROVIDER_SPECS_DIR", "/work/shared/provider-specs"))
+XERO_ACCOUNTING = SPEC_DIR / "xero" / "xero_accounting.yaml"
+
+_MS_DATE = re.compile(r"^/Date\(-?\d+([+-]\d{4})?\)/$")
+_TYPES = {
+    "string": lambda v: isinstance(v, str),
+    "integer": lambda v: isinstance(v, int) and not isinstance(v, bool),
+    "number": lambda v: isinstance(v, int | float) and not isinstance(v, bool),
+    "boolean": lambda v: isinstance(v, bool),
+    "array": lambda v: isinstance(v, list),
+    "object": lambda v: isinstance(v, dict),
+}
+
+
+class SchemaChecker:
+    def __init__(self, spec: dict):
+        self.spec = spec
+
+    def resolve(self, schema: dict) -> dict:
+        while "$ref" in schema:
+            target = self.spec
+            for part in schema["$ref"].lstrip("#/").split("/"):
+                target = target[part]
+            siblings = {k: v for k, v in schema.items() if k != "$ref"}
+            schema = {**target, **{k: v for k, v in siblings.items() if k not in target}}
+        return schema
+
+    def schema(self, name: str) -> dict:
+        ref = name if name.startswith("#/") else f"#/components/schemas/{name}"
+        return self.resolve({"$ref": ref})
+
+    def errors(self, value, schema: dict, where: str = "$") -> list[str]:
+        schema = self.resolve(schema)
+        found: list[str] = []
+        for sub in schema.get("allOf", []):
+            found += self.errors(value, sub, where)
+        for key in ("oneOf", "anyOf"):
+            if key in schema and all(self.errors(value, sub, where) for sub in schema[key]):
+                found.append(f"{where}: matches none of {key}")
+        if value is None:
+            return found  # Xero omits or nulls optional values; the spec marks nothing nullable
+        kind = schema.get("type")
+        if kind and not _TYPES[kind](value):
+            return [*found, f"{where}: expected {kind}, got {type(value).__name__} {value!r}"]
+        if "enum" in schema and value not in schema["enum"]:
+            found.append(f"{where}: {value!r} not in enum {schema['enum'][:8]}…")
+        if isinstance(value, str):
+            found += self._string_errors(value, schema, where)
+        if isinstance(value, list) and "items" in schema:
+            for index, item in enumerate(value):
+                found += self.errors(item, schema["items"], f"{where}[{index}]")
+        if isinstance(value, dict):
+            for name in schema.get("required", []):
+                if name not in value:
+                    found.append(f"{where}: missing required property {name}")
+            for name, sub in schema.get("properties", {}).items():
+                if name in value:
+                    found += self.errors(value[name], sub, f"{where}.{name}")
+        return found
+
+    @staticmethod
+    def _string_errors(value: str, schema: dict, where: str) -> list[str]:
+        if schema.get("format") == "uuid":
+            try:
+                uuid.UUID(value)
+            except ValueError:
+                return [f"{where}: {value!r} is not a uuid"]
+        if (schema.get("x-is-msdate") or schema.get("x-is-msdate-time")) and not _MS_DATE.match(value):
+            return [f"{where}: {value!r} is not a /Date(…)/ value"]
+        return []
+
+    def assert_valid(self, value, name: str) -> None:
+        problems = self.errors(value, self.schema(name))
+        assert not problems, f"{len(problems)} deviation(s) from the Xero spec's {name}:\n" + "\n".join(problems[:30])
+
+    def request_schema(self, path: str, method: str) -> dict:
+        operation = self.spec["paths"][path][method.lower()]
+        return self.resolve(operation["requestBody"]["content"]["application/json"]["schema"])
+
+
+@functools.cache
+def _load(path: str) -> dict:
+    import yaml
+
+    with open(path, encoding="utf-8") as handle:
+        return yaml.safe_load(handle)
+
+
+def xero_schemas() -> SchemaChecker:
+    """The checker over the official spec, or a pytest skip saying why when the spec is not on this machine."""
+    if not XERO_ACCOUNTING.exists():
+        pytest.skip(f"Xero OpenAPI spec not found at {XERO_ACCOUNTING} (set PROVIDER_SPECS_DIR); schema checks skipped")
+    return SchemaChecker(_load(str(XERO_ACCOUNTING)))
