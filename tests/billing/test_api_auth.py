@@ -1,10 +1,11 @@
 """API authentication, CSRF, the OpenAPI schema and Swagger UI."""
 
 import pytest
+from django.contrib import admin
 from django.core.management import call_command
 from django.test import Client
 from django.urls import reverse
-from rest_framework.authtoken.models import Token
+from rest_framework.authtoken.models import Token, TokenProxy
 
 from billing.models import ServiceType
 from tests.factories import CompanyFactory, UserFactory
@@ -42,6 +43,10 @@ def test_token_requests_need_no_csrf_token(admin_user, organization):
         HTTP_AUTHORIZATION=f"Token {token.key}",
     )
     assert response.status_code == 201, response.content
+
+
+def test_support_staff_manage_tokens_in_the_django_admin():
+    assert admin.site.is_registered(TokenProxy)
 
 
 def test_a_wrong_token_is_401(organization):

@@ -421,3 +421,12 @@ def test_void_refuses_drafts_and_paid_invoices(member_client, subsidiary):
     assert response.status_code == 400
     paid.refresh_from_db()
     assert paid.status == "finalized"
+
+
+def test_browsable_api_form_offers_only_this_organizations_companies(member_client, company, other_organization):
+    CompanyFactory(organization=other_organization, name="Rival Client")
+    response = member_client.get(LIST, HTTP_ACCEPT="text/html")
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "Globex" in html
+    assert "Rival Client" not in html
