@@ -33,7 +33,7 @@ def _refuse_losing_last_admin(membership: Membership) -> None:
 
 @transaction.atomic
 def membership_add(*, organization: Organization, email: str, role: str) -> Membership:
-    """Add a user by email; a user without an account gets one (they set a password via "Forgot password?")."""
+    """Add a user by email; a user without an account gets one (they set a password via "Forgot your password?")."""
     email = (email or "").strip().lower()
     try:
         validate_email(email)

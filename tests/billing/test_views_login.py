@@ -10,7 +10,7 @@ def test_login_page_extends_the_app_layout(client):
     html = client.get(reverse("account_login")).content.decode()
     assert "css/app.css" in html and "auth-page" in html
     assert 'name="login"' in html and 'name="password"' in html
-    assert "Forgot password?" in html
+    assert "Forgot your password?" in html
 
 
 def test_wrong_password_shows_the_error_on_the_page(client, admin_user):
