@@ -54,6 +54,13 @@ SCHEDULES: tuple[PeriodicTask, ...] = (
         default_minutes=24 * 60,
         why="Sessions live in the database and Django never deletes expired ones by itself.",
     ),
+    PeriodicTask(
+        name="productive:payments-sync",
+        func="integrations.tasks.payments_sync_all",
+        minutes_setting="PAYMENTS_SYNC_INTERVAL_MINUTES",
+        default_minutes=2,
+        why="Xero has no payment webhooks: poll each connection for payments changed since its cursor.",
+    ),
 )
 
 

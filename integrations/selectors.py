@@ -111,4 +111,6 @@ def sync_run_list(*, organization: Organization, connection_id=None) -> QuerySet
 
 def payment_sync_connections() -> QuerySet[Connection]:
     """Connections the scheduled payment sync polls (the task re-checks each one before running)."""
-    return Connection.objects.filter(status=ConnectionStatus.ACTIVE, payment_sync_enabled_at__isnull=False)
+    return Connection.objects.filter(
+        status=ConnectionStatus.ACTIVE, payment_sync_enabled_at__isnull=False, settings__sync_payments=True
+    )

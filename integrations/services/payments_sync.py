@@ -72,15 +72,27 @@ def _log(run: SyncRun, level: str, action: str, message: str, *, invoice_id=None
     )
 
 
-def _apply_one(run, record, invoice_id, known, counts, enabled_on, source) -> None:
-    remote = known.get(record.id)
+RECORD, DELETE, RESTORE = "record", "delete", "restore"
+
+
+def _action_for(record, remote: RemotePayment | None, enabled_on) -> str:
+    """What a remote payment asks of us: a write, or a count name when there is nothing to write."""
     if remote is None:
         if record.deleted:
-            counts["unchanged"] += 1  # created and deleted before we saw it: nothing to mirror
-            return
+            return "unchanged"  # created and deleted before we saw it: nothing to mirror
         if enabled_on and record.date and record.date < enabled_on:
-            counts["ignored"] += 1
-            return
+            return "ignored"
+        return RECORD
+    if record.deleted and not remote.payment.is_deleted:
+        return DELETE
+    if not record.deleted and remote.payment.is_deleted:
+        return RESTORE
+    return "unchanged"
+
+
+def _write_one(run, record, action, invoice_id, remote, source) -> str:
+    """Apply one change through billing.services; returns the count name."""
+    if action == RECORD:
         payment = payment_record(
             invoice=Invoice(pk=invoice_id),
             amount=record.amount,
@@ -93,24 +105,22 @@ def _apply_one(run, record, invoice_id, known, counts, enabled_on, source) -> No
         RemotePayment.objects.create(
             connection_id=run.connection_id, remote_id=record.id, payment=payment, remote_updated_at=record.updated_at
         )
-        counts["recorded"] += 1
         message = f"Payment of {payment.amount} {payment.currency} on {payment.date} recorded."
         _log(run, LogLevel.INFO, "payment.recorded", message, invoice_id=invoice_id, remote_id=record.id)
-        return
+        return "recorded"
     payment = remote.payment
-    if record.deleted and not payment.is_deleted:
+    if action == DELETE:
         payment_delete(payment=payment)
-        counts["deleted"] += 1
         message = f"Payment of {payment.amount} {payment.currency} on {payment.date} deleted in the accounting tool."
         _log(run, LogLevel.INFO, "payment.deleted", message, invoice_id=payment.invoice_id, remote_id=record.id)
-    elif not record.deleted and payment.is_deleted:
-        payment_restore(payment=payment)
-        counts["restored"] += 1
-        _log(run, LogLevel.INFO, "payment.restored", "Payment active again.", invoice_id=payment.invoice_id)
+        counted = "deleted"
     else:
-        counts["unchanged"] += 1
-        return
+        payment_restore(payment=payment)
+        message = f"Payment of {payment.amount} {payment.currency} on {payment.date} active again."
+        _log(run, LogLevel.INFO, "payment.restored", message, invoice_id=payment.invoice_id, remote_id=record.id)
+        counted = "restored"
     RemotePayment.objects.filter(pk=remote.pk).update(remote_updated_at=record.updated_at)
+    return counted
 
 
 @transaction.atomic
@@ -126,9 +136,14 @@ def _apply_page(run: SyncRun, page: PaymentsPage, copies: dict[str, int], counts
     }
     for record in relevant:
         invoice_id = copies[record.invoice_remote_id]
+        remote = known.get(record.id)
+        action = _action_for(record, remote, enabled_on)
+        if action not in (RECORD, DELETE, RESTORE):
+            counts[action] += 1
+            continue
         try:
-            with transaction.atomic():
-                _apply_one(run, record, invoice_id, known, counts, enabled_on, source)
+            with transaction.atomic():  # a savepoint: a refused payment leaves the rest of the page applied
+                counts[_write_one(run, record, action, invoice_id, remote, source)] += 1
         except ValidationError as exc:
             counts["failed"] += 1
             text = f"Payment {record.id} of {record.amount} {record.currency} not applied: {' '.join(exc.messages)}"

@@ -1,0 +1,96 @@
+"""django-q2 tasks. They take ids only (never a token or a model instance), re-load the rows and re-check them.
+
+payments_sync_all()                       scheduled ("productive:payments-sync"): one task per eligible connection
+payments_sync_connection(connection_id)   one connection's run; returns early if it may not run now
+invoice_copy_task(invoice_id, connection_id, mode, user_id)   one copy of the bulk copy
+"""
+
+from __future__ import annotations
+
+import logging
+
+from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+from django_q.tasks import async_task
+
+from billing.models import Invoice
+
+from . import registry, selectors
+from .exceptions import IntegrationError
+from .models import Connection, LogLevel, SyncLogEntry
+from .providers.base import SYNC_PAYMENTS
+from .services.connections import SYNC_PAYMENTS_SETTING
+from .services.invoice_copy import copy_error_text, invoice_copy
+from .services.payments_sync import payments_sync
+
+logger = logging.getLogger("integrations.tasks")
+
+PAYMENTS_GROUP = "payments-sync"
+
+
+def payment_sync_skip_reason(connection: Connection | None) -> str:
+    """Why the connection's payments are not synced now ("" when they are)."""
+    if connection is None:
+        return "the connection no longer exists"
+    if not connection.is_active:
+        return f"the connection is {connection.get_status_display().lower()}"
+    if connection.payment_sync_enabled_at is None or not (connection.settings or {}).get(SYNC_PAYMENTS_SETTING):
+        return "payment sync is off"
+    if connection.is_paused:
+        return f"the provider asked us to wait until {connection.paused_until:%H:%M:%S} UTC"
+    try:
+        provider = registry.get(connection.provider)
+    except registry.ProviderNotFound:
+        return "the provider is not available"
+    if not provider.is_configured() or SYNC_PAYMENTS not in provider.capabilities:
+        return "the provider does not sync payments here"
+    if not provider.allows(connection.organization, SYNC_PAYMENTS):
+        return "the organization's plan does not include payment sync"
+    return ""
+
+
+def payments_sync_all() -> list[int]:
+    """Fan out: one payments_sync_connection task per connection that may sync now. Returns the ids queued."""
+    queued = []
+    for connection in selectors.payment_sync_connections().select_related("organization"):
+        if payment_sync_skip_reason(connection):
+            continue
+        async_task("integrations.tasks.payments_sync_connection", connection.pk, group=PAYMENTS_GROUP)
+        queued.append(connection.pk)
+    return queued
+
+
+def payments_sync_connection(connection_id: int) -> str:
+    connection = Connection.objects.select_related("organization").filter(pk=connection_id).first()
+    reason = payment_sync_skip_reason(connection)
+    if reason:
+        logger.info("payment sync of connection %s skipped: %s", connection_id, reason)
+        return f"skipped: {reason}"
+    run = payments_sync(connection=connection)
+    return f"{run.outcome}: {run.counts}"
+
+
+def invoice_copy_task(invoice_id: int, connection_id: int, mode: str, user_id: int | None) -> str:
+    invoice = Invoice.objects.filter(pk=invoice_id).first()
+    connection = Connection.objects.filter(pk=connection_id).first()
+    if invoice is None or connection is None or invoice.organization_id != connection.organization_id:
+        return "skipped: the invoice or the connection no longer exists"
+    user = get_user_model().objects.filter(pk=user_id).first() if user_id else None
+    try:
+        copy = invoice_copy(invoice=invoice, connection=connection, mode=mode, user=user)
+    except ValidationError as exc:
+        # Refused before anything was sent: say so on the invoice, where the person who queued it looks.
+        SyncLogEntry.objects.create(
+            organization_id=invoice.organization_id,
+            connection=connection,
+            invoice=invoice,
+            level=LogLevel.ERROR,
+            action="invoice.copy_refused",
+            message=" ".join(exc.messages)[:2000],
+            created_at=timezone.now(),
+        )
+        return f"refused: {' '.join(exc.messages)}"
+    except IntegrationError as exc:
+        return f"failed: {copy_error_text(exc)}"  # the attempt and the log already record it
+    return f"{copy.status}: {copy.remote_number or copy.remote_id}"
