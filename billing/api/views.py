@@ -39,13 +39,17 @@ class OrganizationScopedViewSet(viewsets.GenericViewSet):
         return queryset.filter(organization=self.organization)
 
 
-class SettingsViewSet(
+class EditableViewSet(
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
     mixins.CreateModelMixin,
     mixins.UpdateModelMixin,
     OrganizationScopedViewSet,
 ):
+    """List, retrieve, create and update (PUT/PATCH); no delete."""
+
+
+class SettingsViewSet(EditableViewSet):
     """Subsidiaries, companies, service types, tax rates: members read, admins create and change."""
 
     permission_classes = [IsOrganizationMember, IsOrganizationAdminOrReadOnly]
@@ -84,13 +88,7 @@ class TaxRateViewSet(SettingsViewSet):
     serializer_class = serializers.TaxRateSerializer
 
 
-class InvoiceViewSet(
-    mixins.ListModelMixin,
-    mixins.RetrieveModelMixin,
-    mixins.CreateModelMixin,
-    mixins.UpdateModelMixin,
-    OrganizationScopedViewSet,
-):
+class InvoiceViewSet(EditableViewSet):
     """Invoices: create and edit drafts (lines included), then finalize or void them."""
 
     queryset = Invoice.objects.select_related("subsidiary", "company")
@@ -156,13 +154,7 @@ class PaymentViewSet(
         call_service(services.payment_delete_manual, payment=instance)
 
 
-class ExpenseViewSet(
-    mixins.ListModelMixin,
-    mixins.RetrieveModelMixin,
-    mixins.CreateModelMixin,
-    mixins.UpdateModelMixin,
-    OrganizationScopedViewSet,
-):
+class ExpenseViewSet(EditableViewSet):
     queryset = Expense.objects.all()
     serializer_class = serializers.ExpenseSerializer
     filterset_class = filters.ExpenseFilter
@@ -178,13 +170,7 @@ class ExpenseViewSet(
         )
 
 
-class PurchaseOrderViewSet(
-    mixins.ListModelMixin,
-    mixins.RetrieveModelMixin,
-    mixins.CreateModelMixin,
-    mixins.UpdateModelMixin,
-    OrganizationScopedViewSet,
-):
+class PurchaseOrderViewSet(EditableViewSet):
     queryset = PurchaseOrder.objects.prefetch_related("lines")
     serializer_class = serializers.PurchaseOrderSerializer
     filterset_class = filters.PurchaseOrderFilter
