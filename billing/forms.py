@@ -52,6 +52,11 @@ class OrganizationFormMixin:
 # --- Invoices ---------------------------------------------------------------------------------------------
 
 
+def plain_decimal(value: Decimal) -> Decimal:
+    """Drop trailing zeros without going to exponent notation (100.0000 → 100, not 1E+2)."""
+    return value.quantize(Decimal(1)) if value == value.to_integral_value() else value.normalize()
+
+
 def parse_custom_fields(text: str) -> dict[str, str]:
     """One `key: value` per line → a dict of text."""
     fields = {}
@@ -70,11 +75,26 @@ def format_custom_fields(fields: dict | None) -> str:
     return "\n".join(f"{key}: {value}" for key, value in (fields or {}).items())
 
 
+class CurrencyHintSelect(forms.Select):
+    """A select whose options carry their object's default currency (the page pre-fills the currency)."""
+
+    def create_option(self, name, value, *args, **kwargs):
+        option = super().create_option(name, value, *args, **kwargs)
+        instance = getattr(value, "instance", None)
+        if instance is not None:
+            option["attrs"]["data-currency"] = instance.default_currency
+        return option
+
+
 class InvoiceForm(OrganizationFormMixin, forms.Form):
     scoped_fields = {"subsidiary": Subsidiary, "company": Company, "budget": Budget}
 
-    subsidiary = forms.ModelChoiceField(queryset=Subsidiary.objects.none())
-    company = forms.ModelChoiceField(queryset=Company.objects.none())
+    subsidiary = forms.ModelChoiceField(queryset=Subsidiary.objects.none(), widget=CurrencyHintSelect)
+    company = forms.ModelChoiceField(
+        queryset=Company.objects.none(),
+        widget=CurrencyHintSelect(attrs={"data-sets-currency": "id_currency"}),
+        help_text="Its default currency is proposed.",
+    )
     budget = forms.ModelChoiceField(queryset=Budget.objects.none(), required=False)
     issue_date = forms.DateField(widget=DATE_WIDGET)
     due_date = forms.DateField(widget=DATE_WIDGET)
@@ -142,8 +162,8 @@ class LineForm(OrganizationFormMixin, forms.Form):
     def initial_for(line) -> dict:
         return {
             "description": line.description,
-            "quantity": line.quantity.normalize(),
-            "unit_price": line.unit_price.normalize(),
+            "quantity": plain_decimal(line.quantity),
+            "unit_price": plain_decimal(line.unit_price),
             "service_type": line.service_type_id,
             "tax_rate": line.tax_rate_id,
         }

@@ -62,6 +62,15 @@
     update();
   }
 
+  // Choosing a company proposes its default currency.
+  document.addEventListener("change", function (event) {
+    var target = event.target.dataset && event.target.dataset.setsCurrency;
+    if (!target) return;
+    var option = event.target.selectedOptions[0];
+    var currency = document.getElementById(target);
+    if (option && option.dataset.currency && currency) currency.value = option.dataset.currency;
+  });
+
   // Forms with data-confirm ask before submitting (void, remove).
   document.addEventListener("submit", function (event) {
     var message = event.target.dataset && event.target.dataset.confirm;

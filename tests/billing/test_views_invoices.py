@@ -174,6 +174,7 @@ def test_create_form_lists_only_the_organizations_choices(admin_client, subsidia
     assert "Globex" in html
     assert "Foreign Co" not in html and "Foreign VAT" not in html
     assert "__prefix__" in html  # the empty line template for "Add line"
+    assert f'value="{company.pk}" data-currency="EUR"' in html
 
 
 def test_create_draft_through_the_form(member_client, subsidiary, company, organization):
@@ -243,11 +244,21 @@ def test_service_errors_land_on_their_fields(admin_client, subsidiary, company, 
 
 
 def test_edit_draft_prefills_and_replaces_lines(admin_client, subsidiary, company):
-    invoice = make_invoice(subsidiary=subsidiary, company=company, custom_fields={"Ref": "X1"})
+    invoice = make_invoice(
+        subsidiary=subsidiary,
+        company=company,
+        custom_fields={"Ref": "X1"},
+        lines=[
+            LineInput("Design work", Decimal("10"), Decimal("100")),
+            LineInput("Hosting", Decimal("1.5"), Decimal("12.3456")),
+        ],
+    )
     response = admin_client.get(reverse("billing:invoice-edit", args=[invoice.pk]))
     assert response.status_code == 200
     html = response.content.decode()
     assert 'value="Design work"' in html and "Ref: X1" in html
+    assert 'value="10"' in html and 'value="100"' in html  # never "1E+2"
+    assert 'value="1.5"' in html and 'value="12.3456"' in html
     data = invoice_post_data(
         subsidiary=subsidiary,
         company=company,
