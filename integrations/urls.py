@@ -1,8 +1,23 @@
 from django.urls import path
 
-from . import views
+from .views import connect, connections, marketplace
 
 app_name = "integrations"
 urlpatterns = [
-    path("settings/marketplace/", views.MarketplaceView.as_view(), name="marketplace"),
+    path("settings/marketplace/", marketplace.MarketplaceView.as_view(), name="marketplace"),
+    # Connecting and managing connections (admins only)
+    path("settings/marketplace/<str:provider>/connect/", connect.ConnectView.as_view(), name="connect"),
+    path("settings/marketplace/<str:provider>/choose/", connect.ChooseTenantView.as_view(), name="choose-tenant"),
+    path("settings/connections/<int:pk>/setup/", connections.SetupView.as_view(), name="connection-setup"),
+    path(
+        "settings/connections/<int:pk>/refresh-lists/",
+        connections.RefreshListsView.as_view(),
+        name="connection-refresh-lists",
+    ),
+    path("settings/connections/<int:pk>/reconnect/", connect.ReconnectView.as_view(), name="connection-reconnect"),
+    path(
+        "settings/connections/<int:pk>/disconnect/", connections.DisconnectView.as_view(), name="connection-disconnect"
+    ),
+    # The OAuth redirect URI registered at each provider: one per provider (mix-up defence).
+    path("integrations/<str:provider>/callback/", connect.CallbackView.as_view(), name="callback"),
 ]

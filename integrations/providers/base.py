@@ -194,7 +194,15 @@ class Provider:
     def allows(self, organization: Organization, capability: str | None = None) -> bool:
         return plan_allows(organization.plan, self.required_plan(capability))
 
-    # Setup
+    # Setup (editable any time from the marketplace card's pencil)
+
+    def initial_settings(self) -> dict:
+        """Connection.settings of a new connection."""
+        return {}
+
+    def setup_form(self, connection: Connection, *args, **kwargs):
+        """The bound/unbound setup form of a connection; its `save()` applies it through the services."""
+        raise NotImplementedError
 
     def setup_is_complete(self, connection: Connection) -> bool:
         return True

@@ -2,9 +2,17 @@ from django.views.generic import TemplateView
 
 from billing.tenancy import OrganizationAdminRequiredMixin
 
+from ..marketplace import marketplace_entries
+
 
 class MarketplaceView(OrganizationAdminRequiredMixin, TemplateView):
-    """Settings > App marketplace. Admins only. The provider cards arrive with the integrations framework."""
+    """Settings > App marketplace (admins only): a card per configured provider with its connections."""
 
     template_name = "integrations/marketplace.html"
     extra_context = {"nav": "settings", "settings_nav": "marketplace"}
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["entries"] = marketplace_entries(organization=self.request.organization)
+        context["plan"] = self.request.organization.get_plan_display()
+        return context

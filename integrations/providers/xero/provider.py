@@ -15,12 +15,7 @@ from integrations.providers.base import (
     TokenSet,
 )
 
-# Keys of Connection.settings for Xero (read by the setup form, the copy service and the mapping).
-NUMBERING = "numbering"  # "app": we send our number; "provider": Xero numbers and we write its number back
-NUMBERING_APP = "app"
-NUMBERING_PROVIDER = "provider"
-DEFAULT_ACCOUNT = "default_account"  # revenue account code for lines without a mapped service type
-PICK_LISTS = "lists"  # {"accounts": [...], "tax_types": [...], "items": [...], "refreshed_at": iso}
+from .mapping import DEFAULT_ACCOUNT_SETTING, NUMBERING_APP, NUMBERING_SETTING
 
 
 class XeroProvider(Provider):
@@ -68,11 +63,19 @@ class XeroProvider(Provider):
     def is_sandbox(self) -> bool:
         return bool(settings.XERO_USES_SANDBOX)
 
+    def initial_settings(self) -> dict:
+        return {NUMBERING_SETTING: NUMBERING_APP}
+
+    def setup_form(self, connection, *args, **kwargs):
+        from .forms import XeroSetupForm
+
+        return XeroSetupForm(connection, *args, **kwargs)
+
     def setup_is_complete(self, connection) -> bool:
         """A default revenue account, and a Xero tax type for every tax rate of the organization."""
         from billing.models import TaxRate
 
-        if not (connection.settings or {}).get(DEFAULT_ACCOUNT):
+        if not (connection.settings or {}).get(DEFAULT_ACCOUNT_SETTING):
             return False
         mapped = connection.tax_rate_mappings.exclude(remote_code="").values("tax_rate_id")
         return not TaxRate.objects.filter(organization_id=connection.organization_id).exclude(id__in=mapped).exists()

@@ -1,0 +1,157 @@
+"""Support staff's view of the integrations: connections and everything sent or received, read-mostly.
+
+Credentials (access/refresh tokens, PKCE verifiers, pending tokens) are never fields of any admin form or
+page: they are excluded, not just hidden. Connections are created by the OAuth flow, never by hand.
+"""
+
+from django.contrib import admin
+
+from .models import (
+    AuthorizationState,
+    Connection,
+    ContactLink,
+    InvoiceCopy,
+    RemotePayment,
+    ServiceTypeMapping,
+    SyncLogEntry,
+    SyncRun,
+    TaxRateMapping,
+)
+
+CONNECTION_SECRETS = ("access_token", "refresh_token")
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """View only; deleting is allowed where it says so."""
+
+    allow_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return self.allow_delete and super().has_delete_permission(request, obj)
+
+
+@admin.register(Connection)
+class ConnectionAdmin(admin.ModelAdmin):
+    list_display = (
+        "name",
+        "organization",
+        "subsidiary",
+        "provider",
+        "remote_tenant_name",
+        "status",
+        "has_credentials",
+        "last_synced_at",
+    )
+    list_filter = ("provider", "status", "is_sandbox")
+    search_fields = ("name", "remote_tenant_name", "remote_tenant_id", "organization__name", "subsidiary__name")
+    list_select_related = ("organization", "subsidiary")
+    exclude = CONNECTION_SECRETS
+    readonly_fields = (
+        "organization",
+        "subsidiary",
+        "provider",
+        "remote_tenant_id",
+        "remote_tenant_name",
+        "remote_connection_id",
+        "region",
+        "is_sandbox",
+        "has_credentials",
+        "token_expires_at",
+        "last_error",
+        "last_error_at",
+        "settings",
+        "payment_sync_enabled_at",
+        "sync_cursors",
+        "last_synced_at",
+        "created_by",
+        "created_at",
+        "updated_at",
+    )
+    # Editable by support: the display name, the status (e.g. to stop a misbehaving connection) and the pause.
+
+    def has_add_permission(self, request):
+        return False
+
+    @admin.display(boolean=True, description="Credentials stored")
+    def has_credentials(self, obj):
+        return bool(obj.access_token or obj.refresh_token)
+
+
+@admin.register(AuthorizationState)
+class AuthorizationStateAdmin(ReadOnlyAdmin):
+    list_display = ("provider", "organization", "subsidiary", "user", "created_at", "used_at", "completed_at")
+    list_filter = ("provider",)
+    exclude = ("state", "code_verifier", "pending_token", "session_key_hash")
+    readonly_fields = (
+        "provider",
+        "organization",
+        "subsidiary",
+        "user",
+        "connection_name",
+        "reconnect",
+        "pending_tenants",
+        "created_at",
+        "used_at",
+        "completed_at",
+    )
+    allow_delete = True
+
+
+@admin.register(InvoiceCopy)
+class InvoiceCopyAdmin(ReadOnlyAdmin):
+    list_display = ("invoice", "connection", "status", "remote_number", "is_latest", "created_at")
+    list_filter = ("status", "is_latest", "connection__provider")
+    search_fields = ("invoice__number", "remote_number", "remote_id", "idempotency_key")
+    list_select_related = ("invoice", "connection")
+
+
+@admin.register(ContactLink)
+class ContactLinkAdmin(ReadOnlyAdmin):
+    list_display = ("company", "connection", "remote_name", "remote_id", "updated_at")
+    search_fields = ("company__name", "remote_name", "remote_id")
+    list_select_related = ("company", "connection")
+    allow_delete = True  # forget a wrong link; the next copy asks again
+
+
+@admin.register(ServiceTypeMapping)
+class ServiceTypeMappingAdmin(ReadOnlyAdmin):
+    list_display = ("service_type", "connection", "remote_code", "remote_name")
+    list_select_related = ("service_type", "connection")
+
+
+@admin.register(TaxRateMapping)
+class TaxRateMappingAdmin(ReadOnlyAdmin):
+    list_display = ("tax_rate", "connection", "remote_code", "remote_name")
+    list_select_related = ("tax_rate", "connection")
+
+
+@admin.register(SyncRun)
+class SyncRunAdmin(ReadOnlyAdmin):
+    list_display = ("connection", "kind", "outcome", "started_at", "finished_at", "api_calls")
+    list_filter = ("kind", "outcome")
+    list_select_related = ("connection",)
+
+
+@admin.register(SyncLogEntry)
+class SyncLogEntryAdmin(ReadOnlyAdmin):
+    list_display = ("created_at", "connection", "level", "action", "short_message", "invoice", "http_status")
+    list_filter = ("level", "action")
+    search_fields = ("message", "remote_id", "invoice__number")
+    list_select_related = ("connection", "invoice")
+
+    @admin.display(description="message")
+    def short_message(self, obj):
+        return obj.message[:120]
+
+
+@admin.register(RemotePayment)
+class RemotePaymentAdmin(ReadOnlyAdmin):
+    list_display = ("remote_id", "connection", "payment", "remote_updated_at", "created_at")
+    search_fields = ("remote_id",)
+    list_select_related = ("connection", "payment")

@@ -1,0 +1,107 @@
+"""The Xero setup form: choices come from the pick lists cached on the connection (refreshed from Xero)."""
+
+from __future__ import annotations
+
+from django import forms
+from django.core.exceptions import ValidationError
+
+from billing.models import ServiceType, TaxRate
+from integrations.services.connections import SYNC_PAYMENTS_SETTING, cached_lists
+
+from .mapping import DEFAULT_ACCOUNT_SETTING, NUMBERING_APP, NUMBERING_PROVIDER, NUMBERING_SETTING
+from .setup import XeroSetup, xero_setup_save
+
+NUMBERING_CHOICES = [
+    (NUMBERING_APP, "This app numbers invoices (our number is sent to Xero)"),
+    (NUMBERING_PROVIDER, "Xero numbers invoices (Xero's number is written back here)"),
+]
+
+
+class XeroSetupForm(forms.Form):
+    sync_payments = forms.BooleanField(
+        required=False,
+        label="Synchronize payments from Xero",
+        help_text="Payments recorded in Xero on copied invoices are added here; payments dated before you turn "
+        "this on are ignored.",
+    )
+    numbering = forms.ChoiceField(choices=NUMBERING_CHOICES, widget=forms.RadioSelect, label="Invoice numbers")
+    default_account = forms.ChoiceField(
+        required=False, label="Default revenue account", help_text="For lines whose service type is not mapped."
+    )
+
+    def __init__(self, connection, *args, **kwargs):
+        self.connection = connection
+        settings = connection.settings or {}
+        kwargs.setdefault(
+            "initial",
+            {
+                "sync_payments": bool(settings.get(SYNC_PAYMENTS_SETTING)),
+                "numbering": settings.get(NUMBERING_SETTING) or NUMBERING_APP,
+                "default_account": settings.get(DEFAULT_ACCOUNT_SETTING, ""),
+            },
+        )
+        super().__init__(*args, **kwargs)
+        lists = cached_lists(connection)
+        accounts = [("", "—")] + [(a["code"], f"{a['code']} · {a['name']}") for a in lists["accounts"]]
+        taxes = [("", "— not mapped —")] + [
+            (t["code"], f"{t['name']} ({t['extra'].get('rate', '')}%)") for t in lists["tax_types"]
+        ]
+        self.fields["default_account"].choices = _keep_current(accounts, self.initial.get("default_account"))
+
+        organization_id = connection.organization_id
+        service_mapped = dict(connection.service_type_mappings.values_list("service_type_id", "remote_code"))
+        tax_mapped = dict(connection.tax_rate_mappings.values_list("tax_rate_id", "remote_code"))
+        self.service_types = list(ServiceType.objects.filter(organization_id=organization_id))
+        self.tax_rates = list(TaxRate.objects.filter(organization_id=organization_id))
+        for service_type in self.service_types:
+            name = f"service_type_{service_type.pk}"
+            current = service_mapped.get(service_type.pk, "")
+            self.fields[name] = forms.ChoiceField(
+                required=False,
+                label=str(service_type),
+                choices=_keep_current([("", "— default account —"), *accounts[1:]], current),
+            )
+            self.initial.setdefault(name, current)
+        for tax_rate in self.tax_rates:
+            name = f"tax_rate_{tax_rate.pk}"
+            current = tax_mapped.get(tax_rate.pk, "")
+            self.fields[name] = forms.ChoiceField(
+                required=False,
+                label=f"{tax_rate.name} ({tax_rate.percentage.normalize()}%)",
+                choices=_keep_current(taxes, current),
+            )
+            self.initial.setdefault(name, current)
+
+    @property
+    def service_type_fields(self):
+        return [self[f"service_type_{s.pk}"] for s in self.service_types]
+
+    @property
+    def tax_rate_fields(self):
+        return [self[f"tax_rate_{t.pk}"] for t in self.tax_rates]
+
+    def setup_data(self) -> XeroSetup:
+        data = self.cleaned_data
+        return XeroSetup(
+            sync_payments=data["sync_payments"],
+            numbering=data["numbering"],
+            default_account=data.get("default_account") or "",
+            service_type_accounts={s.pk: data.get(f"service_type_{s.pk}") or "" for s in self.service_types},
+            tax_types={t.pk: data.get(f"tax_rate_{t.pk}") or "" for t in self.tax_rates},
+        )
+
+    def save(self):
+        """Apply through the service; its refusals become field errors (and nothing is saved)."""
+        try:
+            return xero_setup_save(connection=self.connection, data=self.setup_data())
+        except ValidationError as exc:
+            for field, messages in exc.message_dict.items():
+                self.add_error(field if field in self.fields else None, messages)
+            return None
+
+
+def _keep_current(choices: list, current: str | None) -> list:
+    """A stored code that is not in the cached list any more stays selectable (and is reported at save)."""
+    if current and current not in {code for code, _label in choices}:
+        return [*choices, (current, f"{current} (not in Xero's list any more)")]
+    return choices

@@ -1,0 +1,366 @@
+"""Connecting, setting up, reconnecting and disconnecting an accounting tool (one Connection per remote tenant).
+
+The OAuth round trip (oauth2 providers):
+1. `authorization_start` records a single-use, expiring AuthorizationState bound to the user, their session,
+   the organization and the subsidiary (with a PKCE verifier) and returns the provider's authorize URL;
+2. `authorization_callback` checks the state, exchanges the code, lists the tenants the grant covers and either
+   completes (one tenant, or the reconnected one) or leaves the choice to the admin;
+3. `authorization_complete` creates the Connection, or revives the reconnected one (same tenant only).
+Any refusal raises ValidationError with a message for the page; nothing is created or changed then.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import secrets
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.urls import reverse
+from django.utils import timezone
+
+from billing.models import Organization, Subsidiary
+
+from .. import registry
+from ..exceptions import IntegrationError
+from ..models import (
+    AuthorizationState,
+    Connection,
+    ConnectionStatus,
+    LogLevel,
+    SyncLogEntry,
+)
+from ..providers.base import OAUTH2, Provider, RemoteTenant, TokenSet
+
+logger = logging.getLogger("integrations.connections")
+
+# Keys of Connection.settings every provider shares (provider-specific keys live in the provider's package).
+PICK_LISTS_SETTING = "lists"  # {"accounts": [...], "tax_types": [...], "items": [...], "refreshed_at": iso}
+SYNC_PAYMENTS_SETTING = "sync_payments"  # payment sync on/off (payment_sync_enabled_at: since when)
+RECONNECTABLE = (ConnectionStatus.NEEDS_RECONNECT, ConnectionStatus.ERROR, ConnectionStatus.DISCONNECTED)
+
+
+def session_hash(session_key: str) -> str:
+    return hashlib.sha256((session_key or "").encode()).hexdigest()
+
+
+def redirect_uri(provider: Provider) -> str:
+    """The exact callback URL registered at the provider: one per provider (mix-up defence)."""
+    return settings.SITE_URL + reverse("integrations:callback", kwargs={"provider": provider.key})
+
+
+# --- 1. start -------------------------------------------------------------------------------------------------
+
+
+def authorization_start(
+    *,
+    provider: Provider,
+    organization: Organization,
+    user,
+    session_key: str,
+    subsidiary: Subsidiary | None = None,
+    name: str = "",
+    reconnect: Connection | None = None,
+) -> tuple[AuthorizationState, str]:
+    """Record the round trip and return (state, the provider's authorize URL)."""
+    if provider.auth_kind != OAUTH2:
+        raise ValidationError(f"{provider.name} is not connected through OAuth.")
+    if not provider.allows(organization):
+        raise ValidationError(f"{provider.name} needs the {provider.required_plan().title()} plan or higher.")
+    if reconnect is not None:
+        if reconnect.organization_id != organization.pk or reconnect.provider != provider.key:
+            raise ValidationError("That connection does not belong to this organization.")
+        subsidiary, name = reconnect.subsidiary, reconnect.name
+    if subsidiary is None or subsidiary.organization_id != organization.pk:
+        raise ValidationError({"subsidiary": "Choose one of your organization's subsidiaries."})
+    name = (name or "").strip()
+    if not name:
+        raise ValidationError({"name": "Give the connection a name."})
+    state = AuthorizationState.objects.create(
+        provider=provider.key,
+        organization=organization,
+        subsidiary=subsidiary,
+        user=user,
+        session_key_hash=session_hash(session_key),
+        connection_name=name[:100],
+        reconnect=reconnect,
+        code_verifier=secrets.token_urlsafe(64),  # 86 characters: within PKCE's 43..128
+    )
+    url = provider.authorization_url(
+        state=state.state, code_verifier=state.code_verifier, redirect_uri=redirect_uri(provider)
+    )
+    return state, url
+
+
+# --- 2. callback ----------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CallbackResult:
+    state: AuthorizationState
+    connection: Connection | None  # set when completed; None when the admin must choose a tenant
+    tenants: list[RemoteTenant]
+
+
+def _claim_state(*, provider: Provider, state_value: str, user, session_key: str, organization) -> AuthorizationState:
+    if not state_value:
+        raise ValidationError("The answer from the provider carried no state: start connecting again.")
+    state = AuthorizationState.objects.filter(state=state_value, provider=provider.key).first()
+    if state is None:
+        raise ValidationError("This authorisation is unknown: start connecting again from the App marketplace.")
+    if (
+        state.user_id != user.pk
+        or state.organization_id != getattr(organization, "pk", None)
+        or not secrets.compare_digest(state.session_key_hash, session_hash(session_key))
+    ):
+        raise ValidationError(
+            "This authorisation was started by another user or in another browser session: "
+            "start connecting again from this browser."
+        )
+    if state.used_at is not None:
+        raise ValidationError("This authorisation was already used: start connecting again.")
+    if state.is_expired:
+        raise ValidationError("This authorisation expired (after 10 minutes): start connecting again.")
+    # Single use, even under concurrent callbacks: only one request wins the conditional update.
+    now = timezone.now()
+    if not AuthorizationState.objects.filter(pk=state.pk, used_at__isnull=True).update(used_at=now):
+        raise ValidationError("This authorisation was already used: start connecting again.")
+    state.used_at = now
+    return state
+
+
+def _token_json(tokens: TokenSet) -> str:
+    expires = tokens.expires_at.isoformat() if tokens.expires_at else None
+    return json.dumps({"access": tokens.access_token, "refresh": tokens.refresh_token, "expires": expires})
+
+
+def _token_from_json(text: str) -> TokenSet:
+    data = json.loads(text)
+    expires = datetime.fromisoformat(data["expires"]) if data.get("expires") else None
+    return TokenSet(data["access"], data.get("refresh", ""), expires)
+
+
+def authorization_callback(
+    *, provider: Provider, params: dict, user, session_key: str, organization: Organization
+) -> CallbackResult:
+    state = _claim_state(
+        provider=provider,
+        state_value=params.get("state", ""),
+        user=user,
+        session_key=session_key,
+        organization=organization,
+    )
+    error = params.get("error", "")
+    if error == "access_denied":
+        raise ValidationError(f"You did not allow access in {provider.name}: nothing was connected.")
+    if error:
+        detail = params.get("error_description") or error
+        raise ValidationError(f"{provider.name} reported an error ({detail}): nothing was connected.")
+    code = params.get("code", "")
+    if not code:
+        raise ValidationError(f"{provider.name} sent no authorisation code: nothing was connected.")
+    try:
+        tokens = provider.exchange_code(
+            code=code, code_verifier=state.code_verifier, redirect_uri=redirect_uri(provider)
+        )
+        tenants = provider.list_tenants(tokens.access_token)
+    except IntegrationError as exc:
+        logger.warning("%s authorisation failed: %s", provider.key, exc.message)
+        raise ValidationError(f"{provider.name} did not complete the authorisation: {exc}") from None
+    if not tenants:
+        raise ValidationError(f"The authorisation did not grant access to any {provider.name} organisation.")
+
+    if state.reconnect_id:
+        wanted = state.reconnect.remote_tenant_id
+        match = [tenant for tenant in tenants if tenant.id == wanted]
+        if not match:
+            granted = ", ".join(tenant.name for tenant in tenants)
+            raise ValidationError(
+                f"You authorised {granted} but “{state.reconnect.name}” is connected to "
+                f"{state.reconnect.remote_tenant_name or wanted}. A connection cannot switch to another "
+                f"{provider.name} organisation: nothing was changed. Connect it as a new connection instead."
+            )
+        tenants = match
+
+    state.pending_token = _token_json(tokens)
+    state.pending_tenants = [{"id": t.id, "name": t.name, "connection_id": t.connection_id} for t in tenants]
+    state.save(update_fields=["pending_token", "pending_tenants"])
+    if len(tenants) == 1:
+        return CallbackResult(state, authorization_complete(state=state, tenant_id=tenants[0].id), tenants)
+    return CallbackResult(state, None, tenants)
+
+
+# --- 3. complete ----------------------------------------------------------------------------------------------
+
+
+def pending_state(*, provider: Provider, pk, user, session_key: str, organization) -> AuthorizationState:
+    """The admin's own callback-done, not yet completed round trip (for the "choose organisation" page)."""
+    state = AuthorizationState.objects.filter(
+        pk=pk,
+        provider=provider.key,
+        user=user,
+        organization=organization,
+        used_at__isnull=False,
+        completed_at__isnull=True,
+    ).first()
+    if state is None or not secrets.compare_digest(state.session_key_hash, session_hash(session_key)):
+        raise ValidationError("There is no authorisation waiting for a choice: start connecting again.")
+    if state.is_expired or not state.pending_token:
+        raise ValidationError("This authorisation expired (after 10 minutes): start connecting again.")
+    return state
+
+
+def authorization_complete(*, state: AuthorizationState, tenant_id: str) -> Connection:
+    provider = registry.get(state.provider)
+    tenant = next((t for t in state.pending_tenants if t["id"] == tenant_id), None)
+    if tenant is None:
+        raise ValidationError({"tenant": f"Choose one of the {provider.name} organisations you authorised."})
+    tokens = _token_from_json(state.pending_token)
+    with transaction.atomic():
+        locked = AuthorizationState.objects.select_for_update().get(pk=state.pk)
+        if locked.completed_at is not None:
+            raise ValidationError("This authorisation was already completed.")
+        if state.reconnect_id:
+            connection = _reconnect(state, tenant, tokens)
+        else:
+            connection = _create(state, provider, tenant, tokens)
+        locked.completed_at = timezone.now()
+        locked.pending_token = ""
+        locked.save(update_fields=["completed_at", "pending_token"])
+    state.completed_at, state.pending_token = locked.completed_at, ""
+    logger.info("connection %s (%s) connected", connection.pk, provider.key)
+    _log(connection, LogLevel.INFO, "connection.connected", f"Connected to {connection.remote_tenant_name}.")
+    try:  # the setup page needs the pick lists; not fatal, the page has a refresh button
+        connection_refresh_lists(connection=connection)
+    except (IntegrationError, NotImplementedError) as exc:
+        logger.warning("connection %s: pick lists not loaded: %s", connection.pk, getattr(exc, "message", exc))
+    return connection
+
+
+def _create(state: AuthorizationState, provider: Provider, tenant: dict, tokens: TokenSet) -> Connection:
+    existing = (
+        Connection.objects.filter(
+            provider=provider.key, subsidiary_id=state.subsidiary_id, remote_tenant_id=tenant["id"]
+        )
+        .exclude(status=ConnectionStatus.DISCONNECTED)
+        .first()
+    )
+    if existing is not None:
+        raise ValidationError(
+            f"{state.subsidiary} is already connected to {tenant['name']} (“{existing.name}”): "
+            "use Reconnect on that connection instead."
+        )
+    try:
+        with transaction.atomic():
+            return Connection.objects.create(
+                organization_id=state.organization_id,
+                subsidiary_id=state.subsidiary_id,
+                provider=provider.key,
+                name=state.connection_name,
+                remote_tenant_id=tenant["id"],
+                remote_tenant_name=tenant["name"],
+                remote_connection_id=tenant.get("connection_id", ""),
+                is_sandbox=bool(getattr(provider, "is_sandbox", lambda: False)()),
+                status=ConnectionStatus.ACTIVE,
+                access_token=tokens.access_token,
+                refresh_token=tokens.refresh_token,
+                token_expires_at=tokens.expires_at,
+                settings={SYNC_PAYMENTS_SETTING: False, **provider.initial_settings()},
+                created_by_id=state.user_id,
+            )
+    except IntegrityError:
+        raise ValidationError(f"{state.subsidiary} is already connected to {tenant['name']}.") from None
+
+
+def _reconnect(state: AuthorizationState, tenant: dict, tokens: TokenSet) -> Connection:
+    connection = Connection.objects.select_for_update().get(pk=state.reconnect_id)
+    if tenant["id"] != connection.remote_tenant_id:
+        raise ValidationError("A connection cannot switch to another organisation: nothing was changed.")
+    connection.access_token = tokens.access_token
+    connection.refresh_token = tokens.refresh_token
+    connection.token_expires_at = tokens.expires_at
+    connection.remote_tenant_name = tenant["name"] or connection.remote_tenant_name
+    connection.remote_connection_id = tenant.get("connection_id") or connection.remote_connection_id
+    connection.status = ConnectionStatus.ACTIVE
+    connection.last_error = ""
+    connection.last_error_at = None
+    connection.paused_until = None
+    connection.save()
+    return connection
+
+
+# --- pick lists for the setup page --------------------------------------------------------------------------
+
+
+def _log(connection: Connection, level: str, action: str, message: str) -> None:
+    SyncLogEntry.objects.create(
+        organization_id=connection.organization_id, connection=connection, level=level, action=action, message=message
+    )
+
+
+def connection_refresh_lists(*, connection: Connection) -> dict:
+    """Fetch the pick lists (accounts, tax types, items) and cache them in the connection's settings."""
+    api = registry.get(connection.provider).api(connection)
+    lists = {
+        "accounts": [_choice(c) for c in api.list_accounts()],
+        "tax_types": [_choice(c) for c in api.list_tax_types()],
+        "items": [_choice(c) for c in api.list_items()],
+        "refreshed_at": timezone.now().isoformat(),
+    }
+    with transaction.atomic():
+        locked = Connection.objects.select_for_update().get(pk=connection.pk)
+        locked.settings = {**(locked.settings or {}), PICK_LISTS_SETTING: lists}
+        locked.save(update_fields=["settings", "updated_at"])
+    connection.settings = locked.settings
+    return lists
+
+
+def _choice(choice) -> dict:
+    return {"code": choice.code, "name": choice.name, "extra": dict(choice.extra)}
+
+
+def cached_lists(connection: Connection) -> dict:
+    lists = (connection.settings or {}).get(PICK_LISTS_SETTING) or {}
+    return {key: lists.get(key) or [] for key in ("accounts", "tax_types", "items")} | {
+        "refreshed_at": lists.get("refreshed_at", "")
+    }
+
+
+# --- disconnect -----------------------------------------------------------------------------------------------
+
+
+def connection_disconnect(*, connection: Connection, user=None) -> Connection:
+    """Withdraw the grant at the provider (best effort), wipe the credentials, stop using the connection.
+
+    Copies, contact links, mappings and synced payments stay: they are history, and a reconnect reuses them."""
+    provider = registry.get(connection.provider)
+    if connection.status != ConnectionStatus.DISCONNECTED and (connection.access_token or connection.refresh_token):
+        try:
+            provider.revoke(connection)
+        except (IntegrationError, NotImplementedError) as exc:
+            message = getattr(exc, "message", "") or type(exc).__name__
+            logger.warning("connection %s: revoking at %s failed: %s", connection.pk, provider.key, message)
+            _log(
+                connection,
+                LogLevel.WARNING,
+                "connection.revoke",
+                f"Could not withdraw the authorisation at {provider.name} ({message}); the credentials were "
+                "deleted here anyway. You can also remove the app in the provider's settings.",
+            )
+    Connection.objects.filter(pk=connection.pk).update(
+        status=ConnectionStatus.DISCONNECTED,
+        access_token="",
+        refresh_token="",
+        token_expires_at=None,
+        paused_until=None,
+        updated_at=timezone.now(),
+    )
+    connection.refresh_from_db()
+    who = f" by {user}" if user is not None else ""
+    _log(connection, LogLevel.INFO, "connection.disconnected", f"Disconnected{who}.")
+    return connection

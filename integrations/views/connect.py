@@ -1,0 +1,191 @@
+"""Connecting an OAuth provider: the form, the redirect to the provider, the callback, the tenant choice,
+and reconnecting an existing connection."""
+
+from __future__ import annotations
+
+import logging
+
+from django import forms
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpResponseRedirect
+from django.shortcuts import redirect
+from django.views import View
+from django.views.generic import FormView
+
+from billing.models import Subsidiary
+from billing.tenancy import OrganizationAdminRequiredMixin
+
+from .. import registry
+from ..marketplace import connection_for_admin
+from ..models import Connection
+from ..services import connections as services
+
+logger = logging.getLogger("integrations.views")
+PENDING_SESSION_KEY = "integrations_pending_authorization"
+
+
+def _session_key(request) -> str:
+    if not request.session.session_key:
+        request.session.save()
+    return request.session.session_key
+
+
+def _message(error: ValidationError) -> str:
+    return " ".join(error.messages)
+
+
+class ProviderMixin(OrganizationAdminRequiredMixin):
+    """The provider named in the URL; unknown or not configured → 404."""
+
+    def dispatch(self, request, *args, **kwargs):
+        self.provider = registry.get_configured_or_404(kwargs["provider"])
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_context_data(self, **kwargs):
+        kwargs.setdefault("provider", self.provider)
+        kwargs.setdefault("nav", "settings")
+        kwargs.setdefault("settings_nav", "marketplace")
+        return super().get_context_data(**kwargs)
+
+
+class ConnectForm(forms.Form):
+    subsidiary = forms.ModelChoiceField(queryset=Subsidiary.objects.none(), empty_label=None)
+    name = forms.CharField(max_length=100, label="Connection name", help_text="How this connection is shown here.")
+
+    def __init__(self, organization, provider, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["subsidiary"].queryset = Subsidiary.objects.filter(organization=organization)
+        self.fields["name"].initial = provider.name
+
+
+class ConnectView(ProviderMixin, FormView):
+    template_name = "integrations/connect.html"
+
+    def get_form(self, form_class=None):
+        return ConnectForm(self.request.organization, self.provider, **self.get_form_kwargs())
+
+    def get_context_data(self, **kwargs):
+        kwargs["allowed"] = self.provider.allows(self.request.organization)
+        return super().get_context_data(**kwargs)
+
+    def form_valid(self, form):
+        try:
+            state, url = services.authorization_start(
+                provider=self.provider,
+                organization=self.request.organization,
+                user=self.request.user,
+                session_key=_session_key(self.request),
+                subsidiary=form.cleaned_data["subsidiary"],
+                name=form.cleaned_data["name"],
+            )
+        except ValidationError as exc:
+            form.add_error(None, exc)
+            return self.form_invalid(form)
+        return HttpResponseRedirect(url)
+
+
+class ReconnectView(OrganizationAdminRequiredMixin, View):
+    """POST from the marketplace card: the same OAuth round trip, bound to the existing connection."""
+
+    model = Connection
+    http_method_names = ["post"]
+
+    def post(self, request, pk):
+        try:
+            connection = connection_for_admin(organization=request.organization, pk=pk)
+        except Connection.DoesNotExist:
+            raise Http404("No such connection.") from None
+        provider = registry.get(connection.provider)
+        try:
+            _state, url = services.authorization_start(
+                provider=provider,
+                organization=request.organization,
+                user=request.user,
+                session_key=_session_key(request),
+                reconnect=connection,
+            )
+        except ValidationError as exc:
+            messages.error(request, _message(exc))
+            return redirect("integrations:marketplace")
+        return HttpResponseRedirect(url)
+
+
+class CallbackView(ProviderMixin, View):
+    """/integrations/<provider>/callback/: where the provider sends the admin back. Never creates anything
+    unless the state is theirs, fresh and unused and the provider granted access."""
+
+    http_method_names = ["get"]
+
+    def get(self, request, provider):
+        try:
+            result = services.authorization_callback(
+                provider=self.provider,
+                params=request.GET.dict(),
+                user=request.user,
+                session_key=_session_key(request),
+                organization=request.organization,
+            )
+        except ValidationError as exc:
+            messages.error(request, _message(exc))
+            return redirect("integrations:marketplace")
+        if result.connection is None:
+            request.session[PENDING_SESSION_KEY] = result.state.pk
+            return redirect("integrations:choose-tenant", provider=self.provider.key)
+        return _connected(request, result.connection, reconnected=bool(result.state.reconnect_id))
+
+
+def _connected(request, connection, *, reconnected: bool):
+    verb = "reconnected" if reconnected else "connected"
+    messages.success(request, f"“{connection.name}” is {verb} to {connection.remote_tenant_name}.")
+    return redirect("integrations:connection-setup", pk=connection.pk)
+
+
+class ChooseTenantForm(forms.Form):
+    tenant = forms.ChoiceField(widget=forms.RadioSelect, label="Organisation")
+
+    def __init__(self, tenants, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["tenant"].choices = [(t["id"], t["name"]) for t in tenants]
+
+
+class ChooseTenantView(ProviderMixin, FormView):
+    """Several organisations were granted in one consent: the admin picks the one this connection is for."""
+
+    template_name = "integrations/choose_tenant.html"
+
+    def _load_state(self):
+        try:
+            self.state = services.pending_state(
+                provider=self.provider,
+                pk=self.request.session.get(PENDING_SESSION_KEY),
+                user=self.request.user,
+                session_key=_session_key(self.request),
+                organization=self.request.organization,
+            )
+        except ValidationError as exc:
+            messages.error(self.request, _message(exc))
+            return redirect("integrations:marketplace")
+        return None
+
+    def get(self, request, *args, **kwargs):
+        return self._load_state() or super().get(request, *args, **kwargs)
+
+    def post(self, request, *args, **kwargs):
+        return self._load_state() or super().post(request, *args, **kwargs)
+
+    def get_form(self, form_class=None):
+        return ChooseTenantForm(self.state.pending_tenants, **self.get_form_kwargs())
+
+    def get_context_data(self, **kwargs):
+        kwargs["state"] = self.state
+        return super().get_context_data(**kwargs)
+
+    def form_valid(self, form):
+        try:
+            connection = services.authorization_complete(state=self.state, tenant_id=form.cleaned_data["tenant"])
+        except ValidationError as exc:
+            messages.error(self.request, _message(exc))
+            return redirect("integrations:marketplace")
+        self.request.session.pop(PENDING_SESSION_KEY, None)
+        return _connected(self.request, connection, reconnected=False)

@@ -1,0 +1,115 @@
+"""A connection's setup (the pencil), its pick-list refresh, and disconnecting it (the bin)."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.http import Http404
+from django.shortcuts import redirect
+from django.views import View
+from django.views.generic import FormView, TemplateView
+
+from billing.tenancy import OrganizationAdminRequiredMixin
+
+from .. import registry
+from ..exceptions import IntegrationError, TerminalError
+from ..marketplace import connection_for_admin
+from ..models import Connection, ConnectionStatus
+from ..services import connections as services
+
+
+class ConnectionMixin(OrganizationAdminRequiredMixin):
+    """The organization's connection from the URL (another organization's → 404) and its provider."""
+
+    model = Connection
+
+    def get_connection(self) -> Connection:
+        if not hasattr(self, "connection"):
+            try:
+                self.connection = connection_for_admin(organization=self.request.organization, pk=self.kwargs["pk"])
+            except Connection.DoesNotExist:
+                raise Http404("No such connection.") from None
+            self.provider = registry.get(self.connection.provider)
+        return self.connection
+
+    def get_context_data(self, **kwargs):
+        kwargs.update(
+            connection=self.get_connection(), provider=self.provider, nav="settings", settings_nav="marketplace"
+        )
+        return super().get_context_data(**kwargs)
+
+
+class SetupView(ConnectionMixin, FormView):
+    template_name = "integrations/setup.html"
+
+    def get_form(self, form_class=None):
+        connection = self.get_connection()
+        if connection.status == ConnectionStatus.DISCONNECTED:
+            raise Http404("A disconnected connection has no setup: reconnect it first.")
+        return self.provider.setup_form(connection, **self.get_form_kwargs())
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["lists"] = services.cached_lists(self.connection)
+        context["setup_complete"] = self.provider.setup_is_complete(self.connection)
+        return context
+
+    def form_valid(self, form):
+        if form.save() is None:
+            return self.form_invalid(form)
+        if self.provider.setup_is_complete(self.connection):
+            messages.success(self.request, f"“{self.connection.name}” is set up.")
+        else:
+            messages.warning(
+                self.request,
+                f"Saved. “{self.connection.name}” is not ready to copy invoices yet: choose a default revenue "
+                "account and a tax rate for every one of your tax rates.",
+            )
+        return redirect("integrations:connection-setup", pk=self.connection.pk)
+
+
+class RefreshListsView(ConnectionMixin, View):
+    http_method_names = ["post"]
+
+    def post(self, request, pk):
+        connection = self.get_connection()
+        if connection.status != ConnectionStatus.ACTIVE:
+            messages.error(request, "Reconnect this connection before refreshing its lists.")
+            return redirect("integrations:marketplace")
+        try:
+            lists = services.connection_refresh_lists(connection=connection)
+        except TerminalError:
+            messages.error(request, f"{self.provider.name} no longer accepts this connection: reconnect it.")
+            return redirect("integrations:marketplace")
+        except IntegrationError as exc:
+            messages.error(request, f"Could not load the lists from {self.provider.name}: {exc}")
+        else:
+            messages.success(
+                request,
+                f"Lists refreshed: {len(lists['accounts'])} accounts, {len(lists['tax_types'])} tax rates, "
+                f"{len(lists['items'])} items.",
+            )
+        return redirect("integrations:connection-setup", pk=connection.pk)
+
+
+class DisconnectView(ConnectionMixin, TemplateView):
+    """GET: the confirmation page. POST: disconnect (revoke best effort, wipe credentials, keep history)."""
+
+    template_name = "integrations/disconnect_confirm.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["copies"] = self.connection.invoice_copies.count()
+        return context
+
+    def post(self, request, pk):
+        connection = self.get_connection()
+        if connection.status == ConnectionStatus.DISCONNECTED:
+            messages.info(request, f"“{connection.name}” is already disconnected.")
+        else:
+            services.connection_disconnect(connection=connection, user=request.user)
+            messages.success(
+                request,
+                f"“{connection.name}” is disconnected. Copied invoices and synced payments are kept; nothing more "
+                f"is sent to or read from {self.provider.name}.",
+            )
+        return redirect("integrations:marketplace")
