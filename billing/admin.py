@@ -167,7 +167,7 @@ class ReadOnlyInline(admin.TabularInline):
 
 
 class LinesInline(admin.TabularInline):
-    """Lines of a parent saved through a service: editable only while the parent is."""
+    """Lines of a parent saved through a service: editable only while the parent's admin says it is."""
 
     fields = ("description", "quantity", "unit_price", "service_type", "tax_rate", "amount", "tax_amount")
     readonly_fields = ("amount", "tax_amount")
@@ -175,7 +175,7 @@ class LinesInline(admin.TabularInline):
     extra = 1
 
     def parent_is_editable(self, obj) -> bool:
-        return True
+        return self.admin_site._registry[self.parent_model].is_editable(obj)
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("service_type", "tax_rate")
@@ -201,7 +201,7 @@ def lines_from(formset) -> list[services.LineInput] | None:
     lines = []
     for form in formset.forms:
         data = form.cleaned_data
-        if id(form) in deleted or not data or (form.instance.pk is None and not form.has_changed()):
+        if id(form) in deleted or not data:  # removed, or an extra form left empty
             continue
         lines.append(
             services.LineInput(
@@ -362,9 +362,6 @@ class InvoiceLineInline(LinesInline):
     model = InvoiceLine
     form = InvoiceLineForm
 
-    def parent_is_editable(self, obj) -> bool:
-        return obj.status == InvoiceStatus.DRAFT
-
 
 class InvoicePaymentInline(ReadOnlyInline):
     model = Payment
@@ -431,6 +428,10 @@ class InvoiceAdmin(LinesThroughServiceAdmin):
         actions = super().get_actions(request)
         actions.pop("delete_selected", None)
         return actions
+
+    def has_change_permission(self, request, obj=None):
+        # A finalized or void invoice's page is view-only ("Close", no "Save"); the actions still apply.
+        return (obj is None or self.is_editable(obj)) and super().has_change_permission(request, obj)
 
     def has_delete_permission(self, request, obj=None):
         return (obj is None or self.is_editable(obj)) and super().has_delete_permission(request, obj)
