@@ -1,0 +1,187 @@
+"""The contract every accounting provider must pass. A provider's test module subclasses ProviderContract,
+fills in the hooks below, and gets every test of this class for free:
+
+- it is in the registry (from settings.INTEGRATION_PROVIDERS) under its key, with a name, description and logo
+  file, capabilities from the known set and plan requirements that name known plans;
+- `is_configured()` follows its settings; unconfigured, the marketplace hides it and its URLs answer 404;
+- its API client is an AccountingApi on the shared ApiClient base, and maps the fault matrix (timeout,
+  connection error, 429 + Retry-After, 500, invalid JSON, 401, 400) to the integrations.exceptions hierarchy;
+- its API returns the shared DTOs (RemoteChoice, RemoteContact, RemoteInvoice, PaymentsPage of
+  RemotePaymentRecord with Decimal amounts).
+"""
+
+from __future__ import annotations
+
+import re
+from decimal import Decimal
+
+import pytest
+import requests
+import responses
+from django.contrib.staticfiles import finders
+from django.test import override_settings
+from django.urls import reverse
+
+from billing.choices import Plan
+from integrations import registry
+from integrations.exceptions import (
+    IntegrationError,
+    ProviderValidationError,
+    TerminalError,
+    ThrottledError,
+    TransientError,
+)
+from integrations.http import ApiClient
+from integrations.providers.base import (
+    CAPABILITIES,
+    OAUTH2,
+    TOKEN,
+    AccountingApi,
+    PaymentsPage,
+    Provider,
+    RemoteChoice,
+    RemoteContact,
+    RemoteInvoice,
+    RemotePaymentRecord,
+)
+
+FAULTS = {
+    "timeout": (dict(body=requests.exceptions.ReadTimeout("read timed out")), TransientError),
+    "connection error": (dict(body=requests.exceptions.ConnectionError("reset")), TransientError),
+    "429": (dict(status=429, headers={"Retry-After": "30"}, body=""), ThrottledError),
+    "500": (dict(status=500, body="internal error"), TransientError),
+    "invalid JSON": (dict(status=200, body="<html>not json</html>", content_type="application/json"), TransientError),
+    "401": (dict(status=401, body='{"error":"unauthorized"}', content_type="application/json"), TerminalError),
+    "400": (dict(status=400, body='{"Message":"refused"}', content_type="application/json"), ProviderValidationError),
+}
+
+
+class ProviderContract:
+    """Hooks to fill in per provider."""
+
+    provider_key: str = ""
+    # Settings that make the provider configured / not configured.
+    configured_settings: dict = {}
+    unconfigured_settings: dict = {}
+    # One read call of the API (a method name of AccountingApi taking no arguments) and the URL it requests.
+    read_method: str = "list_accounts"
+    read_url: str | re.Pattern = ""
+
+    def make_connection(self, **extra):
+        """A Connection of this provider with fresh credentials (`extra`: organization, subsidiary...)."""
+        raise NotImplementedError
+
+    def mock_api(self, mock: responses.RequestsMock) -> None:
+        """Register responses for list_accounts, list_tax_types, list_items, search_contacts("a"),
+        create_invoice, find_invoice(number=...) and fetch_payments({}) (one page, at least one payment)."""
+        raise NotImplementedError
+
+    def invoice_payload(self) -> dict:
+        """A minimal valid payload for create_invoice."""
+        raise NotImplementedError
+
+    # --- helpers ---------------------------------------------------------------------------------------------
+
+    @property
+    def provider(self) -> Provider:
+        return registry.get(self.provider_key)
+
+    def api(self, connection):
+        return self.provider.api(connection)
+
+    # --- registry and metadata -------------------------------------------------------------------------------
+
+    def test_registry_entry(self, settings):
+        provider = self.provider
+        assert isinstance(provider, Provider)
+        assert provider.key == self.provider_key
+        assert any(path.endswith("." + type(provider).__name__) for path in settings.INTEGRATION_PROVIDERS)
+        assert registry.get(self.provider_key) is provider  # one stateless instance
+
+    def test_metadata_and_logo(self):
+        provider = self.provider
+        assert provider.name and provider.description
+        assert provider.logo.startswith(f"integrations/{provider.key}/")
+        assert finders.find(provider.logo), f"static file {provider.logo} is missing"
+        assert provider.auth_kind in (OAUTH2, TOKEN)
+
+    def test_capabilities_and_plans(self):
+        provider = self.provider
+        assert provider.capabilities and set(provider.capabilities) <= CAPABILITIES
+        assert set(provider.capability_plans) <= set(provider.capabilities)
+        assert {provider.minimum_plan, *provider.capability_plans.values()} <= set(Plan.values)
+
+    def test_is_configured_follows_settings(self):
+        with override_settings(**self.configured_settings):
+            assert self.provider.is_configured()
+            assert self.provider in registry.configured()
+        with override_settings(**self.unconfigured_settings):
+            assert not self.provider.is_configured()
+            assert self.provider not in registry.configured()
+
+    @pytest.mark.django_db
+    def test_unconfigured_is_hidden_and_its_urls_404(self, admin_client, organization, subsidiary):
+        connection = self.make_connection(organization=organization, subsidiary=subsidiary)
+        urls = [
+            reverse("integrations:connect", args=[self.provider_key]),
+            reverse("integrations:callback", args=[self.provider_key]),
+            reverse("integrations:connection-setup", args=[connection.pk]),
+            reverse("integrations:connection-disconnect", args=[connection.pk]),
+        ]
+        with override_settings(**self.configured_settings):
+            page = admin_client.get(reverse("integrations:marketplace")).content.decode()
+            assert f'id="provider-{self.provider_key}"' in page
+            assert admin_client.get(urls[-1]).status_code == 200  # the control: the same URL opens when configured
+        with override_settings(**self.unconfigured_settings):
+            page = admin_client.get(reverse("integrations:marketplace")).content.decode()
+            assert f'id="provider-{self.provider_key}"' not in page
+            for url in urls:
+                assert admin_client.get(url).status_code == 404, url
+
+    # --- the client --------------------------------------------------------------------------------------------
+
+    @pytest.mark.django_db
+    def test_api_is_an_accounting_api_on_the_shared_client(self):
+        api = self.api(self.make_connection())
+        assert isinstance(api, AccountingApi)
+        assert isinstance(api, ApiClient)
+        assert api.calls == 0
+
+    @pytest.mark.django_db
+    @pytest.mark.parametrize("fault", list(FAULTS))
+    @override_settings(INTEGRATIONS_HTTP_RETRIES=0)
+    def test_fault_matrix(self, fault):
+        kwargs, expected = FAULTS[fault]
+        api = self.api(self.make_connection())
+        with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
+            mock.add(responses.GET, self.read_url, **kwargs)
+            self.mock_refresh(mock)
+            with pytest.raises(IntegrationError) as caught:
+                getattr(api, self.read_method)()
+        assert isinstance(caught.value, expected), f"{fault}: got {type(caught.value).__name__}"
+        if expected is ThrottledError:
+            assert caught.value.retry_after == 30
+
+    def mock_refresh(self, mock: responses.RequestsMock) -> None:
+        """Token refresh response for the 401 case (a refresh, then 401 again → terminal). Override if needed."""
+
+    @pytest.mark.django_db
+    def test_dto_shapes(self):
+        api = self.api(self.make_connection())
+        with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
+            self.mock_api(mock)
+            for method in ("list_accounts", "list_tax_types", "list_items"):
+                choices = getattr(api, method)()
+                assert choices and all(isinstance(c, RemoteChoice) for c in choices), method
+                assert all(c.code and isinstance(c.extra, dict) for c in choices), method
+            contacts = api.search_contacts("a")
+            assert contacts and all(isinstance(c, RemoteContact) and c.id for c in contacts)
+            invoice = api.create_invoice(self.invoice_payload(), "contract-key")
+            assert isinstance(invoice, RemoteInvoice) and invoice.id
+            found = api.find_invoice(number="INV-1")
+            assert found is None or isinstance(found, RemoteInvoice)
+            pages = list(api.fetch_payments({}))
+            assert pages and all(isinstance(p, PaymentsPage) and isinstance(p.next_cursor, dict) for p in pages)
+            payments = [payment for page in pages for payment in page.payments]
+            assert payments and all(isinstance(p, RemotePaymentRecord) for p in payments)
+            assert all(isinstance(p.amount, Decimal) and p.id for p in payments)

@@ -1,0 +1,42 @@
+"""Xero passes the provider contract."""
+
+from datetime import timedelta
+
+import responses
+from django.utils import timezone
+
+from ...factories import ConnectionFactory
+from ..contract import ProviderContract
+from . import spec
+
+API = "https://api.xero.com/api.xro/2.0"
+
+
+class TestXeroContract(ProviderContract):
+    provider_key = "xero"
+    configured_settings = {"XERO_CLIENT_ID": "id", "XERO_CLIENT_SECRET": "secret"}
+    unconfigured_settings = {"XERO_CLIENT_ID": ""}
+    read_method = "list_accounts"
+    read_url = f"{API}/Accounts"
+
+    def make_connection(self, **extra):
+        return ConnectionFactory(provider="xero", token_expires_at=timezone.now() + timedelta(minutes=30), **extra)
+
+    def mock_refresh(self, mock):
+        mock.add(
+            responses.POST,
+            "https://identity.xero.com/connect/token",
+            json={"access_token": "again", "refresh_token": "r", "expires_in": 1800},
+        )
+
+    def mock_api(self, mock):
+        mock.add(responses.GET, f"{API}/Accounts", json=spec.example("/Accounts", "get"))
+        mock.add(responses.GET, f"{API}/TaxRates", json=spec.example("/TaxRates", "get"))
+        mock.add(responses.GET, f"{API}/Items", json=spec.example("/Items", "get"))
+        mock.add(responses.GET, f"{API}/Contacts", json=spec.example("/Contacts", "get"))
+        mock.add(responses.PUT, f"{API}/Invoices", json=spec.example("/Invoices", "put"))
+        mock.add(responses.GET, f"{API}/Invoices", json=spec.example("/Invoices", "get"))
+        mock.add(responses.GET, f"{API}/Payments", json=spec.example("/Payments", "get"))
+
+    def invoice_payload(self):
+        return spec.request_example("/Invoices", "put")["Invoices"][0]
