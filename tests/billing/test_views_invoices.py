@@ -52,7 +52,7 @@ def test_list_shows_invoices_with_their_columns(admin_client, subsidiary, compan
     assert final.number in html
     assert "Draft" in html and "Kick-off" in html
     assert "Globex" in html and "Acme NL" in html
-    assert "1000.00 EUR" in html
+    assert "1,000.00 EUR" in html  # grouped thousands
     assert "status-finalized" in html and "pay-unpaid" in html
     assert f'value="{draft.pk}"' in html  # the row checkbox
     assert "data-select-all" in html and "data-bulk-count" in html
