@@ -21,6 +21,12 @@ def _copy_provider_keys(organization: Organization) -> list[str]:
     ]
 
 
+def copy_providers(*, organization: Organization) -> list:
+    """The configured providers this organization may copy invoices to (for buttons and labels)."""
+    keys = set(_copy_provider_keys(organization))
+    return [provider for provider in registry.configured() if provider.key in keys]
+
+
 def connection_list(*, organization: Organization) -> QuerySet[Connection]:
     return Connection.objects.filter(organization=organization).select_related("subsidiary")
 
@@ -95,7 +101,9 @@ def invoice_panel(*, invoice: Invoice) -> dict:
     latest = latest_copies_by_connection(invoice=invoice)
     return {
         "invoice": invoice,
-        "rows": [{"connection": connection, "copy": latest.get(connection.pk)} for connection in connections],
+        "rows": [
+            {"connection": c, "provider": registry.get(c.provider), "copy": latest.get(c.pk)} for c in connections
+        ],
         "other_copies": [copy for pk, copy in latest.items() if pk not in {c.pk for c in connections}],
         "warnings": connection_warnings_for_invoice(invoice=invoice),
         "log": invoice_log(invoice=invoice),

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import connect, connections, marketplace
+from .views import connect, connections, copy, marketplace
 
 app_name = "integrations"
 urlpatterns = [
@@ -18,6 +18,19 @@ urlpatterns = [
     path(
         "settings/connections/<int:pk>/disconnect/", connections.DisconnectView.as_view(), name="connection-disconnect"
     ),
+    # Copy to an accounting tool, bulk copy, and "Sync now" (admins only)
+    path(
+        "integrations/invoices/<int:invoice_pk>/copy/<int:connection_pk>/",
+        copy.CopyPromptView.as_view(),
+        name="invoice-copy",
+    ),
+    path(
+        "integrations/invoices/<int:invoice_pk>/copy/<int:connection_pk>/contacts/",
+        copy.ContactSearchView.as_view(),
+        name="invoice-copy-contacts",
+    ),
+    path("integrations/invoices/copy-bulk/", copy.BulkCopyView.as_view(), name="invoice-copy-bulk"),
+    path("settings/connections/<int:pk>/sync/", copy.SyncNowView.as_view(), name="connection-sync"),
     # The OAuth redirect URI registered at each provider: one per provider (mix-up defence).
     path("integrations/<str:provider>/callback/", connect.CallbackView.as_view(), name="callback"),
 ]

@@ -1,0 +1,1 @@
+"""REST API of the integrations: invoice copies, connections (read), sync runs, "sync now". Admins only."""

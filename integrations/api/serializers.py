@@ -1,0 +1,73 @@
+"""Integration API representations. Connections never carry a credential field, not even write-only."""
+
+from rest_framework import serializers
+
+from ..models import Connection, InvoiceCopy, SyncRun
+from ..services.invoice_copy import COPY_MODES, MODE_UPDATE
+
+
+class InvoiceCopySerializer(serializers.ModelSerializer):
+    connection_name = serializers.CharField(source="connection.name", read_only=True)
+    provider = serializers.CharField(source="connection.provider", read_only=True)
+
+    class Meta:
+        model = InvoiceCopy
+        fields = [
+            "id",
+            "invoice",
+            "connection",
+            "connection_name",
+            "provider",
+            "status",
+            "remote_id",
+            "remote_number",
+            "remote_url",
+            "is_latest",
+            "error",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = fields
+
+
+class InvoiceCopyCreateSerializer(serializers.Serializer):
+    connection = serializers.PrimaryKeyRelatedField(queryset=Connection.objects.none())
+    contact_id = serializers.CharField(required=False, allow_blank=True, max_length=100)
+    mode = serializers.ChoiceField(choices=COPY_MODES, default=MODE_UPDATE)
+
+    def __init__(self, *args, organization=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Only this organization's connections can be named; another's id reads as "does not exist".
+        self.fields["connection"].queryset = Connection.objects.filter(organization=organization)
+
+
+class ConnectionSerializer(serializers.ModelSerializer):
+    subsidiary_name = serializers.CharField(source="subsidiary.name", read_only=True)
+
+    class Meta:
+        model = Connection
+        fields = [
+            "id",
+            "provider",
+            "name",
+            "subsidiary",
+            "subsidiary_name",
+            "remote_tenant_id",
+            "remote_tenant_name",
+            "is_sandbox",
+            "status",
+            "last_error",
+            "last_error_at",
+            "payment_sync_enabled_at",
+            "paused_until",
+            "last_synced_at",
+            "created_at",
+        ]
+        read_only_fields = fields
+
+
+class SyncRunSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = SyncRun
+        fields = ["id", "connection", "kind", "started_at", "finished_at", "outcome", "counts", "api_calls", "error"]
+        read_only_fields = fields

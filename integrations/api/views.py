@@ -1,0 +1,115 @@
+"""Thin API views over integrations.selectors and services. Every endpoint is admin-only and org-scoped."""
+
+from django.db import transaction
+from django.shortcuts import get_object_or_404
+from django_q.tasks import async_task
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import generics, status, viewsets
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from billing.api.errors import call_service
+from billing.api.permissions import IsOrganizationAdmin
+from billing.models import Invoice
+from billing.tenancy import current_membership
+
+from .. import selectors
+from ..exceptions import IntegrationError, ThrottledError
+from ..models import Connection
+from ..services.invoice_copy import invoice_copy
+from ..tasks import payment_sync_skip_reason
+from ..views.copy import describe_error
+from .serializers import ConnectionSerializer, InvoiceCopyCreateSerializer, InvoiceCopySerializer, SyncRunSerializer
+
+
+class AdminApiMixin:
+    permission_classes = [IsOrganizationAdmin]
+
+    @property
+    def organization(self):
+        return current_membership(self.request).organization
+
+
+def integration_error_response(exc: IntegrationError) -> Response:
+    """The provider's refusal or failure as an API answer, its messages verbatim."""
+    problem = describe_error(exc)
+    body = {"detail": problem.summary, "provider_errors": problem.messages, "action": problem.action}
+    if problem.status == status.HTTP_429_TOO_MANY_REQUESTS and isinstance(exc, ThrottledError) and exc.retry_after:
+        return Response(body, status=problem.status, headers={"Retry-After": str(exc.retry_after)})
+    return Response(body, status=problem.status)
+
+
+class InvoiceCopyListCreateView(AdminApiMixin, generics.GenericAPIView):
+    """GET: the invoice's copies (newest first). POST: copy it (mode "update" re-copies over the latest copy)."""
+
+    model = Invoice  # the pk in the URL
+    serializer_class = InvoiceCopySerializer
+    pagination_class = None
+
+    def get_invoice(self) -> Invoice:
+        return get_object_or_404(Invoice.objects.filter(organization=self.organization), pk=self.kwargs["pk"])
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return Connection.objects.none()
+        return selectors.invoice_copy_list(invoice=self.get_invoice())
+
+    def get(self, request, pk):
+        return Response(InvoiceCopySerializer(self.get_queryset(), many=True).data)
+
+    @extend_schema(request=InvoiceCopyCreateSerializer, responses={201: InvoiceCopySerializer})
+    def post(self, request, pk):
+        invoice = self.get_invoice()
+        form = InvoiceCopyCreateSerializer(data=request.data, organization=self.organization)
+        form.is_valid(raise_exception=True)
+        try:
+            copy = call_service(
+                invoice_copy,
+                invoice=invoice,
+                connection=form.validated_data["connection"],
+                contact_id=form.validated_data.get("contact_id") or None,
+                mode=form.validated_data["mode"],
+                user=request.user,
+            )
+        except IntegrationError as exc:
+            return integration_error_response(exc)
+        return Response(InvoiceCopySerializer(copy).data, status=status.HTTP_201_CREATED)
+
+
+class ConnectionViewSet(AdminApiMixin, viewsets.ReadOnlyModelViewSet):
+    model = Connection
+    serializer_class = ConnectionSerializer
+    lookup_value_converter = "int"
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return Connection.objects.none()
+        return selectors.connection_list(organization=self.organization)
+
+
+@extend_schema(parameters=[OpenApiParameter("connection", int, description="Only this connection's runs.")])
+class SyncRunListView(AdminApiMixin, generics.ListAPIView):
+    serializer_class = SyncRunSerializer
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return Connection.objects.none()
+        connection_id = self.request.query_params.get("connection")
+        if connection_id is not None and not connection_id.isdigit():
+            connection_id = 0  # matches nothing
+        return selectors.sync_run_list(organization=self.organization, connection_id=connection_id)
+
+
+class ConnectionSyncView(AdminApiMixin, APIView):
+    """Start a payment sync of the connection now (queued; its run appears under sync-runs)."""
+
+    model = Connection
+
+    @extend_schema(request=None, responses={202: None})
+    def post(self, request, pk):
+        connection = get_object_or_404(selectors.connection_list(organization=self.organization), pk=pk)
+        reason = payment_sync_skip_reason(connection)
+        if reason:
+            return Response({"detail": f"Payments are not synced now: {reason}."}, status=status.HTTP_409_CONFLICT)
+        transaction.on_commit(lambda: async_task("integrations.tasks.payments_sync_connection", connection.pk))
+        return Response({"detail": "Payment sync queued."}, status=status.HTTP_202_ACCEPTED)

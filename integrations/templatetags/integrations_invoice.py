@@ -1,0 +1,30 @@
+"""Template tags the billing pages use to show the integrations: {% load integrations_invoice %}."""
+
+from django import template
+
+from billing.tenancy import current_membership
+
+from .. import selectors
+
+register = template.Library()
+
+
+@register.inclusion_tag("integrations/copy_panel.html", takes_context=True)
+def invoice_integrations_panel(context, invoice):
+    """The invoice's accounting-tool panel: usable connections, their latest copy, warnings and recent log."""
+    request = context.get("request")
+    membership = current_membership(request) if request is not None else None
+    return {
+        **selectors.invoice_panel(invoice=invoice),
+        "is_admin": bool(membership and membership.is_admin),
+        "csrf_token": context.get("csrf_token"),
+        "request": request,
+    }
+
+
+@register.simple_tag(takes_context=True)
+def bulk_copy_available(context) -> bool:
+    """Whether the invoice list offers the bulk "Copy to …" (an admin, and a configured copy provider)."""
+    request = context.get("request")
+    membership = current_membership(request) if request is not None else None
+    return bool(membership and membership.is_admin and selectors.copy_providers(organization=membership.organization))

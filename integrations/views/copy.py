@@ -1,0 +1,189 @@
+"""Copy to an accounting tool from the invoice pages, the bulk copy, and "Sync now". Admins only; thin views.
+
+The prompt (GET) shows the contact search, the tax types and a preview of what will be sent; "Copy" (POST)
+calls integrations.services.invoice_copy and shows the provider's messages verbatim when it refuses.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views import View
+from django_q.tasks import async_task
+
+from billing.models import Invoice
+from billing.tenancy import OrganizationAdminRequiredMixin
+
+from .. import registry, selectors
+from ..exceptions import (
+    AmbiguousWriteError,
+    IntegrationError,
+    ProviderValidationError,
+    TerminalError,
+    ThrottledError,
+    TransientError,
+)
+from ..models import Connection, ContactLink
+from ..services.invoice_copy import COPY_MODES, MODE_UPDATE, invoice_copy, invoice_copy_bulk, invoice_copy_preview
+from ..tasks import payment_sync_skip_reason
+
+CONTACT_SEPARATOR = "::"  # the contact radio's value: "<remote id>::<name>"
+
+
+@dataclass
+class Problem:
+    """A provider failure as the user reads it: what happened, the provider's own words, what to do."""
+
+    summary: str
+    messages: list[str] = field(default_factory=list)
+    action: str = ""
+    status: int = 400
+
+
+def describe_error(exc: IntegrationError) -> Problem:
+    if isinstance(exc, ProviderValidationError):
+        return Problem(exc.message, exc.messages or [exc.provider_message], "Correct it and copy again.", 400)
+    if isinstance(exc, ThrottledError):
+        wait = f" for {exc.retry_after} seconds" if exc.retry_after else ""
+        return Problem(exc.message, [], f"The provider asked us to wait{wait}; try again then.", 429)
+    if isinstance(exc, TerminalError):
+        return Problem(exc.message, [], "Reconnect the connection in Settings > App marketplace.", 409)
+    if isinstance(exc, AmbiguousWriteError):
+        return Problem(
+            exc.message, [], "We can't tell whether it arrived. Copy again: we look it up first, never duplicate.", 503
+        )
+    if isinstance(exc, TransientError):
+        return Problem(exc.message, [], "The provider is having trouble; try again in a few minutes.", 503)
+    return Problem(str(exc), [], "", 502)
+
+
+class CopyMixin(OrganizationAdminRequiredMixin):
+    """The organization's invoice and connection from the URL; another organization's → 404."""
+
+    child_models = {"invoice_pk": Invoice, "connection_pk": Connection}
+
+    def load(self, invoice_pk, connection_pk):
+        organization = self.request.organization
+        self.invoice = get_object_or_404(
+            Invoice.objects.filter(organization=organization).select_related("company", "subsidiary"), pk=invoice_pk
+        )
+        self.connection = get_object_or_404(Connection.objects.filter(organization=organization), pk=connection_pk)
+        self.provider = registry.get_configured_or_404(self.connection.provider)
+        return self.invoice, self.connection
+
+
+class CopyPromptView(CopyMixin, View):
+    template_name = "integrations/copy_prompt.html"
+
+    def context(self, **extra):
+        invoice, connection = self.invoice, self.connection
+        link = ContactLink.objects.filter(connection=connection, company=invoice.company).first()
+        latest = selectors.latest_copies_by_connection(invoice=invoice).get(connection.pk)
+        try:
+            preview, refusal = invoice_copy_preview(invoice=invoice, connection=connection), []
+        except ValidationError as exc:
+            preview, refusal = [], exc.messages
+        return {
+            "invoice": invoice,
+            "connection": connection,
+            "provider": self.provider,
+            "link": link,
+            "latest": latest,
+            "preview": preview,
+            "refusal": refusal,
+            "nav": "invoices",
+            **extra,
+        }
+
+    def get(self, request, invoice_pk, connection_pk):
+        self.load(invoice_pk, connection_pk)
+        return render(request, self.template_name, self.context())
+
+    def post(self, request, invoice_pk, connection_pk):
+        invoice, connection = self.load(invoice_pk, connection_pk)
+        mode = request.POST.get("mode", MODE_UPDATE)
+        contact_id, _, contact_name = request.POST.get("contact", "").partition(CONTACT_SEPARATOR)
+        try:
+            copy = invoice_copy(
+                invoice=invoice,
+                connection=connection,
+                contact_id=contact_id.strip() or None,
+                contact_name=contact_name.strip(),
+                mode=mode if mode in COPY_MODES else "",
+                user=request.user,
+            )
+        except ValidationError as exc:
+            return render(request, self.template_name, self.context(errors=exc.messages), status=400)
+        except IntegrationError as exc:
+            problem = describe_error(exc)
+            return render(request, self.template_name, self.context(problem=problem), status=problem.status)
+        number = f" as {copy.remote_number}" if copy.remote_number else ""
+        messages.success(request, f"Invoice copied to {connection.name}{number}.")
+        return redirect(invoice.get_absolute_url())
+
+
+class ContactSearchView(CopyMixin, View):
+    """HTMX: the provider's contacts matching ?q= as radio choices for the prompt."""
+
+    def get(self, request, invoice_pk, connection_pk):
+        self.load(invoice_pk, connection_pk)
+        term = request.GET.get("q", "").strip()
+        contacts, problem = [], None
+        if len(term) >= 2:
+            try:
+                contacts = registry.get(self.connection.provider).api(self.connection).search_contacts(term)
+            except IntegrationError as exc:
+                problem = describe_error(exc)
+        return render(
+            request,
+            "integrations/copy_contacts.html",
+            {"contacts": contacts, "term": term, "problem": problem, "separator": CONTACT_SEPARATOR},
+        )
+
+
+class BulkCopyView(OrganizationAdminRequiredMixin, View):
+    """The invoice list's bulk bar: queue a copy of each selected invoice."""
+
+    def post(self, request):
+        try:
+            result = invoice_copy_bulk(
+                invoice_ids=request.POST.getlist("invoice_ids"), organization=request.organization, user=request.user
+            )
+        except ValidationError as exc:
+            for message in exc.messages:
+                messages.error(request, message)
+            return redirect("billing:invoice-list")
+        if result.queued:
+            count = len(result.queued)
+            messages.success(request, f"{count} invoice{'s' if count != 1 else ''} queued for copying.")
+        for reason in result.skipped.values():
+            messages.warning(request, f"Not queued: {reason}")
+        return redirect("billing:invoice-list")
+
+
+class SyncNowView(OrganizationAdminRequiredMixin, View):
+    """ "Sync now" on a connection: queue its payment sync (the task re-checks it)."""
+
+    model = Connection
+
+    def post(self, request, pk):
+        connection = get_object_or_404(selectors.connection_list(organization=request.organization), pk=pk)
+        reason = payment_sync_skip_reason(connection)
+        if reason:
+            messages.error(request, f"{connection.name}: payments are not synced now ({reason}).")
+        else:
+            transaction.on_commit(lambda: async_task("integrations.tasks.payments_sync_connection", connection.pk))
+            messages.success(request, f"{connection.name}: payment sync started.")
+        return redirect(request.POST.get("next") if _safe_next(request) else reverse("integrations:marketplace"))
+
+
+def _safe_next(request) -> bool:
+    from django.utils.http import url_has_allowed_host_and_scheme
+
+    target = request.POST.get("next", "")
+    return bool(target) and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()})
