@@ -303,6 +303,17 @@ class SubsidiaryForm(forms.ModelForm):
             "next_invoice_number",
         ]
         widgets = {"address": forms.Textarea(attrs={"rows": 3})}
+        help_texts = {"next_invoice_number": "The number the next finalized invoice gets."}
+
+    def clean_next_invoice_number(self):
+        number = self.cleaned_data["next_invoice_number"]
+        current = self.instance.next_invoice_number if self.instance.pk else None
+        if current is not None and number < current and self.instance.invoices.exclude(number="").exists():
+            raise ValidationError(
+                f"Invoices are already numbered up to {current - 1}; the next number cannot go back "
+                "(two invoices would share a number)."
+            )
+        return number
 
 
 class CompanyForm(forms.ModelForm):

@@ -166,3 +166,25 @@ def test_other_organizations_membership_is_404(admin_client, other_admin):
     url = reverse("billing:settings-member-remove", args=[foreign.pk])
     assert admin_client.post(url).status_code == 404
     assert Membership.objects.filter(pk=foreign.pk).exists()
+
+
+def test_next_invoice_number_cannot_go_back_once_invoices_are_numbered(admin_client, subsidiary):
+    from tests.factories import make_invoice
+
+    make_invoice(subsidiary=subsidiary, finalize=True)  # INV-0001, next is 2
+    data = {
+        "name": subsidiary.name,
+        "legal_name": subsidiary.legal_name,
+        "default_currency": "EUR",
+        "invoice_number_prefix": "INV-",
+        "next_invoice_number": "1",
+    }
+    url = reverse("billing:settings-subsidiary-edit", args=[subsidiary.pk])
+    response = admin_client.post(url, data)
+    assert response.status_code == 200
+    assert "cannot go back" in response.content.decode()
+    subsidiary.refresh_from_db()
+    assert subsidiary.next_invoice_number == 2
+    assert admin_client.post(url, {**data, "next_invoice_number": "100"}).status_code == 302
+    subsidiary.refresh_from_db()
+    assert subsidiary.next_invoice_number == 100
