@@ -151,8 +151,8 @@ def build(model, org, related=None):
     return obj
 
 
-def build_for(route, org, *, child_org=None):
-    """kwargs for the route with objects of `org`; with `child_org`, the `*_pk` objects belong to that one."""
+def build_for(route, org, *, foreign=None, foreign_org=None):
+    """The route's objects, of `org`; with `foreign`, that one kwarg's object belongs to `foreign_org`."""
     related: dict = {}
     objects = {}
     # Parents first: a kwarg whose model others point to is built before them.
@@ -165,8 +165,10 @@ def build_for(route, org, *, child_org=None):
         ),
     )
     for kwarg, model in order:
-        owner = child_org if (child_org is not None and kwarg != "pk") else org
-        objects[kwarg] = build(model, owner, related if owner is org else {})
+        if kwarg == foreign:
+            objects[kwarg] = build(model, foreign_org, {})
+        else:
+            objects[kwarg] = build(model, org, related)
     return objects
 
 
@@ -315,14 +317,21 @@ def test_another_organizations_object_is_404(route, method, organization, admin_
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize("route, method", _pairs(lambda route, method: len(route.object_kwargs) > 1))
-def test_another_organizations_child_under_an_own_parent_is_404(
-    route, method, organization, admin_user, other_organization
-):
-    """/invoices/<own pk>/payments/<B's payment pk>/...: the child is scoped too, not only the parent."""
+@pytest.mark.parametrize(
+    "route, method, foreign",
+    [
+        pytest.param(route, method, kwarg, id=_param_id(route, method, f" foreign {kwarg}"))
+        for route in ROUTES
+        if len(route.object_kwargs) > 1
+        for method in route.methods
+        for kwarg in route.object_kwargs
+    ],
+)
+def test_one_foreign_object_among_own_ones_is_404(route, method, foreign, organization, admin_user, other_organization):
+    """/invoices/<own pk>/payments/<B's payment pk>/... and the reverse: every object kwarg is scoped on its own."""
     if route.model_error:
         pytest.fail(route.model_error)
-    objects = build_for(route, organization, child_org=other_organization)
+    objects = build_for(route, organization, foreign=foreign, foreign_org=other_organization)
     before = snapshot(objects)
     response = send(logged_in(admin_user), route, method, url_for(route, objects))
     assert response.status_code == 404, f"{response.status_code}: {response.content[:300]}"
