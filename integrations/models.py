@@ -96,6 +96,8 @@ class AuthorizationState(models.Model):
     session_key_hash = models.CharField(max_length=64)
     connection_name = models.CharField(max_length=100)
     reconnect = models.ForeignKey(Connection, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    # Provider-specific choices made before leaving for the provider (e.g. Exact Online's region), no secrets.
+    options = models.JSONField(default=dict, blank=True)
     code_verifier = EncryptedTextField(blank=True)
     # Between the callback and the tenant choice: the token and the tenants it grants.
     pending_token = EncryptedTextField(blank=True)

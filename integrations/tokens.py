@@ -94,7 +94,7 @@ def connection_access_token(connection: Connection, *, rejected: str | None = No
         if current.status == ConnectionStatus.DISCONNECTED or not used_refresh_token:
             raise TerminalError("This connection has no usable authorisation: reconnect it.")
         try:
-            tokens = provider.refresh_token(used_refresh_token)
+            tokens = provider.refresh_tokens(current)
         except TerminalError as exc:
             failure = exc
         else:

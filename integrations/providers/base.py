@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 from django.conf import settings
 
 from billing.choices import Plan
+from integrations.exceptions import IntegrationError
 
 if TYPE_CHECKING:
     from billing.models import Company, Organization
@@ -201,8 +202,13 @@ class Provider:
         return {}
 
     def setup_form(self, connection: Connection, *args, **kwargs):
-        """The bound/unbound setup form of a connection; its `save()` applies it through the services."""
-        raise NotImplementedError
+        """The bound/unbound setup form of a connection; its `save()` applies it through the services.
+        None: the provider has nothing to set up."""
+        return
+
+    @property
+    def has_setup(self) -> bool:
+        return type(self).setup_form is not Provider.setup_form
 
     def setup_is_complete(self, connection: Connection) -> bool:
         return True
@@ -212,20 +218,42 @@ class Provider:
     def api(self, connection: Connection) -> AccountingApi:
         raise NotImplementedError
 
-    def refresh_token(self, refresh_token: str) -> TokenSet:
-        """Exchange a refresh token for a new token set (oauth2 providers)."""
-        raise NotImplementedError
-
-    # OAuth2 connect flow (auth_kind == "oauth2")
-
-    def authorization_url(self, *, state: str, code_verifier: str, redirect_uri: str) -> str:
-        raise NotImplementedError
-
-    def exchange_code(self, *, code: str, code_verifier: str, redirect_uri: str) -> TokenSet:
-        raise NotImplementedError
-
-    def list_tenants(self, access_token: str) -> list[RemoteTenant]:
+    def refresh_tokens(self, connection: Connection) -> TokenSet:
+        """A new token set from the connection's refresh token (called under the refresh lock with the re-read
+        row, so `connection.region` etc. are current). Raise TerminalError when the grant is gone."""
         raise NotImplementedError
 
     def revoke(self, connection: Connection) -> None:
+        """Withdraw this connection's grant at the provider (the caller treats failures as best effort)."""
+        raise NotImplementedError
+
+    # Connecting: the round trip through the provider (OAuth 2.0 or an installation URL)
+
+    def connect_fields(self) -> dict:
+        """Extra form fields asked before leaving for the provider (e.g. Exact Online's region); their cleaned
+        values arrive as `options` below and are kept on the AuthorizationState."""
+        return {}
+
+    def authorization_url(self, *, state: str, code_verifier: str, redirect_uri: str, options: dict) -> str:
+        """Where to send the admin: the OAuth authorize URL (with `state` and the PKCE S256 challenge of
+        `code_verifier`) or an installation URL that comes back to `redirect_uri` with `state`."""
+        raise NotImplementedError
+
+    def complete_authorization(
+        self, *, params: dict, code_verifier: str, redirect_uri: str, options: dict
+    ) -> tuple[TokenSet, list[RemoteTenant]]:
+        """From the callback's query parameters to the credentials and the tenants they grant. The default is
+        the OAuth 2.0 code flow: exchange `code`, then list the tenants with the new access token. Providers that
+        learn the tenant from the callback (QuickBooks' realmId) or get a token instead of a code (e-conomic's
+        agreement grant token) override this."""
+        code = params.get("code", "")
+        if not code:
+            raise IntegrationError(f"{self.name} sent no authorisation code.")
+        tokens = self.exchange_code(code=code, code_verifier=code_verifier, redirect_uri=redirect_uri, options=options)
+        return tokens, self.list_tenants(tokens.access_token, options=options)
+
+    def exchange_code(self, *, code: str, code_verifier: str, redirect_uri: str, options: dict) -> TokenSet:
+        raise NotImplementedError
+
+    def list_tenants(self, access_token: str, *, options: dict) -> list[RemoteTenant]:
         raise NotImplementedError

@@ -35,7 +35,7 @@ from ..models import (
     LogLevel,
     SyncLogEntry,
 )
-from ..providers.base import OAUTH2, Provider, RemoteTenant, TokenSet
+from ..providers.base import Provider, RemoteTenant, TokenSet
 
 logger = logging.getLogger("integrations.connections")
 
@@ -66,16 +66,16 @@ def authorization_start(
     subsidiary: Subsidiary | None = None,
     name: str = "",
     reconnect: Connection | None = None,
+    options: dict | None = None,
 ) -> tuple[AuthorizationState, str]:
     """Record the round trip and return (state, the provider's authorize URL)."""
-    if provider.auth_kind != OAUTH2:
-        raise ValidationError(f"{provider.name} is not connected through OAuth.")
     if not provider.allows(organization):
         raise ValidationError(f"{provider.name} needs the {provider.required_plan().title()} plan or higher.")
     if reconnect is not None:
         if reconnect.organization_id != organization.pk or reconnect.provider != provider.key:
             raise ValidationError("That connection does not belong to this organization.")
         subsidiary, name = reconnect.subsidiary, reconnect.name
+        options = {"region": reconnect.region} if reconnect.region else {}
     if subsidiary is None or subsidiary.organization_id != organization.pk:
         raise ValidationError({"subsidiary": "Choose one of your organization's subsidiaries."})
     name = (name or "").strip()
@@ -89,10 +89,11 @@ def authorization_start(
         session_key_hash=session_hash(session_key),
         connection_name=name[:100],
         reconnect=reconnect,
+        options=dict(options or {}),
         code_verifier=secrets.token_urlsafe(64),  # 86 characters: within PKCE's 43..128
     )
     url = provider.authorization_url(
-        state=state.state, code_verifier=state.code_verifier, redirect_uri=redirect_uri(provider)
+        state=state.state, code_verifier=state.code_verifier, redirect_uri=redirect_uri(provider), options=state.options
     )
     return state, url
 
@@ -161,14 +162,10 @@ def authorization_callback(
     if error:
         detail = params.get("error_description") or error
         raise ValidationError(f"{provider.name} reported an error ({detail}): nothing was connected.")
-    code = params.get("code", "")
-    if not code:
-        raise ValidationError(f"{provider.name} sent no authorisation code: nothing was connected.")
     try:
-        tokens = provider.exchange_code(
-            code=code, code_verifier=state.code_verifier, redirect_uri=redirect_uri(provider)
+        tokens, tenants = provider.complete_authorization(
+            params=params, code_verifier=state.code_verifier, redirect_uri=redirect_uri(provider), options=state.options
         )
-        tenants = provider.list_tenants(tokens.access_token)
     except IntegrationError as exc:
         logger.warning("%s authorisation failed: %s", provider.key, exc.message)
         raise ValidationError(f"{provider.name} did not complete the authorisation: {exc}") from None
@@ -188,7 +185,9 @@ def authorization_callback(
         tenants = match
 
     state.pending_token = _token_json(tokens)
-    state.pending_tenants = [{"id": t.id, "name": t.name, "connection_id": t.connection_id} for t in tenants]
+    state.pending_tenants = [
+        {"id": t.id, "name": t.name, "connection_id": t.connection_id, "extra": t.extra} for t in tenants
+    ]
     state.save(update_fields=["pending_token", "pending_tenants"])
     if len(tenants) == 1:
         return CallbackResult(state, authorization_complete(state=state, tenant_id=tenants[0].id), tenants)
@@ -265,6 +264,7 @@ def _create(state: AuthorizationState, provider: Provider, tenant: dict, tokens:
                 remote_tenant_id=tenant["id"],
                 remote_tenant_name=tenant["name"],
                 remote_connection_id=tenant.get("connection_id", ""),
+                region=str(state.options.get("region", ""))[:10],
                 is_sandbox=bool(getattr(provider, "is_sandbox", lambda: False)()),
                 status=ConnectionStatus.ACTIVE,
                 access_token=tokens.access_token,

@@ -57,6 +57,12 @@ class ConnectForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["subsidiary"].queryset = Subsidiary.objects.filter(organization=organization)
         self.fields["name"].initial = provider.name
+        self.option_names = list(provider.connect_fields())
+        self.fields.update(provider.connect_fields())
+
+    @property
+    def options(self) -> dict:
+        return {name: self.cleaned_data[name] for name in self.option_names}
 
 
 class ConnectView(ProviderMixin, FormView):
@@ -78,6 +84,7 @@ class ConnectView(ProviderMixin, FormView):
                 session_key=_session_key(self.request),
                 subsidiary=form.cleaned_data["subsidiary"],
                 name=form.cleaned_data["name"],
+                options=form.options,
             )
         except ValidationError as exc:
             form.add_error(None, exc)
@@ -138,7 +145,9 @@ class CallbackView(ProviderMixin, View):
 def _connected(request, connection, *, reconnected: bool):
     verb = "reconnected" if reconnected else "connected"
     messages.success(request, f"“{connection.name}” is {verb} to {connection.remote_tenant_name}.")
-    return redirect("integrations:connection-setup", pk=connection.pk)
+    if registry.get(connection.provider).has_setup:
+        return redirect("integrations:connection-setup", pk=connection.pk)
+    return redirect("integrations:marketplace")
 
 
 class ChooseTenantForm(forms.Form):

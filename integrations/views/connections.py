@@ -43,8 +43,8 @@ class SetupView(ConnectionMixin, FormView):
 
     def get_form(self, form_class=None):
         connection = self.get_connection()
-        if connection.status == ConnectionStatus.DISCONNECTED:
-            raise Http404("A disconnected connection has no setup: reconnect it first.")
+        if connection.status == ConnectionStatus.DISCONNECTED or not self.provider.has_setup:
+            raise Http404("This connection has nothing to set up (disconnected, or no settings).")
         return self.provider.setup_form(connection, **self.get_form_kwargs())
 
     def get_context_data(self, **kwargs):

@@ -41,19 +41,19 @@ class XeroProvider(Provider):
 
         return XeroApi(connection)
 
-    def authorization_url(self, *, state: str, code_verifier: str, redirect_uri: str) -> str:
+    def authorization_url(self, *, state: str, code_verifier: str, redirect_uri: str, options: dict) -> str:
         from .auth import authorization_url
 
         return authorization_url(state=state, code_verifier=code_verifier, redirect_uri=redirect_uri)
 
-    def exchange_code(self, *, code: str, code_verifier: str, redirect_uri: str) -> TokenSet:
+    def exchange_code(self, *, code: str, code_verifier: str, redirect_uri: str, options: dict) -> TokenSet:
         return self.identity().exchange_code(code=code, code_verifier=code_verifier, redirect_uri=redirect_uri)
 
-    def list_tenants(self, access_token: str) -> list[RemoteTenant]:
+    def list_tenants(self, access_token: str, *, options: dict) -> list[RemoteTenant]:
         return self.identity().tenants(access_token)
 
-    def refresh_token(self, refresh_token: str) -> TokenSet:
-        return self.identity().refresh(refresh_token)
+    def refresh_tokens(self, connection) -> TokenSet:
+        return self.identity().refresh(connection.refresh_token)
 
     def revoke(self, connection) -> None:
         """Disconnect this Xero organisation only (DELETE /connections/{id}). Revoking the refresh token would
