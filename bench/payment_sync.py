@@ -1,0 +1,214 @@
+"""Payment sync at 10,000 copied invoices: API calls, DB queries and time, beside a naive per-invoice poll.
+
+    python bench/payment_sync.py [--invoices 10000] [--changed 2000]
+
+Runs on a scratch database (as bench/pages.py: a SQLite file under /tmp, or `bench_<name>` beside DATABASE_URL).
+Xero is served by `responses` (tests/integrations/fake_xero.py), so the figures are our cost, not the network's.
+Measured in the same run:
+- idle run: nothing changed since the cursor (goal: 1 API call);
+- 2,000 changed payments on 2,000 of the invoices (goal: 1 + ceil(2000/100) calls; queries bounded per payment);
+- naive poll: GET /Invoices/{id} for every copied invoice, the way an integration without If-Modified-Since
+  paging would look for payments.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import json
+import logging
+import math
+import re
+import sys
+import time
+import uuid
+from decimal import Decimal
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench.pages import scratch_database  # noqa: E402 - sets the settings module, then Django is set up there
+
+UTC = datetime.UTC
+ENABLED = datetime.datetime(2026, 1, 1, tzinfo=UTC)
+PAGE = 100
+
+
+def parse_args():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--invoices", type=int, default=10_000, help="copied invoices (default 10,000)")
+    parser.add_argument("--changed", type=int, default=2_000, help="changed payments (default 2,000)")
+    return parser.parse_args()
+
+
+def build(invoice_count: int):
+    """A Xero connection with `invoice_count` finalized invoices, each copied once."""
+    from billing.choices import InvoiceStatus
+    from billing.models import Invoice
+    from integrations.models import CopyStatus, InvoiceCopy
+    from tests.factories import CompanyFactory, OrganizationFactory, SubsidiaryFactory
+    from tests.integrations.factories import ConnectionFactory
+
+    organization = OrganizationFactory(name="Bench Agency")
+    subsidiary = SubsidiaryFactory(organization=organization)
+    company = CompanyFactory(organization=organization)
+    connection = ConnectionFactory(
+        organization=organization,
+        subsidiary=subsidiary,
+        settings={"sync_payments": True, "numbering": "app", "default_account": "200"},
+        payment_sync_enabled_at=ENABLED,
+    )
+    day = datetime.date(2026, 2, 1)
+    invoices = Invoice.objects.bulk_create(
+        [
+            Invoice(
+                organization=organization,
+                subsidiary=subsidiary,
+                company=company,
+                number=f"INV-{i:06d}",
+                issue_date=day,
+                due_date=day + datetime.timedelta(days=30),
+                currency="EUR",
+                status=InvoiceStatus.FINALIZED,
+                subtotal=Decimal("1000.00"),
+                total=Decimal("1000.00"),
+            )
+            for i in range(invoice_count)
+        ],
+        batch_size=1000,
+    )
+    InvoiceCopy.objects.bulk_create(
+        [
+            InvoiceCopy(
+                organization=organization,
+                invoice=invoice,
+                connection=connection,
+                idempotency_key=str(uuid.uuid4()),
+                status=CopyStatus.SUCCEEDED,
+                remote_id=str(uuid.uuid4()),
+                remote_number=invoice.number,
+                is_latest=True,
+            )
+            for invoice in invoices
+        ],
+        batch_size=1000,
+    )
+    return connection
+
+
+def measure(label, action):
+    """Run `action` (→ API calls, payments changed) counting every query (no debug-log cap) and the time."""
+    from django.db import connection as db
+
+    queries = 0
+
+    def count(execute, sql, params, many, context):
+        nonlocal queries
+        queries += 1
+        return execute(sql, params, many, context)
+
+    with db.execute_wrapper(count):
+        started = time.perf_counter()
+        api_calls, payments = action()
+        seconds = time.perf_counter() - started
+    return {"label": label, "api": api_calls, "queries": queries, "seconds": seconds, "payments": payments}
+
+
+def main():
+    args = parse_args()
+    cleanup = scratch_database()
+    logging.getLogger("integrations").setLevel(logging.WARNING)  # one line per request would drown the table
+    try:
+        rows = run(args)
+    finally:
+        cleanup()
+    print_table(rows, args)
+
+
+def run(args):
+    import responses
+
+    from integrations.models import InvoiceCopy
+    from integrations.providers.xero.client import XeroApi
+    from integrations.services.payments_sync import payments_sync
+    from tests.integrations.fake_xero import FakeXero, envelope
+
+    connection = build(args.invoices)
+    remote_ids = list(InvoiceCopy.objects.filter(connection=connection).values_list("remote_id", flat=True))
+    rows = []
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
+        xero = FakeXero(mock).install()
+
+        # Idle: the cursor is current and nothing changed since.
+        connection.sync_cursors = {"payments": {"modified_since": "2026-11-01T00:00:00"}}
+        connection.save(update_fields=["sync_cursors"])
+
+        def sync():
+            run = payments_sync(connection=connection)
+            assert run.outcome == "succeeded", run.error
+            return run.api_calls, sum(run.counts.get(k, 0) for k in ("recorded", "deleted", "restored"))
+
+        rows.append(measure("idle run (nothing changed)", sync))
+
+        changed = min(args.changed, len(remote_ids))
+        start = datetime.datetime(2026, 11, 2, tzinfo=UTC)
+        for index in range(changed):
+            xero.add_payment(
+                invoice_id=remote_ids[index],
+                amount="10.00",
+                date="2026-11-02",
+                updated=start + datetime.timedelta(seconds=index),
+            )
+        rows.append(measure(f"{changed:,} changed payments", sync))
+        rows.append(measure("replay of the same pages", lambda: _replay(connection, sync)))
+
+        # The naive alternative: poll every copied invoice, one GET /Invoices/{id} each.
+        invoice_body = json.dumps(envelope(Invoices=[{"InvoiceID": "x", "Status": "AUTHORISED", "AmountDue": 1000.0}]))
+        mock.add_callback(
+            responses.GET,
+            re.compile(rf"{re.escape(xero.base)}/Invoices/[^/?]+$"),
+            callback=lambda request: (200, {"Content-Type": "application/json"}, invoice_body),
+        )
+
+        def naive():
+            api = XeroApi(connection)
+            for remote_id in InvoiceCopy.objects.filter(connection=connection).values_list("remote_id", flat=True):
+                api.request("GET", f"Invoices/{remote_id}")
+            return api.calls, 0
+
+        rows.append(measure(f"naive poll of {len(remote_ids):,} invoices", naive))
+    return rows
+
+
+def _replay(connection, sync):
+    connection.sync_cursors = {}
+    connection.save(update_fields=["sync_cursors"])
+    return sync()
+
+
+def print_table(rows, args):
+    goal_busy = 1 + math.ceil(args.changed / PAGE)
+    headers = ("scenario", "API calls", "DB queries", "queries/1,000 payments", "time (s)")
+    table = [
+        (
+            row["label"],
+            f"{row['api']:,}",
+            f"{row['queries']:,}",
+            f"{row['queries'] * 1000 / row['payments']:,.0f}" if row["payments"] else "-",
+            f"{row['seconds']:.2f}",
+        )
+        for row in rows
+    ]
+    widths = [max(len(str(line[i])) for line in [headers, *table]) for i in range(len(headers))]
+    fmt = "  ".join(f"{{:<{widths[0]}}}" if i == 0 else f"{{:>{w}}}" for i, w in enumerate(widths))
+    print(f"Payment sync, {args.invoices:,} copied invoices (Xero served by `responses`)")
+    print(fmt.format(*headers))
+    print("  ".join("-" * w for w in widths))
+    for line in table:
+        print(fmt.format(*line))
+    changed = f"{args.changed:,}"
+    print(f"Goals: idle run 1 API call; {changed} changes {goal_busy} calls (1 + ceil({changed}/{PAGE})).")
+
+
+if __name__ == "__main__":
+    main()
