@@ -273,3 +273,12 @@ def test_invalid_json_is_post_data_invalid(connected):
         "/sandbox/xero/api/api.xro/2.0/Invoices", "{nope", content_type="application/json", **connected.headers()
     )
     assert response.status_code == 400 and response.json()["Type"] == "PostDataInvalidException"
+
+
+def test_unit_amounts_keep_two_decimals_unless_unitdp_4(connected):
+    line = {"Description": "x", "Quantity": 3, "UnitAmount": "0.3333", "AccountCode": "200", "TaxType": "NONE"}
+    two = connected.create_invoice(LineItems=[line])
+    assert (two["LineItems"][0]["UnitAmount"], two["Total"]) == (0.33, 0.99)
+    invoice = {"Type": "ACCREC", "Contact": {"Name": "Acme Widgets Ltd"}, "LineItems": [line]}
+    four = connected.put("Invoices", {"Invoices": [invoice]}, {"unitdp": 4}).json()["Invoices"][0]
+    assert (four["LineItems"][0]["UnitAmount"], four["Total"]) == (0.3333, 1.0)

@@ -163,7 +163,7 @@ def handle(request, path: str) -> Reply:
         reply.headers.setdefault("Xero-Correlation-Id", str(uuid.uuid4()))
         _log(org, request, reply.status, note)
         if admission.fault == "timeout":
-            time.sleep(conf.get("SANDBOX_TIMEOUT_SECONDS"))
+            time.sleep(conf.timeout_hold_seconds())
     finally:
         limits.release(admission)
     return reply

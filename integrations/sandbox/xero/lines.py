@@ -132,3 +132,18 @@ def _check_line(line: dict, accounts, tax_rates, options, errors) -> None:
             )
     if line["DiscountRate"] and not allow_discount:
         errors.append("Discounts are only available on sales invoices.")
+
+
+def round_unit_amounts(data: dict, places: int) -> dict:
+    """Xero keeps 2 decimals of UnitAmount unless the request says unitdp=4."""
+    lines = data.get("LineItems")
+    if not isinstance(lines, list):
+        return data
+    exponent = Decimal(1).scaleb(-places)
+    rounded = []
+    for line in lines:
+        amount = _decimal(line.get("UnitAmount")) if isinstance(line, dict) else None
+        if amount is not None:
+            line = {**line, "UnitAmount": str(amount.quantize(exponent, rounding=ROUND_HALF_UP))}
+        rounded.append(line)
+    return {**data, "LineItems": rounded}

@@ -19,6 +19,7 @@ from ..models import (
 )
 from . import services, shapes
 from .formats import parse_date, parse_if_modified_since
+from .lines import round_unit_amounts
 from .pdf import document_pdf
 from .responses import Reply, json_reply, not_found, query_parse_error, validation_reply
 from .where import WhereError, compile_where
@@ -263,7 +264,8 @@ def write(call: Call, collection: str, *, create_only: bool) -> Reply:
                 if not isinstance(submitted, dict):
                     raise services.ElementInvalid([f"Each of {collection} must be an object."])
                 kwargs = {id_kwarg: call.ident} if call.ident else {}
-                row = save(org=call.org, data=submitted, create_only=create_only, **kwargs)
+                data = round_unit_amounts(submitted, 4 if call.param("unitdp") == "4" else 2)
+                row = save(org=call.org, data=data, create_only=create_only, **kwargs)
         except services.ElementInvalid as exc:
             results.append((_failed_element(submitted, exc.messages, flag), exc.messages))
             continue
