@@ -13,6 +13,8 @@ import pytest
 from cryptography.fernet import Fernet
 from django.conf import settings
 
+from productive.settings.integrations import DEV_ENCRYPTION_KEY
+
 MANAGE = str(settings.BASE_DIR / "manage.py")
 SECRET_VARIABLES = (
     "SECRET_KEY",
@@ -75,3 +77,27 @@ def test_prod_refuses_to_start_without_a_real_secret_key(secret_key):
     result = run_manage("check", **overrides)
     assert result.returncode != 0
     assert "Set SECRET_KEY" in result.stderr
+
+
+@pytest.mark.parametrize(
+    "keys",
+    [
+        pytest.param(None, id="missing (falls back to the public development key)"),
+        pytest.param(DEV_ENCRYPTION_KEY, id="development-key"),
+        pytest.param("not-a-fernet-key", id="invalid"),
+        pytest.param(f"{Fernet.generate_key().decode()},{DEV_ENCRYPTION_KEY}", id="dev-as-old"),
+    ],
+)
+def test_prod_refuses_to_start_without_real_encryption_keys(keys):
+    overrides = {"SECRET_KEY": secrets.token_urlsafe(64)}
+    if keys is not None:
+        overrides["INTEGRATIONS_ENCRYPTION_KEYS"] = keys
+    result = run_manage("check", **overrides)
+    assert result.returncode != 0
+    assert "INTEGRATIONS_ENCRYPTION_KEYS" in result.stderr
+
+
+def test_several_real_encryption_keys_are_accepted():
+    keys = ",".join(Fernet.generate_key().decode() for _ in range(2))
+    result = run_manage("check", SECRET_KEY=secrets.token_urlsafe(64), INTEGRATIONS_ENCRYPTION_KEYS=keys)
+    assert result.returncode == 0, result.stderr
