@@ -126,7 +126,8 @@ def test_revoked_connection_shows_reconnect(admin_client, mock, xero_connection,
 
     response = admin_client.post(prompt_url(invoice, xero_connection), {"mode": "update", "contact": ""})
 
-    assert response.status_code == 409 and "Reconnect" in response.content.decode()
+    assert response.status_code == 409
+    assert f'action="/settings/connections/{xero_connection.pk}/reconnect/"' in response.content.decode()
     page = admin_client.get(invoice.get_absolute_url()).content.decode()
     assert "Needs reconnect" in page or "needs reconnect" in page
 
@@ -147,12 +148,21 @@ def test_bulk_copy_queues_and_reports(
     assert InvoiceCopy.objects.get(invoice=invoice).status == CopyStatus.SUCCEEDED
 
 
-def test_sync_now(admin_client, xero, xero_connection, django_capture_on_commit_callbacks):
+def test_sync_now(admin_client, xero, xero_connection, invoice, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
         response = admin_client.post(f"/settings/connections/{xero_connection.pk}/sync/")
 
-    assert response.status_code == 302
+    assert response.status_code == 302 and response["Location"] == "/settings/marketplace/"
     assert SyncRun.objects.get(connection=xero_connection).outcome == "succeeded"
+
+    # From the invoice panel (after a copy) it comes back to the invoice; a foreign `next` is ignored.
+    admin_client.post(f"/integrations/invoices/{invoice.pk}/copy/{xero_connection.pk}/", {"mode": "update"})
+    page = admin_client.get(invoice.get_absolute_url()).content.decode()
+    assert "Sync payments now" in page
+    back = admin_client.post(f"/settings/connections/{xero_connection.pk}/sync/", {"next": invoice.get_absolute_url()})
+    assert back["Location"] == invoice.get_absolute_url()
+    away = admin_client.post(f"/settings/connections/{xero_connection.pk}/sync/", {"next": "https://evil.example/"})
+    assert away["Location"] == "/settings/marketplace/"
 
 
 def test_members_get_403_and_see_no_copy_buttons(member_client, xero_connection, invoice):
@@ -182,4 +192,5 @@ def test_panel_warns_about_a_connection_needing_reconnect(admin_client, xero_con
 
     page = admin_client.get(invoice.get_absolute_url()).content.decode()
 
-    assert "needs reconnect" in page and "Reconnect" in page and "Copy to Acme Xero" not in page
+    assert "needs reconnect" in page and "Copy to Acme Xero" not in page
+    assert f'action="/settings/connections/{xero_connection.pk}/reconnect/"' in page
