@@ -11,6 +11,7 @@ from billing.models import Organization
 from . import registry
 from .models import Connection, ConnectionStatus
 from .providers.base import CAPABILITY_LABELS, Provider
+from .sandbox.links import sandbox_page_url
 
 
 @dataclass
@@ -25,6 +26,7 @@ class CapabilityEntry:
 class ConnectionEntry:
     connection: Connection
     setup_complete: bool
+    sandbox_url: str | None = None  # the built-in sandbox's page of this organisation (sandbox connections)
 
     @property
     def needs_reconnect(self) -> bool:
@@ -83,6 +85,6 @@ def marketplace_entries(*, organization: Organization) -> list[MarketplaceEntry]
         for connection in connections:
             if connection.provider == provider.key:
                 complete = connection.status != ConnectionStatus.DISCONNECTED and provider.setup_is_complete(connection)
-                entry.connections.append(ConnectionEntry(connection, complete))
+                entry.connections.append(ConnectionEntry(connection, complete, sandbox_page_url(connection)))
         entries.append(entry)
     return entries

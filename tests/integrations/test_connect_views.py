@@ -637,3 +637,12 @@ def test_no_token_appears_in_pages_admin_or_logs(admin_client, admin_user, subsi
             assert secret not in body, f"{url} shows a credential"
     for secret in (ACCESS, REFRESH, state.code_verifier):
         assert secret not in caplog.text
+
+
+TENANT_UUID = "fe79f7dd-b6d4-4a92-ba7b-538af6289c58"
+
+
+def test_a_sandbox_connection_card_links_to_the_sandbox_organisation(admin_client, organization, subsidiary):
+    ConnectionFactory(organization=organization, subsidiary=subsidiary, is_sandbox=True, remote_tenant_id=TENANT_UUID)
+    page = admin_client.get(reverse("integrations:marketplace")).content.decode()
+    assert reverse("sandbox:xero-org", kwargs={"tenant_id": TENANT_UUID}) in page
