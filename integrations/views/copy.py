@@ -59,6 +59,8 @@ def describe_error(exc: IntegrationError) -> Problem:
         )
     if isinstance(exc, TransientError):
         return Problem(exc.message, [], "The provider is having trouble; try again in a few minutes.", 503)
+    if exc.http_status == 404:
+        return Problem(str(exc), [], "It may have been deleted there: use “Create new” to copy the invoice again.", 409)
     return Problem(str(exc), [], "", 502)
 
 

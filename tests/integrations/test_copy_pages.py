@@ -194,3 +194,14 @@ def test_panel_warns_about_a_connection_needing_reconnect(admin_client, xero_con
 
     assert "needs reconnect" in page and "Copy to Acme Xero" not in page
     assert f'action="/settings/connections/{xero_connection.pk}/reconnect/"' in page
+
+
+def test_update_of_an_invoice_deleted_in_xero_suggests_create_new(admin_client, xero, xero_connection, invoice):
+    admin_client.post(prompt_url(invoice, xero_connection), {"mode": "update"})
+    xero.invoices.clear()  # deleted in Xero meanwhile
+
+    response = admin_client.post(prompt_url(invoice, xero_connection), {"mode": "update"})
+
+    assert response.status_code == 409 and "Create new" in response.content.decode()
+    assert admin_client.post(prompt_url(invoice, xero_connection), {"mode": "new"}).status_code == 302
+    assert len(xero.invoices) == 1
