@@ -26,7 +26,7 @@ from billing import models as billing
 from billing import services
 from billing.choices import Role
 from tests import factories
-from tests.routes import HINTS, UNSAFE_METHODS, allow_reason, routes
+from tests.routes import ALLOWED, HINTS, UNSAFE_METHODS, all_patterns, allow_reason, routes
 
 ROUTES = routes()
 LOGIN_URL = reverse(settings.LOGIN_URL)
@@ -228,6 +228,14 @@ def test_allow_list_leaves_out_only_what_it_says():
     assert allow_reason("accounts/login/", "account_login")
     assert not allow_reason("invoices/", "billing:invoice-list")
     assert not allow_reason("settings/marketplace/", "integrations:marketplace")
+
+
+@pytest.mark.parametrize("kind, value, reason", ALLOWED, ids=[value for _, value, _ in ALLOWED])
+def test_every_allow_list_entry_is_still_needed(kind, value, reason):
+    patterns = all_patterns()
+    matched = [p for p in patterns if (p[0].startswith(value) if kind == "path" else p[1] == value)]
+    assert matched, f"allow-list entry {kind}={value!r} matches no route any more: remove it"
+    assert len(reason) > 20, "say why the route is safe to leave out"
 
 
 def test_hints_name_existing_routes():
