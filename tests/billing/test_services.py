@@ -7,7 +7,7 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from billing.choices import ApprovalStatus, InvoiceStatus, PaymentSource, PaymentStatus
-from billing.models import Expense, ExpensePayment, Invoice, InvoiceLine, Payment, PurchaseOrder
+from billing.models import Expense, ExpensePayment, Invoice, InvoiceLine, Payment, PurchaseOrder, ServiceType, TaxRate
 from billing.services import (
     LineInput,
     expense_create,
@@ -20,10 +20,13 @@ from billing.services import (
     invoice_update,
     invoice_void,
     payment_delete,
+    payment_delete_manual,
     payment_record,
     payment_restore,
     purchase_order_create,
     purchase_order_update,
+    settings_object_create,
+    settings_object_update,
 )
 from tests.factories import (
     BudgetFactory,
@@ -503,6 +506,44 @@ class TestPaymentStatus:
             with pytest.raises(ValidationError, match="only be recorded on finalized invoices"):
                 payment_record(invoice=invoice, amount=D("10"), date=DAY)
         assert Payment.objects.count() == 0
+
+
+class TestManualPaymentRemoval:
+    def test_a_manual_payment_can_be_removed(self, finalized):
+        payment = payment_record(invoice=finalized, amount=D("100"), date=DAY)
+        payment_delete_manual(payment=payment)
+        assert status_of(finalized) == (PaymentStatus.UNPAID, D("0.00"))
+
+    def test_a_synced_payment_is_removed_in_the_accounting_tool_not_here(self, finalized):
+        payment = payment_record(invoice=finalized, amount=D("100"), date=DAY, source=PaymentSource.XERO)
+        with pytest.raises(ValidationError, match="came from Xero"):
+            payment_delete_manual(payment=payment)
+        assert not Payment.objects.get(pk=payment.pk).is_deleted
+        assert status_of(finalized) == (PaymentStatus.PAID, D("100.00"))
+
+
+class TestSettingsObjects:
+    def test_names_are_unique_per_organization(self, organization, other_organization):
+        settings_object_create(organization=organization, model=ServiceType, name="Design")
+        with pytest.raises(ValidationError) as error:
+            settings_object_create(organization=organization, model=ServiceType, name="Design")
+        assert "already has a service type" in error.value.message_dict["name"][0]
+        settings_object_create(organization=other_organization, model=ServiceType, name="Design")
+        assert ServiceType.objects.filter(name="Design").count() == 2
+
+    def test_invalid_values_save_nothing(self, organization):
+        with pytest.raises(ValidationError) as error:
+            settings_object_create(organization=organization, model=TaxRate, name="Odd", percentage=D("-1"))
+        assert "percentage" in error.value.message_dict
+        assert not TaxRate.objects.exists()
+
+    def test_the_organization_cannot_be_moved(self, organization, other_organization):
+        rate = settings_object_create(organization=organization, model=TaxRate, name="VAT", percentage=D("21"))
+        with pytest.raises(ValidationError) as error:
+            settings_object_update(instance=rate, organization=other_organization, percentage=D("9"))
+        assert "organization" in error.value.message_dict
+        rate.refresh_from_db()
+        assert (rate.organization_id, rate.percentage) == (organization.pk, D("21"))
 
 
 class TestExpenses:
