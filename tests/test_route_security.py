@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime
 import itertools
+import uuid
 from decimal import Decimal
 
 import pytest
@@ -124,8 +125,6 @@ def _generic_value(model, field, org, related):
     if isinstance(field, models.JSONField):
         return {}
     if isinstance(field, models.UUIDField):
-        import uuid
-
         return uuid.uuid4()
     raise NotImplementedError(f"cannot fill {model.__name__}.{field.name}")
 
