@@ -9,6 +9,9 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import os
+import threading
+from contextlib import contextmanager
 from datetime import timedelta
 
 from django.conf import settings
@@ -20,6 +23,7 @@ from integrations.http import ApiClient
 from integrations.providers.base import RemoteTenant, TokenSet
 
 ORGANISATION = "ORGANISATION"
+INSECURE_TRANSPORT = "OAUTHLIB_INSECURE_TRANSPORT"
 
 
 def code_challenge(code_verifier: str) -> str:
@@ -27,14 +31,37 @@ def code_challenge(code_verifier: str) -> str:
     return base64.urlsafe_b64encode(digest).rstrip(b"=").decode("ascii")
 
 
+_transport_lock = threading.Lock()
+
+
+@contextmanager
+def _transport_for(url: str):
+    """oauthlib refuses plain-http endpoints. The built-in sandbox of development and tests runs on http, so
+    only there (XERO_USES_SANDBOX with SANDBOX_PROVIDERS on; production forces both off) the check is lifted."""
+    if url.startswith("https://") or not (settings.XERO_USES_SANDBOX and settings.SANDBOX_PROVIDERS):
+        yield
+        return
+    with _transport_lock:
+        previous = os.environ.get(INSECURE_TRANSPORT)
+        os.environ[INSECURE_TRANSPORT] = "1"
+        try:
+            yield
+        finally:
+            if previous is None:
+                os.environ.pop(INSECURE_TRANSPORT, None)
+            else:
+                os.environ[INSECURE_TRANSPORT] = previous
+
+
 def authorization_url(*, state: str, code_verifier: str, redirect_uri: str) -> str:
     session = OAuth2Session(settings.XERO_CLIENT_ID, redirect_uri=redirect_uri, scope=list(settings.XERO_SCOPES))
-    url, _state = session.authorization_url(
-        settings.XERO_AUTHORIZE_URL,
-        state=state,
-        code_challenge=code_challenge(code_verifier),
-        code_challenge_method="S256",
-    )
+    with _transport_for(settings.XERO_AUTHORIZE_URL):
+        url, _state = session.authorization_url(
+            settings.XERO_AUTHORIZE_URL,
+            state=state,
+            code_challenge=code_challenge(code_verifier),
+            code_challenge_method="S256",
+        )
     return url
 
 
