@@ -78,6 +78,8 @@ def test_the_block_is_per_account_not_only_per_address(admin_user, member_user):
 
 
 def test_signup_is_closed(client):
+    login_page = client.get(reverse("account_login")).content.decode()
+    assert reverse("account_signup") not in login_page, "the login page must not offer a sign-up link"
     response = client.get(reverse("account_signup"))
     assert response.status_code == 200
     assert "account/signup_closed.html" in [template.name for template in response.templates]
