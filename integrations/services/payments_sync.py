@@ -59,8 +59,9 @@ def _source_for(provider_key: str) -> str:
     return provider_key if provider_key in PaymentSource.values else PaymentSource.MANUAL
 
 
-def _log(run: SyncRun, level: str, action: str, message: str, *, invoice_id=None, remote_id: str = "") -> None:
-    SyncLogEntry.objects.create(
+def _entry(run: SyncRun, level: str, action: str, message: str, *, invoice_id=None, remote_id: str = ""):
+    """A log entry, saved with the rest of its page in one bulk insert."""
+    return SyncLogEntry(
         organization_id=run.connection.organization_id,
         connection_id=run.connection_id,
         run=run,
@@ -90,8 +91,9 @@ def _action_for(record, remote: RemotePayment | None, enabled_on) -> str:
     return "unchanged"
 
 
-def _write_one(run, record, action, invoice_id, remote, source) -> str:
-    """Apply one change through billing.services; returns the count name."""
+def _write_one(run, record, action, invoice_id, remote, source) -> tuple[str, SyncLogEntry]:
+    """Apply one change through billing.services (each service is its own savepoint, so a refused payment
+    leaves the rest of the page applied); returns the count name and the log entry."""
     if action == RECORD:
         payment = payment_record(
             invoice=Invoice(pk=invoice_id),
@@ -106,21 +108,23 @@ def _write_one(run, record, action, invoice_id, remote, source) -> str:
             connection_id=run.connection_id, remote_id=record.id, payment=payment, remote_updated_at=record.updated_at
         )
         message = f"Payment of {payment.amount} {payment.currency} on {payment.date} recorded."
-        _log(run, LogLevel.INFO, "payment.recorded", message, invoice_id=invoice_id, remote_id=record.id)
-        return "recorded"
+        return "recorded", _entry(
+            run, LogLevel.INFO, "payment.recorded", message, invoice_id=invoice_id, remote_id=record.id
+        )
     payment = remote.payment
     if action == DELETE:
         payment_delete(payment=payment)
         message = f"Payment of {payment.amount} {payment.currency} on {payment.date} deleted in the accounting tool."
-        _log(run, LogLevel.INFO, "payment.deleted", message, invoice_id=payment.invoice_id, remote_id=record.id)
         counted = "deleted"
     else:
         payment_restore(payment=payment)
         message = f"Payment of {payment.amount} {payment.currency} on {payment.date} active again."
-        _log(run, LogLevel.INFO, "payment.restored", message, invoice_id=payment.invoice_id, remote_id=record.id)
         counted = "restored"
     RemotePayment.objects.filter(pk=remote.pk).update(remote_updated_at=record.updated_at)
-    return counted
+    entry = _entry(
+        run, LogLevel.INFO, f"payment.{counted}", message, invoice_id=payment.invoice_id, remote_id=record.id
+    )
+    return counted, entry
 
 
 @transaction.atomic
@@ -134,6 +138,7 @@ def _apply_page(run: SyncRun, page: PaymentsPage, copies: dict[str, int], counts
             connection_id=run.connection_id, remote_id__in=[record.id for record in relevant]
         ).select_related("payment")
     }
+    entries = []
     for record in relevant:
         invoice_id = copies[record.invoice_remote_id]
         remote = known.get(record.id)
@@ -142,12 +147,17 @@ def _apply_page(run: SyncRun, page: PaymentsPage, copies: dict[str, int], counts
             counts[action] += 1
             continue
         try:
-            with transaction.atomic():  # a savepoint: a refused payment leaves the rest of the page applied
-                counts[_write_one(run, record, action, invoice_id, remote, source)] += 1
+            counted, entry = _write_one(run, record, action, invoice_id, remote, source)
         except ValidationError as exc:
             counts["failed"] += 1
             text = f"Payment {record.id} of {record.amount} {record.currency} not applied: {' '.join(exc.messages)}"
-            _log(run, LogLevel.ERROR, "payment.failed", text, invoice_id=invoice_id, remote_id=record.id)
+            entries.append(
+                _entry(run, LogLevel.ERROR, "payment.failed", text, invoice_id=invoice_id, remote_id=record.id)
+            )
+        else:
+            counts[counted] += 1
+            entries.append(entry)
+    SyncLogEntry.objects.bulk_create(entries)
     # The cursor moves in the same transaction as the payments it covers.
     connection = Connection.objects.select_for_update().get(pk=run.connection_id)
     connection.sync_cursors = {**(connection.sync_cursors or {}), CURSOR_KEY: page.next_cursor}
