@@ -105,11 +105,13 @@ def test_timeout_fault_processes_the_write_then_holds_the_answer(connected, monk
     assert slept == [0.2]
 
 
-def test_revoke_now_gives_401_then_invalid_grant(connected):
+def test_revoke_now_gives_403_then_invalid_grant_on_refresh(connected):
     refresh_token = connected.refresh_token
     response = connected.client.post(f"/sandbox/xero/orgs/{TRADING_TENANT_ID}/faults/", {"kind": "revoke"})
     assert response.status_code == 302
-    assert connected.get("Organisation").status_code == 401
+    denied = connected.get("Organisation")
+    assert (denied.status_code, denied.json()["Detail"]) == (403, "AuthenticationUnsuccessful")
+    assert connected.get("Organisation", tenant=DESIGN_TENANT_ID).status_code == 403  # the whole token set
     assert connected.refresh(refresh_token).json() == {"error": "invalid_grant"}
     # Reconnecting works again, with the same connection id.
     connected.connect()

@@ -153,8 +153,22 @@ def test_revocation_kills_the_token_set_and_its_connections(xero):
     )
     assert response.status_code == 200
     assert xero.refresh(body["refresh_token"]).json() == {"error": "invalid_grant"}
-    assert xero.get("Organisation").status_code == 401
+    # The access token itself lives on (a JWT at Xero) but its connections are gone: 403 as Xero answers.
+    denied = xero.get("Organisation")
+    assert (denied.status_code, denied.json()["Detail"]) == (403, "AuthenticationUnsuccessful")
+    listing = xero.client.get(f"{BASE}/api/connections", HTTP_AUTHORIZATION=f"Bearer {body['access_token']}")
+    assert listing.json() == []
     assert xero.client.post(f"{BASE}/identity/connect/revocation", {"token": "x"}).status_code == 400
+
+
+def test_a_revoked_grant_stays_locked_out_after_a_new_consent_for_the_same_organisation(xero):
+    old = xero.connect()
+    xero.client.post(
+        f"{BASE}/identity/connect/revocation", {"token": old["refresh_token"]}, HTTP_AUTHORIZATION=xero.basic()
+    )
+    new = xero.connect()
+    assert xero.get("Organisation", token=new["access_token"]).status_code == 200
+    assert xero.get("Organisation", token=old["access_token"]).status_code == 403
 
 
 def test_deleting_a_connection_removes_access_to_that_tenant_only(connected):

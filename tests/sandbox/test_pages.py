@@ -132,3 +132,10 @@ def test_views_refuse_even_if_the_urls_were_mounted(connected):
     with override_settings(SANDBOX_PROVIDERS=False):
         assert connected.get("Organisation").status_code == 404
         assert connected.client.get(PAGE).status_code == 404
+
+
+def test_the_call_log_is_pruned(connected, monkeypatch):
+    monkeypatch.setattr("integrations.sandbox.xero.api.LOG_KEEP", 5)
+    for _ in range(200):
+        connected.get("Organisation")
+    assert XeroApiCall.objects.count() <= 105  # pruned at least once (every 100th row) down to the newest 5

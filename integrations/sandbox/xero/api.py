@@ -102,8 +102,11 @@ def _route(path: str):
     return ROUTES[parts[0].lower()], (parts[1] if len(parts) == 2 else None)
 
 
+LOG_KEEP = 2000  # API calls kept for the sandbox pages; older ones are pruned every 100 calls
+
+
 def _log(org: XeroOrg | None, request, status: int, note: str = "") -> None:
-    XeroApiCall.objects.create(
+    row = XeroApiCall.objects.create(
         org=org,
         at=now_ms(),
         method=request.method,
@@ -111,6 +114,10 @@ def _log(org: XeroOrg | None, request, status: int, note: str = "") -> None:
         status_code=status,
         note=note[:255],
     )
+    if row.pk % 100 == 0:
+        oldest_kept = XeroApiCall.objects.order_by("-id").values_list("id", flat=True)[LOG_KEEP : LOG_KEEP + 1]
+        if oldest_kept:
+            XeroApiCall.objects.filter(id__lt=oldest_kept[0]).delete()
 
 
 def handle(request, path: str) -> Reply:
@@ -127,7 +134,8 @@ def handle(request, path: str) -> Reply:
         tenant_uuid = None
     connection = oauth.grant_connections(grant).filter(org__tenant_id=tenant_uuid).first() if tenant_uuid else None
     if connection is None:
-        reply = problem_reply(403, "Forbidden", "AuthorizationUnsuccessful")
+        # Xero's answer for a missing, wrong or no longer authorised xero-tenant-id (e.g. access revoked).
+        reply = problem_reply(403, "Forbidden", "AuthenticationUnsuccessful")
         _log(None, request, reply.status, f"tenant {tenant or '(none)'} not granted")
         return reply
     org = connection.org

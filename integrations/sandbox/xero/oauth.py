@@ -259,7 +259,9 @@ def bearer_grant(authorization: str) -> XeroGrant:
         .filter(token_hash=_hash(authorization[7:].strip()), kind=TokenKind.ACCESS)
         .first()
     )
-    if token is None or token.grant.revoked_at is not None:
+    # Like Xero's JWT access tokens, a token stays valid until it expires even after its grant is revoked;
+    # what revocation takes away is the connections, so tenant calls then get 403 (see grant_connections).
+    if token is None:
         raise BearerError("AuthenticationUnsuccessful")
     if token.expires_at <= now_ms():
         raise BearerError("TokenExpired", expired_at=token.expires_at)
@@ -268,6 +270,8 @@ def bearer_grant(authorization: str) -> XeroGrant:
 
 def grant_connections(grant: XeroGrant):
     """Connections a token can see: the app's live connections to the organisations of its consent."""
+    if grant.revoked_at is not None:
+        return XeroConnection.objects.none()
     return (
         XeroConnection.objects.filter(client_id=grant.client_id, org__in=grant.orgs.all(), is_active=True)
         .select_related("org")

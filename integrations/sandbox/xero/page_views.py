@@ -100,7 +100,11 @@ def fault_arm(request, tenant_id):
     kind = request.POST.get("kind", "")
     if kind == "revoke":
         count = oauth.org_revoke_all(org)
-        messages.success(request, f"Access revoked: {count} token set(s) no longer work for {org.name}.")
+        messages.success(
+            request,
+            f"Access revoked for {org.name}: {count} token set(s) revoked, its connections removed "
+            "(API calls now get 403, refreshes invalid_grant).",
+        )
     elif kind in FaultKind.values:
         limits.fault_arm(org=org, kind=kind)
         messages.success(request, f"Armed: {FaultKind(kind).label.lower()}.")

@@ -1,8 +1,8 @@
 """Xero's `where` filter, applied to the JSON objects the sandbox is about to return.
 
 Supported: `Path == value`, `!=`, `>`, `>=`, `<`, `<=`, `Path.Contains("x")`, `.StartsWith`, `.EndsWith`,
-joined with AND / OR (or && / ||; AND binds tighter). Values: "text", numbers, true/false, null,
-guid("…"), DateTime(2020, 1, 31). Paths may be dotted (Contact.ContactID). String comparison ignores case.
+joined with AND / OR (or && / ||; AND binds tighter). Values: "text" (backslash escapes), numbers, true/false,
+null, guid("…"), DateTime(2020, 1, 31). Paths may be dotted (Contact.ContactID). String comparison ignores case.
 """
 
 import datetime as dt
@@ -26,6 +26,10 @@ def _split(text: str, words: tuple[str, str]) -> list[str]:
     parts, current, quoted, i = [], [], False, 0
     while i < len(text):
         char = text[i]
+        if quoted and char == "\\" and i + 1 < len(text):
+            current.append(text[i : i + 2])  # an escaped character inside a string literal
+            i += 2
+            continue
         if char == '"':
             quoted = not quoted
         if not quoted:
@@ -53,7 +57,7 @@ def _bounded(text: str, i: int, word: str) -> bool:
 def _value(raw: str):
     raw = raw.strip()
     if raw.startswith('"') and raw.endswith('"') and len(raw) >= 2:
-        return raw[1:-1]
+        return _unescape(raw[1:-1])
     if raw.lower() in ("true", "false"):
         return raw.lower() == "true"
     if raw.lower() == "null":
@@ -68,6 +72,10 @@ def _value(raw: str):
         return float(raw)
     except ValueError as exc:
         raise WhereError(f"Unknown value {raw!r}") from exc
+
+
+def _unescape(text: str) -> str:
+    return re.sub(r"\\(.)", r"\1", text)
 
 
 def _lookup(obj: dict, path: str):
@@ -101,7 +109,7 @@ def _clause(text: str):
     match = _METHOD.match(text)
     if match:
         path, method, needle = match.groups()
-        method = method.lower()
+        method, needle = method.lower(), _unescape(needle)
 
         def test(obj):
             value = _lookup(obj, path)
