@@ -280,6 +280,10 @@ class OrganizationAdmin(admin.ModelAdmin):
     def member_count(self, obj):
         return obj.member_count
 
+    def has_delete_permission(self, request, obj=None):
+        # One click would cascade through a whole tenant's billing history; not a support-desk operation.
+        return False
+
 
 @admin.register(Membership)
 class MembershipAdmin(admin.ModelAdmin):

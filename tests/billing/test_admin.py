@@ -1,12 +1,14 @@
 import datetime
 import json
 from decimal import Decimal
+from io import StringIO
 
 import pytest
 from django.apps import apps
 from django.contrib import admin
 from django.contrib.admin import helpers
 from django.contrib.messages import get_messages
+from django.core.management import call_command
 from django.db import connection
 from django.test import Client, RequestFactory
 from django.test.utils import CaptureQueriesContext
@@ -17,6 +19,7 @@ from billing.demo import DEMO_ORGANIZATION, OTHER_ORGANIZATION, demo_seed
 from billing.models import (
     Company,
     Expense,
+    ExpensePayment,
     Invoice,
     Organization,
     Payment,
@@ -105,6 +108,9 @@ def _form_data(response) -> dict:
 
 def test_every_registered_model_loads(seeded, support, superuser):
     """Changelist, search, add page and a seeded object's change page of everything in admin.site."""
+    out = StringIO()
+    call_command("seed_demo", stdout=out)  # a second run on top of the fixture's: changes nothing
+    assert "nothing changed" in out.getvalue()
     request = RequestFactory().get("/admin/")
     request.user = superuser
     failures = []
@@ -343,6 +349,27 @@ def test_payments_are_recorded_and_deleted_through_the_services(seeded, support)
     payment.refresh_from_db()
     assert payment.is_deleted and (invoice.amount_paid, invoice.payment_status) == (Decimal("0"), "unpaid")
     assert support.post(_url(Payment, "delete", payment.pk), {"post": "yes"}).status_code == 403
+
+
+def test_expense_payments_are_recorded_and_deleted_through_the_services(seeded, support):
+    expense = Expense.objects.filter(organization=seeded, approval_status="approved", amount_paid=0).first()
+    data = _form_data(support.get(_url(ExpensePayment, "add")))
+    data.update(expense=expense.pk, amount="5.00", date="2026-11-20", source="manual", reference="Admin")
+    _assert_saved(support.post(_url(ExpensePayment, "add"), data))
+    expense.refresh_from_db()
+    assert (expense.amount_paid, expense.payment_status) == (Decimal("5.00"), PaymentStatus.PARTIALLY_PAID)
+    payment = ExpensePayment.objects.get(expense=expense, reference="Admin")
+    support.post(
+        _url(ExpensePayment, "changelist"),
+        {"action": "soft_delete_selected", helpers.ACTION_CHECKBOX_NAME: [payment.pk]},
+    )
+    expense.refresh_from_db()
+    assert (expense.amount_paid, expense.payment_status) == (Decimal("0"), PaymentStatus.UNPAID)
+
+
+def test_organizations_cannot_be_deleted_from_the_admin(seeded, support):
+    assert support.post(_url(Organization, "delete", seeded.pk), {"post": "yes"}).status_code == 403
+    assert Organization.objects.filter(pk=seeded.pk).exists()
 
 
 def test_a_payments_amount_cannot_be_edited(seeded, support):
