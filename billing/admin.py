@@ -607,3 +607,6 @@ class PurchaseOrderAdmin(LinesThroughServiceAdmin):
 
     def update(self, obj, fields, lines):
         return services.purchase_order_update(purchase_order=obj, lines=lines, **fields)
+
+
+from . import admin_tokens  # noqa: E402,F401  (replaces DRF's token admin, which lists keys)

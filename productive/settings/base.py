@@ -171,6 +171,9 @@ if REDIS_URL:
 else:
     Q_CLUSTER["orm"] = "default"
 
+# How often the housekeeping schedule clears expired sessions (integrations/schedules.py).
+SESSION_CLEANUP_MINUTES = env.int("SESSION_CLEANUP_MINUTES", default=1440)
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
