@@ -52,7 +52,9 @@ class InvoiceVolume:
         template, invoices = self.template, []
         for i in range(self.count, total):
             subsidiary = self.subsidiaries[i % 2]
-            status = InvoiceStatus.DRAFT if i % 5 == 0 else InvoiceStatus.VOID if i % 7 == 0 else "finalized"
+            status = (
+                InvoiceStatus.DRAFT if i % 5 == 0 else InvoiceStatus.VOID if i % 7 == 0 else InvoiceStatus.FINALIZED
+            )
             paid = status == InvoiceStatus.FINALIZED and i % 3 == 0
             issue_date = START + datetime.timedelta(days=i % 300)
             invoices.append(
