@@ -3,7 +3,8 @@
 Fixtures: `browser` (one Chromium per session), `browser_page` (a fresh context and page per test, screenshot
 into artifacts/ when the test fails), `live_url` (the live server's base URL; the test database is
 transactional so the server thread sees the test's rows) and `login(page, email, password)` (a fixture).
-Without /usr/bin/chromium the browser tests skip, except in CI (CI=true) where they fail.
+Without /usr/bin/chromium (or $CHROMIUM_PATH) the browser tests skip, except in CI (CI=true) where they fail.
+Tests in folders below this one (e.g. end-to-end suites) get these fixtures too.
 """
 
 import os
