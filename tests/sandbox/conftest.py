@@ -10,6 +10,8 @@ from django.test import Client
 from integrations.sandbox.xero import oauth
 from integrations.sandbox.xero.demo import DESIGN_TENANT_ID, TRADING_TENANT_ID
 
+from .openapi import optional_schemas
+
 BASE = "/sandbox/xero"
 API = f"{BASE}/api/api.xro/2.0"
 REDIRECT_URI = "http://testserver/integrations/xero/callback/"
@@ -143,3 +145,9 @@ def xero(db) -> XeroSandbox:
 def connected(xero) -> XeroSandbox:
     xero.connect(tenants=(TRADING_TENANT_ID, DESIGN_TENANT_ID))
     return xero
+
+
+@pytest.fixture
+def schemas():
+    """The Xero spec checker for shape checks inside behaviour tests (a no-op when the spec is absent)."""
+    return optional_schemas()

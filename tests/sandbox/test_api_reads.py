@@ -2,18 +2,9 @@
 
 import re
 
-import pytest
-
 from integrations.sandbox.xero.demo import DESIGN_TENANT_ID, TRADING_TENANT_ID
 
-from .openapi import xero_schemas
-
 MS_DATE = re.compile(r"^/Date\(\d+\+0000\)/$")
-
-
-@pytest.fixture
-def schemas():
-    return xero_schemas()
 
 
 def test_organisation_matches_the_spec(connected, schemas):

@@ -2,23 +2,15 @@
 
 import datetime as dt
 
-import pytest
 import time_machine
 
 from integrations.sandbox.models import XeroContact, XeroInvoice
 from integrations.sandbox.xero.demo import TRADING_TENANT_ID
 
-from .openapi import xero_schemas
-
 NAME_CLASH = (
     "The contact name Acme Widgets Ltd is already assigned to another contact. "
     "The contact name must be unique across all active contacts."
 )
-
-
-@pytest.fixture
-def schemas():
-    return xero_schemas()
 
 
 def messages(element: dict) -> list[str]:

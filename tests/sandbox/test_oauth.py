@@ -7,6 +7,7 @@ import time_machine
 from integrations.sandbox.xero.demo import DESIGN_TENANT_ID, TRADING_TENANT_ID
 
 from .conftest import BASE, REDIRECT_URI, pkce_pair
+from .openapi import optional_schemas
 
 START = dt.datetime(2026, 11, 2, 9, 0, tzinfo=dt.UTC)
 
@@ -60,9 +61,11 @@ def test_code_exchange_gives_xero_lifetimes_and_connections_for_the_chosen_organ
     assert response.status_code == 200
     rows = response.json()
     assert {row["tenantName"] for row in rows} == {"Sandbox Trading Ltd", "Sandbox Design B.V."}
+    identity = optional_schemas("xero-identity.yaml")
     for row in rows:
         assert set(row) >= {"id", "tenantId", "tenantType", "tenantName", "createdDateUtc", "updatedDateUtc"}
         assert row["tenantType"] == "ORGANISATION"
+        identity.assert_valid(row, "Connection")
 
 
 def test_callback_carries_code_scope_and_state(xero):

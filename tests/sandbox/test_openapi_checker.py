@@ -53,3 +53,20 @@ def test_skips_with_a_reason_when_the_spec_is_absent(monkeypatch, tmp_path):
     monkeypatch.setattr(openapi, "XERO_ACCOUNTING", tmp_path / "missing.yaml")
     with pytest.raises(pytest.skip.Exception, match="Xero OpenAPI spec not found"):
         openapi.xero_schemas()
+
+
+def test_request_mode_accepts_iso_dates_where_responses_need_ms_dates(schemas):
+    payload = {"Invoices": [{"Type": "ACCREC", "Date": "2026-11-01", "DueDate": "2026-11-15T00:00:00"}]}
+    schemas.assert_valid(payload, "Invoices", request=True)
+    with pytest.raises(AssertionError):
+        schemas.assert_valid(payload, "Invoices")
+    with pytest.raises(AssertionError):
+        schemas.assert_valid({"Invoices": [{"Date": "1st Nov"}]}, "Invoices", request=True)
+
+
+def test_identity_spec_and_date_times():
+    identity = openapi.xero_schemas("xero-identity.yaml")
+    good = {"id": "f4a87932-0878-4884-abcf-73191dd810ba", "createdDateUtc": "2020-03-18T21:20:07.7179250"}
+    identity.assert_valid(good, "Connection")
+    with pytest.raises(AssertionError, match="ISO date-time"):
+        identity.assert_valid({**good, "createdDateUtc": "yesterday"}, "Connection")

@@ -11,14 +11,8 @@ from integrations.sandbox.xero import services
 from integrations.sandbox.xero.demo import TRADING_TENANT_ID
 
 from .conftest import SCOPE
-from .openapi import xero_schemas
 
 START = dt.datetime(2026, 11, 2, 9, 0, tzinfo=dt.UTC)
-
-
-@pytest.fixture
-def schemas():
-    return xero_schemas()
 
 
 def pay(invoice_id: str, amount: str):
