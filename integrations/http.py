@@ -177,10 +177,14 @@ class ApiClient:
         auth=None,
         idempotency_key: str = "",
         idempotent: bool | None = None,
+        write: bool | None = None,
         action: str = "",
     ) -> ApiResponse:
+        """`idempotent`: safe to repeat (default: reads, and writes carrying `idempotency_key`). `write`: changes
+        accounting data, so it is logged and an unknown outcome is ambiguous (default: every non-read method;
+        token endpoint calls pass False)."""
         method = method.upper()
-        is_write = method not in READ_METHODS
+        is_write = method not in READ_METHODS if write is None else write
         if idempotent is None:
             idempotent = not is_write or bool(idempotency_key)
         attempts = 1 + max(0, self.retries) if idempotent else 1

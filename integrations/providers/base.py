@@ -223,6 +223,11 @@ class Provider:
         row, so `connection.region` etc. are current). Raise TerminalError when the grant is gone."""
         raise NotImplementedError
 
+    def tenant_details(self, connection: Connection) -> dict:
+        """Facts about the remote tenant worth showing or using (e.g. base currency, deep-link code), refreshed
+        with the pick lists and kept in connection.settings["tenant"]."""
+        return {}
+
     def revoke(self, connection: Connection) -> None:
         """Withdraw this connection's grant at the provider (the caller treats failures as best effort)."""
         raise NotImplementedError

@@ -42,6 +42,7 @@ logger = logging.getLogger("integrations.connections")
 # Keys of Connection.settings every provider shares (provider-specific keys live in the provider's package).
 PICK_LISTS_SETTING = "lists"  # {"accounts": [...], "tax_types": [...], "items": [...], "refreshed_at": iso}
 SYNC_PAYMENTS_SETTING = "sync_payments"  # payment sync on/off (payment_sync_enabled_at: since when)
+TENANT_SETTING = "tenant"  # provider.tenant_details(): e.g. base currency, deep-link short code
 RECONNECTABLE = (ConnectionStatus.NEEDS_RECONNECT, ConnectionStatus.ERROR, ConnectionStatus.DISCONNECTED)
 
 
@@ -305,16 +306,18 @@ def _log(connection: Connection, level: str, action: str, message: str) -> None:
 
 def connection_refresh_lists(*, connection: Connection) -> dict:
     """Fetch the pick lists (accounts, tax types, items) and cache them in the connection's settings."""
-    api = registry.get(connection.provider).api(connection)
+    provider = registry.get(connection.provider)
+    api = provider.api(connection)
     lists = {
         "accounts": [_choice(c) for c in api.list_accounts()],
         "tax_types": [_choice(c) for c in api.list_tax_types()],
         "items": [_choice(c) for c in api.list_items()],
         "refreshed_at": timezone.now().isoformat(),
     }
+    tenant = provider.tenant_details(connection)
     with transaction.atomic():
         locked = Connection.objects.select_for_update().get(pk=connection.pk)
-        locked.settings = {**(locked.settings or {}), PICK_LISTS_SETTING: lists}
+        locked.settings = {**(locked.settings or {}), PICK_LISTS_SETTING: lists, TENANT_SETTING: tenant}
         locked.save(update_fields=["settings", "updated_at"])
     connection.settings = locked.settings
     return lists

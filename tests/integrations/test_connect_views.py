@@ -79,6 +79,13 @@ def mock_token_and_tenants(tenants, *, lists=True):
             },
         )
         responses.add(responses.GET, f"{API}/Items", json={"Items": []})
+        responses.add(
+            responses.GET,
+            f"{API}/Organisation",
+            json={
+                "Organisations": [{"Name": "Demo", "ShortCode": "!mBdtL", "BaseCurrency": "NZD", "CountryCode": "NZ"}]
+            },
+        )
 
 
 def start(client, subsidiary, name="Xero NL"):
@@ -138,6 +145,7 @@ def test_connect_happy_path_creates_the_connection_and_goes_to_setup(admin_clien
     assert connection.created_by == admin_user
     assert connection.settings["numbering"] == "app"
     assert [a["code"] for a in connection.settings["lists"]["accounts"]] == ["200"]
+    assert connection.settings["tenant"] == {"short_code": "!mBdtL", "base_currency": "NZD", "country": "NZ"}
     # The code exchange: PKCE verifier, exact redirect URI, client credentials in Basic auth.
     sent = parse_qs(responses.calls[0].request.body)
     assert sent["grant_type"] == ["authorization_code"]

@@ -298,3 +298,15 @@ def test_no_token_or_body_is_logged(client, caplog):
     assert caplog.records
     assert SECRET not in caplog.text
     assert "hunter2" not in caplog.text
+
+
+@pytest.mark.django_db
+@responses.activate
+def test_a_post_that_is_not_a_data_write_is_neither_ambiguous_nor_logged():
+    client = DemoClient(connection=ConnectionFactory())
+    responses.add(responses.POST, f"{BASE}/token", status=500)
+    with pytest.raises(TransientError) as caught:
+        client.request("POST", "token", data={"grant_type": "refresh_token"}, idempotent=True, write=False)
+    assert not isinstance(caught.value, AmbiguousWriteError)
+    assert client.calls == 3
+    assert not SyncLogEntry.objects.exists()

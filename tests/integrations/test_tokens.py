@@ -2,22 +2,31 @@
 invalid_grant marks the connection unless it was a race."""
 
 import threading
+from contextlib import contextmanager
 from datetime import timedelta
+from unittest import mock as unittest_mock
 from urllib.parse import parse_qs
 
 import pytest
+import requests
 import responses
 from django.db import close_old_connections
 from django.db import connection as db_connection
 from django.utils import timezone
 
-from integrations.exceptions import TerminalError, TransientError
+from integrations.exceptions import IntegrationError, TerminalError, ThrottledError, TransientError
 from integrations.models import Connection, ConnectionStatus
 from integrations.tokens import connection_access_token
 
 from .factories import ConnectionFactory
 
 TOKEN_URL = "https://identity.xero.com/connect/token"
+
+
+@contextmanager
+def mock_sleep():
+    with unittest_mock.patch("integrations.http.time.sleep") as sleep:
+        yield sleep
 
 
 def _stale(**extra):
@@ -203,3 +212,48 @@ def test_threads_on_sqlite_make_exactly_one_token_request():
     assert errors == []
     assert calls == 1
     assert results == ["shared-access"] * 8
+
+
+# --- the refresh column of the fault matrix --------------------------------------------------------------------
+
+REFRESH_FAULTS = {
+    "timeout": (dict(body=requests.exceptions.ReadTimeout()), TransientError, ConnectionStatus.ACTIVE),
+    "connection error": (
+        dict(body=requests.exceptions.ConnectionError()),
+        TransientError,
+        ConnectionStatus.ACTIVE,
+    ),
+    "429": (dict(status=429, headers={"Retry-After": "60"}), ThrottledError, ConnectionStatus.ACTIVE),
+    "500": (dict(status=500), TransientError, ConnectionStatus.ACTIVE),
+    "invalid JSON": (dict(body="<html>", content_type="application/json"), TransientError, ConnectionStatus.ACTIVE),
+    "401 (our client credentials)": (
+        dict(status=401, json={"error": "invalid_client"}),
+        IntegrationError,
+        ConnectionStatus.ACTIVE,
+    ),
+    "invalid_grant": (
+        dict(status=400, json={"error": "invalid_grant"}),
+        TerminalError,
+        ConnectionStatus.NEEDS_RECONNECT,
+    ),
+}
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("fault", list(REFRESH_FAULTS))
+def test_refresh_fault_matrix(fault, settings):
+    settings.INTEGRATIONS_HTTP_RETRIES = 1
+    kwargs, expected, status = REFRESH_FAULTS[fault]
+    connection = _stale()
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
+        mock.add(responses.POST, TOKEN_URL, **kwargs)
+        mock.add(responses.POST, TOKEN_URL, **kwargs)
+        with mock_sleep(), pytest.raises(expected) as caught:
+            connection_access_token(connection)
+        retried = len(mock.calls)
+    assert type(caught.value) is expected
+    stored = Connection.objects.get(pk=connection.pk)
+    assert stored.status == status
+    assert (stored.access_token, stored.refresh_token) == ("old-access", "old-refresh")  # nothing lost
+    # Refreshing is safe to repeat (Xero's 30-minute grace): transient failures are retried, nothing else is.
+    assert retried == (2 if expected is TransientError else 1)

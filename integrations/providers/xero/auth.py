@@ -114,6 +114,7 @@ class XeroIdentity(ApiClient):
             auth=(settings.XERO_CLIENT_ID, settings.XERO_CLIENT_SECRET),
             headers={"Accept": "application/json"},
             idempotent=idempotent,
+            write=False,  # credentials, not accounting data: nothing to log, never "ambiguous"
         )
         body = response.data if isinstance(response.data, dict) else {}
         if not body.get("access_token"):
@@ -143,6 +144,7 @@ class XeroIdentity(ApiClient):
             data={"token": refresh_token},
             auth=(settings.XERO_CLIENT_ID, settings.XERO_CLIENT_SECRET),
             idempotent=True,
+            write=False,
         )
 
     # connections (tenants)

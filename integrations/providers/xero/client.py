@@ -24,7 +24,12 @@ CURSOR_KEY = "modified_since"  # payments cursor: {"modified_since": "YYYY-MM-DD
 NAME_CLASH = "is already assigned to another contact"
 MAX_NAME_SUFFIX = 5
 GONE_STATUSES = {"DELETED", "VOIDED"}
-INVOICE_DEEP_LINK = "https://go.xero.com/app/{short_code}/invoicing/view/{id}"
+# Xero's deep links: through the organisation login when its short code is known (it opens the right
+# organisation), else the invoice page of whichever organisation the user has open.
+INVOICE_DEEP_LINK = (
+    "https://go.xero.com/organisationlogin/default.aspx?shortcode={short_code}"
+    "&redirecturl=/AccountsReceivable/View.aspx?InvoiceID={id}"
+)
 INVOICE_LINK = "https://go.xero.com/AccountsReceivable/View.aspx?InvoiceID={id}"
 
 
@@ -139,7 +144,13 @@ class XeroApi(ApiClient, AccountingApi):
         return elements[0]
 
     def invoice_url(self, invoice_id: str) -> str:
-        short_code = self.connection.settings.get("short_code", "") if self.connection else ""
+        if self.connection.is_sandbox:
+            from integrations.sandbox.links import sandbox_page_url
+
+            page = sandbox_page_url(self.connection)
+            if page:
+                return f"{settings.SITE_URL}{page}#invoice-{invoice_id}"
+        short_code = ((self.connection.settings or {}).get("tenant") or {}).get("short_code", "")
         if short_code:
             return INVOICE_DEEP_LINK.format(short_code=short_code, id=invoice_id)
         return INVOICE_LINK.format(id=invoice_id)
@@ -206,6 +217,14 @@ class XeroApi(ApiClient, AccountingApi):
             "Xero already has several contacts with this company's name: pick one in the contact search.",
             messages=[f"The contact name {company.name} is already assigned to another contact."],
         )
+
+    # --- the organisation ------------------------------------------------------------------------------------
+
+    def organisation(self) -> dict:
+        """GET /Organisation: name, short code (for deep links), base currency, country."""
+        data = self._get("Organisation")
+        organisations = data.get("Organisations") or [{}]
+        return organisations[0]
 
     # --- pick lists ------------------------------------------------------------------------------------------
 

@@ -60,6 +60,14 @@ class XeroProvider(Provider):
         drop every organisation the Xero user granted, including other subsidiaries' connections."""
         self.api(connection).revoke()
 
+    def tenant_details(self, connection) -> dict:
+        organisation = self.api(connection).organisation()
+        return {
+            "short_code": str(organisation.get("ShortCode") or ""),
+            "base_currency": str(organisation.get("BaseCurrency") or ""),
+            "country": str(organisation.get("CountryCode") or ""),
+        }
+
     def is_sandbox(self) -> bool:
         return bool(settings.XERO_USES_SANDBOX)
 

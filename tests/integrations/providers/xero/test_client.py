@@ -115,6 +115,22 @@ def test_the_mapping_payload_fits_the_invoice_schema(api):
     assert spec.schema_errors(sent, "Invoice") == []
 
 
+def test_invoice_links_open_the_right_organisation(api, connection):
+    assert api.invoice_url("abc") == "https://go.xero.com/AccountsReceivable/View.aspx?InvoiceID=abc"
+    connection.settings = {"tenant": {"short_code": "!mBdtL"}}
+    assert api.invoice_url("abc") == (
+        "https://go.xero.com/organisationlogin/default.aspx?shortcode=!mBdtL"
+        "&redirecturl=/AccountsReceivable/View.aspx?InvoiceID=abc"
+    )
+
+
+@responses.activate
+def test_organisation_from_the_spec_example(api):
+    responses.add(responses.GET, f"{API}/Organisation", json=spec.example("/Organisation", "get"))
+    organisation = api.organisation()
+    assert organisation["ShortCode"] and organisation["BaseCurrency"]
+
+
 @responses.activate
 def test_update_invoice_posts_to_the_invoice_with_its_id(api):
     remote_id = "ed255415-e141-4150-aab7-89c3bbbb851c"
