@@ -291,7 +291,14 @@ def _reconnect(state: AuthorizationState, tenant: dict, tokens: TokenSet) -> Con
     connection.last_error = ""
     connection.last_error_at = None
     connection.paused_until = None
-    connection.save()
+    try:
+        with transaction.atomic():
+            connection.save()
+    except IntegrityError:  # a disconnected connection whose tenant was connected again meanwhile
+        raise ValidationError(
+            f"{connection.subsidiary} is connected to {tenant['name']} by another connection now: "
+            "use that one, or disconnect it first."
+        ) from None
     return connection
 
 

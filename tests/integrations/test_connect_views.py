@@ -654,3 +654,43 @@ def test_a_sandbox_connection_card_links_to_the_sandbox_organisation(admin_clien
     ConnectionFactory(organization=organization, subsidiary=subsidiary, is_sandbox=True, remote_tenant_id=TENANT_UUID)
     page = admin_client.get(reverse("integrations:marketplace")).content.decode()
     assert reverse("sandbox:xero-org", kwargs={"tenant_id": TENANT_UUID}) in page
+
+
+@responses.activate
+def test_reviving_a_disconnected_connection_whose_tenant_is_connected_again_is_refused(
+    admin_client, organization, subsidiary
+):
+    old = ConnectionFactory(
+        organization=organization,
+        subsidiary=subsidiary,
+        remote_tenant_id="tenant-a",
+        status=ConnectionStatus.DISCONNECTED,
+    )
+    ConnectionFactory(organization=organization, subsidiary=subsidiary, remote_tenant_id="tenant-a")
+    state = reconnect(admin_client, old)
+    mock_token_and_tenants([TENANT_A], lists=False)
+    response = callback(admin_client, code="c", state=state.state)
+    assert any("by another connection now" in m for m in messages_of(response))
+    old.refresh_from_db()
+    assert old.status == ConnectionStatus.DISCONNECTED
+
+
+def test_integrations_admin_pages_open_and_connections_cannot_be_added(admin_client, admin_user, organization):
+    admin_user.is_staff = admin_user.is_superuser = True
+    admin_user.save()
+    ConnectionFactory(organization=organization)
+    for model in (
+        "connection",
+        "authorizationstate",
+        "invoicecopy",
+        "contactlink",
+        "servicetypemapping",
+        "taxratemapping",
+        "syncrun",
+        "synclogentry",
+        "remotepayment",
+    ):
+        assert admin_client.get(reverse(f"admin:integrations_{model}_changelist")).status_code == 200, model
+    assert admin_client.get(reverse("admin:integrations_connection_add")).status_code == 403
+    change = admin_client.get(reverse("admin:integrations_connection_change", args=[Connection.objects.get().pk]))
+    assert "access_token" not in change.content.decode() and "refresh_token" not in change.content.decode()
