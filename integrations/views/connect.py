@@ -144,8 +144,11 @@ class CallbackView(ProviderMixin, View):
 
 def _connected(request, connection, *, reconnected: bool):
     verb = "reconnected" if reconnected else "connected"
-    messages.success(request, f"“{connection.name}” is {verb} to {connection.remote_tenant_name}.")
-    if registry.get(connection.provider).has_setup:
+    provider = registry.get(connection.provider)
+    messages.success(
+        request, f"“{connection.name}” is {verb} to the {provider.name} organisation “{connection.remote_tenant_name}”."
+    )
+    if provider.has_setup:
         return redirect("integrations:connection-setup", pk=connection.pk)
     return redirect("integrations:marketplace")
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.http import Http404
 from django.shortcuts import redirect
+from django.utils.dateparse import parse_datetime
 from django.views import View
 from django.views.generic import FormView, TemplateView
 
@@ -49,7 +50,8 @@ class SetupView(ConnectionMixin, FormView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        context["lists"] = services.cached_lists(self.connection)
+        context["lists"] = lists = services.cached_lists(self.connection)
+        context["lists_refreshed_at"] = parse_datetime(lists["refreshed_at"]) if lists["refreshed_at"] else None
         context["setup_complete"] = self.provider.setup_is_complete(self.connection)
         return context
 

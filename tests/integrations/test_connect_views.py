@@ -694,3 +694,24 @@ def test_integrations_admin_pages_open_and_connections_cannot_be_added(admin_cli
     assert admin_client.get(reverse("admin:integrations_connection_add")).status_code == 403
     change = admin_client.get(reverse("admin:integrations_connection_change", args=[Connection.objects.get().pk]))
     assert "access_token" not in change.content.decode() and "refresh_token" not in change.content.decode()
+
+
+def test_the_setup_page_shows_what_is_saved_and_saving_it_unchanged_changes_nothing(admin_client, set_up):
+    connection, service_type, tax_rate = set_up
+    setup_post(
+        admin_client,
+        connection,
+        sync_payments="on",
+        numbering="provider",
+        default_account="200",
+        **{f"service_type_{service_type.pk}": "260", f"tax_rate_{tax_rate.pk}": "OUTPUT2"},
+    )
+    form = admin_client.get(reverse("integrations:connection-setup", args=[connection.pk])).context["form"]
+    data = {name: form[name].value() for name in form.fields}
+    assert data["numbering"] == "provider" and data["default_account"] == "200" and data["sync_payments"] is True
+    assert data[f"service_type_{service_type.pk}"] == "260" and data[f"tax_rate_{tax_rate.pk}"] == "OUTPUT2"
+    connection.refresh_from_db()
+    before = dict(connection.settings)
+    setup_post(admin_client, connection, **{k: ("on" if v is True else v) for k, v in data.items() if v is not False})
+    connection.refresh_from_db()
+    assert connection.settings == before

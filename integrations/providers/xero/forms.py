@@ -32,14 +32,12 @@ class XeroSetupForm(forms.Form):
     def __init__(self, connection, *args, **kwargs):
         self.connection = connection
         settings = connection.settings or {}
-        kwargs.setdefault(
-            "initial",
-            {
-                "sync_payments": bool(settings.get(SYNC_PAYMENTS_SETTING)),
-                "numbering": settings.get(NUMBERING_SETTING) or NUMBERING_APP,
-                "default_account": settings.get(DEFAULT_ACCOUNT_SETTING, ""),
-            },
-        )
+        kwargs["initial"] = {
+            "sync_payments": bool(settings.get(SYNC_PAYMENTS_SETTING)),
+            "numbering": settings.get(NUMBERING_SETTING) or NUMBERING_APP,
+            "default_account": settings.get(DEFAULT_ACCOUNT_SETTING, ""),
+            **(kwargs.get("initial") or {}),
+        }
         super().__init__(*args, **kwargs)
         lists = cached_lists(connection)
         accounts = [("", "—")] + [(a["code"], f"{a['code']} · {a['name']}") for a in lists["accounts"]]
