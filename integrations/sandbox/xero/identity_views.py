@@ -9,6 +9,7 @@ from django.shortcuts import render
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
+from .. import conf
 from ..guard import sandbox_enabled
 from ..models import XeroConnection
 from . import oauth
@@ -153,7 +154,9 @@ def connections(request):
     rows = oauth.grant_connections(grant)
     if request.GET.get("authEventId"):
         rows = rows.filter(auth_event_id=request.GET["authEventId"]) if _uuid_ok(request.GET["authEventId"]) else []
-    return JsonResponse([_connection(row) for row in rows], safe=False)
+    response = JsonResponse([_connection(row) for row in rows], safe=False)
+    response["X-AppMinLimit-Remaining"] = str(conf.get("SANDBOX_XERO_APP_MINUTE_LIMIT") - 1)  # tenant-less call
+    return response
 
 
 def _uuid_ok(value: str) -> bool:
