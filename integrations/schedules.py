@@ -61,6 +61,13 @@ SCHEDULES: tuple[PeriodicTask, ...] = (
         default_minutes=2,
         why="Xero has no payment webhooks: poll each connection for payments changed since its cursor.",
     ),
+    PeriodicTask(
+        name="productive:purge-authorization-states",
+        func="integrations.services.connections.authorization_states_purge",
+        minutes_setting="AUTHORIZATION_STATES_PURGE_MINUTES",
+        default_minutes=60,
+        why="Abandoned connect attempts may hold a pending token: delete them once they can no longer complete.",
+    ),
 )
 
 

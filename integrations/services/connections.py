@@ -16,7 +16,7 @@ import json
 import logging
 import secrets
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -374,3 +374,19 @@ def connection_disconnect(*, connection: Connection, user=None) -> Connection:
     who = f" by {user}" if user is not None else ""
     _log(connection, LogLevel.INFO, "connection.disconnected", f"Disconnected{who}.")
     return connection
+
+
+# --- housekeeping ---------------------------------------------------------------------------------------------
+
+AUTHORIZATION_STATE_RETENTION = timedelta(hours=1)
+
+
+def authorization_states_purge() -> int:
+    """Delete round trips older than an hour: finished ones are of no further use, and abandoned ones may still
+    hold a pending token (a grant the admin never chose an organisation for). Scheduled; returns the count."""
+    deleted, _ = AuthorizationState.objects.filter(
+        created_at__lt=timezone.now() - AUTHORIZATION_STATE_RETENTION
+    ).delete()
+    if deleted:
+        logger.info("purged %s old authorization states", deleted)
+    return deleted

@@ -19,6 +19,8 @@ INTEGRATIONS_ENCRYPTION_KEYS = [
 
 # Seconds between payment-sync polls (django-q2 schedule; setup_schedules reads it).
 PAYMENTS_SYNC_INTERVAL_MINUTES = env.int("PAYMENTS_SYNC_INTERVAL_MINUTES", default=2)
+# Minutes between purges of old OAuth round trips (AuthorizationState rows, which may hold a pending token).
+AUTHORIZATION_STATES_PURGE_MINUTES = env.int("AUTHORIZATION_STATES_PURGE_MINUTES", default=60)
 # HTTP timeouts (connect, read) in seconds for provider calls, and bounded retries of transient failures.
 INTEGRATIONS_HTTP_TIMEOUT = (
     env.float("INTEGRATIONS_CONNECT_TIMEOUT", default=5.0),

@@ -715,3 +715,28 @@ def test_the_setup_page_shows_what_is_saved_and_saving_it_unchanged_changes_noth
     setup_post(admin_client, connection, **{k: ("on" if v is True else v) for k, v in data.items() if v is not False})
     connection.refresh_from_db()
     assert connection.settings == before
+
+
+def test_old_authorization_states_are_purged(admin_user, subsidiary):
+    from integrations.services.connections import authorization_states_purge
+
+    old = AuthorizationState.objects.create(
+        provider="xero",
+        organization=subsidiary.organization,
+        subsidiary=subsidiary,
+        user=admin_user,
+        session_key_hash="x",
+        connection_name="n",
+        pending_token='{"access": "abandoned"}',
+    )
+    AuthorizationState.objects.filter(pk=old.pk).update(created_at=timezone.now() - timedelta(hours=2))
+    fresh = AuthorizationState.objects.create(
+        provider="xero",
+        organization=subsidiary.organization,
+        subsidiary=subsidiary,
+        user=admin_user,
+        session_key_hash="y",
+        connection_name="n",
+    )
+    assert authorization_states_purge() == 1
+    assert list(AuthorizationState.objects.all()) == [fresh]
