@@ -1,0 +1,47 @@
+"""Credentials are never stored in plaintext, and keys rotate without losing a single one."""
+
+from io import StringIO
+
+import pytest
+from cryptography.fernet import Fernet
+from django.core.exceptions import ImproperlyConfigured
+from django.core.management import call_command
+from django.db import connection as db
+from django.test import override_settings
+
+from integrations.models import Connection
+
+from .factories import ConnectionFactory
+
+pytestmark = pytest.mark.django_db
+OLD, NEW = Fernet.generate_key().decode(), Fernet.generate_key().decode()
+
+
+def raw(connection_id: int) -> tuple[str, str]:
+    with db.cursor() as cursor:
+        cursor.execute("SELECT access_token, refresh_token FROM integrations_connection WHERE id = %s", [connection_id])
+        return cursor.fetchone()
+
+
+def test_the_database_never_holds_a_plaintext_credential():
+    connection = ConnectionFactory(access_token="plain-access-SENTINEL", refresh_token="plain-refresh-SENTINEL")
+    stored = raw(connection.pk)
+    assert "SENTINEL" not in stored[0] and "SENTINEL" not in stored[1]
+    assert Connection.objects.get(pk=connection.pk).access_token == "plain-access-SENTINEL"
+
+
+def test_rotating_keys_re_encrypts_everything_under_the_new_key():
+    with override_settings(INTEGRATIONS_ENCRYPTION_KEYS=[OLD]):
+        connection = ConnectionFactory(access_token="a-1", refresh_token="r-1")
+        ConnectionFactory(access_token="", refresh_token="")  # nothing to re-encrypt
+        before = raw(connection.pk)
+    with override_settings(INTEGRATIONS_ENCRYPTION_KEYS=[NEW, OLD]):
+        out = StringIO()
+        call_command("rotate_encryption_keys", stdout=out)
+        assert "integrations.Connection: 1 row(s) re-encrypted" in out.getvalue()
+    assert raw(connection.pk) != before
+    with override_settings(INTEGRATIONS_ENCRYPTION_KEYS=[NEW]):  # the old key is gone: everything still reads
+        stored = Connection.objects.get(pk=connection.pk)
+        assert (stored.access_token, stored.refresh_token) == ("a-1", "r-1")
+    with override_settings(INTEGRATIONS_ENCRYPTION_KEYS=[OLD]), pytest.raises(ImproperlyConfigured):
+        Connection.objects.get(pk=connection.pk)
