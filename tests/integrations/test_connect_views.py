@@ -740,3 +740,16 @@ def test_old_authorization_states_are_purged(admin_user, subsidiary):
     )
     assert authorization_states_purge() == 1
     assert list(AuthorizationState.objects.all()) == [fresh]
+
+
+def test_sync_now_shows_on_active_connections_with_payment_sync_on(admin_client, organization, subsidiary):
+    syncing = ConnectionFactory(
+        organization=organization,
+        subsidiary=subsidiary,
+        settings={"sync_payments": True},
+        payment_sync_enabled_at=timezone.now(),
+    )
+    ConnectionFactory(organization=organization, subsidiary=subsidiary, settings={"sync_payments": False})
+    page = admin_client.get(reverse("integrations:marketplace")).content.decode()
+    assert page.count("Sync now") == 1
+    assert reverse("integrations:connection-sync", args=[syncing.pk]) in page
