@@ -153,7 +153,7 @@ class ApiClient:
         return IntegrationError(f"{self.service_name} answered with HTTP {status}.", joined, status)
 
     def validate_response(self, data) -> None:
-        """Raise for a 2xx answer that still reports a failure (e.g. per-element validation errors)."""
+        """Raise for a 2xx answer to a write that still reports a failure (e.g. per-element validation errors)."""
 
     def remote_id_from(self, data) -> str:
         return ""
@@ -261,7 +261,8 @@ class ApiClient:
         if status >= 400:
             raise self.error_for(response)
         data = self._decode(response, is_write)
-        self.validate_response(data)
+        if is_write:
+            self.validate_response(data)
         return ApiResponse(status, dict(response.headers), data)
 
     def _decode(self, response: requests.Response, is_write: bool):

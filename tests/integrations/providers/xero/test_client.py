@@ -387,3 +387,11 @@ def test_token_set_repr_hides_credentials():
     from integrations.providers.base import TokenSet
 
     assert "secret" not in repr(TokenSet("secret-a", "secret-r"))
+
+
+@responses.activate
+def test_a_read_listing_an_invoice_with_errors_is_not_a_failure(api):
+    body = spec.example("/Invoices", "get")
+    body["Invoices"][0].update(HasErrors=True, Status="AUTHORISED", InvoiceID="with-warnings")
+    responses.add(responses.GET, f"{API}/Invoices", json=body)
+    assert api.find_invoice(number="INV-0001").id == "with-warnings"
