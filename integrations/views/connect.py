@@ -3,9 +3,6 @@ and reconnecting an existing connection."""
 
 from __future__ import annotations
 
-import logging
-
-from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponseRedirect
@@ -13,15 +10,14 @@ from django.shortcuts import redirect
 from django.views import View
 from django.views.generic import FormView
 
-from billing.models import Subsidiary
 from billing.tenancy import OrganizationAdminRequiredMixin
 
 from .. import registry
+from ..forms import ChooseTenantForm, ConnectForm
 from ..marketplace import connection_for_admin
 from ..models import Connection
 from ..services import connections as services
 
-logger = logging.getLogger("integrations.views")
 PENDING_SESSION_KEY = "integrations_pending_authorization"
 
 
@@ -47,22 +43,6 @@ class ProviderMixin(OrganizationAdminRequiredMixin):
         kwargs.setdefault("nav", "settings")
         kwargs.setdefault("settings_nav", "marketplace")
         return super().get_context_data(**kwargs)
-
-
-class ConnectForm(forms.Form):
-    subsidiary = forms.ModelChoiceField(queryset=Subsidiary.objects.none(), empty_label=None)
-    name = forms.CharField(max_length=100, label="Connection name", help_text="How this connection is shown here.")
-
-    def __init__(self, organization, provider, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["subsidiary"].queryset = Subsidiary.objects.filter(organization=organization)
-        self.fields["name"].initial = provider.name
-        self.option_names = list(provider.connect_fields())
-        self.fields.update(provider.connect_fields())
-
-    @property
-    def options(self) -> dict:
-        return {name: self.cleaned_data[name] for name in self.option_names}
 
 
 class ConnectView(ProviderMixin, FormView):
@@ -151,14 +131,6 @@ def _connected(request, connection, *, reconnected: bool):
     if provider.has_setup:
         return redirect("integrations:connection-setup", pk=connection.pk)
     return redirect("integrations:marketplace")
-
-
-class ChooseTenantForm(forms.Form):
-    tenant = forms.ChoiceField(widget=forms.RadioSelect, label="Organisation")
-
-    def __init__(self, tenants, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["tenant"].choices = [(t["id"], t["name"]) for t in tenants]
 
 
 class ChooseTenantView(ProviderMixin, FormView):
