@@ -64,7 +64,6 @@ def marketplace_entries(*, organization: Organization) -> list[MarketplaceEntry]
         organization_connections(organization=organization)
         .filter(provider__in=[p.key for p in providers])
         .order_by("status", "subsidiary__name", "name")
-        .prefetch_related("tax_rate_mappings")
     )
     entries = []
     for provider in providers:
