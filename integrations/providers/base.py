@@ -195,6 +195,10 @@ class Provider:
     def allows(self, organization: Organization, capability: str | None = None) -> bool:
         return plan_allows(organization.plan, self.required_plan(capability))
 
+    def is_sandbox(self) -> bool:
+        """Whether new connections talk to the built-in sandbox instead of the real provider."""
+        return False
+
     # Setup (editable any time from the marketplace card's pencil)
 
     def initial_settings(self) -> dict:

@@ -1,10 +1,11 @@
 """Connecting, setting up, reconnecting and disconnecting an accounting tool (one Connection per remote tenant).
 
-The OAuth round trip (oauth2 providers):
+The round trip through the provider (OAuth 2.0, or an installation URL for token providers):
 1. `authorization_start` records a single-use, expiring AuthorizationState bound to the user, their session,
    the organization and the subsidiary (with a PKCE verifier) and returns the provider's authorize URL;
-2. `authorization_callback` checks the state, exchanges the code, lists the tenants the grant covers and either
-   completes (one tenant, or the reconnected one) or leaves the choice to the admin;
+2. `authorization_callback` checks the state, gets the credentials and the tenants they grant
+   (provider.complete_authorization) and either completes (one tenant, or the reconnected one) or leaves the
+   choice to the admin;
 3. `authorization_complete` creates the Connection, or revives the reconnected one (same tenant only).
 Any refusal raises ValidationError with a message for the page; nothing is created or changed then.
 """
@@ -43,7 +44,6 @@ logger = logging.getLogger("integrations.connections")
 PICK_LISTS_SETTING = "lists"  # {"accounts": [...], "tax_types": [...], "items": [...], "refreshed_at": iso}
 SYNC_PAYMENTS_SETTING = "sync_payments"  # payment sync on/off (payment_sync_enabled_at: since when)
 TENANT_SETTING = "tenant"  # provider.tenant_details(): e.g. base currency, deep-link short code
-RECONNECTABLE = (ConnectionStatus.NEEDS_RECONNECT, ConnectionStatus.ERROR, ConnectionStatus.DISCONNECTED)
 
 
 def session_hash(session_key: str) -> str:
@@ -266,7 +266,7 @@ def _create(state: AuthorizationState, provider: Provider, tenant: dict, tokens:
                 remote_tenant_name=tenant["name"],
                 remote_connection_id=tenant.get("connection_id", ""),
                 region=str(state.options.get("region", ""))[:10],
-                is_sandbox=bool(getattr(provider, "is_sandbox", lambda: False)()),
+                is_sandbox=provider.is_sandbox(),
                 status=ConnectionStatus.ACTIVE,
                 access_token=tokens.access_token,
                 refresh_token=tokens.refresh_token,
