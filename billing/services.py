@@ -309,6 +309,24 @@ def _validate_payment(*, amount, currency: str | None, expected_currency: str) -
     return amount
 
 
+def _create_payment(model, parent_field: str, parent, *, amount, date, reference, currency, source, external_id, user):
+    """One payment row of an invoice or an expense, in the parent's currency, after validating the input."""
+    amount = _validate_payment(amount=amount, currency=currency, expected_currency=parent.currency)
+    if date is None:
+        raise ValidationError({"date": "Enter the payment date."})
+    return model.objects.create(
+        organization_id=parent.organization_id,
+        **{parent_field: parent},
+        amount=amount,
+        currency=parent.currency,
+        date=date,
+        reference=reference,
+        source=source,
+        external_id=external_id,
+        created_by=user if getattr(user, "is_authenticated", False) else None,
+    )
+
+
 @transaction.atomic
 def payment_record(
     *,
@@ -324,19 +342,17 @@ def payment_record(
     invoice = Invoice.objects.select_for_update().get(pk=invoice.pk)
     if invoice.status != InvoiceStatus.FINALIZED:
         raise ValidationError(f"Payments can only be recorded on finalized invoices; this one is {invoice.status}.")
-    amount = _validate_payment(amount=amount, currency=currency, expected_currency=invoice.currency)
-    if date is None:
-        raise ValidationError({"date": "Enter the payment date."})
-    payment = Payment.objects.create(
-        organization_id=invoice.organization_id,
-        invoice=invoice,
+    payment = _create_payment(
+        Payment,
+        "invoice",
+        invoice,
         amount=amount,
-        currency=invoice.currency,
         date=date,
         reference=reference,
+        currency=currency,
         source=source,
         external_id=external_id,
-        created_by=user if getattr(user, "is_authenticated", False) else None,
+        user=user,
     )
     invoice_refresh_payments(invoice=invoice)
     return payment
@@ -473,17 +489,17 @@ def expense_payment_record(
     expense = Expense.objects.select_for_update().get(pk=expense.pk)
     if expense.approval_status == ApprovalStatus.REJECTED:
         raise ValidationError("A rejected expense cannot be paid.")
-    amount = _validate_payment(amount=amount, currency=currency, expected_currency=expense.currency)
-    payment = ExpensePayment.objects.create(
-        organization_id=expense.organization_id,
-        expense=expense,
+    payment = _create_payment(
+        ExpensePayment,
+        "expense",
+        expense,
         amount=amount,
-        currency=expense.currency,
         date=date,
         reference=reference,
+        currency=currency,
         source=source,
         external_id=external_id,
-        created_by=user if getattr(user, "is_authenticated", False) else None,
+        user=user,
     )
     _refresh_paid(expense, expense.payments, expense.total)
     return payment

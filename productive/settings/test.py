@@ -1,3 +1,6 @@
+import os
+import tempfile
+
 from .base import *  # noqa: F403
 from .base import Q_CLUSTER
 
@@ -16,3 +19,15 @@ ACCOUNT_RATE_LIMITS = {"login_failed": "5/5m/ip,5/5m/key"}
 SANDBOX_PROVIDERS = True
 XERO_CLIENT_ID = "test-xero-client-id"
 XERO_CLIENT_SECRET = "test-xero-client-secret"
+
+# A file, not SQLite's in-memory default: the end-to-end tests' django-q2 worker is another process and must open
+# the same test database (one file per pytest process, so parallel runs never share one). PostgreSQL ignores it
+# (the worker connects to test_<name> by name).
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
+    DATABASES["default"]["TEST"] = {  # noqa: F405
+        "NAME": os.path.join(tempfile.gettempdir(), f"productive-test-{os.getpid()}.sqlite3")
+    }
+
+# Tests never run collectstatic: WhiteNoise finds files through the finders instead of STATIC_ROOT.
+WHITENOISE_AUTOREFRESH = True
+WHITENOISE_USE_FINDERS = True
