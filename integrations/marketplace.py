@@ -20,6 +20,7 @@ class CapabilityEntry:
     label: str
     allowed: bool
     required_plan: str
+    upcoming: bool = False  # announced, not built yet
 
 
 @dataclass
@@ -77,8 +78,11 @@ def marketplace_entries(*, organization: Organization) -> list[MarketplaceEntry]
                     label=CAPABILITY_LABELS.get(capability, capability),
                     allowed=provider.allows(organization, capability),
                     required_plan=provider.required_plan(capability),
+                    upcoming=capability in provider.upcoming_capabilities,
                 )
-                for capability in sorted(provider.capabilities, key=list(CAPABILITY_LABELS).index)
+                for capability in sorted(
+                    provider.capabilities | provider.upcoming_capabilities, key=list(CAPABILITY_LABELS).index
+                )
             ],
         )
         for connection in connections:

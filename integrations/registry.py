@@ -33,7 +33,7 @@ def _providers() -> dict[str, Provider]:
         provider = provider_class()
         if not provider.key or provider.key in providers:
             raise ImproperlyConfigured(f"{path}: provider key {provider.key!r} is empty or listed twice.")
-        unknown = set(provider.capabilities) - CAPABILITIES
+        unknown = set(provider.capabilities | provider.upcoming_capabilities) - CAPABILITIES
         if unknown:
             raise ImproperlyConfigured(f"{path}: unknown capabilities {sorted(unknown)}.")
         providers[provider.key] = provider

@@ -172,6 +172,8 @@ class Provider:
     logo: str = ""  # static path, e.g. "integrations/xero/logo.svg"
     auth_kind: str = OAUTH2
     capabilities: frozenset[str] = frozenset()
+    # Announced but not built yet: listed on the marketplace card as "coming soon", never offered as working.
+    upcoming_capabilities: frozenset[str] = frozenset()
     # The lowest plan for the whole provider, and for single capabilities beyond that.
     minimum_plan: str = Plan.ESSENTIAL
     capability_plans: dict[str, str] = {}

@@ -414,6 +414,13 @@ def test_marketplace_shows_upgrade_hint_on_essential(admin_client, organization)
     assert "Upgrade" not in page
 
 
+def test_marketplace_never_advertises_an_unbuilt_capability_as_working(admin_client):
+    page = admin_client.get(reverse("integrations:marketplace")).content.decode()
+    assert "✓ Copy invoices" in page
+    assert "✓ Export expenses as bills" not in page
+    assert 'Export expenses as bills <span class="small">(coming soon)</span>' in page
+
+
 @override_settings(XERO_CLIENT_ID="")
 def test_unconfigured_provider_is_hidden_and_its_urls_404(admin_client, organization, subsidiary):
     connection = ConnectionFactory(organization=organization, subsidiary=subsidiary)

@@ -27,7 +27,8 @@ class XeroProvider(Provider):
     )
     logo = "integrations/xero/logo.svg"
     auth_kind = OAUTH2
-    capabilities = frozenset({COPY_INVOICE, SYNC_PAYMENTS, EXPORT_EXPENSES})
+    capabilities = frozenset({COPY_INVOICE, SYNC_PAYMENTS})
+    upcoming_capabilities = frozenset({EXPORT_EXPENSES})
     capability_plans = {EXPORT_EXPENSES: Plan.PROFESSIONAL}
     required_settings = ("XERO_CLIENT_ID", "XERO_CLIENT_SECRET")
 

@@ -108,7 +108,9 @@ class ProviderContract:
     def test_capabilities_and_plans(self):
         provider = self.provider
         assert provider.capabilities and set(provider.capabilities) <= CAPABILITIES
-        assert set(provider.capability_plans) <= set(provider.capabilities)
+        assert set(provider.upcoming_capabilities) <= CAPABILITIES
+        assert not provider.capabilities & provider.upcoming_capabilities, "a capability is built or upcoming"
+        assert set(provider.capability_plans) <= set(provider.capabilities | provider.upcoming_capabilities)
         assert {provider.minimum_plan, *provider.capability_plans.values()} <= set(Plan.values)
 
     def test_is_configured_follows_settings(self):
