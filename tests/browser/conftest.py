@@ -47,10 +47,23 @@ def browser():
         if os.environ.get("CI", "").lower() == "true":
             pytest.fail(message, pytrace=False)
         pytest.skip(message)
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
-        yield chromium
-        chromium.close()
+    # One Playwright per process: conftests beside this folder (tests/e2e/) re-export this fixture, and pytest
+    # makes one session fixture per conftest; two sync Playwrights cannot run in one thread.
+    if not _shared:
+        _shared["playwright"] = sync_playwright().start()
+        _shared["browser"] = _shared["playwright"].chromium.launch(
+            executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True
+        )
+    _shared["users"] = _shared.get("users", 0) + 1
+    yield _shared["browser"]
+    _shared["users"] -= 1
+    if not _shared["users"]:
+        _shared.pop("browser").close()
+        _shared.pop("playwright").stop()
+        _shared.clear()
+
+
+_shared: dict = {}
 
 
 @pytest.fixture

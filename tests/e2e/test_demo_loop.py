@@ -1,0 +1,148 @@
+"""The README's demo loop, in a real browser, with a real django-q2 cluster process syncing payments from the
+Xero sandbox: connect, set up, copy, then payments recorded and deleted "in Xero" come back to the invoice.
+
+With SCREENSHOTS_DIR set, the pages of the loop are saved there as PNGs (the README's screenshots:
+`SCREENSHOTS_DIR=docs/screenshots .venv/bin/pytest tests/e2e/test_demo_loop.py`).
+"""
+
+import os
+import re
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from billing.choices import PaymentSource, PaymentStatus
+from billing.models import Invoice
+from integrations.models import CopyStatus, InvoiceCopy
+
+from .conftest import (
+    PASSWORD,
+    connect_xero,
+    open_sandbox_org,
+    payments_poll_due,
+    set_up_connection,
+    wait_until,
+)
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+POLL_TIMEOUT = 75  # the worker's scheduler looks for due schedules about every 30 seconds
+SYNC_TIMEOUT = 30
+
+
+class Screenshots:
+    def __init__(self, page: Page):
+        folder = os.environ.get("SCREENSHOTS_DIR", "")
+        self.page = page
+        self.folder = Path(folder) if folder else None
+        if self.folder:
+            self.folder.mkdir(parents=True, exist_ok=True)
+
+    def take(self, name: str) -> None:
+        if self.folder:
+            self.page.screenshot(path=str(self.folder / f"{name}.png"), full_page=True)
+
+
+def payment_status(invoice) -> str:
+    return Invoice.objects.get(pk=invoice.pk).payment_status
+
+
+def record_payment_in_sandbox(page: Page, number: str, amount: str | None = None) -> None:
+    row = page.locator(f'tr[data-invoice="{number}"]')
+    if amount is not None:
+        row.get_by_label(f"Amount for {number}").fill(amount)
+    row.get_by_role("button", name="Record payment").click()
+    expect(page.locator("body")).to_contain_text("recorded on")
+
+
+def sync_now_and_wait(page: Page, base_url: str, invoice, status: str) -> None:
+    page.goto(base_url + invoice.get_absolute_url())
+    page.locator("#integrations").get_by_role("button", name="Sync payments now").click()
+    expect(page.locator("body")).to_contain_text("payment sync started")
+    wait_until(lambda: payment_status(invoice) == status, timeout=SYNC_TIMEOUT, message=f"the invoice to be {status}")
+    page.reload()
+
+
+def test_demo_loop(browser_page, live_url, login, demo, worker):
+    page, invoice = browser_page, demo.invoice
+    shots = Screenshots(page)
+    login(page, demo.admin.email, PASSWORD)
+
+    connect_xero(page, live_url, subsidiary_name=demo.subsidiary.name)
+    shots.take("3-setup")
+    set_up_connection(page, tax_rate_label="VAT high (21%)")
+    card = page.locator(".connection-row", has_text="Xero sandbox")
+    expect(card.locator(".status-ok")).to_contain_text("Ready")
+    shots.take("1-marketplace")
+
+    # Copy to Xero from the invoice page.
+    page.goto(live_url + invoice.get_absolute_url())
+    page.locator("#integrations").get_by_role("link", name="Copy to Xero sandbox").click()
+    expect(page.locator("table")).to_contain_text("Design sprint")
+    shots.take("4-copy-prompt")
+    page.get_by_role("button", name="Copy", exact=True).click()
+    expect(page.locator("body")).to_contain_text(f"Invoice copied to Xero sandbox as {invoice.number}")
+    expect(page.locator("#integrations").get_by_role("link", name="View in Xero")).to_be_visible()
+    copy = InvoiceCopy.objects.get(invoice=invoice)
+    assert copy.status == CopyStatus.SUCCEEDED and copy.is_latest
+
+    # "In Xero": a partial payment; the scheduled poll (no button) brings it into the app.
+    open_sandbox_org(page, live_url)
+    row = page.locator(f'tr[data-invoice="{invoice.number}"]')
+    expect(row).to_contain_text("1452.00")
+    record_payment_in_sandbox(page, invoice.number, "500.00")
+    shots.take("5-sandbox-payment")
+    payments_poll_due()
+    wait_until(
+        lambda: payment_status(invoice) == PaymentStatus.PARTIALLY_PAID,
+        timeout=POLL_TIMEOUT,
+        message="the scheduled payment poll to mark the invoice partially paid",
+    )
+    page.goto(live_url + invoice.get_absolute_url())
+    expect(page.locator(".badges")).to_contain_text("Partially paid")
+    payments = page.locator("#payments")
+    expect(payments.locator("tbody tr")).to_have_count(1)
+    expect(payments).to_contain_text("500.00 EUR")
+    expect(payments.locator(".source-xero")).to_have_text("Xero")
+    shots.take("6-invoice-partially-paid")
+
+    # The rest, recorded in Xero, then "Sync payments now": Paid.
+    open_sandbox_org(page, live_url)
+    record_payment_in_sandbox(page, invoice.number)  # the form offers the amount due
+    sync_now_and_wait(page, live_url, invoice, PaymentStatus.PAID)
+    expect(page.locator(".badge[class*=pay-]")).to_have_text("Paid")
+    expect(page.locator("#payments .source-xero")).to_have_count(2)
+    expect(page.locator("#payments")).to_contain_text("952.00 EUR")
+    shots.take("7-invoice-paid")
+
+    # One payment deleted in Xero: partially paid again, the deleted one struck through.
+    open_sandbox_org(page, live_url)
+    page.locator(f'tr[data-payment-of="{invoice.number}"]', has_text="500.00").get_by_role(
+        "button", name="Delete payment"
+    ).click()
+    expect(page.locator("body")).to_contain_text("deleted")
+    sync_now_and_wait(page, live_url, invoice, PaymentStatus.PARTIALLY_PAID)
+    expect(page.locator(".badges")).to_contain_text("Partially paid")
+    expect(page.locator("#payments tr.deleted")).to_contain_text("deleted in Xero")
+    shots.take("8-invoice-payment-deleted")
+
+    invoice = Invoice.objects.get(pk=invoice.pk)
+    assert invoice.amount_paid == Decimal("952.00")
+    live = invoice.payments.filter(is_deleted=False)
+    assert {p.source for p in live} == {PaymentSource.XERO}
+    assert re.search(r"Q Cluster .* running", worker.log())
+
+
+def test_consent_page_screenshot(browser_page, live_url, login, demo, e2e_site):
+    """Only for the README: the sandbox's consent page (the loop above goes through it without stopping)."""
+    if not os.environ.get("SCREENSHOTS_DIR"):
+        pytest.skip("SCREENSHOTS_DIR is not set")
+    page = browser_page
+    login(page, demo.admin.email, PASSWORD)
+    page.goto(live_url + "/settings/marketplace/")
+    page.locator("#provider-xero").get_by_role("link", name="Connect app").click()
+    page.get_by_role("button", name="Continue to Xero").click()
+    expect(page.get_by_role("heading", name="Xero sandbox: allow access?")).to_be_visible()
+    Screenshots(page).take("2-consent")
