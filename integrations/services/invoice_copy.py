@@ -136,10 +136,30 @@ def _log(copy: InvoiceCopy, level: str, action: str, message: str, remote_id: st
     )
 
 
+def copy_attempt_key_clean(value: str) -> str:
+    """The attempt key a copy form carries (a uuid4 rendered with the form), normalised; "" when absent."""
+    value = (value or "").strip()
+    if not value:
+        return ""
+    try:
+        return str(uuid.UUID(value))
+    except ValueError:
+        raise ValidationError({"attempt": "This copy form is damaged: open the copy page again."}) from None
+
+
 @transaction.atomic
-def _claim_attempt(*, invoice: Invoice, connection: Connection, mode: str, user) -> tuple[InvoiceCopy, bool]:
-    """The pending attempt of this invoice + connection (re-used: True), or a new one committed now."""
+def _claim_attempt(
+    *, invoice: Invoice, connection: Connection, mode: str, user, attempt_key: str = ""
+) -> tuple[InvoiceCopy, bool]:
+    """The attempt this form already started (any status), else the pending attempt of this invoice +
+    connection (re-used: True), else a new one committed now (keyed by the form's attempt key when given)."""
     Invoice.objects.select_for_update().get(pk=invoice.pk)  # serialises attempts for one invoice
+    if attempt_key:
+        submitted = InvoiceCopy.objects.filter(idempotency_key=attempt_key).first()
+        if submitted is not None:
+            if submitted.invoice_id != invoice.pk or submitted.connection_id != connection.pk:
+                raise ValidationError({"attempt": "This copy form was used for another copy: open the page again."})
+            return submitted, True
     copies = InvoiceCopy.objects.filter(invoice=invoice, connection=connection)
     pending = copies.filter(status=CopyStatus.PENDING).order_by("created_at", "id").first()
     if pending is not None:
@@ -149,7 +169,7 @@ def _claim_attempt(*, invoice: Invoice, connection: Connection, mode: str, user)
         organization_id=invoice.organization_id,
         invoice=invoice,
         connection=connection,
-        idempotency_key=str(uuid.uuid4()),
+        idempotency_key=attempt_key or str(uuid.uuid4()),
         # An update attempt carries the remote invoice it changes; a create attempt has none yet.
         remote_id=target.remote_id if target else "",
         created_by=user if getattr(user, "is_authenticated", False) else None,
@@ -263,18 +283,28 @@ def invoice_copy(
     mode: str = MODE_UPDATE,
     user=None,
     contact_name: str = "",
+    attempt_key: str = "",
 ) -> InvoiceCopy:
     """Copy (mode "new") or re-copy over the latest copy (mode "update"; without a copy it creates one).
+
+    `attempt_key` (a uuid4 rendered with the copy form) becomes the new attempt's idempotency key; a second
+    submission of the same form (double click, "Create new" clicked twice, a resent POST) gets that attempt
+    back instead of starting another: a finished copy is returned as it is, a pending one is finished.
 
     Raises ValidationError for what we refuse ourselves (nothing saved), and the integrations.exceptions
     hierarchy for what the provider answered (the attempt records it)."""
     if mode not in COPY_MODES:
         raise ValidationError({"mode": f"Choose one of: {', '.join(COPY_MODES)}."})
+    attempt_key = copy_attempt_key_clean(attempt_key)
     invoice = Invoice.objects.select_related("organization", "company", "subsidiary").get(pk=invoice.pk)
     connection = Connection.objects.select_related("organization").get(pk=connection.pk)
     invoice_copy_check(invoice=invoice, connection=connection)
     context = _copy_context(invoice, connection)
-    copy, reused = _claim_attempt(invoice=invoice, connection=connection, mode=mode, user=user)
+    copy, reused = _claim_attempt(invoice=invoice, connection=connection, mode=mode, user=user, attempt_key=attempt_key)
+    if copy.status == CopyStatus.SUCCEEDED:
+        return copy  # this form was already sent and the copy is done
+    if copy.status == CopyStatus.FAILED:
+        raise ValidationError(f"This copy was already sent and failed: {copy.error} Open the copy page again to retry.")
     api = registry.get(connection.provider).api(connection)
     binding = api.bind(invoice=invoice) if hasattr(api, "bind") else nullcontext()
     with binding:

@@ -1,5 +1,7 @@
 """Template tags the billing pages use to show the integrations: {% load integrations_invoice %}."""
 
+import uuid
+
 from django import template
 
 from billing.tenancy import current_membership
@@ -20,6 +22,12 @@ def invoice_integrations_panel(context, invoice):
         "csrf_token": context.get("csrf_token"),
         "request": request,
     }
+
+
+@register.simple_tag
+def copy_attempt_key() -> str:
+    """A fresh attempt key for a copy form (integrations.services.invoice_copy: a resent form is one attempt)."""
+    return str(uuid.uuid4())
 
 
 @register.simple_tag(takes_context=True)

@@ -6,6 +6,7 @@ calls integrations.services.invoice_copy and shows the provider's messages verba
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass, field
 
 from django.contrib import messages
@@ -99,6 +100,7 @@ class CopyPromptView(CopyMixin, View):
             "preview": preview,
             "refusal": refusal,
             "nav": "invoices",
+            "attempt_key": uuid.uuid4(),  # one per rendered form: a resent form is the same attempt
             **extra,
         }
 
@@ -118,6 +120,7 @@ class CopyPromptView(CopyMixin, View):
                 contact_name=contact_name.strip(),
                 mode=mode if mode in COPY_MODES else "",
                 user=request.user,
+                attempt_key=request.POST.get("attempt", ""),
             )
         except ValidationError as exc:
             return render(request, self.template_name, self.context(errors=exc.messages), status=400)
