@@ -27,6 +27,7 @@ from playwright.sync_api import Page, expect
 
 from billing.services import LineInput
 from integrations.models import Connection
+from integrations.sandbox.models import XeroInvoice
 from integrations.sandbox.xero.demo import DESIGN_TENANT_ID
 from integrations.schedules import schedules_sync
 from productive.settings.sandbox import sandbox_provider_settings
@@ -190,8 +191,13 @@ def consent_and_allow(page: Page, org_name: str = SANDBOX_ORG) -> None:
     expect(page).to_have_url(re.compile(r"/settings/"))
 
 
-def set_up_connection(page: Page, *, tax_rate_label: str, sync_payments: bool = True) -> None:
-    """On the setup page: default revenue account and the tax rate from the sandbox's lists, payment sync, Save."""
+def set_up_connection(
+    page: Page, *, tax_rate_label: str, sync_payments: bool = True, xero_numbers: bool = False
+) -> None:
+    """On the setup page: default revenue account and the tax rate from the sandbox's lists, payment sync,
+    numbering (Xero refuses a second invoice with one number, so "Create new" needs Xero's numbering), Save."""
+    if xero_numbers:
+        page.get_by_label("Xero numbers invoices", exact=False).check()
     select_option_starting(page.get_by_label("Default revenue account"), "200 · Omzet")
     select_option_starting(page.get_by_label(tax_rate_label), "Hoog tarief (21%)")
     page.get_by_label("Synchronize payments from Xero").set_checked(sync_payments)
@@ -206,12 +212,18 @@ def select_option_starting(select, text: str) -> None:
     select.select_option(value=option.first.get_attribute("value"))
 
 
-def connect_and_set_up(page: Page, base_url: str, demo: Demo) -> Connection:
+def connect_and_set_up(page: Page, base_url: str, demo: Demo, *, xero_numbers: bool = False) -> Connection:
     connect_xero(page, base_url, subsidiary_name=demo.subsidiary.name)
-    set_up_connection(page, tax_rate_label="VAT high (21%)")
+    set_up_connection(page, tax_rate_label="VAT high (21%)", xero_numbers=xero_numbers)
     card = page.locator(".connection-row", has_text="Xero sandbox")
     expect(card.locator(".status-ok")).to_contain_text("Ready")
     return Connection.objects.get(organization=demo.subsidiary.organization, provider="xero")
+
+
+def sandbox_invoices():
+    """The sales invoices "in Xero" (the sandbox organisation the tests connect), oldest first."""
+    invoices = XeroInvoice.objects.filter(org__tenant_id=SANDBOX_TENANT_ID, type="ACCREC")
+    return invoices.exclude(status="DELETED").order_by("created_at", "pk")
 
 
 def copy_to_xero(page: Page, base_url: str, invoice) -> None:

@@ -1,0 +1,80 @@
+"""After a copy: "Update existing" changes the same sandbox invoice, "Create new" makes a second one that becomes
+the latest; the same copy form sent twice (a double click, two POSTs) makes exactly one sandbox invoice."""
+
+import re
+from decimal import Decimal
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from integrations.models import InvoiceCopy
+from integrations.sandbox.models import XeroApiCall
+
+from .conftest import PASSWORD, connect_and_set_up, copy_to_xero, sandbox_invoices
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def latest_copy(invoice) -> InvoiceCopy:
+    return InvoiceCopy.objects.get(invoice=invoice, is_latest=True)
+
+
+def panel_button(page: Page, name: str):
+    return page.locator("#integrations").get_by_role("button", name=name, exact=True)
+
+
+def test_update_existing_then_create_new(browser_page, live_url, login, demo, e2e_site):
+    page, invoice = browser_page, demo.invoice
+    login(page, demo.admin.email, PASSWORD)
+    connect_and_set_up(page, live_url, demo, xero_numbers=True)
+    copy_to_xero(page, live_url, invoice)
+    first = latest_copy(invoice)
+    (remote,) = sandbox_invoices()
+    assert str(remote.invoice_id) == first.remote_id and remote.total == Decimal("1452.00")
+
+    panel_button(page, "Update existing").click()
+    expect(page.locator("body")).to_contain_text("Invoice copied to Xero sandbox")
+    updated = latest_copy(invoice)
+    assert updated.pk != first.pk and updated.remote_id == first.remote_id
+    assert [str(i.invoice_id) for i in sandbox_invoices()] == [first.remote_id]  # the same one, changed
+    assert XeroApiCall.objects.filter(method="POST", path__contains=f"/Invoices/{first.remote_id}").exists()
+
+    panel_button(page, "Create new").click()
+    expect(page.locator("body")).to_contain_text("Invoice copied to Xero sandbox")
+    new = latest_copy(invoice)
+    sandbox = list(sandbox_invoices())
+    assert len(sandbox) == 2 and new.remote_id == str(sandbox[1].invoice_id) != first.remote_id
+    view = page.locator("#integrations").get_by_role("link", name="View in Xero")
+    expect(view).to_have_attribute("href", new.remote_url)
+    expect(page.locator("#integrations")).to_contain_text(f"Invoice copied as {new.remote_number}")
+
+
+def test_the_same_copy_form_sent_twice_makes_one_sandbox_invoice(browser_page, live_url, login, demo, e2e_site):
+    page, invoice = browser_page, demo.invoice
+    login(page, demo.admin.email, PASSWORD)
+    connect_and_set_up(page, live_url, demo, xero_numbers=True)
+
+    # Two fast clicks on "Copy" in the browser.
+    page.goto(live_url + invoice.get_absolute_url())
+    page.locator("#integrations").get_by_role("link", name="Copy to Xero sandbox").click()
+    page.get_by_role("button", name="Copy", exact=True).dblclick()
+    expect(page).to_have_url(re.compile(rf"/invoices/{invoice.pk}/$"))
+    expect(page.locator("#integrations").get_by_role("link", name="View in Xero")).to_be_visible()
+    assert sandbox_invoices().count() == 1
+    assert InvoiceCopy.objects.filter(invoice=invoice).count() == 1
+
+    # The same rendered "Create new" form posted twice (a resent request): one more sandbox invoice, not two.
+    form = page.locator("#integrations form").filter(has=page.get_by_role("button", name="Create new", exact=True))
+    fields = {
+        "csrfmiddlewaretoken": form.locator("input[name=csrfmiddlewaretoken]").get_attribute("value"),
+        "attempt": form.locator("input[name=attempt]").get_attribute("value"),
+        "mode": "new",
+    }
+    action = live_url + form.get_attribute("action")
+    headers = {"Referer": page.url}
+    for _ in range(2):
+        response = page.request.post(action, form=fields, headers=headers, max_redirects=0)
+        assert response.status == 302
+    assert sandbox_invoices().count() == 2
+    assert InvoiceCopy.objects.filter(invoice=invoice).count() == 2
+    assert latest_copy(invoice).idempotency_key == fields["attempt"]
