@@ -192,7 +192,7 @@ def consent_and_allow(page: Page, org_name: str = SANDBOX_ORG) -> None:
 
 
 def set_up_connection(
-    page: Page, *, tax_rate_label: str, sync_payments: bool = True, xero_numbers: bool = False
+    page: Page, *, tax_rate_label: str, sync_payments: bool = True, xero_numbers: bool = False, before_save=None
 ) -> None:
     """On the setup page: default revenue account and the tax rate from the sandbox's lists, payment sync,
     numbering (Xero refuses a second invoice with one number, so "Create new" needs Xero's numbering), Save."""
@@ -201,6 +201,8 @@ def set_up_connection(
     select_option_starting(page.get_by_label("Default revenue account"), "200 · Omzet")
     select_option_starting(page.get_by_label(tax_rate_label), "Hoog tarief (21%)")
     page.get_by_label("Synchronize payments from Xero").set_checked(sync_payments)
+    if before_save:
+        before_save()
     page.get_by_role("button", name="Save").click()
     expect(page.get_by_role("status")).to_contain_text("is set up")
     page.get_by_role("link", name="Back to the marketplace").click()

@@ -11,6 +11,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from django.urls import reverse
 from playwright.sync_api import Page, expect
 
 from billing.choices import PaymentSource, PaymentStatus
@@ -71,20 +72,20 @@ def test_demo_loop(browser_page, live_url, login, demo, worker):
     login(page, demo.admin.email, PASSWORD)
 
     connect_xero(page, live_url, subsidiary_name=demo.subsidiary.name)
-    shots.take("3-setup")
-    set_up_connection(page, tax_rate_label="VAT high (21%)")
+    set_up_connection(page, tax_rate_label="VAT high (21%)", before_save=lambda: shots.take("setup"))
     card = page.locator(".connection-row", has_text="Xero sandbox")
     expect(card.locator(".status-ok")).to_contain_text("Ready")
-    shots.take("1-marketplace")
+    shots.take("marketplace-connected")
 
     # Copy to Xero from the invoice page.
     page.goto(live_url + invoice.get_absolute_url())
     page.locator("#integrations").get_by_role("link", name="Copy to Xero sandbox").click()
     expect(page.locator("table")).to_contain_text("Design sprint")
-    shots.take("4-copy-prompt")
+    shots.take("copy-prompt")
     page.get_by_role("button", name="Copy", exact=True).click()
     expect(page.locator("body")).to_contain_text(f"Invoice copied to Xero sandbox as {invoice.number}")
     expect(page.locator("#integrations").get_by_role("link", name="View in Xero")).to_be_visible()
+    shots.take("invoice-copied")
     copy = InvoiceCopy.objects.get(invoice=invoice)
     assert copy.status == CopyStatus.SUCCEEDED and copy.is_latest
 
@@ -93,7 +94,7 @@ def test_demo_loop(browser_page, live_url, login, demo, worker):
     row = page.locator(f'tr[data-invoice="{invoice.number}"]')
     expect(row).to_contain_text("1452.00")
     record_payment_in_sandbox(page, invoice.number, "500.00")
-    shots.take("5-sandbox-payment")
+    shots.take("sandbox-org")
     payments_poll_due()
     wait_until(
         lambda: payment_status(invoice) == PaymentStatus.PARTIALLY_PAID,
@@ -106,7 +107,7 @@ def test_demo_loop(browser_page, live_url, login, demo, worker):
     expect(payments.locator("tbody tr")).to_have_count(1)
     expect(payments).to_contain_text("500.00 EUR")
     expect(payments.locator(".source-xero")).to_have_text("Xero")
-    shots.take("6-invoice-partially-paid")
+    shots.take("invoice-partially-paid")
 
     # The rest, recorded in Xero, then "Sync payments now": Paid.
     open_sandbox_org(page, live_url)
@@ -115,7 +116,7 @@ def test_demo_loop(browser_page, live_url, login, demo, worker):
     expect(page.locator(".badge[class*=pay-]")).to_have_text("Paid")
     expect(page.locator("#payments .source-xero")).to_have_count(2)
     expect(page.locator("#payments")).to_contain_text("952.00 EUR")
-    shots.take("7-invoice-paid")
+    shots.take("invoice-paid")
 
     # One payment deleted in Xero: partially paid again, the deleted one struck through.
     open_sandbox_org(page, live_url)
@@ -126,7 +127,7 @@ def test_demo_loop(browser_page, live_url, login, demo, worker):
     sync_now_and_wait(page, live_url, invoice, PaymentStatus.PARTIALLY_PAID)
     expect(page.locator(".badges")).to_contain_text("Partially paid")
     expect(page.locator("#payments tr.deleted")).to_contain_text("deleted in Xero")
-    shots.take("8-invoice-payment-deleted")
+    shots.take("invoice-payment-deleted")
 
     invoice = Invoice.objects.get(pk=invoice.pk)
     assert invoice.amount_paid == Decimal("952.00")
@@ -141,8 +142,8 @@ def test_consent_page_screenshot(browser_page, live_url, login, demo, e2e_site):
         pytest.skip("SCREENSHOTS_DIR is not set")
     page = browser_page
     login(page, demo.admin.email, PASSWORD)
-    page.goto(live_url + "/settings/marketplace/")
+    page.goto(live_url + reverse("integrations:marketplace"))
     page.locator("#provider-xero").get_by_role("link", name="Connect app").click()
     page.get_by_role("button", name="Continue to Xero").click()
     expect(page.get_by_role("heading", name="Xero sandbox: allow access?")).to_be_visible()
-    Screenshots(page).take("2-consent")
+    Screenshots(page).take("consent")
