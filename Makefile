@@ -48,3 +48,4 @@ format: install
 
 bench: install
 	$(PY) bench/pages.py
+	$(PY) bench/payment_sync.py
