@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from billing.models import Company, Invoice, Organization, Payment, ServiceType, Subsidiary, TaxRate
 
-from .fields import EncryptedTextField
+from .fields import EncryptedDateTimeField, EncryptedTextField
 
 
 class ConnectionStatus(models.TextChoices):
@@ -42,7 +42,7 @@ class Connection(models.Model):
     # Credentials: encrypted at rest, never shown in pages, admin, API, logs or task arguments.
     access_token = EncryptedTextField(blank=True)
     refresh_token = EncryptedTextField(blank=True)
-    token_expires_at = models.DateTimeField(null=True, blank=True)
+    token_expires_at = EncryptedDateTimeField(null=True, blank=True)
     settings = models.JSONField(default=dict, blank=True, help_text="Provider-specific setup choices.")
     payment_sync_enabled_at = models.DateTimeField(
         null=True, blank=True, help_text="Payments dated before this are not synced."

@@ -33,7 +33,7 @@ def test_the_database_never_holds_a_plaintext_credential():
 def test_rotating_keys_re_encrypts_everything_under_the_new_key():
     with override_settings(INTEGRATIONS_ENCRYPTION_KEYS=[OLD]):
         connection = ConnectionFactory(access_token="a-1", refresh_token="r-1")
-        ConnectionFactory(access_token="", refresh_token="")  # nothing to re-encrypt
+        ConnectionFactory(access_token="", refresh_token="", token_expires_at=None)  # nothing to re-encrypt
         before = raw(connection.pk)
     with override_settings(INTEGRATIONS_ENCRYPTION_KEYS=[NEW, OLD]):
         out = StringIO()
@@ -43,5 +43,6 @@ def test_rotating_keys_re_encrypts_everything_under_the_new_key():
     with override_settings(INTEGRATIONS_ENCRYPTION_KEYS=[NEW]):  # the old key is gone: everything still reads
         stored = Connection.objects.get(pk=connection.pk)
         assert (stored.access_token, stored.refresh_token) == ("a-1", "r-1")
+        assert stored.token_expires_at == connection.token_expires_at
     with override_settings(INTEGRATIONS_ENCRYPTION_KEYS=[OLD]), pytest.raises(ImproperlyConfigured):
         Connection.objects.get(pk=connection.pk)
