@@ -2,22 +2,26 @@
 
 payments_sync_all()                       scheduled ("productive:payments-sync"): one task per eligible connection
 payments_sync_connection(connection_id)   one connection's run; returns early if it may not run now
-invoice_copy_task(invoice_id, connection_id, mode, user_id)   one copy of the bulk copy
+invoice_copy_task(invoice_id, connection_id, mode, user_id)   one copy of the bulk copy; while the provider
+                                          throttles the connection it is deferred, not failed (see below)
 """
 
 from __future__ import annotations
 
 import logging
+import random
+from datetime import timedelta
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.utils import timezone
-from django_q.tasks import async_task
+from django_q.models import Schedule
+from django_q.tasks import async_task, schedule
 
 from billing.models import Invoice
 
 from . import registry, selectors
-from .exceptions import IntegrationError
+from .exceptions import IntegrationError, ThrottledError
 from .models import Connection, LogLevel, SyncLogEntry
 from .providers.base import SYNC_PAYMENTS
 from .services.connections import SYNC_PAYMENTS_SETTING
@@ -71,11 +75,44 @@ def payments_sync_connection(connection_id: int) -> str:
     return f"{run.outcome}: {run.counts}"
 
 
-def invoice_copy_task(invoice_id: int, connection_id: int, mode: str, user_id: int | None) -> str:
+# A bulk copy of 100 invoices needs more calls than Xero allows a tenant per minute (60). Copies that meet the
+# limit wait for the window the provider names (Retry-After) instead of failing; jitter spreads them out.
+COPY_MAX_DEFERRALS = 20
+COPY_DEFER_JITTER_SECONDS = 15
+
+
+def _defer_copy(invoice: Invoice, connection: Connection, args: tuple, deferrals: int) -> str:
+    when = max(connection.paused_until or timezone.now(), timezone.now()) + timedelta(
+        seconds=random.uniform(1, COPY_DEFER_JITTER_SECONDS)
+    )
+    schedule(
+        "integrations.tasks.invoice_copy_task",
+        *args,
+        deferrals + 1,
+        schedule_type=Schedule.ONCE,
+        repeats=1,
+        next_run=when,
+    )
+    SyncLogEntry.objects.create(
+        organization_id=invoice.organization_id,
+        connection=connection,
+        invoice=invoice,
+        level=LogLevel.INFO,
+        action="invoice.copy_deferred",
+        message=f"{connection.name} asked us to slow down; the copy runs again at {when:%H:%M:%S} UTC.",
+        created_at=timezone.now(),
+    )
+    return f"deferred until {when.isoformat()}"
+
+
+def invoice_copy_task(invoice_id: int, connection_id: int, mode: str, user_id: int | None, deferrals: int = 0) -> str:
     invoice = Invoice.objects.filter(pk=invoice_id).first()
     connection = Connection.objects.filter(pk=connection_id).first()
     if invoice is None or connection is None or invoice.organization_id != connection.organization_id:
         return "skipped: the invoice or the connection no longer exists"
+    args = (invoice_id, connection_id, mode, user_id)
+    if connection.is_paused and deferrals < COPY_MAX_DEFERRALS:
+        return _defer_copy(invoice, connection, args, deferrals)  # no call while the provider asked us to wait
     user = get_user_model().objects.filter(pk=user_id).first() if user_id else None
     try:
         copy = invoice_copy(invoice=invoice, connection=connection, mode=mode, user=user)
@@ -91,6 +128,11 @@ def invoice_copy_task(invoice_id: int, connection_id: int, mode: str, user_id: i
             created_at=timezone.now(),
         )
         return f"refused: {' '.join(exc.messages)}"
+    except ThrottledError as exc:
+        if deferrals >= COPY_MAX_DEFERRALS:
+            return f"failed: {copy_error_text(exc)}"
+        connection.refresh_from_db(fields=["paused_until"])
+        return _defer_copy(invoice, connection, args, deferrals)
     except IntegrationError as exc:
         return f"failed: {copy_error_text(exc)}"  # the attempt and the log already record it
     return f"{copy.status}: {copy.remote_number or copy.remote_id}"
