@@ -17,6 +17,7 @@ import logging
 from collections import Counter
 from datetime import timedelta
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -47,7 +48,23 @@ def connection_pause(connection: Connection, exc: ThrottledError) -> None:
     connection.paused_until = until
 
 
+def _stale_after() -> timedelta:
+    """A run older than the worker's task timeout was killed with its worker (the timeout ends every task)."""
+    return timedelta(seconds=settings.Q_CLUSTER.get("timeout", 120) + 60)
+
+
+def _abandon_stale_runs(connection: Connection) -> None:
+    """Close runs left "running" by a worker that died, so they do not block every later run."""
+    SyncRun.objects.filter(
+        connection=connection,
+        kind=SyncKind.PAYMENTS,
+        outcome=SyncOutcome.RUNNING,
+        started_at__lt=timezone.now() - _stale_after(),
+    ).update(outcome=SyncOutcome.FAILED, finished_at=timezone.now(), error="Abandoned: its worker stopped mid-run.")
+
+
 def _start_run(connection: Connection) -> SyncRun | None:
+    _abandon_stale_runs(connection)
     try:
         with transaction.atomic():
             return SyncRun.objects.create(connection=connection, kind=SyncKind.PAYMENTS)
