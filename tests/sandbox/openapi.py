@@ -17,14 +17,14 @@ Unknown properties are allowed (the spec does not forbid them and Xero sends ext
 """
 
 import functools
-import os
 import re
 import uuid
-from pathlib import Path
 
 import pytest
 
-SPEC_DIR = Path(os.environ.get("PROVIDER_SPECS_DIR", "/work/shared/provider-specs"))
+from tests.provider_specs import PROVIDER_SPECS_DIR
+
+SPEC_DIR = PROVIDER_SPECS_DIR
 XERO_ACCOUNTING = SPEC_DIR / "xero" / "xero_accounting.yaml"
 
 _MS_DATE = re.compile(r"^/Date\(-?\d+([+-]\d{4})?\)/$")

@@ -14,7 +14,9 @@ from pathlib import Path
 
 import pytest
 
-SPEC_DIR = Path("/work/shared/provider-specs/xero")
+from tests.provider_specs import PROVIDER_SPECS_DIR
+
+SPEC_DIR = PROVIDER_SPECS_DIR / "xero"
 ACCOUNTING = SPEC_DIR / "xero_accounting.yaml"
 IDENTITY = SPEC_DIR / "xero-identity.yaml"
 

@@ -2,7 +2,6 @@
 
 import json
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
 import yaml
@@ -12,10 +11,11 @@ from django.test import override_settings
 from billing.services import LineInput
 from integrations.providers.xero import mapping
 from tests.factories import CompanyFactory, ServiceTypeFactory, TaxRateFactory, make_invoice
+from tests.provider_specs import PROVIDER_SPECS_DIR
 
 pytestmark = pytest.mark.django_db
 
-SPEC = Path("/work/shared/provider-specs/xero/xero_accounting.yaml")
+SPEC = PROVIDER_SPECS_DIR / "xero" / "xero_accounting.yaml"
 
 
 @pytest.fixture(scope="module")

@@ -3,15 +3,15 @@
 import datetime
 import json
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
 import yaml
 
 from integrations.exceptions import TransientError
 from integrations.providers.xero.payments import parse_date, parse_datetime, payment_from_json, payments_from_json
+from tests.provider_specs import PROVIDER_SPECS_DIR
 
-SPEC = Path("/work/shared/provider-specs/xero/xero_accounting.yaml")
+SPEC = PROVIDER_SPECS_DIR / "xero" / "xero_accounting.yaml"
 UTC = datetime.UTC
 
 
