@@ -281,7 +281,8 @@ class ApiClient:
     def _log_write(self, method, url, action, *, response: ApiResponse | None = None, error=None):
         if self.connection is None or self.connection.pk is None:
             return
-        from .models import LogLevel, SyncLogEntry
+        from .models import LogLevel
+        from .synclog import log
 
         action = action or f"{method.lower()} {urlsplit(url).path.rsplit('/', 1)[-1]}".strip()
         if error is None:
@@ -293,14 +294,14 @@ class ApiClient:
             message = str(error)
             if isinstance(error, ProviderValidationError) and error.messages:
                 message = f"{error.message} " + " ".join(error.messages)
-        SyncLogEntry.objects.create(
+        log(
             organization_id=self.connection.organization_id,
-            connection=self.connection,
+            connection_id=self.connection.pk,
             run=self.run,
-            invoice=self.invoice,
+            invoice_id=self.invoice.pk if self.invoice is not None else None,
             level=level,
-            action=action[:60],
-            message=message[:MESSAGE_MAX],
-            remote_id=(remote_id or "")[:100],
+            action=action,
+            message=message,
+            remote_id=remote_id,
             http_status=status,
         )

@@ -22,11 +22,12 @@ from billing.models import Invoice
 
 from . import registry, selectors
 from .exceptions import IntegrationError, ThrottledError
-from .models import Connection, LogLevel, SyncLogEntry
+from .models import Connection, LogLevel
 from .providers.base import SYNC_PAYMENTS
 from .services.connections import SYNC_PAYMENTS_SETTING
 from .services.invoice_copy import copy_error_text, invoice_copy
 from .services.payments_sync import payments_sync
+from .synclog import log
 
 logger = logging.getLogger("integrations.tasks")
 
@@ -93,14 +94,13 @@ def _defer_copy(invoice: Invoice, connection: Connection, args: tuple, deferrals
         repeats=1,
         next_run=when,
     )
-    SyncLogEntry.objects.create(
+    log(
         organization_id=invoice.organization_id,
-        connection=connection,
-        invoice=invoice,
+        connection_id=connection.pk,
+        invoice_id=invoice.pk,
         level=LogLevel.INFO,
         action="invoice.copy_deferred",
         message=f"{connection.name} asked us to slow down; the copy runs again at {when:%H:%M:%S} UTC.",
-        created_at=timezone.now(),
     )
     return f"deferred until {when.isoformat()}"
 
@@ -118,14 +118,13 @@ def invoice_copy_task(invoice_id: int, connection_id: int, mode: str, user_id: i
         copy = invoice_copy(invoice=invoice, connection=connection, mode=mode, user=user)
     except ValidationError as exc:
         # Refused before anything was sent: say so on the invoice, where the person who queued it looks.
-        SyncLogEntry.objects.create(
+        log(
             organization_id=invoice.organization_id,
-            connection=connection,
-            invoice=invoice,
+            connection_id=connection.pk,
+            invoice_id=invoice.pk,
             level=LogLevel.ERROR,
             action="invoice.copy_refused",
-            message=" ".join(exc.messages)[:2000],
-            created_at=timezone.now(),
+            message=" ".join(exc.messages),
         )
         return f"refused: {' '.join(exc.messages)}"
     except ThrottledError as exc:

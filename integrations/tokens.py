@@ -25,6 +25,7 @@ from django.db import connections, transaction
 from django.utils import timezone
 
 from . import registry
+from .connection_state import connection_mark_needs_reconnect
 from .exceptions import TerminalError
 from .models import Connection, ConnectionStatus
 
@@ -66,16 +67,6 @@ def _locked_row(connection: Connection):
 def _copy_tokens(source: Connection, target: Connection) -> None:
     for name in TOKEN_FIELDS:
         setattr(target, name, getattr(source, name))
-
-
-def connection_mark_needs_reconnect(connection: Connection, message: str) -> None:
-    """The grant is gone: show "Reconnect" and stop using it until the admin reconnects."""
-    now = timezone.now()
-    Connection.objects.filter(pk=connection.pk).exclude(status=ConnectionStatus.DISCONNECTED).update(
-        status=ConnectionStatus.NEEDS_RECONNECT, last_error=message, last_error_at=now, updated_at=now
-    )
-    connection.refresh_from_db(fields=["status", "last_error", "last_error_at"])
-    logger.warning("connection %s needs reconnecting: %s", connection.pk, message)
 
 
 def connection_access_token(connection: Connection, *, rejected: str | None = None) -> str:

@@ -34,9 +34,9 @@ from ..models import (
     Connection,
     ConnectionStatus,
     LogLevel,
-    SyncLogEntry,
 )
 from ..providers.base import Provider, RemoteTenant, TokenSet
+from ..synclog import log
 
 logger = logging.getLogger("integrations.connections")
 
@@ -306,8 +306,12 @@ def _reconnect(state: AuthorizationState, tenant: dict, tokens: TokenSet) -> Con
 
 
 def _log(connection: Connection, level: str, action: str, message: str) -> None:
-    SyncLogEntry.objects.create(
-        organization_id=connection.organization_id, connection=connection, level=level, action=action, message=message
+    log(
+        organization_id=connection.organization_id,
+        connection_id=connection.pk,
+        level=level,
+        action=action,
+        message=message,
     )
 
 

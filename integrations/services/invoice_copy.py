@@ -29,6 +29,7 @@ from billing.models import Invoice, Organization
 from billing.services import invoice_set_number
 
 from .. import registry, selectors
+from ..connection_state import connection_mark_needs_reconnect, connection_pause
 from ..exceptions import (
     AmbiguousWriteError,
     IntegrationError,
@@ -43,12 +44,10 @@ from ..models import (
     InvoiceCopy,
     LogLevel,
     ServiceTypeMapping,
-    SyncLogEntry,
     TaxRateMapping,
 )
 from ..providers.base import COPY_INVOICE
-from ..tokens import connection_mark_needs_reconnect
-from .payments_sync import connection_pause
+from ..synclog import log
 
 MODE_UPDATE = "update"
 MODE_NEW = "new"
@@ -125,14 +124,14 @@ def invoice_copy_preview(*, invoice: Invoice, connection: Connection) -> list:
 
 
 def _log(copy: InvoiceCopy, level: str, action: str, message: str, remote_id: str = "") -> None:
-    SyncLogEntry.objects.create(
+    log(
         organization_id=copy.organization_id,
         connection_id=copy.connection_id,
         invoice_id=copy.invoice_id,
         level=level,
         action=action,
-        message=message[:2000],
-        remote_id=remote_id[:100],
+        message=message,
+        remote_id=remote_id,
     )
 
 

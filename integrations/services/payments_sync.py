@@ -27,25 +27,16 @@ from billing.models import Invoice
 from billing.services import payment_delete, payment_record, payment_restore
 
 from .. import registry
+from ..connection_state import connection_mark_needs_reconnect, connection_pause
 from ..exceptions import IntegrationError, TerminalError, ThrottledError
 from ..models import Connection, InvoiceCopy, LogLevel, RemotePayment, SyncKind, SyncLogEntry, SyncOutcome, SyncRun
 from ..providers.base import PaymentsPage
-from ..tokens import connection_mark_needs_reconnect
+from ..synclog import log_entry
 
 logger = logging.getLogger("integrations.payments_sync")
 
 CURSOR_KEY = "payments"
-DEFAULT_PAUSE = 60  # seconds, when a 429 carries no Retry-After
 COUNT_NAMES = ("fetched", "recorded", "deleted", "restored", "ignored", "unchanged", "failed")
-
-
-def connection_pause(connection: Connection, exc: ThrottledError) -> None:
-    """The provider throttles this connection: no calls until Retry-After has passed."""
-    until = timezone.now() + timedelta(seconds=exc.retry_after if exc.retry_after is not None else DEFAULT_PAUSE)
-    Connection.objects.filter(pk=connection.pk).update(
-        paused_until=until, last_error=str(exc), last_error_at=timezone.now()
-    )
-    connection.paused_until = until
 
 
 def _stale_after() -> timedelta:
@@ -78,15 +69,15 @@ def _source_for(provider_key: str) -> str:
 
 def _entry(run: SyncRun, level: str, action: str, message: str, *, invoice_id=None, remote_id: str = ""):
     """A log entry, saved with the rest of its page in one bulk insert."""
-    return SyncLogEntry(
+    return log_entry(
         organization_id=run.connection.organization_id,
         connection_id=run.connection_id,
         run=run,
         invoice_id=invoice_id,
         level=level,
         action=action,
-        message=message[:2000],
-        remote_id=remote_id[:100],
+        message=message,
+        remote_id=remote_id,
     )
 
 

@@ -14,10 +14,11 @@ from datetime import UTC
 
 from django.conf import settings
 
+from integrations.connection_state import connection_mark_needs_reconnect
 from integrations.exceptions import ProviderValidationError, TerminalError, TransientError
 from integrations.http import ApiClient
 from integrations.providers.base import AccountingApi, PaymentsPage, RemoteChoice, RemoteContact, RemoteInvoice
-from integrations.tokens import connection_access_token, connection_mark_needs_reconnect
+from integrations.tokens import connection_access_token
 
 PAGE_SIZE = 100  # Xero's page size for /Payments, /Invoices and /Contacts
 CURSOR_KEY = "modified_since"  # payments cursor: {"modified_since": "YYYY-MM-DDTHH:MM:SS"} (UTC)

@@ -1,0 +1,41 @@
+"""The per-record sync log: one way to write an entry, so every writer cuts its fields the same way."""
+
+from __future__ import annotations
+
+from .models import SyncLogEntry
+
+MESSAGE_MAX = 2000
+_ACTION_MAX = SyncLogEntry._meta.get_field("action").max_length
+_REMOTE_ID_MAX = SyncLogEntry._meta.get_field("remote_id").max_length
+
+
+def log_entry(
+    *,
+    organization_id: int,
+    connection_id: int,
+    level: str,
+    action: str,
+    message: str,
+    invoice_id: int | None = None,
+    run=None,
+    remote_id: str = "",
+    http_status: int | None = None,
+) -> SyncLogEntry:
+    """An unsaved entry (save it, or bulk_create several), its text cut to what the columns hold."""
+    return SyncLogEntry(
+        organization_id=organization_id,
+        connection_id=connection_id,
+        run=run,
+        invoice_id=invoice_id,
+        level=level,
+        action=action[:_ACTION_MAX],
+        message=message[:MESSAGE_MAX],
+        remote_id=(remote_id or "")[:_REMOTE_ID_MAX],
+        http_status=http_status,
+    )
+
+
+def log(**fields) -> SyncLogEntry:
+    entry = log_entry(**fields)
+    entry.save()
+    return entry
