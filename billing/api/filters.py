@@ -1,13 +1,32 @@
 """Query-string filters. Related objects are filtered by id on an already organization-scoped queryset."""
 
+from django import forms
 from django_filters import rest_framework as filters
+from drf_spectacular.utils import extend_schema_field
 
 from billing.choices import ApprovalStatus, InvoiceStatus, PaymentSource, PaymentStatus, PurchaseOrderStatus
 from billing.models import Expense, Invoice, Payment, PurchaseOrder
 
+# Every primary key is a BigAutoField. A larger number names no row, but SQLite cannot even bind it (a 500),
+# while PostgreSQL answers nothing: both get the same 400 with a field error instead.
+MAX_ID = 2**63 - 1
 
-def id_filter(field: str) -> filters.NumberFilter:
-    return filters.NumberFilter(field_name=f"{field}_id", label=f"{field.replace('_', ' ').capitalize()} id")
+
+@extend_schema_field({"type": "integer", "format": "int64", "minimum": 1, "maximum": MAX_ID})
+class IdFilter(filters.NumberFilter):
+    """A whole number in 1..MAX_ID (an id); anything else is a 400 naming the filter."""
+
+    field_class = forms.IntegerField
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, min_value=1, max_value=MAX_ID, **kwargs)
+
+    def get_max_validator(self):
+        return None  # max_value above is the bound
+
+
+def id_filter(field: str) -> IdFilter:
+    return IdFilter(field_name=f"{field}_id", label=f"{field.replace('_', ' ').capitalize()} id")
 
 
 class InvoiceFilter(filters.FilterSet):

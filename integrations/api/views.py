@@ -3,7 +3,7 @@
 from django.db import transaction
 from django.shortcuts import get_object_or_404
 from django_q.tasks import async_task
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import extend_schema
 from rest_framework import generics, status, viewsets
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -15,10 +15,11 @@ from billing.tenancy import current_membership
 
 from .. import selectors
 from ..exceptions import IntegrationError, ThrottledError
-from ..models import Connection
+from ..models import Connection, SyncRun
 from ..services.invoice_copy import invoice_copy
 from ..tasks import payment_sync_skip_reason
 from ..views.copy import describe_error
+from .filters import SyncRunFilter
 from .serializers import ConnectionSerializer, InvoiceCopyCreateSerializer, InvoiceCopySerializer, SyncRunSerializer
 
 
@@ -87,17 +88,14 @@ class ConnectionViewSet(AdminApiMixin, viewsets.ReadOnlyModelViewSet):
         return selectors.connection_list(organization=self.organization)
 
 
-@extend_schema(parameters=[OpenApiParameter("connection", int, description="Only this connection's runs.")])
 class SyncRunListView(AdminApiMixin, generics.ListAPIView):
     serializer_class = SyncRunSerializer
+    filterset_class = SyncRunFilter  # ?connection=<id>
 
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):
-            return Connection.objects.none()
-        connection_id = self.request.query_params.get("connection")
-        if connection_id is not None and not connection_id.isdigit():
-            connection_id = 0  # matches nothing
-        return selectors.sync_run_list(organization=self.organization, connection_id=connection_id)
+            return SyncRun.objects.none()
+        return selectors.sync_run_list(organization=self.organization)
 
 
 class ConnectionSyncView(AdminApiMixin, APIView):
