@@ -20,6 +20,7 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
 
+from .api_tokens import token_issue
 from .choices import ApprovalStatus, Plan, PurchaseOrderStatus, Role
 from .models import (
     Budget,
@@ -245,6 +246,7 @@ def demo_seed(*, today: datetime.date | None = None) -> SeedResult:
             _seed_history(spec, tenant, today, result)
         for login in DEMO_LOGINS:
             _seed_login(login, result)
+        _seed_api_token(result)
     return result
 
 
@@ -339,6 +341,14 @@ def _seed_login(login: DemoLogin, result: SeedResult) -> None:
     _get_or_create(result, EmailAddress, user=user, email=login.email, defaults={"verified": True, "primary": True})
     organization = Organization.objects.filter(name=login.organization).order_by("pk").first()
     _get_or_create(result, Membership, user=user, organization=organization, defaults={"role": login.role})
+
+
+def _seed_api_token(result: SeedResult) -> None:
+    """One API token in the admin's list (to view or revoke). Its key is thrown away: issue your own to try it."""
+    user = get_user_model().objects.get(username=DEMO_LOGINS[0].email)
+    if not user.api_tokens.exists():
+        token_issue(user=user, name="Demo reporting script")
+        result.created["API tokens"] += 1
 
 
 def _seed_history(spec: OrganizationSpec, tenant: _Tenant, today: datetime.date, result: SeedResult) -> None:

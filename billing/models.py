@@ -54,6 +54,28 @@ class Membership(models.Model):
         return self.role == Role.ADMIN
 
 
+class ApiToken(models.Model):
+    """A REST API key (`Authorization: Token <key>`). Only the key's SHA-256 digest is stored: the key itself is
+    shown once, when billing.api_tokens issues it, and can never be read back. Revoked, not deleted."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens")
+    name = models.CharField(max_length=100, help_text="What uses it, e.g. “Zapier” or “Power BI export”.")
+    prefix = models.CharField(max_length=8, editable=False, help_text="The key's first characters, to recognise it.")
+    digest = models.CharField(max_length=64, unique=True, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField()
+    revoked_at = models.DateTimeField(null=True, blank=True, editable=False)
+    last_used_at = models.DateTimeField(null=True, blank=True, editable=False)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = "API token"
+
+    def __str__(self):
+        # The admin's titles, messages and "Recent actions" (LogEntry.object_repr) show this: never the key.
+        return f"{self.name} ({self.prefix}…)"
+
+
 class OrganizationOwned(models.Model):
     organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
 
