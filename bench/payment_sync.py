@@ -1,14 +1,18 @@
 """Payment sync at 10,000 copied invoices: API calls, DB queries and time, beside a naive per-invoice poll.
 
     python bench/payment_sync.py [--invoices 10000] [--changed 2000]
+    python bench/payment_sync.py --idle-after 0,1,99,100,101,200,1000,2000 [--invoices 2000]
 
 Runs on a scratch database (as bench/pages.py: a SQLite file under /tmp, or `bench_<name>` beside DATABASE_URL).
 Xero is served by `responses` (tests/integrations/fake_xero.py), so the figures are our cost, not the network's.
 Measured in the same run:
 - idle run: nothing changed since the cursor (goal: 1 API call);
 - 2,000 changed payments on 2,000 of the invoices (goal: 1 + ceil(2000/100) calls; queries bounded per payment);
+- the idle run right after them (goal: 1 API call: the stored cursor covers every change, also when their number
+  is an exact multiple of the page size and the run ended on an empty page);
 - naive poll: GET /Invoices/{id} for every copied invoice, the way an integration without If-Modified-Since
   paging would look for payments.
+With --idle-after N,M,…: for each count, a run over that many changed payments and the idle run after it (calls).
 """
 
 from __future__ import annotations
@@ -38,6 +42,13 @@ def parse_args():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--invoices", type=int, default=10_000, help="copied invoices (default 10,000)")
     parser.add_argument("--changed", type=int, default=2_000, help="changed payments (default 2,000)")
+    parser.add_argument(
+        "--idle-after",
+        type=lambda text: [int(part) for part in text.split(",") if part.strip()],
+        default=None,
+        metavar="N,M,...",
+        help="instead: API calls of the idle run after N changed payments, for each count",
+    )
     return parser.parse_args()
 
 
@@ -119,10 +130,16 @@ def main():
     cleanup = scratch_database()
     logging.getLogger("integrations").setLevel(logging.WARNING)  # one line per request would drown the table
     try:
-        rows = run(args)
+        if args.idle_after is not None:
+            sweep = idle_after(args)
+        else:
+            rows = run(args)
     finally:
         cleanup()
-    print_table(rows, args)
+    if args.idle_after is not None:
+        print_sweep(sweep, args)
+    else:
+        print_table(rows, args)
 
 
 def run(args):
@@ -160,6 +177,7 @@ def run(args):
                 updated=start + datetime.timedelta(seconds=index),
             )
         rows.append(measure(f"{changed:,} changed payments", sync))
+        rows.append(measure(f"idle run after the {changed:,} changes", sync))
         rows.append(measure("replay of the same pages", lambda: _replay(connection, sync)))
 
         # The naive alternative: poll every copied invoice, one GET /Invoices/{id} each.
@@ -178,6 +196,46 @@ def run(args):
 
         rows.append(measure(f"naive poll of {len(remote_ids):,} invoices", naive))
     return rows
+
+
+def idle_after(args):
+    """For each count: that many changed payments since an empty cursor, one run, then the idle run after it."""
+    import responses
+
+    from integrations.models import InvoiceCopy
+    from integrations.services.payments_sync import payments_sync
+    from tests.integrations.fake_xero import FakeXero
+
+    connection = build(max(args.invoices, max(args.idle_after, default=0)))
+    remote_ids = list(InvoiceCopy.objects.filter(connection=connection).values_list("remote_id", flat=True))
+    results = []
+    start = datetime.datetime(2026, 11, 2, tzinfo=UTC)
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
+        xero = FakeXero(mock).install()
+        for round_number, count in enumerate(args.idle_after):
+            xero.payments = []
+            connection.sync_cursors = {}
+            connection.save(update_fields=["sync_cursors"])
+            base = start + datetime.timedelta(days=round_number)  # every round's changes are new ones
+            for index in range(count):
+                xero.add_payment(
+                    invoice_id=remote_ids[index],
+                    amount="0.01",
+                    date="2026-11-02",
+                    updated=base + datetime.timedelta(seconds=index),
+                )
+            busy = payments_sync(connection=connection)
+            idle = payments_sync(connection=connection)
+            assert busy.outcome == idle.outcome == "succeeded", busy.error or idle.error
+            results.append((count, busy.api_calls, idle.api_calls))
+    return results
+
+
+def print_sweep(results, args):
+    print(f"Idle payment poll after N changed payments (Xero served by `responses`, page size {PAGE})")
+    print(f"{'changes':>8}  {'run':>4}  {'idle run after it':>17}  goal")
+    for count, busy, idle in results:
+        print(f"{count:>8,}  {busy:>4}  {idle:>17}  1")
 
 
 def _replay(connection, sync):

@@ -235,8 +235,26 @@ class Provider:
         return {}
 
     def revoke(self, connection: Connection) -> None:
-        """Withdraw this connection's grant at the provider (the caller treats failures as best effort)."""
+        """Withdraw this connection's grant at the provider (the caller treats failures as best effort). Only
+        called when no other live connection uses the same remote tenant (services/revocation.py)."""
         raise NotImplementedError
+
+    # Withdrawing the grant of a connect round trip that connected nothing (services/revocation.py decides what
+    # may go: never what another live connection still uses; the caller treats failures as best effort).
+
+    def revoke_grant(self, tokens: TokenSet) -> None:
+        """Withdraw a whole grant no connection holds, with every tenant it reaches."""
+        raise NotImplementedError
+
+    def revoke_tenant(self, tokens: TokenSet, tenant: RemoteTenant) -> None:
+        """Withdraw one tenant of such a grant and leave the grant itself (it also reaches a tenant another
+        connection uses, and revoking it would cut that connection off)."""
+        raise NotImplementedError
+
+    def pending_tenant_details(self, access_token: str, tenant: RemoteTenant, *, options: dict) -> dict:
+        """`tenant_details` of a granted tenant before a connection exists (for the warnings on the choose
+        page, e.g. a base currency other than the subsidiary's)."""
+        return {}
 
     # Connecting: the round trip through the provider (OAuth 2.0 or an installation URL)
 

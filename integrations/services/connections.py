@@ -7,17 +7,17 @@ The round trip through the provider (OAuth 2.0, or an installation URL for token
    (provider.complete_authorization) and either completes (one tenant, or the reconnected one) or leaves the
    choice to the admin;
 3. `authorization_complete` creates the Connection, or revives the reconnected one (same tenant only).
-Any refusal raises ValidationError with a message for the page; nothing is created or changed then.
+Any refusal raises ValidationError with a message for the page; nothing is created or changed then. A round trip
+that got a grant but ends without a connection (refused, cancelled on the choose page, or left until the purge)
+has the grant withdrawn at the provider, except what another connection still uses (services/revocation.py).
 """
 
 from __future__ import annotations
 
 import hashlib
-import json
 import logging
 import secrets
 from dataclasses import dataclass
-from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -37,6 +37,15 @@ from ..models import (
 )
 from ..providers.base import Provider, RemoteTenant, TokenSet
 from ..synclog import log
+from .connect_warnings import describe_tenants
+from .revocation import (  # noqa: F401 - authorization_cancel/_states_purge: the views' and schedule's paths
+    authorization_cancel,
+    authorization_states_purge,
+    connection_revoke,
+    pending_token_from_json,
+    pending_token_json,
+    round_trip_abandon,
+)
 
 logger = logging.getLogger("integrations.connections")
 
@@ -136,17 +145,6 @@ def _claim_state(*, provider: Provider, state_value: str, user, session_key: str
     return state
 
 
-def _token_json(tokens: TokenSet) -> str:
-    expires = tokens.expires_at.isoformat() if tokens.expires_at else None
-    return json.dumps({"access": tokens.access_token, "refresh": tokens.refresh_token, "expires": expires})
-
-
-def _token_from_json(text: str) -> TokenSet:
-    data = json.loads(text)
-    expires = datetime.fromisoformat(data["expires"]) if data.get("expires") else None
-    return TokenSet(data["access"], data.get("refresh", ""), expires)
-
-
 def authorization_callback(
     *, provider: Provider, params: dict, user, session_key: str, organization: Organization
 ) -> CallbackResult:
@@ -171,12 +169,14 @@ def authorization_callback(
         logger.warning("%s authorisation failed: %s", provider.key, exc.message)
         raise ValidationError(f"{provider.name} did not complete the authorisation: {exc}") from None
     if not tenants:
+        round_trip_abandon(state, tokens=tokens, tenants=[], why="no tenant granted")
         raise ValidationError(f"The authorisation did not grant access to any {provider.name} organisation.")
 
     if state.reconnect_id:
         wanted = state.reconnect.remote_tenant_id
         match = [tenant for tenant in tenants if tenant.id == wanted]
         if not match:
+            round_trip_abandon(state, tokens=tokens, tenants=tenants, why="reconnect to another tenant")
             granted = ", ".join(tenant.name for tenant in tenants)
             raise ValidationError(
                 f"You authorised {granted} but “{state.reconnect.name}” is connected to "
@@ -184,8 +184,10 @@ def authorization_callback(
                 f"{provider.name} organisation: nothing was changed. Connect it as a new connection instead."
             )
         tenants = match
+    elif len(tenants) > 1:  # the choose page warns about each: it needs their base currency
+        tenants = describe_tenants(provider, tokens, tenants, state.options)
 
-    state.pending_token = _token_json(tokens)
+    state.pending_token = pending_token_json(tokens)
     state.pending_tenants = [
         {"id": t.id, "name": t.name, "connection_id": t.connection_id, "extra": t.extra} for t in tenants
     ]
@@ -210,8 +212,10 @@ def pending_state(*, provider: Provider, pk, user, session_key: str, organizatio
     ).first()
     if state is None or not secrets.compare_digest(state.session_key_hash, session_hash(session_key)):
         raise ValidationError("There is no authorisation waiting for a choice: start connecting again.")
-    if state.is_expired or not state.pending_token:
+    if state.is_expired:
         raise ValidationError("This authorisation expired (after 10 minutes): start connecting again.")
+    if not state.pending_token:
+        raise ValidationError("This authorisation has ended: start connecting again.")
     return state
 
 
@@ -220,18 +224,26 @@ def authorization_complete(*, state: AuthorizationState, tenant_id: str) -> Conn
     tenant = next((t for t in state.pending_tenants if t["id"] == tenant_id), None)
     if tenant is None:
         raise ValidationError({"tenant": f"Choose one of the {provider.name} organisations you authorised."})
-    tokens = _token_from_json(state.pending_token)
+    tokens = pending_token_from_json(state.pending_token)
+    refusal = None
     with transaction.atomic():
         locked = AuthorizationState.objects.select_for_update().get(pk=state.pk)
-        if locked.completed_at is not None:
+        if locked.completed_at is not None or not locked.pending_token:
             raise ValidationError("This authorisation was already completed.")
-        if state.reconnect_id:
-            connection = _reconnect(state, tenant, tokens)
+        try:
+            if state.reconnect_id:
+                connection = _reconnect(state, tenant, tokens)
+            else:
+                connection = _create(state, provider, tenant, tokens)
+        except ValidationError as exc:
+            refusal = exc
         else:
-            connection = _create(state, provider, tenant, tokens)
-        locked.completed_at = timezone.now()
-        locked.pending_token = ""
-        locked.save(update_fields=["completed_at", "pending_token"])
+            locked.completed_at = timezone.now()
+            locked.pending_token = ""
+            locked.save(update_fields=["completed_at", "pending_token"])
+    if refusal is not None:  # the tenant is connected already: this round trip ends here, without a connection
+        round_trip_abandon(state, tokens=tokens, why="refused")
+        raise refusal
     state.completed_at, state.pending_token = locked.completed_at, ""
     logger.info("connection %s (%s) connected", connection.pk, provider.key)
     _log(connection, LogLevel.INFO, "connection.connected", f"Connected to {connection.remote_tenant_name}.")
@@ -352,20 +364,8 @@ def connection_disconnect(*, connection: Connection, user=None) -> Connection:
     """Withdraw the grant at the provider (best effort), wipe the credentials, stop using the connection.
 
     Copies, contact links, mappings and synced payments stay: they are history, and a reconnect reuses them."""
-    provider = registry.get(connection.provider)
     if connection.status != ConnectionStatus.DISCONNECTED and (connection.access_token or connection.refresh_token):
-        try:
-            provider.revoke(connection)
-        except (IntegrationError, NotImplementedError) as exc:
-            message = getattr(exc, "message", "") or type(exc).__name__
-            logger.warning("connection %s: revoking at %s failed: %s", connection.pk, provider.key, message)
-            _log(
-                connection,
-                LogLevel.WARNING,
-                "connection.revoke",
-                f"Could not withdraw the authorisation at {provider.name} ({message}); the credentials were "
-                "deleted here anyway. You can also remove the app in the provider's settings.",
-            )
+        connection_revoke(connection)  # best effort, and never what another connection still uses
     Connection.objects.filter(pk=connection.pk).update(
         status=ConnectionStatus.DISCONNECTED,
         access_token="",
@@ -378,19 +378,3 @@ def connection_disconnect(*, connection: Connection, user=None) -> Connection:
     who = f" by {user}" if user is not None else ""
     _log(connection, LogLevel.INFO, "connection.disconnected", f"Disconnected{who}.")
     return connection
-
-
-# --- housekeeping ---------------------------------------------------------------------------------------------
-
-AUTHORIZATION_STATE_RETENTION = timedelta(hours=1)
-
-
-def authorization_states_purge() -> int:
-    """Delete round trips older than an hour: finished ones are of no further use, and abandoned ones may still
-    hold a pending token (a grant the admin never chose an organisation for). Scheduled; returns the count."""
-    deleted, _ = AuthorizationState.objects.filter(
-        created_at__lt=timezone.now() - AUTHORIZATION_STATE_RETENTION
-    ).delete()
-    if deleted:
-        logger.info("purged %s old authorization states", deleted)
-    return deleted

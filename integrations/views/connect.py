@@ -17,8 +17,16 @@ from ..forms import ChooseTenantForm, ConnectForm
 from ..marketplace import connection_for_admin
 from ..models import Connection
 from ..services import connections as services
+from ..services.connect_warnings import connection_warnings, tenant_warnings
 
 PENDING_SESSION_KEY = "integrations_pending_authorization"
+CANCELLED = {  # by what withdrawing the grant at the provider came to (services.revocation)
+    "revoked": "Nothing was connected, and the access you allowed in {provider} was withdrawn.",
+    "kept": "Nothing was connected. The organisations your other connections use keep their access in {provider}; "
+    "the access to the others was withdrawn.",
+    "failed": "Nothing was connected. Withdrawing the access you allowed in {provider} failed: you can remove the "
+    "app in {provider}'s settings.",
+}
 
 
 def _session_key(request) -> str:
@@ -128,6 +136,9 @@ def _connected(request, connection, *, reconnected: bool):
     messages.success(
         request, f"“{connection.name}” is {verb} to the {provider.name} organisation “{connection.remote_tenant_name}”."
     )
+    if not reconnected:
+        for warning in connection_warnings(connection):
+            messages.warning(request, warning)
     if provider.has_setup:
         return redirect("integrations:connection-setup", pk=connection.pk)
     return redirect("integrations:marketplace")
@@ -156,13 +167,24 @@ class ChooseTenantView(ProviderMixin, FormView):
         return self._load_state() or super().get(request, *args, **kwargs)
 
     def post(self, request, *args, **kwargs):
-        return self._load_state() or super().post(request, *args, **kwargs)
+        refused = self._load_state()
+        if refused or "cancel" not in request.POST:
+            return refused or super().post(request, *args, **kwargs)
+        outcome = services.authorization_cancel(state=self.state)
+        request.session.pop(PENDING_SESSION_KEY, None)
+        messages.info(request, CANCELLED[outcome].format(provider=self.provider.name))
+        return redirect("integrations:marketplace")
 
     def get_form(self, form_class=None):
         return ChooseTenantForm(self.state.pending_tenants, **self.get_form_kwargs())
 
     def get_context_data(self, **kwargs):
         kwargs["state"] = self.state
+        kwargs["tenant_warnings"] = [
+            (tenant["name"], warnings)
+            for tenant in self.state.pending_tenants
+            if (warnings := tenant_warnings(self.state, tenant))
+        ]
         return super().get_context_data(**kwargs)
 
     def form_valid(self, form):

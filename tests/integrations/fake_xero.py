@@ -205,7 +205,8 @@ class FakeXero:
         since = request.headers.get("If-Modified-Since")
         rows = sorted(self.payments, key=lambda p: p["UpdatedDateUTC"])
         if since:
-            cutoff = datetime.fromisoformat(since).replace(tzinfo=UTC).timestamp() * 1000
+            moment = datetime.fromisoformat(since)  # RFC 3339 with its zone; a naive value is taken as UTC
+            cutoff = (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).timestamp() * 1000
             rows = [p for p in rows if int(p["UpdatedDateUTC"][6:].split("+")[0]) >= cutoff]
         page = int(self.query(request).get("page", 1))
         chunk = rows[(page - 1) * PAGE_SIZE : page * PAGE_SIZE]

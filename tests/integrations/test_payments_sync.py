@@ -202,12 +202,38 @@ def test_two_pages_and_if_modified_since_from_the_cursor(xero, sync_connection):
     assert [FakeXero.query(r)["page"] for r in (first, second)] == ["1", "2"]
     assert run.counts["recorded"] == 150 and run.api_calls == 2
     sync_connection.refresh_from_db()
-    assert sync_connection.sync_cursors["payments"] == {"modified_since": "2026-11-10T10:02:29"}
+    assert sync_connection.sync_cursors["payments"] == {"modified_since": "2026-11-10T10:02:29Z"}
 
     idle = payments_sync(connection=sync_connection)
 
-    assert payments_requests(xero)[-1].headers["If-Modified-Since"] == "2026-11-10T10:02:29"
+    assert payments_requests(xero)[-1].headers["If-Modified-Since"] == "2026-11-10T10:02:29Z"
     assert idle.api_calls == 1 and idle.counts["recorded"] == 0
+
+
+@pytest.mark.parametrize("changes", [0, 1, 99, 100, 101, 200])
+def test_the_idle_poll_after_any_number_of_changes_is_one_call(xero, sync_connection, changes):
+    """An exact multiple of the page size ends the run on an empty page: the cursor must stay where it got."""
+    pairs = [copied(sync_connection) for _ in range(3)]
+    for index in range(changes):
+        xero.add_payment(
+            invoice_id=pairs[index % 3][1], amount="1.00", date="2026-11-10", updated=at(10, index // 60, index % 60)
+        )
+
+    run = payments_sync(connection=sync_connection)
+
+    assert run.counts["recorded"] == changes
+    assert run.api_calls == changes // 100 + 1
+    sync_connection.refresh_from_db()
+    newest = at(10, (changes - 1) // 60, (changes - 1) % 60) if changes else None
+    expected = {"modified_since": newest.strftime("%Y-%m-%dT%H:%M:%SZ")} if newest else {}
+    assert sync_connection.sync_cursors["payments"] == expected
+
+    idle = payments_sync(connection=sync_connection)
+
+    assert idle.outcome == SyncOutcome.SUCCEEDED and idle.counts["recorded"] == 0
+    assert idle.api_calls == 1, f"idle poll after {changes} changes: {idle.api_calls} calls"
+    sync_connection.refresh_from_db()
+    assert sync_connection.sync_cursors["payments"] == expected
 
 
 def test_queries_per_page_are_bounded(xero, sync_connection):

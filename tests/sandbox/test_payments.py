@@ -6,6 +6,7 @@ from decimal import Decimal
 import pytest
 import time_machine
 
+from integrations.providers.xero.client import format_cursor
 from integrations.sandbox.models import XeroInvoice, XeroOrg
 from integrations.sandbox.xero import services
 from integrations.sandbox.xero.demo import TRADING_TENANT_ID
@@ -68,6 +69,26 @@ def test_if_modified_since_returns_later_changes_including_deletions(connected):
         since = connected.get("Payments", **{"If-Modified-Since": "2026-11-02T09:05:00"}).json()["Payments"]
     assert [(p["Amount"], p["Status"]) for p in since] == [(20, "AUTHORISED"), (10, "DELETED")]
     assert since[1]["PaymentID"] == str(early.payment_id)
+
+
+@pytest.mark.parametrize(
+    "since",
+    [
+        pytest.param(format_cursor(START + dt.timedelta(minutes=5)), id="our client's form (UTC, Z)"),
+        pytest.param("2026-11-02T10:05:00+01:00", id="an offset, as in the spec's example"),
+        pytest.param("2026-11-02T09:05:00.000Z", id="with milliseconds"),
+    ],
+)
+def test_if_modified_since_in_rfc3339_utc_filters_by_that_instant(connected, since):
+    with time_machine.travel(START, tick=False) as traveller:
+        created = connected.create_invoice()
+        pay(created["InvoiceID"], "10")
+        traveller.shift(dt.timedelta(minutes=10))
+        pay(created["InvoiceID"], "20")
+        everything = connected.get("Payments").json()["Payments"]
+        later = connected.get("Payments", **{"If-Modified-Since": since}).json()["Payments"]
+    assert [p["Amount"] for p in everything] == [10, 20]
+    assert [p["Amount"] for p in later] == [20]
 
 
 def test_paging_defaults_to_100_and_honours_page_size(connected):

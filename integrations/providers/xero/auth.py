@@ -167,6 +167,13 @@ class XeroIdentity(ApiClient):
         url = f"{settings.XERO_CONNECTIONS_URL.rstrip('/')}/{connection_id}"
         self.request("DELETE", url, headers=_bearer(access_token), idempotent=True)
 
+    def organisation(self, access_token: str, tenant_id: str) -> dict:
+        """GET /Organisation of a granted tenant before a connection exists (base currency, short code)."""
+        url = f"{settings.XERO_API_URL.rstrip('/')}/Organisation"
+        response = self.request("GET", url, headers={**_bearer(access_token), "xero-tenant-id": tenant_id})
+        data = response.data if isinstance(response.data, dict) else {}
+        return (data.get("Organisations") or [{}])[0]
+
 
 def _bearer(access_token: str) -> dict:
     return {"Authorization": f"Bearer {access_token}", "Accept": "application/json"}

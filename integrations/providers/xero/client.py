@@ -8,9 +8,10 @@ Endpoints: https://developer.xero.com/documentation/api/accounting/overview (spe
 
 from __future__ import annotations
 
+import logging
 import uuid
 from collections.abc import Iterator
-from datetime import UTC
+from datetime import UTC, datetime
 
 from django.conf import settings
 
@@ -20,8 +21,12 @@ from integrations.http import ApiClient
 from integrations.providers.base import AccountingApi, PaymentsPage, RemoteChoice, RemoteContact, RemoteInvoice
 from integrations.tokens import connection_access_token
 
+logger = logging.getLogger("integrations.xero")
+
 PAGE_SIZE = 100  # Xero's page size for /Payments, /Invoices and /Contacts
-CURSOR_KEY = "modified_since"  # payments cursor: {"modified_since": "YYYY-MM-DDTHH:MM:SS"} (UTC)
+# Payments cursor: {"modified_since": "YYYY-MM-DDTHH:MM:SSZ"}, the newest UpdatedDateUTC applied (cursors stored
+# before the zone was added are naive UTC and read as such).
+CURSOR_KEY = "modified_since"
 NAME_CLASH = "is already assigned to another contact"
 MAX_NAME_SUFFIX = 5
 GONE_STATUSES = {"DELETED", "VOIDED"}
@@ -39,9 +44,23 @@ def where_string(value: str) -> str:
     return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
-def format_cursor(moment) -> str:
-    """If-Modified-Since as Xero wants it: UTC, seconds precision, no zone suffix."""
-    return moment.astimezone(UTC).replace(tzinfo=None, microsecond=0).isoformat()
+def format_cursor(moment: datetime) -> str:
+    """If-Modified-Since as Xero's spec (`format: date-time`, RFC 3339: with a zone) and its documentation (a UTC
+    timestamp, accurate to the second) agree on: "2026-11-10T10:02:29Z"."""
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def cursor_moment(cursor: dict | None) -> datetime | None:
+    """The aware UTC instant a stored payments cursor stands for (None: no cursor, or one we cannot read)."""
+    text = str((cursor or {}).get(CURSOR_KEY) or "").strip()
+    if not text:
+        return None
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        logger.warning("unreadable payments cursor %r: reading all payments again", text)
+        return None
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
 
 def xero_messages(body) -> list[str]:
@@ -303,24 +322,29 @@ class XeroApi(ApiClient, AccountingApi):
     # --- payments --------------------------------------------------------------------------------------------
 
     def fetch_payments(self, cursor: dict) -> Iterator[PaymentsPage]:
-        """GET /Payments changed since the cursor, oldest change first, 100 per page, until a short page."""
+        """GET /Payments changed since the cursor, oldest change first, 100 per page, until a short page.
+
+        Every page of a run asks with the run's If-Modified-Since (the pages are one query); the cursor each page
+        hands back only moves forward, to the newest change applied so far, so a page without payments (the last
+        one when the changes are an exact multiple of the page size) keeps the cursor the page before reached."""
         from .payments import payments_from_json
 
-        modified_since = (cursor or {}).get(CURSOR_KEY, "")
-        headers = {"If-Modified-Since": modified_since} if modified_since else {}
+        since = cursor_moment(cursor)
+        headers = {"If-Modified-Since": format_cursor(since)} if since else {}
+        reached, next_cursor = since, dict(cursor or {})
         page = 1
         while True:
             data = self._get("Payments", params={"page": page, "order": "UpdatedDateUTC ASC"}, headers=headers)
             raw = data.get("Payments") or []
             records = payments_from_json(data)
             stamps = [r.updated_at for r in records if r.updated_at]
-            next_cursor = dict(cursor or {})
-            if stamps:
-                newest = format_cursor(max(stamps))
-                if newest > next_cursor.get(CURSOR_KEY, ""):
-                    next_cursor[CURSOR_KEY] = newest
+            # Floored to the second (the header's precision): a change later in that second is read again, not lost.
+            newest = max(stamps).replace(microsecond=0) if stamps else None
+            if newest is not None and (reached is None or newest > reached):
+                reached = newest
+                next_cursor = {**next_cursor, CURSOR_KEY: format_cursor(newest)}
             has_more = len(raw) >= PAGE_SIZE
-            yield PaymentsPage(payments=records, next_cursor=next_cursor, has_more=has_more)
+            yield PaymentsPage(payments=records, next_cursor=dict(next_cursor), has_more=has_more)
             if not has_more:
                 return
             page += 1

@@ -61,13 +61,31 @@ class XeroProvider(Provider):
         drop every organisation the Xero user granted, including other subsidiaries' connections."""
         self.api(connection).revoke()
 
+    def revoke_grant(self, tokens: TokenSet) -> None:
+        """POST /connect/revocation: the token set dies and with it every Xero connection it made."""
+        if tokens.refresh_token:  # without offline_access there is only an access token, gone in 30 minutes
+            self.identity().revoke(tokens.refresh_token)
+
+    def revoke_tenant(self, tokens: TokenSet, tenant: RemoteTenant) -> None:
+        """DELETE /connections/{id} of one organisation, with the grant's access token (refreshed if stale)."""
+        from datetime import timedelta
+
+        from django.utils import timezone
+
+        if not tenant.connection_id:
+            return
+        identity = self.identity()
+        access_token = tokens.access_token
+        stale = tokens.expires_at is not None and tokens.expires_at <= timezone.now() + timedelta(seconds=60)
+        if stale and tokens.refresh_token:  # a purged round trip is older than the token's 30 minutes
+            access_token = identity.refresh(tokens.refresh_token).access_token
+        identity.delete_connection(access_token, tenant.connection_id)
+
     def tenant_details(self, connection) -> dict:
-        organisation = self.api(connection).organisation()
-        return {
-            "short_code": str(organisation.get("ShortCode") or ""),
-            "base_currency": str(organisation.get("BaseCurrency") or ""),
-            "country": str(organisation.get("CountryCode") or ""),
-        }
+        return _tenant_facts(self.api(connection).organisation())
+
+    def pending_tenant_details(self, access_token: str, tenant: RemoteTenant, *, options: dict) -> dict:
+        return _tenant_facts(self.identity().organisation(access_token, tenant.id))
 
     def is_sandbox(self) -> bool:
         return bool(settings.XERO_USES_SANDBOX)
@@ -88,3 +106,12 @@ class XeroProvider(Provider):
             return False
         mapped = connection.tax_rate_mappings.exclude(remote_code="").values("tax_rate_id")
         return not TaxRate.objects.filter(organization_id=connection.organization_id).exclude(id__in=mapped).exists()
+
+
+def _tenant_facts(organisation: dict) -> dict:
+    """What we keep of GET /Organisation: the short code (deep links), base currency and country."""
+    return {
+        "short_code": str(organisation.get("ShortCode") or ""),
+        "base_currency": str(organisation.get("BaseCurrency") or ""),
+        "country": str(organisation.get("CountryCode") or ""),
+    }

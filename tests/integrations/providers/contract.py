@@ -7,7 +7,10 @@ fills in the hooks below, and gets every test of this class for free:
 - its API client is an AccountingApi on the shared ApiClient base, and maps the fault matrix (timeout,
   connection error, 429 + Retry-After, 500, invalid JSON, 401, 400) to the integrations.exceptions hierarchy;
 - its API returns the shared DTOs (RemoteChoice, RemoteContact, RemoteInvoice, PaymentsPage of
-  RemotePaymentRecord with Decimal amounts).
+  RemotePaymentRecord with Decimal amounts);
+- its payments cursor only moves forward: whatever number of changes (0, 1, a page minus one, exactly one or two
+  pages, a page plus one), a run sees every change, no page's cursor reaches back before the previous one (an
+  empty last page keeps the cursor it got), and the idle poll after the run costs one API call.
 """
 
 from __future__ import annotations
@@ -56,6 +59,10 @@ FAULTS = {
 }
 
 
+# Numbers of changed payments around the page boundaries of paged providers (100 a page for Xero).
+PAGE_BOUNDARY_COUNTS = (0, 1, 99, 100, 101, 200)
+
+
 class ProviderContract:
     """Hooks to fill in per provider."""
 
@@ -78,6 +85,11 @@ class ProviderContract:
 
     def invoice_payload(self) -> dict:
         """A minimal valid payload for create_invoice."""
+        raise NotImplementedError
+
+    def serve_changed_payments(self, mock: responses.RequestsMock, count: int) -> None:
+        """Serve `count` payments changed one after another (distinct change times), the way the provider serves
+        them to fetch_payments: filtered by the cursor the request carries and paged at the provider's page size."""
         raise NotImplementedError
 
     # --- helpers ---------------------------------------------------------------------------------------------
@@ -187,3 +199,35 @@ class ProviderContract:
             payments = [payment for page in pages for payment in page.payments]
             assert payments and all(isinstance(p, RemotePaymentRecord) for p in payments)
             assert all(isinstance(p.amount, Decimal) and p.id for p in payments)
+
+    # --- the payments cursor -----------------------------------------------------------------------------------
+
+    def _fetch_ids(self, connection, cursor: dict) -> tuple[set[str], int]:
+        """The payment ids a poll from `cursor` returns, and its API calls (a separate client: a probe)."""
+        api = self.api(connection)
+        ids = {payment.id for page in api.fetch_payments(dict(cursor)) for payment in page.payments}
+        return ids, api.calls
+
+    @pytest.mark.django_db
+    @pytest.mark.parametrize("changes", PAGE_BOUNDARY_COUNTS)
+    def test_payments_cursor_only_moves_forward(self, changes):
+        connection = self.make_connection()
+        with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
+            self.serve_changed_payments(mock, changes)
+            stored: dict = {}  # what the service keeps between pages and runs
+            reachable, _calls = self._fetch_ids(connection, stored)
+            assert len(reachable) == changes, "a poll from the empty cursor returns every change"
+            seen: set[str] = set()
+            for page in self.api(connection).fetch_payments(dict(stored)):
+                seen |= {payment.id for payment in page.payments}
+                if not page.payments:
+                    assert page.next_cursor == stored, "a page without payments must not move the cursor"
+                ahead, _calls = self._fetch_ids(connection, page.next_cursor)
+                assert ahead <= reachable, (
+                    f"after {changes} changes a page's cursor went back: a poll from it returns "
+                    f"{len(ahead - reachable)} payments the previous cursor had already covered"
+                )
+                stored, reachable = dict(page.next_cursor), ahead
+            assert len(seen) == changes, "a run sees every change"
+            _ids, idle_calls = self._fetch_ids(connection, stored)
+            assert idle_calls == 1, f"the idle poll after {changes} changes took {idle_calls} API calls"

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import copy
 import json
+import re
+from datetime import datetime
 from decimal import Decimal
 from functools import cache
 from pathlib import Path
@@ -119,3 +121,36 @@ def _check(value, schema: dict, where: str, errors: list[str]) -> None:
 def parse_sent_json(body: bytes | str):
     """A request body as sent, numbers as Decimal (so 12.50 is checked as exactly 12.50)."""
     return json.loads(body, parse_float=Decimal)
+
+
+# --- request parameters: a header's schema, and the string formats it names -------------------------------------
+
+# RFC 3339 section 5.6 "date-time" (what OpenAPI's `format: date-time` means): a full date, a time and a zone.
+_RFC3339_DATE_TIME = re.compile(r"^\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$")
+
+
+def parameter(path: str, method: str, name: str) -> dict:
+    """The parameter `name` (case-insensitive) of one operation, its $ref resolved."""
+    spec = accounting()
+    for item in spec["paths"][path][method].get("parameters") or []:
+        if "$ref" in item:
+            item = spec["components"]["parameters"][item["$ref"].rsplit("/", 1)[-1]]
+        if item["name"].lower() == name.lower():
+            return item
+    raise AssertionError(f"{method.upper()} {path} declares no parameter {name}")
+
+
+def value_errors(value: str, schema: dict) -> list[str]:
+    """What in a parameter value does not fit its schema: the JSON type, and the `date-time` format."""
+    errors = []
+    if schema.get("type") == "string" and not isinstance(value, str):
+        errors.append(f"{value!r}: not a string")
+    elif schema.get("format") == "date-time":
+        if not _RFC3339_DATE_TIME.match(value):
+            errors.append(f"{value!r}: not an RFC 3339 date-time (a date, a time and a zone: Z or ±hh:mm)")
+        else:
+            try:
+                datetime.fromisoformat(value.replace("z", "Z"))
+            except ValueError:
+                errors.append(f"{value!r}: not a real date and time")
+    return errors

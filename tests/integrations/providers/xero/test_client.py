@@ -1,7 +1,7 @@
 """XeroApi against `responses` serving the examples of Xero's OpenAPI spec; what we send is checked against
 the spec's schemas."""
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from decimal import Decimal
 from urllib.parse import parse_qs, urlsplit
 
@@ -301,9 +301,9 @@ def test_fetch_payments_pages_with_if_modified_since_and_advances_the_cursor(api
     assert [p.has_more for p in pages] == [True, False]
     assert all(isinstance(p, PaymentsPage) for p in pages)
     assert [query(c)["page"] for c in responses.calls] == ["1", "2"]
-    assert {c.request.headers["If-Modified-Since"] for c in responses.calls} == {"2018-01-01T00:00:00"}
-    assert pages[0].next_cursor == {"modified_since": "2018-11-02T16:36:32"}
-    assert pages[1].next_cursor == {"modified_since": "2023-11-14T22:13:20"}
+    assert {c.request.headers["If-Modified-Since"] for c in responses.calls} == {"2018-01-01T00:00:00Z"}
+    assert pages[0].next_cursor == {"modified_since": "2018-11-02T16:36:32Z"}
+    assert pages[1].next_cursor == {"modified_since": "2023-11-14T22:13:20Z"}
     first = pages[0].payments[0]
     assert (first.invoice_remote_id, first.amount) == ("046d8a6d-1ae1-4b4d-9340-5601bdf41b87", Decimal("46.0"))
 
@@ -317,10 +317,29 @@ def test_fetch_payments_without_cursor_and_with_nothing_new(api):
     assert api.calls == 1
 
 
-def test_cursor_format_has_no_milliseconds_or_zone():
-    moment = timezone.now().replace(microsecond=123456)
-    assert "." not in format_cursor(moment) and "+" not in format_cursor(moment)
+def test_cursor_format_is_utc_to_the_second():
+    moment = datetime(2026, 11, 10, 11, 2, 29, 123456, tzinfo=timezone.get_fixed_timezone(60))
+    assert format_cursor(moment) == "2026-11-10T10:02:29Z"
     assert where_string('a"b\\c') == '"a\\"b\\\\c"'
+
+
+@responses.activate
+def test_if_modified_since_is_the_utc_date_time_xeros_spec_and_documentation_ask_for(api):
+    """The spec: `format: date-time` (RFC 3339: with a zone); the documentation: a UTC timestamp, to the second."""
+    header = spec.parameter("/Payments", "get", "If-Modified-Since")
+    assert header["in"] == "header" and header["schema"]["format"] == "date-time"
+    assert spec.value_errors(header["example"], header["schema"]) == []  # the checker takes the spec's own example
+    assert spec.value_errors("2026-11-10T10:02:29", header["schema"])  # a local date-time (no zone) is refused
+    responses.add(responses.GET, f"{API}/Payments", json={"Payments": []})
+
+    list(api.fetch_payments({"modified_since": "2026-11-10T10:02:29"}))  # a cursor stored before: naive UTC
+    list(api.fetch_payments({"modified_since": "2026-11-10T10:02:29Z"}))
+
+    sent = [call.request.headers["If-Modified-Since"] for call in responses.calls]
+    assert sent == ["2026-11-10T10:02:29Z", "2026-11-10T10:02:29Z"]
+    assert spec.value_errors(sent[0], header["schema"]) == []
+    moment = datetime.fromisoformat(sent[0])
+    assert moment.utcoffset() == timedelta(0) and moment.microsecond == 0
 
 
 # --- faults --------------------------------------------------------------------------------------------------

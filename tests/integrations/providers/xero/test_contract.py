@@ -1,15 +1,17 @@
 """Xero passes the provider contract."""
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import responses
 from django.utils import timezone
 
 from ...factories import ConnectionFactory
+from ...fake_xero import FakeXero
 from ..contract import ProviderContract
 from . import spec
 
 API = "https://api.xero.com/api.xro/2.0"
+CHANGES_START = datetime(2026, 11, 10, 9, 0, tzinfo=UTC)
 
 
 class TestXeroContract(ProviderContract):
@@ -40,3 +42,13 @@ class TestXeroContract(ProviderContract):
 
     def invoice_payload(self):
         return spec.request_example("/Invoices", "put")["Invoices"][0]
+
+    def serve_changed_payments(self, mock, count):
+        xero = FakeXero(mock, API).install()
+        for index in range(count):
+            xero.add_payment(
+                invoice_id=f"invoice-{index % 7}",
+                amount="1.00",
+                date="2026-11-10",
+                updated=CHANGES_START + timedelta(seconds=index),
+            )
