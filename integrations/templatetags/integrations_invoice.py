@@ -7,6 +7,7 @@ from django import template
 from billing.tenancy import current_membership
 
 from .. import selectors
+from ..services.remote_void import live_copies
 
 register = template.Library()
 
@@ -21,6 +22,17 @@ def invoice_integrations_panel(context, invoice):
         "is_admin": bool(membership and membership.is_admin),
         "csrf_token": context.get("csrf_token"),
         "request": request,
+    }
+
+
+@register.inclusion_tag("integrations/void_action.html", takes_context=True)
+def invoice_void_action(context, invoice):
+    """The invoice page's "Void": a prompt when the invoice has a live copy in an accounting tool (void it there
+    too?), else billing's own void."""
+    return {
+        "invoice": invoice,
+        "has_copies": bool(live_copies(invoice=invoice)),
+        "csrf_token": context.get("csrf_token"),
     }
 
 
