@@ -128,10 +128,20 @@ def _defer_copy(invoice: Invoice, connection: Connection, args: tuple, deferrals
     return f"deferred until {when.isoformat()}"
 
 
+def _give_up_waiting(invoice: Invoice, connection: Connection, reason: str) -> None:
+    """Attempts of this invoice still waiting for this task will not run: they fail, saying why."""
+    waiting = InvoiceCopy.objects.filter(invoice=invoice, connection=connection, status=CopyStatus.WAITING)
+    for attempt in waiting:
+        invoice_copy_give_up(copy=attempt, reason=reason)
+
+
 def _refused(invoice: Invoice, connection: Connection, exc: ValidationError) -> str:
-    # Refused before anything was sent: say so on the invoice, where the person who queued it looks.
-    _log_copy(invoice, connection, LogLevel.ERROR, "invoice.copy_refused", " ".join(exc.messages))
-    return f"refused: {' '.join(exc.messages)}"
+    # Refused before anything was sent (e.g. voided while it waited): say so on the invoice, where the person who
+    # queued it looks, and let no attempt wait for ever.
+    reason = " ".join(exc.messages)
+    _log_copy(invoice, connection, LogLevel.ERROR, "invoice.copy_refused", reason)
+    _give_up_waiting(invoice, connection, f"Not copied: {reason}")
+    return f"refused: {reason}"
 
 
 def invoice_copy_task(invoice_id: int, connection_id: int, mode: str, user_id: int | None, deferrals: int = 0) -> str:
@@ -149,13 +159,11 @@ def invoice_copy_task(invoice_id: int, connection_id: int, mode: str, user_id: i
         return _refused(invoice, connection, exc)
     except ThrottledError as exc:
         if deferrals >= COPY_MAX_DEFERRALS:
-            waiting = InvoiceCopy.objects.filter(invoice=invoice, connection=connection, status=CopyStatus.WAITING)
             reason = (
                 f"{connection.name} kept asking us to slow down: the copy was put off {deferrals} times and given up. "
                 "Copy it again later."
             )
-            for copy in waiting:
-                invoice_copy_give_up(copy=copy, reason=reason)
+            _give_up_waiting(invoice, connection, reason)
             return f"failed: {copy_error_text(exc)}"
         connection.refresh_from_db(fields=["paused_until"])
         return _defer_copy(invoice, connection, args, deferrals, user)

@@ -3,6 +3,16 @@
 from django.db import migrations, models
 
 
+def mark_superseded_copies(apps, schema_editor):
+    """Copies made before this kept no mark: a remote invoice that is not the latest copy's was superseded when the
+    latest copy was made, so payment sync stops counting new payments on it (one sale, one payer copy)."""
+    InvoiceCopy = apps.get_model("integrations", "InvoiceCopy")
+    for latest in InvoiceCopy.objects.filter(is_latest=True).exclude(remote_id="").iterator():
+        InvoiceCopy.objects.filter(
+            invoice_id=latest.invoice_id, connection_id=latest.connection_id, superseded_at__isnull=True
+        ).exclude(remote_id__in=["", latest.remote_id]).update(superseded_at=latest.created_at)
+
+
 class Migration(migrations.Migration):
 
     dependencies = [
@@ -40,4 +50,5 @@ class Migration(migrations.Migration):
             name='status',
             field=models.CharField(choices=[('pending', 'Pending'), ('waiting', 'Waiting'), ('succeeded', 'Copied'), ('failed', 'Failed')], default='pending', max_length=10),
         ),
+        migrations.RunPython(mark_superseded_copies, migrations.RunPython.noop),
     ]

@@ -1,7 +1,5 @@
 """Template tags the billing pages use to show the integrations: {% load integrations_invoice %}."""
 
-import uuid
-
 from django import template
 
 from billing.tenancy import current_membership
@@ -34,12 +32,6 @@ def invoice_void_action(context, invoice):
         "has_copies": bool(live_copies(invoice=invoice)),
         "csrf_token": context.get("csrf_token"),
     }
-
-
-@register.simple_tag
-def copy_attempt_key() -> str:
-    """A fresh attempt key for a copy form (integrations.services.invoice_copy: a resent form is one attempt)."""
-    return str(uuid.uuid4())
 
 
 @register.simple_tag(takes_context=True)

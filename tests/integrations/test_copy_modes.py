@@ -228,3 +228,19 @@ def test_provider_refusal_text_classes(connection):
         "Remove the payment in Xero first"
     )
     assert provider.refusal_action(["Account code '999' is not a valid code."], "copy") == ""
+
+
+def test_copies_made_before_the_mark_are_marked_superseded_by_the_migration(xero, connection, invoice):
+    from importlib import import_module
+
+    from django.apps import apps
+
+    first = invoice_copy(invoice=invoice, connection=connection)
+    second = invoice_copy(invoice=invoice, connection=connection, mode="new")
+    InvoiceCopy.objects.update(superseded_at=None)  # as rows from before this change
+
+    import_module("integrations.migrations.0004_copy_modes_waiting_and_voids").mark_superseded_copies(apps, None)
+
+    first.refresh_from_db()
+    second.refresh_from_db()
+    assert first.superseded_at == second.created_at and second.superseded_at is None

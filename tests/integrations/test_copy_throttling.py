@@ -167,3 +167,20 @@ def test_concurrent_deferrals_take_distinct_slots(organization, subsidiary, copy
     assert not errors
     slots = sorted(InvoiceCopy.objects.filter(status=CopyStatus.WAITING).values_list("waiting_until", flat=True))
     assert len(slots) == 6 and all(b - a == spacing for a, b in zip(slots, slots[1:], strict=False))
+
+
+@time_machine.travel(NOW, tick=False)
+def test_a_waiting_copy_of_an_invoice_voided_meanwhile_fails_instead_of_waiting_for_ever(copy_setup, admin_user):
+    from billing.services import invoice_void
+
+    connection, (invoice, _) = copy_setup
+    Connection.objects.filter(pk=connection.pk).update(paused_until=NOW + datetime.timedelta(seconds=30))
+    assert tasks.invoice_copy_task(invoice.pk, connection.pk, "update", admin_user.pk).startswith("deferred")
+    invoice_void(invoice=invoice)
+
+    with time_machine.travel(NOW + datetime.timedelta(seconds=60), tick=False):
+        result = tasks.invoice_copy_task(invoice.pk, connection.pk, "update", admin_user.pk, 1)
+
+    assert result.startswith("refused")
+    copy = InvoiceCopy.objects.get(invoice=invoice)
+    assert copy.status == CopyStatus.FAILED and copy.error.startswith("Not copied: Only finalized invoices")
