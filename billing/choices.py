@@ -18,6 +18,13 @@ class InvoiceStatus(models.TextChoices):
     VOID = "void", "Void"
 
 
+class InvoiceNumbering(models.TextChoices):
+    """Who gives a subsidiary's finalized invoices their numbers (set by its accounting connection's setup)."""
+
+    APP = "app", "This app (prefix + sequence, at finalization)"
+    ACCOUNTING_TOOL = "accounting_tool", "The connected accounting tool (when the invoice is first copied there)"
+
+
 class PaymentStatus(models.TextChoices):
     UNPAID = "unpaid", "Unpaid"
     PARTIALLY_PAID = "partially_paid", "Partially paid"

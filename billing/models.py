@@ -10,6 +10,7 @@ from django.urls import reverse
 
 from .choices import (
     ApprovalStatus,
+    InvoiceNumbering,
     InvoiceStatus,
     PaymentSource,
     PaymentStatus,
@@ -94,6 +95,10 @@ class Subsidiary(OrganizationOwned):
     default_currency = models.CharField(max_length=3, choices=CURRENCY_CHOICES, default="EUR")
     invoice_number_prefix = models.CharField(max_length=20, blank=True, default="INV-")
     next_invoice_number = models.PositiveIntegerField(default=1, validators=[MinValueValidator(1)])
+    # Changed only by billing.services.subsidiary_set_invoice_numbering (the accounting connection's setup calls it).
+    invoice_numbering = models.CharField(
+        max_length=20, choices=InvoiceNumbering.choices, default=InvoiceNumbering.APP, editable=False
+    )
 
     class Meta:
         ordering = ["name"]
@@ -188,7 +193,11 @@ class Invoice(OrganizationOwned):
     subsidiary = models.ForeignKey(Subsidiary, on_delete=models.PROTECT, related_name="invoices")
     company = models.ForeignKey(Company, on_delete=models.PROTECT, related_name="invoices")
     budget = models.ForeignKey(Budget, null=True, blank=True, on_delete=models.PROTECT, related_name="invoices")
-    number = models.CharField(max_length=40, blank=True, help_text="Assigned when the invoice is finalized.")
+    number = models.CharField(
+        max_length=40,
+        blank=True,
+        help_text="Assigned when the invoice is finalized, or by the accounting tool when it numbers the invoices.",
+    )
     issue_date = models.DateField()
     due_date = models.DateField()
     currency = models.CharField(max_length=3, choices=CURRENCY_CHOICES)
@@ -224,10 +233,17 @@ class Invoice(OrganizationOwned):
         ]
 
     def __str__(self):
-        return self.number or f"Draft #{self.pk}"
+        if self.number:
+            return self.number
+        return f"Draft #{self.pk}" if self.is_draft else f"Invoice #{self.pk} (number pending)"
 
     def get_absolute_url(self):
         return reverse("billing:invoice-detail", args=[self.pk])
+
+    @property
+    def awaits_number(self) -> bool:
+        """Issued without a number of ours: the accounting tool that numbers its subsidiary gives it one."""
+        return not self.number and not self.is_draft
 
     @property
     def amount_due(self) -> Decimal:

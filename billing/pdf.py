@@ -43,7 +43,7 @@ def _address_block(name: str, address: str, extra: list[str]) -> Paragraph:
 
 def _header(invoice: Invoice) -> list:
     subsidiary, company = invoice.subsidiary, invoice.company
-    title = f"Invoice {invoice.number}" if invoice.number else "Draft invoice"
+    title = f"Invoice {invoice.number}" if invoice.number else ("Draft invoice" if invoice.is_draft else "Invoice")
     if invoice.status == "void":
         title += " (void)"
     sender = _address_block(
@@ -55,7 +55,7 @@ def _header(invoice: Invoice) -> list:
         company.name, company.address, [f"VAT number: {company.vat_number}" if company.vat_number else ""]
     )
     facts = [
-        ("Invoice number", invoice.number or "Draft"),
+        ("Invoice number", invoice.number or ("Draft" if invoice.is_draft else "Pending (from the accounting tool)")),
         ("Issue date", invoice.issue_date.isoformat()),
         ("Due date", invoice.due_date.isoformat()),
         ("Currency", invoice.currency),

@@ -16,7 +16,7 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
-from .choices import ApprovalStatus, InvoiceStatus, PaymentSource, PaymentStatus
+from .choices import ApprovalStatus, InvoiceNumbering, InvoiceStatus, PaymentSource, PaymentStatus
 from .models import (
     Budget,
     Company,
@@ -216,13 +216,21 @@ def _format_number(subsidiary: Subsidiary, sequence: int) -> str:
     return f"{subsidiary.invoice_number_prefix}{sequence:04d}"
 
 
+def _take_next_number(invoice: Invoice) -> str:
+    """The subsidiary's next number, from an atomic `UPDATE ... SET next = next + 1` on its row, which PostgreSQL
+    serializes with a row lock (SQLite with its database write lock): two invoices never share a number."""
+    Subsidiary.objects.filter(pk=invoice.subsidiary_id).update(next_invoice_number=F("next_invoice_number") + 1)
+    subsidiary = Subsidiary.objects.get(pk=invoice.subsidiary_id)
+    return _format_number(subsidiary, subsidiary.next_invoice_number - 1)
+
+
 @transaction.atomic
 def invoice_finalize(*, invoice: Invoice) -> Invoice:
     """Lock the draft and give it the subsidiary's next number.
 
-    The number comes from an atomic `UPDATE ... SET next = next + 1` on the subsidiary row, which
-    PostgreSQL serializes with a row lock (SQLite with its database write lock), so two concurrent
-    finalizations never share a number.
+    A subsidiary whose numbering belongs to its accounting tool (InvoiceNumbering.ACCOUNTING_TOOL) finalizes the
+    invoice without a number and without using our sequence: the first copy to that tool gives it the tool's
+    number (invoice_set_number), which it then keeps.
     """
     invoice = Invoice.objects.select_for_update().get(pk=invoice.pk)
     if invoice.status != InvoiceStatus.DRAFT:
@@ -236,9 +244,9 @@ def invoice_finalize(*, invoice: Invoice) -> Invoice:
         errors["lines"] = "The invoice total must be greater than zero."
     if errors:
         raise ValidationError(errors)
-    Subsidiary.objects.filter(pk=invoice.subsidiary_id).update(next_invoice_number=F("next_invoice_number") + 1)
-    subsidiary = Subsidiary.objects.get(pk=invoice.subsidiary_id)
-    invoice.number = _format_number(subsidiary, subsidiary.next_invoice_number - 1)
+    numbering = Subsidiary.objects.values_list("invoice_numbering", flat=True).get(pk=invoice.subsidiary_id)
+    if numbering == InvoiceNumbering.APP:
+        invoice.number = _take_next_number(invoice)
     invoice.status = InvoiceStatus.FINALIZED
     invoice.finalized_at = timezone.now()
     invoice.save(update_fields=["number", "status", "finalized_at", "updated_at"])
@@ -247,19 +255,47 @@ def invoice_finalize(*, invoice: Invoice) -> Invoice:
 
 @transaction.atomic
 def invoice_set_number(*, invoice: Invoice, number: str) -> Invoice:
-    """Adopt a number given by the accounting tool (when it numbers invoices, not the app)."""
+    """Give an invoice issued without a number the accounting tool's number. An issued number never changes."""
     invoice = Invoice.objects.select_for_update().get(pk=invoice.pk)
     number = (number or "").strip()
     if not number:
         raise ValidationError({"number": "The number cannot be empty."})
     if invoice.status != InvoiceStatus.FINALIZED:
         raise ValidationError("Only a finalized invoice takes a number from the accounting tool.")
+    if invoice.number:
+        if invoice.number == number:
+            return invoice
+        raise ValidationError({"number": f"An issued invoice keeps its number: this one is {invoice.number}."})
     taken = Invoice.objects.filter(subsidiary_id=invoice.subsidiary_id, number=number).exclude(pk=invoice.pk)
     if taken.exists():
         raise ValidationError({"number": f"Number {number} is already used by another invoice of this subsidiary."})
     invoice.number = number
     invoice.save(update_fields=["number", "updated_at"])
     return invoice
+
+
+@transaction.atomic
+def subsidiary_set_invoice_numbering(*, subsidiary: Subsidiary, numbering: str) -> int:
+    """Say who numbers the subsidiary's invoices from now on. Numbers already issued never change; going back to
+    this app gives the invoices still waiting for the tool's number our next numbers now, in the order they were
+    finalized (so the sequence has no gaps). Returns how many invoices were numbered."""
+    if numbering not in InvoiceNumbering.values:
+        raise ValidationError({"invoice_numbering": "Choose who numbers the invoices."})
+    subsidiary = Subsidiary.objects.select_for_update().get(pk=subsidiary.pk)
+    if subsidiary.invoice_numbering != numbering:
+        subsidiary.invoice_numbering = numbering
+        subsidiary.save(update_fields=["invoice_numbering"])
+    if numbering != InvoiceNumbering.APP:
+        return 0
+    waiting = (
+        Invoice.objects.select_for_update().filter(subsidiary=subsidiary, number="").exclude(status=InvoiceStatus.DRAFT)
+    )
+    count = 0
+    for invoice in waiting.order_by("finalized_at", "pk"):
+        invoice.number = _take_next_number(invoice)
+        invoice.save(update_fields=["number", "updated_at"])
+        count += 1
+    return count
 
 
 @transaction.atomic

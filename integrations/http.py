@@ -290,7 +290,9 @@ class ApiClient:
             message = f"{self.service_name} accepted {method} {urlsplit(url).path} (HTTP {status})."
             remote_id = self.remote_id_from(response.data)
         else:
-            level, status, remote_id = LogLevel.ERROR, error.http_status, ""
+            # A 429 refused nothing (the call is made again later): a warning, not a failure in the history.
+            level = LogLevel.WARNING if isinstance(error, ThrottledError) else LogLevel.ERROR
+            status, remote_id = error.http_status, ""
             message = str(error)
             if isinstance(error, ProviderValidationError) and error.messages:
                 message = f"{error.message} " + " ".join(error.messages)

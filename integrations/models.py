@@ -116,8 +116,13 @@ class AuthorizationState(models.Model):
 
 class CopyStatus(models.TextChoices):
     PENDING = "pending", "Pending"
+    # The provider asked us to slow down (429): nothing was refused, the attempt runs again at waiting_until.
+    WAITING = "waiting", "Waiting"
     SUCCEEDED = "succeeded", "Copied"
     FAILED = "failed", "Failed"
+
+
+UNFINISHED_COPY_STATUSES = (CopyStatus.PENDING, CopyStatus.WAITING)
 
 
 class InvoiceCopy(models.Model):
@@ -130,10 +135,18 @@ class InvoiceCopy(models.Model):
     idempotency_key = models.CharField(max_length=100, unique=True)
     status = models.CharField(max_length=10, choices=CopyStatus.choices, default=CopyStatus.PENDING)
     remote_id = models.CharField(max_length=100, blank=True)
+    # Before success: the number this attempt sends ("" = the provider numbers it); after: the provider's answer.
     remote_number = models.CharField(max_length=100, blank=True)
     remote_url = models.URLField(max_length=500, blank=True)
     is_latest = models.BooleanField(default=False)
     error = models.TextField(blank=True)
+    # A try may have reached the provider without an answer: the next try looks the invoice up before creating.
+    outcome_unknown = models.BooleanField(default=False)
+    waiting_until = models.DateTimeField(null=True, blank=True, help_text="Waiting: when the attempt runs again.")
+    superseded_at = models.DateTimeField(
+        null=True, blank=True, help_text="When another remote invoice became the latest copy of this invoice."
+    )
+    remote_voided_at = models.DateTimeField(null=True, blank=True, help_text="When it was voided in the provider.")
     created_by = models.ForeignKey(
         django_settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -207,6 +220,8 @@ class RemotePayment(models.Model):
 
     connection = models.ForeignKey(Connection, on_delete=models.CASCADE, related_name="remote_payments")
     remote_id = models.CharField(max_length=100)
+    # The remote invoice (copy) it was recorded on; "" for rows recorded before this was kept.
+    remote_invoice_id = models.CharField(max_length=100, blank=True)
     payment = models.OneToOneField(Payment, on_delete=models.PROTECT, related_name="remote")
     remote_updated_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)

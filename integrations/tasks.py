@@ -3,18 +3,16 @@
 payments_sync_all()                       scheduled ("productive:payments-sync"): one task per eligible connection
 payments_sync_connection(connection_id)   one connection's run; returns early if it may not run now
 invoice_copy_task(invoice_id, connection_id, mode, user_id)   one copy of the bulk copy; while the provider
-                                          throttles the connection it is deferred, not failed (see below)
+                                          throttles the connection it waits (deferred, never failed; see below)
 """
 
 from __future__ import annotations
 
 import logging
-import random
 from datetime import timedelta
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
-from django.utils import timezone
 from django_q.models import Schedule
 from django_q.tasks import async_task, schedule
 
@@ -22,10 +20,11 @@ from billing.models import Invoice
 
 from . import registry, selectors
 from .exceptions import IntegrationError, ThrottledError
-from .models import Connection, LogLevel
+from .models import Connection, CopyStatus, InvoiceCopy, LogLevel
 from .providers.base import SYNC_PAYMENTS
 from .services.connections import SYNC_PAYMENTS_SETTING
 from .services.invoice_copy import copy_error_text, invoice_copy
+from .services.invoice_copy_bulk import invoice_copy_defer, invoice_copy_give_up
 from .services.payments_sync import payments_sync
 from .synclog import log
 
@@ -76,16 +75,46 @@ def payments_sync_connection(connection_id: int) -> str:
     return f"{run.outcome}: {run.counts}"
 
 
-# A bulk copy of 100 invoices needs more calls than Xero allows a tenant per minute (60). Copies that meet the
-# limit wait for the window the provider names (Retry-After) instead of failing; jitter spreads them out.
+# A bulk copy of 100 invoices needs more calls than Xero allows a tenant per minute (60). A copy that meets the limit
+# is not a failure: its attempt waits, and the task runs again in the next free slot of the connection. Slots start
+# when the provider's pause ends (Retry-After) and are spaced so the deferred copies fit its window (Provider.
+# rate_limit; a copy makes about COPY_CALLS_ESTIMATE calls: contact + invoice), not all at the same instant.
 COPY_MAX_DEFERRALS = 20
-COPY_DEFER_JITTER_SECONDS = 15
+COPY_CALLS_ESTIMATE = 2
+COPY_DEFAULT_SPACING = timedelta(seconds=2)
 
 
-def _defer_copy(invoice: Invoice, connection: Connection, args: tuple, deferrals: int) -> str:
-    when = max(connection.paused_until or timezone.now(), timezone.now()) + timedelta(
-        seconds=random.uniform(1, COPY_DEFER_JITTER_SECONDS)
+def copy_slot_spacing(connection: Connection) -> timedelta:
+    """How far apart deferred copies of this connection run, from its provider's per-tenant call budget."""
+    try:
+        budget = registry.get(connection.provider).rate_limit
+    except registry.ProviderNotFound:
+        budget = None
+    if not budget:
+        return COPY_DEFAULT_SPACING
+    calls, seconds = budget
+    return timedelta(seconds=seconds * COPY_CALLS_ESTIMATE / calls)
+
+
+def _log_copy(invoice: Invoice, connection: Connection, level: str, action: str, message: str) -> None:
+    log(
+        organization_id=invoice.organization_id,
+        connection_id=connection.pk,
+        invoice_id=invoice.pk,
+        level=level,
+        action=action,
+        message=message,
     )
+
+
+def _defer_copy(invoice: Invoice, connection: Connection, args: tuple, deferrals: int, user) -> str:
+    try:
+        copy = invoice_copy_defer(
+            invoice=invoice, connection=connection, mode=args[2], user=user, spacing=copy_slot_spacing(connection)
+        )
+    except ValidationError as exc:
+        return _refused(invoice, connection, exc)
+    when = copy.waiting_until
     schedule(
         "integrations.tasks.invoice_copy_task",
         *args,
@@ -94,15 +123,25 @@ def _defer_copy(invoice: Invoice, connection: Connection, args: tuple, deferrals
         repeats=1,
         next_run=when,
     )
-    log(
-        organization_id=invoice.organization_id,
-        connection_id=connection.pk,
-        invoice_id=invoice.pk,
-        level=LogLevel.INFO,
-        action="invoice.copy_deferred",
-        message=f"{connection.name} asked us to slow down; the copy runs again at {when:%H:%M:%S} UTC.",
-    )
+    message = f"{connection.name} asked us to slow down; the copy waits and runs again at {when:%H:%M:%S} UTC."
+    _log_copy(invoice, connection, LogLevel.INFO, "invoice.copy_deferred", message)
     return f"deferred until {when.isoformat()}"
+
+
+def _give_up_waiting(invoice: Invoice, connection: Connection, reason: str) -> None:
+    """Attempts of this invoice still waiting for this task will not run: they fail, saying why."""
+    waiting = InvoiceCopy.objects.filter(invoice=invoice, connection=connection, status=CopyStatus.WAITING)
+    for attempt in waiting:
+        invoice_copy_give_up(copy=attempt, reason=reason)
+
+
+def _refused(invoice: Invoice, connection: Connection, exc: ValidationError) -> str:
+    # Refused before anything was sent (e.g. voided while it waited): say so on the invoice, where the person who
+    # queued it looks, and let no attempt wait for ever.
+    reason = " ".join(exc.messages)
+    _log_copy(invoice, connection, LogLevel.ERROR, "invoice.copy_refused", reason)
+    _give_up_waiting(invoice, connection, f"Not copied: {reason}")
+    return f"refused: {reason}"
 
 
 def invoice_copy_task(invoice_id: int, connection_id: int, mode: str, user_id: int | None, deferrals: int = 0) -> str:
@@ -111,27 +150,23 @@ def invoice_copy_task(invoice_id: int, connection_id: int, mode: str, user_id: i
     if invoice is None or connection is None or invoice.organization_id != connection.organization_id:
         return "skipped: the invoice or the connection no longer exists"
     args = (invoice_id, connection_id, mode, user_id)
-    if connection.is_paused and deferrals < COPY_MAX_DEFERRALS:
-        return _defer_copy(invoice, connection, args, deferrals)  # no call while the provider asked us to wait
     user = get_user_model().objects.filter(pk=user_id).first() if user_id else None
+    if connection.is_paused and deferrals < COPY_MAX_DEFERRALS:
+        return _defer_copy(invoice, connection, args, deferrals, user)  # no call while the provider asked us to wait
     try:
         copy = invoice_copy(invoice=invoice, connection=connection, mode=mode, user=user)
     except ValidationError as exc:
-        # Refused before anything was sent: say so on the invoice, where the person who queued it looks.
-        log(
-            organization_id=invoice.organization_id,
-            connection_id=connection.pk,
-            invoice_id=invoice.pk,
-            level=LogLevel.ERROR,
-            action="invoice.copy_refused",
-            message=" ".join(exc.messages),
-        )
-        return f"refused: {' '.join(exc.messages)}"
+        return _refused(invoice, connection, exc)
     except ThrottledError as exc:
         if deferrals >= COPY_MAX_DEFERRALS:
+            reason = (
+                f"{connection.name} kept asking us to slow down: the copy was put off {deferrals} times and given up. "
+                "Copy it again later."
+            )
+            _give_up_waiting(invoice, connection, reason)
             return f"failed: {copy_error_text(exc)}"
         connection.refresh_from_db(fields=["paused_until"])
-        return _defer_copy(invoice, connection, args, deferrals)
+        return _defer_copy(invoice, connection, args, deferrals, user)
     except IntegrationError as exc:
         return f"failed: {copy_error_text(exc)}"  # the attempt and the log already record it
     return f"{copy.status}: {copy.remote_number or copy.remote_id}"

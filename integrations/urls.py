@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import connect, connections, copy, marketplace
+from .views import connect, connections, copy, marketplace, void
 
 app_name = "integrations"
 urlpatterns = [
@@ -30,6 +30,8 @@ urlpatterns = [
         name="invoice-copy-contacts",
     ),
     path("integrations/invoices/copy-bulk/", copy.BulkCopyView.as_view(), name="invoice-copy-bulk"),
+    # Void an invoice and, when asked, its copies in the accounting tool (members void; admins also remotely)
+    path("integrations/invoices/<int:pk>/void/", void.InvoiceVoidView.as_view(), name="invoice-void"),
     path("settings/connections/<int:pk>/sync/", copy.SyncNowView.as_view(), name="connection-sync"),
     # The OAuth redirect URI registered at each provider: one per provider (mix-up defence).
     path("integrations/<str:provider>/callback/", connect.CallbackView.as_view(), name="callback"),

@@ -19,10 +19,13 @@ class InvoiceCopySerializer(serializers.ModelSerializer):
             "connection_name",
             "provider",
             "status",
+            "waiting_until",
             "remote_id",
             "remote_number",
             "remote_url",
             "is_latest",
+            "superseded_at",
+            "remote_voided_at",
             "error",
             "created_at",
             "updated_at",
@@ -34,6 +37,10 @@ class InvoiceCopyCreateSerializer(serializers.Serializer):
     connection = serializers.PrimaryKeyRelatedField(queryset=Connection.objects.none())
     contact_id = serializers.CharField(required=False, allow_blank=True, max_length=100)
     mode = serializers.ChoiceField(choices=COPY_MODES, default=MODE_UPDATE)
+    void_previous = serializers.BooleanField(
+        default=False,
+        help_text='Mode "new": void the latest copy in the accounting tool first (refused while it has payments).',
+    )
 
     def __init__(self, *args, organization=None, **kwargs):
         super().__init__(*args, **kwargs)

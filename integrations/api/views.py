@@ -13,10 +13,10 @@ from billing.api.permissions import IsOrganizationAdmin
 from billing.models import Invoice
 from billing.tenancy import current_membership
 
-from .. import selectors
+from .. import registry, selectors
 from ..exceptions import IntegrationError, ThrottledError
 from ..models import Connection, SyncRun
-from ..services.invoice_copy import invoice_copy
+from ..services.invoice_copy import MODE_UPDATE, invoice_copy
 from ..tasks import payment_sync_skip_reason
 from ..views.copy import describe_error
 from .filters import SyncRunFilter
@@ -31,9 +31,9 @@ class AdminApiMixin:
         return current_membership(self.request).organization
 
 
-def integration_error_response(exc: IntegrationError) -> Response:
-    """The provider's refusal or failure as an API answer, its messages verbatim."""
-    problem = describe_error(exc)
+def integration_error_response(exc: IntegrationError, provider=None, operation: str = "copy") -> Response:
+    """The provider's refusal or failure as an API answer, its messages verbatim, with what to do."""
+    problem = describe_error(exc, provider, "void" if getattr(exc, "voiding", "") else operation)
     body = {"detail": problem.summary, "provider_errors": problem.messages, "action": problem.action}
     if problem.status == status.HTTP_429_TOO_MANY_REQUESTS and isinstance(exc, ThrottledError) and exc.retry_after:
         return Response(body, status=problem.status, headers={"Retry-After": str(exc.retry_after)})
@@ -63,17 +63,26 @@ class InvoiceCopyListCreateView(AdminApiMixin, generics.GenericAPIView):
         invoice = self.get_invoice()
         form = InvoiceCopyCreateSerializer(data=request.data, organization=self.organization)
         form.is_valid(raise_exception=True)
+        connection = form.validated_data["connection"]
         try:
             copy = call_service(
                 invoice_copy,
                 invoice=invoice,
-                connection=form.validated_data["connection"],
+                connection=connection,
                 contact_id=form.validated_data.get("contact_id") or None,
                 mode=form.validated_data["mode"],
                 user=request.user,
+                void_previous=form.validated_data["void_previous"],
             )
         except IntegrationError as exc:
-            return integration_error_response(exc)
+            try:
+                provider = registry.get(connection.provider)
+            except registry.ProviderNotFound:
+                provider = None
+            updating = form.validated_data["mode"] == MODE_UPDATE and bool(
+                selectors.latest_copies_by_connection(invoice=invoice).get(connection.pk)
+            )
+            return integration_error_response(exc, provider, "update" if updating else "copy")
         return Response(InvoiceCopySerializer(copy).data, status=status.HTTP_201_CREATED)
 
 

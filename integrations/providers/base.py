@@ -150,6 +150,12 @@ class AccountingApi(abc.ABC):
     def find_invoice(self, *, number: str = "", reference: str = "") -> RemoteInvoice | None: ...
 
     @abc.abstractmethod
+    def void_invoice(self, remote_id: str, idempotency_key: str) -> RemoteInvoice:
+        """Void (or, where the provider wants that for an unapproved invoice, delete) a remote invoice we copied.
+        Already voided or deleted is success. An invoice with payments is refused by the provider: raise
+        ProviderValidationError with its words (Provider.refusal_action says what the user can do)."""
+
+    @abc.abstractmethod
     def fetch_payments(self, cursor: dict) -> Iterator[PaymentsPage]:
         """Pages of payments changed since the stored cursor; each page carries the cursor to store once it
         has been applied."""
@@ -179,6 +185,8 @@ class Provider:
     capability_plans: dict[str, str] = {}
     # Settings that must all be non-empty for the provider to be offered (the rest of its URLs 404 without them).
     required_settings: tuple[str, ...] = ()
+    # Per-tenant call budget (calls, per seconds), e.g. Xero's 60 a minute: deferred bulk copies are spread over it.
+    rate_limit: tuple[int, int] | None = None
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} {self.key}>"
@@ -218,6 +226,16 @@ class Provider:
 
     def setup_is_complete(self, connection: Connection) -> bool:
         return True
+
+    def numbers_invoices(self, connection: Connection) -> bool:
+        """Whether this connection's setup gives the provider the subsidiary's invoice numbering: invoices are then
+        finalized without a number and take the provider's on their first copy (issued numbers never change)."""
+        return False
+
+    def refusal_action(self, messages: list[str], operation: str) -> str:
+        """What the user can do about a refusal the provider worded in `messages` ("" when nothing specific).
+        `operation` is "copy", "update" (a re-copy over an existing remote invoice) or "void"."""
+        return ""
 
     # Runtime
 

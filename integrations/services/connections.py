@@ -38,6 +38,7 @@ from ..models import (
 from ..providers.base import Provider, RemoteTenant, TokenSet
 from ..synclog import log
 from .connect_warnings import describe_tenants
+from .numbering import subsidiary_numbering_refresh
 from .revocation import (  # noqa: F401 - authorization_cancel/_states_purge: the views' and schedule's paths
     authorization_cancel,
     authorization_states_purge,
@@ -311,6 +312,7 @@ def _reconnect(state: AuthorizationState, tenant: dict, tokens: TokenSet) -> Con
             f"{connection.subsidiary} is connected to {tenant['name']} by another connection now: "
             "use that one, or disconnect it first."
         ) from None
+    subsidiary_numbering_refresh(subsidiary_id=connection.subsidiary_id)  # a revived connection may number again
     return connection
 
 
@@ -375,6 +377,7 @@ def connection_disconnect(*, connection: Connection, user=None) -> Connection:
         updated_at=timezone.now(),
     )
     connection.refresh_from_db()
+    subsidiary_numbering_refresh(subsidiary_id=connection.subsidiary_id)  # its numbering comes back to the app
     who = f" by {user}" if user is not None else ""
     _log(connection, LogLevel.INFO, "connection.disconnected", f"Disconnected{who}.")
     return connection

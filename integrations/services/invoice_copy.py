@@ -6,9 +6,13 @@ An attempt is an InvoiceCopy row, committed (status pending, fresh idempotency k
   concurrent request) takes the invoice's row lock, finds that attempt and finishes it instead of starting
   another; a re-used create attempt first looks the invoice up (number / reference) and adopts what it finds,
   since the earlier try may have reached the provider (timeout after commit);
-- on success the attempt gets the remote ids and becomes the latest copy (the others lose is_latest in the same
-  transaction); on a refusal the provider's messages are stored on the attempt (failed) and logged verbatim;
-  an ambiguous outcome leaves it pending for the next try.
+- on success the attempt becomes the latest copy (the others lose is_latest, other remote invoices become
+  superseded, in the same transaction); a refusal is stored on the attempt (failed) and logged verbatim; an
+  ambiguous outcome leaves it pending; a 429 leaves it waiting (nothing was refused) for the provider's window.
+
+Numbers: an issued invoice is always sent with its number and keeps it; one without (its subsidiary's numbering
+belongs to the provider) takes the provider's. "Create new" is a second remote invoice for the same sale, so its
+number gets a copy suffix ("NL-0026-2"); it may void the previous copy first (services.remote_void).
 
 Call these outside transaction.atomic(): the attempt must be committed before the call, and a token refresh
 must be committed whatever happens next.
@@ -25,10 +29,10 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from billing.models import Invoice, Organization
+from billing.models import Invoice
 from billing.services import invoice_set_number
 
-from .. import registry, selectors
+from .. import registry
 from ..connection_state import connection_mark_needs_reconnect, connection_pause
 from ..exceptions import (
     AmbiguousWriteError,
@@ -38,6 +42,7 @@ from ..exceptions import (
     ThrottledError,
 )
 from ..models import (
+    UNFINISHED_COPY_STATUSES,
     Connection,
     ContactLink,
     CopyStatus,
@@ -52,7 +57,6 @@ from ..synclog import log
 MODE_UPDATE = "update"
 MODE_NEW = "new"
 COPY_MODES = (MODE_UPDATE, MODE_NEW)
-BULK_MAX = 100
 
 
 # --- checks and preview -------------------------------------------------------------------------------------
@@ -87,6 +91,11 @@ def invoice_copy_check(*, invoice: Invoice, connection: Connection) -> None:
         raise ValidationError(
             {"connection": f"Finish the setup of {connection.name} (accounts and tax rates) before copying."}
         )
+    if not invoice.number and not provider.numbers_invoices(connection):
+        raise ValidationError(
+            f"This invoice has no number yet: it takes the number of the accounting tool that numbers "
+            f"{invoice.subsidiary}'s invoices. Copy it there first."
+        )
 
 
 @dataclass
@@ -97,6 +106,7 @@ class CopyContext:
     lines: list
     mappings: object
     previews: list = field(default_factory=list)
+    provider_numbers: bool = False  # the provider numbers invoices that have no number of ours
 
 
 def _copy_context(invoice: Invoice, connection: Connection) -> CopyContext:
@@ -109,7 +119,8 @@ def _copy_context(invoice: Invoice, connection: Connection) -> CopyContext:
         settings=connection.settings or {}, service_type_accounts=service_type_accounts, tax_types=tax_types
     )
     lines = list(invoice.lines.select_related("service_type", "tax_rate"))
-    context = CopyContext(mapping=mapping, lines=lines, mappings=mappings)
+    provider_numbers = registry.get(connection.provider).numbers_invoices(connection)
+    context = CopyContext(mapping=mapping, lines=lines, mappings=mappings, provider_numbers=provider_numbers)
     context.previews = mapping.invoice_preview(invoice, lines, mappings)  # mapping problems raise here
     return context
 
@@ -146,12 +157,28 @@ def copy_attempt_key_clean(value: str) -> str:
         raise ValidationError({"attempt": "This copy form is damaged: open the copy page again."}) from None
 
 
+def copy_number_for_new(*, invoice: Invoice, connection: Connection) -> str:
+    """The number a new remote invoice of this invoice gets: its own number for its first copy on the connection;
+    for a later one ("Create new") that number with a copy suffix, since the provider keeps the earlier copy's
+    number (voided or not) and refuses a duplicate; "" when the invoice has no number (the provider numbers it)."""
+    if not invoice.number:
+        return ""
+    copies = InvoiceCopy.objects.filter(invoice=invoice, connection=connection)
+    if not copies.filter(status=CopyStatus.SUCCEEDED).exists():
+        return invoice.number
+    taken = set(copies.exclude(status=CopyStatus.FAILED).values_list("remote_number", flat=True))
+    suffix = 2
+    while f"{invoice.number}-{suffix}" in taken:
+        suffix += 1
+    return f"{invoice.number}-{suffix}"
+
+
 @transaction.atomic
 def _claim_attempt(
     *, invoice: Invoice, connection: Connection, mode: str, user, attempt_key: str = ""
 ) -> tuple[InvoiceCopy, bool]:
-    """The attempt this form already started (any status), else the pending attempt of this invoice +
-    connection (re-used: True), else a new one committed now (keyed by the form's attempt key when given)."""
+    """The attempt this form already started (any status), else the unfinished (pending or waiting) attempt of
+    this invoice + connection (re-used: True), else a new one committed now (keyed by the form's attempt key)."""
     Invoice.objects.select_for_update().get(pk=invoice.pk)  # serialises attempts for one invoice
     if attempt_key:
         submitted = InvoiceCopy.objects.filter(idempotency_key=attempt_key).first()
@@ -160,17 +187,20 @@ def _claim_attempt(
                 raise ValidationError({"attempt": "This copy form was used for another copy: open the page again."})
             return submitted, True
     copies = InvoiceCopy.objects.filter(invoice=invoice, connection=connection)
-    pending = copies.filter(status=CopyStatus.PENDING).order_by("created_at", "id").first()
-    if pending is not None:
-        return pending, True
-    target = copies.filter(is_latest=True).first() if mode == MODE_UPDATE else None
+    unfinished = copies.filter(status__in=UNFINISHED_COPY_STATUSES).order_by("created_at", "id").first()
+    if unfinished is not None:
+        return unfinished, True
+    latest = copies.filter(is_latest=True, remote_voided_at__isnull=True).first()
+    target = latest if mode == MODE_UPDATE else None
     copy = InvoiceCopy.objects.create(
         organization_id=invoice.organization_id,
         invoice=invoice,
         connection=connection,
         idempotency_key=attempt_key or str(uuid.uuid4()),
-        # An update attempt carries the remote invoice it changes; a create attempt has none yet.
+        # An update attempt carries the remote invoice it changes (and keeps its number); a create attempt the
+        # number it sends.
         remote_id=target.remote_id if target else "",
+        remote_number=target.remote_number if target else copy_number_for_new(invoice=invoice, connection=connection),
         created_by=user if getattr(user, "is_authenticated", False) else None,
     )
     return copy, False
@@ -198,7 +228,7 @@ def _contact_id(api, copy: InvoiceCopy, company, contact_id: str, contact_name: 
 
 def _find_existing(api, copy: InvoiceCopy, invoice: Invoice, context: CopyContext):
     """After an attempt that may have reached the provider: the invoice it created, if any."""
-    number = invoice.number if context.mappings.numbering == "app" else ""
+    number = copy.remote_number
     reference = "" if number else context.mapping.invoice_reference(invoice)
     if not (number or reference):
         return None
@@ -210,37 +240,47 @@ def _find_existing(api, copy: InvoiceCopy, invoice: Invoice, context: CopyContex
     return None if taken.exists() else found
 
 
-def _send(api, copy, invoice, context, *, reused, contact_id, contact_name):
+def _send(api, copy, invoice, context, *, look_up, contact_id, contact_name):
+    def payload(contact: str) -> dict:
+        number = copy.remote_number or (None if copy.remote_id else "")  # an update keeps the remote number
+        return context.mapping.invoice_payload(
+            invoice, context.lines, context.mappings, contact_id=contact, number=number
+        )
+
     if copy.remote_id:
         contact = _contact_id(api, copy, invoice.company, contact_id, contact_name)
-        payload = context.mapping.invoice_payload(invoice, context.lines, context.mappings, contact_id=contact)
-        return api.update_invoice(copy.remote_id, payload, copy.idempotency_key), "updated"
-    if reused:
+        return api.update_invoice(copy.remote_id, payload(contact), copy.idempotency_key), "updated"
+    if look_up:
         found = _find_existing(api, copy, invoice, context)
         if found is not None:
             return found, "adopted"
     contact = _contact_id(api, copy, invoice.company, contact_id, contact_name)
-    payload = context.mapping.invoice_payload(invoice, context.lines, context.mappings, contact_id=contact)
-    return api.create_invoice(payload, copy.idempotency_key), "created"
+    return api.create_invoice(payload(contact), copy.idempotency_key), "created"
 
 
 @transaction.atomic
 def _succeed(copy: InvoiceCopy, remote, how: str, invoice: Invoice, context: CopyContext) -> InvoiceCopy:
     Invoice.objects.select_for_update().get(pk=invoice.pk)
-    InvoiceCopy.objects.filter(invoice=invoice, connection_id=copy.connection_id, is_latest=True).exclude(
-        pk=copy.pk
-    ).update(is_latest=False)
+    others = InvoiceCopy.objects.filter(invoice=invoice, connection_id=copy.connection_id).exclude(pk=copy.pk)
+    others.filter(is_latest=True).update(is_latest=False)
+    # Another remote invoice is now this sale's copy: the earlier ones are superseded (payment sync counts no new
+    # payment on them, so one sale is never paid twice through two copies).
+    others.filter(superseded_at__isnull=True).exclude(remote_id__in=["", remote.id]).update(
+        superseded_at=timezone.now()
+    )
     copy.status = CopyStatus.SUCCEEDED
     copy.remote_id = remote.id
     copy.remote_number = remote.number or copy.remote_number
     copy.remote_url = remote.url or copy.remote_url
     copy.is_latest = True
     copy.error = ""
+    copy.outcome_unknown = False
+    copy.waiting_until = None
     copy.save()
     label = f"invoice {copy.remote_number}" if copy.remote_number else "invoice"
     verb = {"created": "Copied as", "updated": "Updated", "adopted": "Found the earlier copy:"}[how]
     _log(copy, LogLevel.INFO, f"invoice.{how}", f"{verb} {copy.connection.name} {label}.", remote.id)
-    if context.mappings.numbering == "provider" and remote.number and remote.number != invoice.number:
+    if context.provider_numbers and remote.number and not invoice.number:  # an issued number never changes
         try:
             invoice_set_number(invoice=invoice, number=remote.number)
         except ValidationError as exc:
@@ -256,22 +296,40 @@ def copy_error_text(exc: IntegrationError) -> str:
     return str(exc)
 
 
-def _fail(copy: InvoiceCopy, exc: IntegrationError) -> None:
-    """Record the failure on the attempt (only if no concurrent try finished it meanwhile)."""
-    text = copy_error_text(exc)
+def _wait(copy: InvoiceCopy, exc: ThrottledError) -> None:
+    """A 429 refuses nothing: pause the connection and leave the attempt waiting for the provider's window."""
+    connection_pause(copy.connection, exc)
+    until = copy.connection.paused_until
+    InvoiceCopy.objects.filter(pk=copy.pk, status__in=UNFINISHED_COPY_STATUSES).update(
+        status=CopyStatus.WAITING, waiting_until=until, updated_at=timezone.now()
+    )
+    copy.refresh_from_db()
+    _log(
+        copy,
+        LogLevel.INFO,
+        "invoice.copy_waiting",
+        f"{copy.connection.name} asked us to slow down (nothing was refused): "
+        f"the copy waits until {until:%H:%M:%S} UTC.",
+    )
+
+
+def _fail(copy: InvoiceCopy, exc: IntegrationError, prefix: str = "") -> None:
+    """Record the outcome on the attempt (only if no concurrent try finished it meanwhile)."""
+    if isinstance(exc, ThrottledError):
+        _wait(copy, exc)
+        return
+    text = prefix + copy_error_text(exc)
     keep_pending = isinstance(exc, AmbiguousWriteError)
     status = CopyStatus.PENDING if keep_pending else CopyStatus.FAILED
     if keep_pending:
         text = f"{text} The outcome is unknown: the next try looks the invoice up before copying again."
-    InvoiceCopy.objects.filter(pk=copy.pk, status=CopyStatus.PENDING).update(
-        status=status, error=text, updated_at=timezone.now()
+    InvoiceCopy.objects.filter(pk=copy.pk, status__in=UNFINISHED_COPY_STATUSES).update(
+        status=status, error=text, outcome_unknown=keep_pending or copy.outcome_unknown, updated_at=timezone.now()
     )
     copy.refresh_from_db()
     _log(copy, LogLevel.WARNING if keep_pending else LogLevel.ERROR, "invoice.copy_failed", text)
     if isinstance(exc, TerminalError):
         connection_mark_needs_reconnect(copy.connection, str(exc))
-    elif isinstance(exc, ThrottledError):
-        connection_pause(copy.connection, exc)
 
 
 def invoice_copy(
@@ -283,15 +341,19 @@ def invoice_copy(
     user=None,
     contact_name: str = "",
     attempt_key: str = "",
+    void_previous: bool = False,
 ) -> InvoiceCopy:
     """Copy (mode "new") or re-copy over the latest copy (mode "update"; without a copy it creates one).
 
     `attempt_key` (a uuid4 rendered with the copy form) becomes the new attempt's idempotency key; a second
     submission of the same form (double click, "Create new" clicked twice, a resent POST) gets that attempt
-    back instead of starting another: a finished copy is returned as it is, a pending one is finished.
+    back instead of starting another: a finished copy is returned as it is, an unfinished one is finished.
+    `void_previous` (mode "new"): void the latest copy in the provider first; nothing is created if it refuses.
 
     Raises ValidationError for what we refuse ourselves (nothing saved), and the integrations.exceptions
     hierarchy for what the provider answered (the attempt records it)."""
+    from .remote_void import copy_void_remote, remote_void_refusal
+
     if mode not in COPY_MODES:
         raise ValidationError({"mode": f"Choose one of: {', '.join(COPY_MODES)}."})
     attempt_key = copy_attempt_key_clean(attempt_key)
@@ -304,61 +366,33 @@ def invoice_copy(
         return copy  # this form was already sent and the copy is done
     if copy.status == CopyStatus.FAILED:
         raise ValidationError(f"This copy was already sent and failed: {copy.error} Open the copy page again to retry.")
+    latest = InvoiceCopy.objects.filter(invoice=invoice, connection=connection, is_latest=True, remote_voided_at=None)
+    previous = latest.exclude(pk=copy.pk).first() if mode == MODE_NEW and void_previous and not copy.remote_id else None
+    if previous is not None and remote_void_refusal(previous):  # our records refuse: nothing is sent
+        if not reused:
+            copy.delete()
+        raise ValidationError(remote_void_refusal(previous))
+    # A waiting attempt never reached the provider (429, or deferred before any call); a pending one may have.
+    look_up = reused and (copy.status == CopyStatus.PENDING or copy.outcome_unknown)
+    InvoiceCopy.objects.filter(pk=copy.pk, status=CopyStatus.WAITING).update(
+        status=CopyStatus.PENDING, waiting_until=None, updated_at=timezone.now()
+    )
+    copy.refresh_from_db()
     api = registry.get(connection.provider).api(connection)
     binding = api.bind(invoice=invoice) if hasattr(api, "bind") else nullcontext()
     with binding:
+        if previous is not None:
+            try:
+                copy_void_remote(previous, api=api)
+            except IntegrationError as exc:
+                exc.voiding = previous.remote_number or previous.remote_id  # what the page says it could not void
+                _fail(copy, exc, prefix=f"Nothing was created: {connection.name} did not void {exc.voiding}. ")
+                raise
         try:
             remote, how = _send(
-                api, copy, invoice, context, reused=reused, contact_id=contact_id or "", contact_name=contact_name
+                api, copy, invoice, context, look_up=look_up, contact_id=contact_id or "", contact_name=contact_name
             )
         except IntegrationError as exc:
             _fail(copy, exc)
             raise
     return _succeed(copy, remote, how, invoice, context)
-
-
-# --- bulk ---------------------------------------------------------------------------------------------------
-
-
-@dataclass
-class BulkCopyResult:
-    queued: list[int] = field(default_factory=list)
-    skipped: dict[int, str] = field(default_factory=dict)  # invoice id → why
-
-
-def invoice_copy_bulk(*, invoice_ids, organization: Organization, user) -> BulkCopyResult:
-    """Queue one copy task per invoice (after commit), each to the active connection of its subsidiary."""
-    from django_q.tasks import async_task
-
-    try:
-        ids = sorted({int(pk) for pk in invoice_ids})
-    except (TypeError, ValueError):
-        raise ValidationError({"invoice_ids": "Select invoices from the list."}) from None
-    if not ids:
-        raise ValidationError({"invoice_ids": "Select at least one invoice."})
-    if len(ids) > BULK_MAX:
-        raise ValidationError({"invoice_ids": f"Copy at most {BULK_MAX} invoices at a time; {len(ids)} are selected."})
-    invoices = list(Invoice.objects.filter(organization=organization, pk__in=ids).select_related("subsidiary"))
-    result = BulkCopyResult()
-    result.skipped.update({pk: "Not found." for pk in set(ids) - {invoice.pk for invoice in invoices}})
-    connections = selectors.copy_connections_by_subsidiary(
-        organization=organization, subsidiary_ids=[invoice.subsidiary_id for invoice in invoices]
-    )
-    user_id = user.pk if getattr(user, "is_authenticated", False) else None
-    for invoice in invoices:
-        usable = connections.get(invoice.subsidiary_id, [])
-        if not usable:
-            result.skipped[invoice.pk] = f"{invoice}: {invoice.subsidiary} has no active accounting connection."
-            continue
-        if len(usable) > 1:
-            result.skipped[invoice.pk] = f"{invoice}: several connections; copy it from its page."
-            continue
-        try:
-            invoice_copy_check(invoice=invoice, connection=usable[0])
-        except ValidationError as exc:
-            result.skipped[invoice.pk] = f"{invoice}: {' '.join(exc.messages)}"
-            continue
-        args = (invoice.pk, usable[0].pk, MODE_UPDATE, user_id)
-        transaction.on_commit(lambda args=args: async_task("integrations.tasks.invoice_copy_task", *args))
-        result.queued.append(invoice.pk)
-    return result

@@ -5,6 +5,8 @@ Each run asks only for what changed since the stored cursor, page by page; each 
 transaction together with the cursor it carries, so a crash loses nothing and replaying a page changes nothing:
 
 - a payment counts only if its invoice is the remote copy of one of our invoices on this connection (any copy);
+  on a superseded copy (another remote invoice became the latest copy) only payments made there before it was
+  superseded count, so one sale is never paid twice through two copies (deletions there are still mirrored);
 - a payment dated before payment sync was enabled is ignored;
 - keyed by (connection, remote payment id) through RemotePayment: new → recorded, DELETED → our payment deleted,
   seen again unchanged → nothing (active again after a deletion → restored).
@@ -113,7 +115,11 @@ def _write_one(run, record, action, invoice_id, remote, source) -> tuple[str, Sy
             external_id=record.id,
         )
         RemotePayment.objects.create(
-            connection_id=run.connection_id, remote_id=record.id, payment=payment, remote_updated_at=record.updated_at
+            connection_id=run.connection_id,
+            remote_id=record.id,
+            remote_invoice_id=record.invoice_remote_id,
+            payment=payment,
+            remote_updated_at=record.updated_at,
         )
         message = f"Payment of {payment.amount} {payment.currency} on {payment.date} recorded."
         return "recorded", _entry(
@@ -135,8 +141,38 @@ def _write_one(run, record, action, invoice_id, remote, source) -> tuple[str, Sy
     return counted, entry
 
 
+def _copies_of(connection: Connection) -> dict[str, tuple[int, object]]:
+    """Remote invoice id → (our invoice id, when another copy first replaced it, or None), read once per run."""
+    copies: dict[str, tuple[int, object]] = {}
+    latest: set[str] = set()
+    rows = InvoiceCopy.objects.filter(connection=connection).exclude(remote_id="")
+    for remote_id, invoice_id, superseded_at, is_latest in rows.values_list(
+        "remote_id", "invoice_id", "superseded_at", "is_latest"
+    ):
+        since = copies.get(remote_id, (invoice_id, None))[1]
+        if superseded_at and (since is None or superseded_at < since):
+            since = superseded_at
+        copies[remote_id] = (invoice_id, since)
+        if is_latest:
+            latest.add(remote_id)
+    return {
+        remote_id: (invoice_id, None if remote_id in latest else since)
+        for remote_id, (invoice_id, since) in copies.items()
+    }
+
+
+def _superseded_refusal(record, superseded_at) -> str:
+    """Why a new payment on a superseded copy does not count ("" when it does: it was made before)."""
+    if superseded_at is None or (record.updated_at and record.updated_at <= superseded_at):
+        return ""
+    return (
+        f"Payment {record.id} of {record.amount} {record.currency} is on a copy that another copy of this invoice "
+        "replaced; it is not counted, so the sale is not paid twice. Record it on the latest copy instead."
+    )
+
+
 @transaction.atomic
-def _apply_page(run: SyncRun, page: PaymentsPage, copies: dict[str, int], counts: Counter, enabled_on, source):
+def _apply_page(run: SyncRun, page: PaymentsPage, copies: dict[str, tuple], counts: Counter, enabled_on, source):
     counts["fetched"] += len(page.payments)
     relevant = [record for record in page.payments if record.invoice_remote_id in copies]
     counts["ignored"] += len(page.payments) - len(relevant)
@@ -148,9 +184,15 @@ def _apply_page(run: SyncRun, page: PaymentsPage, copies: dict[str, int], counts
     }
     entries = []
     for record in relevant:
-        invoice_id = copies[record.invoice_remote_id]
+        invoice_id, superseded_at = copies[record.invoice_remote_id]
         remote = known.get(record.id)
         action = _action_for(record, remote, enabled_on)
+        refusal = _superseded_refusal(record, superseded_at) if action in (RECORD, RESTORE) else ""
+        if refusal:
+            action = "ignored"
+            entries.append(
+                _entry(run, LogLevel.WARNING, "payment.superseded", refusal, invoice_id=invoice_id, remote_id=record.id)
+            )
         if action not in (RECORD, DELETE, RESTORE):
             counts[action] += 1
             continue
@@ -202,12 +244,7 @@ def payments_sync(*, connection: Connection) -> SyncRun:
     api = None
     try:
         api = registry.get(connection.provider).api(connection)
-        copies = dict(
-            InvoiceCopy.objects.filter(connection=connection)
-            .exclude(remote_id="")
-            .values_list("remote_id", "invoice_id")
-            .distinct()
-        )
+        copies = _copies_of(connection)
         enabled_on = (
             timezone.localdate(connection.payment_sync_enabled_at) if connection.payment_sync_enabled_at else None
         )

@@ -1,12 +1,11 @@
 """Template tags the billing pages use to show the integrations: {% load integrations_invoice %}."""
 
-import uuid
-
 from django import template
 
 from billing.tenancy import current_membership
 
 from .. import selectors
+from ..services.remote_void import live_copies
 
 register = template.Library()
 
@@ -24,10 +23,15 @@ def invoice_integrations_panel(context, invoice):
     }
 
 
-@register.simple_tag
-def copy_attempt_key() -> str:
-    """A fresh attempt key for a copy form (integrations.services.invoice_copy: a resent form is one attempt)."""
-    return str(uuid.uuid4())
+@register.inclusion_tag("integrations/void_action.html", takes_context=True)
+def invoice_void_action(context, invoice):
+    """The invoice page's "Void": a prompt when the invoice has a live copy in an accounting tool (void it there
+    too?), else billing's own void."""
+    return {
+        "invoice": invoice,
+        "has_copies": bool(live_copies(invoice=invoice)),
+        "csrf_token": context.get("csrf_token"),
+    }
 
 
 @register.simple_tag(takes_context=True)

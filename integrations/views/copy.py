@@ -1,7 +1,10 @@
 """Copy to an accounting tool from the invoice pages, the bulk copy, and "Sync now". Admins only; thin views.
 
-The prompt (GET) shows the contact search, the tax types and a preview of what will be sent; "Copy" (POST)
-calls integrations.services.invoice_copy and shows the provider's messages verbatim when it refuses.
+The prompt (GET) shows the contact search, the tax types and a preview of what will be sent, and for an invoice
+already copied what "Update existing" and "Create new" will do (a second remote invoice for the same sale, with the
+offer to void the previous one there first); the panel's buttons lead here, so nothing is posted unconfirmed.
+Posting calls integrations.services.invoice_copy and shows the provider's messages verbatim when it refuses, with
+what the user can actually do.
 """
 
 from __future__ import annotations
@@ -29,8 +32,17 @@ from ..exceptions import (
     ThrottledError,
     TransientError,
 )
-from ..models import Connection, ContactLink
-from ..services.invoice_copy import COPY_MODES, MODE_UPDATE, invoice_copy, invoice_copy_bulk, invoice_copy_preview
+from ..models import Connection, ContactLink, CopyStatus
+from ..services.invoice_copy import (
+    COPY_MODES,
+    MODE_NEW,
+    MODE_UPDATE,
+    copy_number_for_new,
+    invoice_copy,
+    invoice_copy_preview,
+)
+from ..services.invoice_copy_bulk import invoice_copy_bulk
+from ..services.remote_void import copy_payments_total, remote_void_refusal
 from ..tasks import payment_sync_skip_reason
 
 CONTACT_SEPARATOR = "::"  # the contact radio's value: "<remote id>::<name>"
@@ -46,9 +58,21 @@ class Problem:
     status: int = 400
 
 
-def describe_error(exc: IntegrationError) -> Problem:
+DEFAULT_REFUSAL_ACTIONS = {
+    "copy": "Correct it and copy again.",
+    "update": "Correct it and copy again.",
+    "void": "The invoice stays in the accounting tool as it is.",
+}
+
+
+def describe_error(exc: IntegrationError, provider=None, operation: str = "copy") -> Problem:
+    """`operation`: "copy", "update" (over an existing remote invoice) or "void"; the provider names the next step
+    for refusals it recognises (Provider.refusal_action), so "correct it" is said only where there is something
+    to correct."""
     if isinstance(exc, ProviderValidationError):
-        return Problem(exc.message, exc.messages or [exc.provider_message], "Correct it and copy again.", 400)
+        messages_ = exc.messages or [exc.provider_message]
+        action = provider.refusal_action(messages_, operation) if provider is not None else ""
+        return Problem(exc.message, messages_, action or DEFAULT_REFUSAL_ACTIONS[operation], 400)
     if isinstance(exc, ThrottledError):
         wait = f" for {exc.retry_after} seconds" if exc.retry_after else ""
         return Problem(exc.message, [], f"The provider asked us to wait{wait}; try again then.", 429)
@@ -91,12 +115,21 @@ class CopyPromptView(CopyMixin, View):
             preview, refusal = invoice_copy_preview(invoice=invoice, connection=connection), []
         except ValidationError as exc:
             preview, refusal = [], exc.messages
+        copied = latest is not None and latest.status == CopyStatus.SUCCEEDED
+        mode = self.request.GET.get("mode") if self.request.GET.get("mode") in COPY_MODES else MODE_UPDATE
         return {
             "invoice": invoice,
             "connection": connection,
             "provider": self.provider,
             "link": link,
             "latest": latest,
+            "copied": copied,
+            "live": copied and not latest.remote_voided_at,
+            "mode": mode,
+            # What "Create new" makes, and whether the copy it replaces can be voided there first.
+            "new_number": copy_number_for_new(invoice=invoice, connection=connection) if copied else "",
+            "latest_paid": copy_payments_total(latest) if copied else 0,
+            "void_refusal": remote_void_refusal(latest) if copied else "",
             "preview": preview,
             "refusal": refusal,
             "nav": "invoices",
@@ -112,6 +145,8 @@ class CopyPromptView(CopyMixin, View):
         invoice, connection = self.load(invoice_pk, connection_pk)
         mode = request.POST.get("mode", MODE_UPDATE)
         contact_id, _, contact_name = request.POST.get("contact", "").partition(CONTACT_SEPARATOR)
+        void_previous = mode == MODE_NEW and request.POST.get("void_previous") == "1"
+        latest = selectors.latest_copies_by_connection(invoice=invoice).get(connection.pk)
         try:
             copy = invoice_copy(
                 invoice=invoice,
@@ -121,15 +156,27 @@ class CopyPromptView(CopyMixin, View):
                 mode=mode if mode in COPY_MODES else "",
                 user=request.user,
                 attempt_key=request.POST.get("attempt", ""),
+                void_previous=void_previous,
             )
         except ValidationError as exc:
             return render(request, self.template_name, self.context(errors=exc.messages), status=400)
         except IntegrationError as exc:
-            problem = describe_error(exc)
+            problem = self.problem(exc, mode, latest)
             return render(request, self.template_name, self.context(problem=problem), status=problem.status)
         number = f" as {copy.remote_number}" if copy.remote_number else ""
         messages.success(request, f"Invoice copied to {connection.name}{number}.")
+        if void_previous and latest is not None and latest.remote_number:
+            messages.success(request, f"{latest.remote_number} was voided in {self.provider.name} first.")
         return redirect(invoice.get_absolute_url())
+
+    def problem(self, exc: IntegrationError, mode: str, latest) -> Problem:
+        voiding = getattr(exc, "voiding", "")  # set by invoice_copy when voiding the previous copy was refused
+        updating = mode == MODE_UPDATE and latest is not None and latest.status == CopyStatus.SUCCEEDED
+        problem = describe_error(exc, self.provider, "void" if voiding else "update" if updating else "copy")
+        if voiding:
+            problem.summary = f"Nothing was created: {self.provider.name} did not void {voiding}. {problem.summary}"
+            problem.action = f"{problem.action} Or create the new copy without voiding {voiding}.".strip()
+        return problem
 
 
 class ContactSearchView(CopyMixin, View):

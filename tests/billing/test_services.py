@@ -6,7 +6,7 @@ from decimal import Decimal
 import pytest
 from django.core.exceptions import ValidationError
 
-from billing.choices import ApprovalStatus, InvoiceStatus, PaymentSource, PaymentStatus
+from billing.choices import ApprovalStatus, InvoiceNumbering, InvoiceStatus, PaymentSource, PaymentStatus
 from billing.models import Expense, ExpensePayment, Invoice, InvoiceLine, Payment, PurchaseOrder, ServiceType, TaxRate
 from billing.services import (
     LineInput,
@@ -27,6 +27,7 @@ from billing.services import (
     purchase_order_update,
     settings_object_create,
     settings_object_update,
+    subsidiary_set_invoice_numbering,
 )
 from tests.factories import (
     BudgetFactory,
@@ -393,14 +394,39 @@ class TestFinalize:
         subsidiary.refresh_from_db()
         assert subsidiary.next_invoice_number == 2
 
-    def test_set_number_refuses_a_number_taken_in_the_subsidiary(self, subsidiary, company):
+    def test_an_issued_number_never_changes(self, subsidiary, company):
+        issued = make_invoice(subsidiary=subsidiary, company=company, finalize=True)
+        with pytest.raises(ValidationError, match="keeps its number"):
+            invoice_set_number(invoice=issued, number="XERO-77")
+        assert Invoice.objects.get(pk=issued.pk).number == "INV-0001"
+        assert invoice_set_number(invoice=issued, number="INV-0001").number == "INV-0001"  # the same: no change
+
+    def test_an_accounting_tool_numbered_subsidiary_finalizes_without_a_number(self, subsidiary, company):
         first = make_invoice(subsidiary=subsidiary, company=company, finalize=True)
-        second = make_invoice(subsidiary=subsidiary, company=company, finalize=True)
+        subsidiary_set_invoice_numbering(subsidiary=subsidiary, numbering=InvoiceNumbering.ACCOUNTING_TOOL)
+        waiting = make_invoice(subsidiary=subsidiary, company=company, finalize=True)
+        assert waiting.status == InvoiceStatus.FINALIZED and waiting.number == "" and waiting.awaits_number
+        subsidiary.refresh_from_db()
+        assert subsidiary.next_invoice_number == 2  # our sequence is untouched
+
         with pytest.raises(ValidationError, match="already used"):
-            invoice_set_number(invoice=second, number=first.number)
-        assert Invoice.objects.get(pk=second.pk).number == "INV-0002"
-        invoice_set_number(invoice=second, number="XERO-77")
-        assert Invoice.objects.get(pk=second.pk).number == "XERO-77"
+            invoice_set_number(invoice=waiting, number=first.number)
+        assert invoice_set_number(invoice=waiting, number="XERO-77").number == "XERO-77"
+        assert Invoice.objects.get(pk=first.pk).number == "INV-0001"
+
+    def test_back_to_app_numbering_numbers_the_waiting_invoices_in_finalize_order(self, subsidiary, company):
+        subsidiary_set_invoice_numbering(subsidiary=subsidiary, numbering=InvoiceNumbering.ACCOUNTING_TOOL)
+        later, earlier = (make_invoice(subsidiary=subsidiary, company=company) for _ in range(2))
+        invoice_finalize(invoice=earlier)
+        invoice_finalize(invoice=later)
+        draft = make_invoice(subsidiary=subsidiary, company=company)
+
+        assert subsidiary_set_invoice_numbering(subsidiary=subsidiary, numbering=InvoiceNumbering.APP) == 2
+
+        numbers = dict(Invoice.objects.values_list("pk", "number"))
+        assert (numbers[earlier.pk], numbers[later.pk], numbers[draft.pk]) == ("INV-0001", "INV-0002", "")
+        with pytest.raises(ValidationError):
+            subsidiary_set_invoice_numbering(subsidiary=subsidiary, numbering="sideways")
 
     def test_set_number_on_a_draft_is_refused(self, subsidiary, company):
         invoice = make_invoice(subsidiary=subsidiary, company=company)

@@ -1,7 +1,9 @@
 """A small stateful stand-in for the Xero Accounting API, served through `responses`.
 
 It keeps invoices, contacts and payments, replays the answer of a repeated Idempotency-Key (as Xero does), refuses
-a duplicate InvoiceNumber with Xero's own message, filters /Payments by If-Modified-Since and pages them by 100.
+a duplicate InvoiceNumber with Xero's own message (a voided invoice keeps its number, as in the sandbox), voids an
+invoice on a POST of Status VOIDED unless it has payments (Xero's refusal), filters /Payments by If-Modified-Since
+and pages them by 100.
 Response bodies follow the shapes of the Xero OpenAPI examples (Id/Status/ProviderName/DateTimeUTC envelope).
 """
 
@@ -70,6 +72,9 @@ class FakeXero:
             responses.POST, re.compile(rf"{base}/Invoices/[^/?]+(\?.*)?$"), callback=self._post_invoice
         )
         self.mock.add_callback(responses.GET, re.compile(rf"{base}/Invoices(\?.*)?$"), callback=self._get_invoices)
+        self.mock.add_callback(
+            responses.GET, re.compile(rf"{base}/Invoices/[^/?]+(\?.*)?$"), callback=self._get_invoice
+        )
         self.mock.add_callback(responses.PUT, re.compile(rf"{base}/Contacts(\?.*)?$"), callback=self._put_contacts)
         self.mock.add_callback(responses.GET, re.compile(rf"{base}/Contacts(\?.*)?$"), callback=self._get_contacts)
         self.mock.add_callback(responses.GET, re.compile(rf"{base}/Payments(\?.*)?$"), callback=self._get_payments)
@@ -134,9 +139,36 @@ class FakeXero:
             if self.refuse_with:
                 messages, self.refuse_with = self.refuse_with, []
                 return self._remember(key, 400, validation_error(*messages, element=_plain(element)))
+            if set(element) <= {"InvoiceID", "Status"}:
+                return self._remember(key, *self._set_status(invoice_id, element))
             number = element.get("InvoiceNumber") or self.invoices[invoice_id]["InvoiceNumber"]
             invoice = self._stored(element, invoice_id, number)
             return self._remember(key, 200, envelope(Invoices=[invoice]))
+
+    def paid(self, invoice_id: str) -> Decimal:
+        live = [p for p in self.payments if p["Invoice"]["InvoiceID"] == invoice_id and p["Status"] == "AUTHORISED"]
+        return sum((Decimal(str(p["Amount"])) for p in live), Decimal("0"))
+
+    def _set_status(self, invoice_id: str, element: dict) -> tuple[int, dict]:
+        invoice = self.invoices[invoice_id]
+        if self.paid(invoice_id) and element.get("Status") != invoice["Status"]:
+            message = "This document cannot be edited as it has a payment or credit note allocated to it."
+            return 400, validation_error(message, element=_plain(element))
+        if invoice["Status"] in ("VOIDED", "DELETED", "PAID") and element.get("Status") != invoice["Status"]:
+            return 400, validation_error("Invoice not of valid status for modification", element=_plain(element))
+        invoice.update(Status=element.get("Status", invoice["Status"]), UpdatedDateUTC=ms_date(datetime.now(UTC)))
+        if invoice["Status"] in ("VOIDED", "DELETED"):
+            invoice["AmountDue"] = 0.0
+        return 200, envelope(Invoices=[invoice])
+
+    def _get_invoice(self, request):
+        with self.lock:
+            self.requests.append(request)
+            invoice_id = urlsplit(request.url).path.rsplit("/", 1)[-1]
+            if invoice_id not in self.invoices:
+                return self._json(404, {"Title": "Not Found", "Status": 404, "Detail": "Resource not found"})
+            invoice = {**self.invoices[invoice_id], "AmountPaid": float(self.paid(invoice_id))}
+            return self._json(200, envelope(Invoices=[invoice]))
 
     def _stored(self, element: dict, invoice_id: str, number: str) -> dict:
         total = sum(

@@ -73,12 +73,24 @@ def test_copy_and_list_copies(api, xero, xero_connection, invoice):
     assert body["status"] == "succeeded" and body["is_latest"] and body["remote_number"] == invoice.number
     assert body["connection"] == xero_connection.pk and body["provider"] == "xero"
 
+    # "Create new" is a second Xero invoice for the same sale: Xero keeps the first one's number, so a copy suffix.
     again = api.post(copies_url(invoice), {"connection": xero_connection.pk, "mode": "new"}, format="json")
-    assert again.status_code == 400  # Xero refuses a second invoice with our number: its words, verbatim
-    assert again.json()["provider_errors"] == ["Invoice # must be unique."]
+    assert again.status_code == 201, again.content
+    assert again.json()["remote_number"] == f"{invoice.number}-2"
 
     listed = api.get(copies_url(invoice)).json()
-    assert [c["status"] for c in listed] == ["failed", "succeeded"]
+    assert [(c["status"], c["is_latest"], bool(c["superseded_at"])) for c in listed] == [
+        ("succeeded", True, False),
+        ("succeeded", False, True),
+    ]
+
+
+def test_a_refusal_with_nothing_to_correct_says_what_to_do(api, xero, xero_connection, invoice):
+    xero.refuse_with = ["Invoice # must be unique."]  # someone made an invoice with our number in Xero
+    response = api.post(copies_url(invoice), {"connection": xero_connection.pk}, format="json")
+    body = response.json()
+    assert response.status_code == 400 and body["provider_errors"] == ["Invoice # must be unique."]
+    assert "Correct it" not in body["action"] and "Open it in Xero" in body["action"]
 
 
 def test_copy_field_errors(api, xero_connection, invoice, organization, subsidiary, other_organization):
@@ -98,7 +110,10 @@ def test_throttled_copy_answers_429_with_retry_after(api, xero_connection, invoi
         mock.add(responses.PUT, f"{API}/Contacts", status=429, headers={"Retry-After": "42"}, json={})
         response = api.post(copies_url(invoice), {"connection": xero_connection.pk}, format="json")
     assert response.status_code == 429 and response["Retry-After"] == "42"
-    assert InvoiceCopy.objects.get().status == CopyStatus.FAILED
+    copy = InvoiceCopy.objects.get()
+    assert copy.status == CopyStatus.WAITING and copy.error == ""  # throttled is waiting, not failed
+    listed = api.get(copies_url(invoice)).json()
+    assert listed[0]["status"] == "waiting" and listed[0]["waiting_until"]
 
 
 def test_connections_never_show_credentials(api, xero_connection):

@@ -45,7 +45,7 @@ def xero_connection(organization, subsidiary):
         organization=organization,
         subsidiary=subsidiary,
         name="Acme Xero",
-        settings={"numbering": "provider", "default_account": "200"},  # Create new needs new numbers
+        settings={"numbering": "app", "default_account": "200"},
     )
     TaxRateMapping.objects.create(connection=connection, tax_rate=vat, remote_code="OUTPUT2")
     return connection
@@ -157,9 +157,10 @@ def test_the_copy_page_renders_a_key_and_a_resent_form_is_one_copy(admin_client,
     assert xero.creates == 1 and len(invoice_writes(xero)) == 1
     assert InvoiceCopy.objects.get(invoice=invoice).idempotency_key == rendered
 
-    # The invoice panel's Update existing / Create new form carries its own key too.
+    # The invoice panel's Update existing / Create new lead to this prompt (confirm first), whose form has a key.
     panel = admin_client.get(invoice.get_absolute_url()).content.decode()
-    assert re.search(r'name="attempt" value="[0-9a-f-]{36}"', panel)
+    assert f'href="{url}?mode=update"' in panel and f'href="{url}?mode=new"' in panel
+    assert re.search(r'name="attempt" value="[0-9a-f-]{36}"', admin_client.get(f"{url}?mode=new").content.decode())
 
 
 @pytest.mark.postgres

@@ -101,7 +101,7 @@ def expire_token(connection):
 COPY_OUTCOMES = {
     "timeout": (AmbiguousWriteError, CopyStatus.PENDING, ConnectionStatus.ACTIVE, False, 3),
     "connection error": (AmbiguousWriteError, CopyStatus.PENDING, ConnectionStatus.ACTIVE, False, 3),
-    "429": (ThrottledError, CopyStatus.FAILED, ConnectionStatus.ACTIVE, True, 1),
+    "429": (ThrottledError, CopyStatus.WAITING, ConnectionStatus.ACTIVE, True, 1),  # refused nothing: it waits
     "500": (AmbiguousWriteError, CopyStatus.PENDING, ConnectionStatus.ACTIVE, False, 3),
     "invalid JSON": (AmbiguousWriteError, CopyStatus.PENDING, ConnectionStatus.ACTIVE, False, 3),
     "401": (TerminalError, CopyStatus.FAILED, ConnectionStatus.NEEDS_RECONNECT, False, 2),
@@ -122,7 +122,8 @@ def test_copy(fault, mock, connection, organization, subsidiary):
         invoice_copy(invoice=invoice, connection=connection)
 
     copy = InvoiceCopy.objects.get(invoice=invoice)  # the attempt is recorded whatever happened
-    assert copy.status == copy_status and copy.error and not copy.is_latest
+    assert copy.status == copy_status and not copy.is_latest
+    assert copy.waiting_until if copy_status == CopyStatus.WAITING else copy.error  # when it runs again / why
     connection.refresh_from_db()
     assert connection.status == connection_status
     assert connection.is_paused == paused

@@ -20,7 +20,8 @@ from integrations.models import (
     SyncLogEntry,
     TaxRateMapping,
 )
-from integrations.services.invoice_copy import invoice_copy, invoice_copy_bulk, invoice_copy_preview
+from integrations.services.invoice_copy import invoice_copy, invoice_copy_preview
+from integrations.services.invoice_copy_bulk import invoice_copy_bulk
 from tests.factories import CompanyFactory, TaxRateFactory, make_invoice
 
 from .factories import ConnectionFactory
@@ -99,16 +100,17 @@ def test_copy_creates_contact_and_authorised_invoice_with_idempotency_key(xero, 
 
 
 @pytest.mark.django_db
-def test_provider_numbering_writes_xeros_number_back(xero, xero_connection, invoice):
+def test_provider_numbering_sends_an_issued_invoice_with_its_number_and_keeps_it(xero, xero_connection, invoice):
+    number = invoice.number
     xero_connection.settings = {**xero_connection.settings, "numbering": "provider"}
     xero_connection.save()
 
     copy = invoice_copy(invoice=invoice, connection=xero_connection)
 
     sent = json.loads(invoice_writes(xero)[0].body)["Invoices"][0]
-    assert "InvoiceNumber" not in sent
+    assert sent["InvoiceNumber"] == number
     invoice.refresh_from_db()
-    assert invoice.number == copy.remote_number == "XI-0001"
+    assert invoice.number == copy.remote_number == number
 
 
 @pytest.mark.django_db
@@ -246,7 +248,9 @@ def test_throttled_copy_pauses_the_connection(mock, xero_connection, invoice):
 
     xero_connection.refresh_from_db()
     assert xero_connection.is_paused
-    assert InvoiceCopy.objects.get(invoice=invoice).status == CopyStatus.FAILED
+    copy = InvoiceCopy.objects.get(invoice=invoice)
+    assert copy.status == CopyStatus.WAITING and copy.waiting_until == xero_connection.paused_until
+    assert not SyncLogEntry.objects.filter(invoice=invoice, level="error").exists()  # nothing failed
 
 
 @pytest.mark.django_db

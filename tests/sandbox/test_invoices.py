@@ -274,3 +274,54 @@ def test_unit_amounts_keep_two_decimals_unless_unitdp_4(connected):
     invoice = {"Type": "ACCREC", "Contact": {"Name": "Acme Widgets Ltd"}, "LineItems": [line]}
     four = connected.put("Invoices", {"Invoices": [invoice]}, {"unitdp": 4}).json()["Invoices"][0]
     assert (four["LineItems"][0]["UnitAmount"], four["Total"]) == (0.3333, 1.0)
+
+
+def test_voiding_is_refused_with_xeros_error_shape_while_the_invoice_has_payments(connected, schemas):
+    from integrations.sandbox.xero import services
+
+    created = connected.create_invoice(InvoiceNumber="APP-200")  # total 120
+    invoice = XeroInvoice.objects.get(invoice_id=created["InvoiceID"])
+    payment = services.payment_create(org=invoice.org, invoice=invoice, amount="20")
+    url = f"Invoices/{created['InvoiceID']}"
+    body = {"Invoices": [{"InvoiceID": created["InvoiceID"], "Status": "VOIDED"}]}
+
+    refused = connected.post(url, body, {"summarizeErrors": "false"})
+    assert refused.status_code == 200  # with summarizeErrors=false: the element carries the errors
+    element = refused.json()["Invoices"][0]
+    assert element["HasErrors"] is True and messages(element) == [
+        "This document cannot be edited as it has a payment or credit note allocated to it."
+    ]
+    summarized = connected.post(url, body)
+    assert summarized.status_code == 400
+    schemas.assert_valid(summarized.json(), "Error")
+    assert XeroInvoice.objects.get(pk=invoice.pk).status == "AUTHORISED"
+
+    services.payment_delete(payment=payment)  # "remove the payment in Xero first"
+    voided = connected.post(url, body, {"summarizeErrors": "false"}).json()["Invoices"][0]
+    assert (voided["Status"], voided["AmountDue"]) == ("VOIDED", 0)
+
+
+def test_a_paid_invoice_cannot_be_voided(connected):
+    from integrations.sandbox.xero import services
+
+    created = connected.create_invoice()
+    invoice = XeroInvoice.objects.get(invoice_id=created["InvoiceID"])
+    services.payment_create(org=invoice.org, invoice=invoice, amount="120")
+    response = connected.post(f"Invoices/{created['InvoiceID']}", {"Invoices": [{"Status": "VOIDED"}]})
+    assert response.status_code == 400
+    assert messages(response.json()["Elements"][0]) == ["Invoice not of valid status for modification"]
+
+
+def test_a_voided_invoice_keeps_its_number_so_a_second_copy_needs_another(connected):
+    """Why "Create new" sends a copy suffix: the number of a voided invoice is still taken (a deleted one's is not)."""
+    created = connected.create_invoice(InvoiceNumber="APP-300")
+    connected.post(f"Invoices/{created['InvoiceID']}", {"Invoices": [{"Status": "VOIDED"}]})
+    again = {
+        "Type": "ACCREC",
+        "Contact": {"ContactID": connected.contact_id()},
+        "InvoiceNumber": "APP-300",
+        "LineItems": [{"Description": "x", "UnitAmount": 1, "AccountCode": "200"}],
+    }
+    refused = connected.put("Invoices", {"Invoices": [again]})
+    assert refused.status_code == 400 and messages(refused.json()["Elements"][0]) == ["Invoice # must be unique."]
+    assert connected.put("Invoices", {"Invoices": [{**again, "InvoiceNumber": "APP-300-2"}]}).status_code == 200

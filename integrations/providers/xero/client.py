@@ -319,6 +319,30 @@ class XeroApi(ApiClient, AccountingApi):
                 return self._remote_invoice(element)
         return None
 
+    def void_invoice(self, remote_id: str, idempotency_key: str) -> RemoteInvoice:
+        """POST /Invoices/{InvoiceID} with Status VOIDED (an approved invoice; a draft is DELETED instead).
+        Xero refuses while the invoice has payments; on a refusal the invoice is read back (the remote truth):
+        already voided or deleted is success, otherwise Xero's words go up as ProviderValidationError.
+        https://developer.xero.com/documentation/api/accounting/invoices#deleting-and-voiding-invoices"""
+
+        def post(status: str, key: str) -> RemoteInvoice:
+            body = {"Invoices": [{"InvoiceID": remote_id, "Status": status}]}
+            data = self._write("POST", f"Invoices/{remote_id}", body, idempotency_key=key, action="invoice.void")
+            return self._remote_invoice(self._first(data, "Invoices"))
+
+        try:
+            return post("VOIDED", idempotency_key)
+        except ProviderValidationError as refusal:
+            current = self._remote_invoice(self._first(self._get(f"Invoices/{remote_id}"), "Invoices"))
+            if current.status in GONE_STATUSES:
+                return current
+            if current.status in ("DRAFT", "SUBMITTED"):
+                return post("DELETED", f"{idempotency_key}-delete")
+            raise ProviderValidationError(
+                f"Xero did not void invoice {current.number or remote_id} ({current.status.lower()} there).",
+                messages=refusal.messages,
+            ) from None
+
     # --- payments --------------------------------------------------------------------------------------------
 
     def fetch_payments(self, cursor: dict) -> Iterator[PaymentsPage]:

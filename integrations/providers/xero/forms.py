@@ -5,7 +5,8 @@ from __future__ import annotations
 from django import forms
 from django.core.exceptions import ValidationError
 
-from billing.models import ServiceType, TaxRate
+from billing.choices import InvoiceStatus
+from billing.models import Invoice, ServiceType, TaxRate
 from integrations.services.connections import SYNC_PAYMENTS_SETTING, cached_lists
 
 from .mapping import DEFAULT_ACCOUNT_SETTING, NUMBERING_APP, NUMBERING_PROVIDER, NUMBERING_SETTING
@@ -13,8 +14,14 @@ from .setup import XeroSetup, xero_setup_save
 
 NUMBERING_CHOICES = [
     (NUMBERING_APP, "This app numbers invoices (our number is sent to Xero)"),
-    (NUMBERING_PROVIDER, "Xero numbers invoices (Xero's number is written back here)"),
+    (NUMBERING_PROVIDER, "Xero numbers invoices (new invoices take Xero's number on their first copy)"),
 ]
+NUMBERING_HELP = (
+    "Invoices that already have a number keep their numbers, whichever you choose, and are sent to Xero with them. "
+    "With “Xero numbers invoices”, invoices of {subsidiary} finalized from then on have no number here until "
+    "their first copy to Xero, which gives them Xero's next number. Switching back to this app gives the invoices "
+    "still waiting for Xero's number this app's next numbers at once. {counts}"
+)
 
 
 class XeroSetupForm(forms.Form):
@@ -45,6 +52,9 @@ class XeroSetupForm(forms.Form):
             (t["code"], f"{t['name']} ({t['extra'].get('rate', '')}%)") for t in lists["tax_types"]
         ]
         self.fields["default_account"].choices = _keep_current(accounts, self.initial.get("default_account"))
+        self.fields["numbering"].help_text = NUMBERING_HELP.format(
+            subsidiary=connection.subsidiary, counts=_numbering_counts(connection)
+        )
 
         organization_id = connection.organization_id
         service_mapped = dict(connection.service_type_mappings.values_list("service_type_id", "remote_code"))
@@ -96,6 +106,14 @@ class XeroSetupForm(forms.Form):
             for field, messages in exc.message_dict.items():
                 self.add_error(field if field in self.fields else None, messages)
             return None
+
+
+def _numbering_counts(connection) -> str:
+    issued = Invoice.objects.filter(subsidiary_id=connection.subsidiary_id).exclude(status=InvoiceStatus.DRAFT)
+    numbered = issued.exclude(number="").count()
+    waiting = issued.filter(number="").count()
+    text = f"Now: {numbered} issued invoice{'s' if numbered != 1 else ''} with a number (they keep it)"
+    return text + (f", {waiting} waiting for Xero's number." if waiting else ".")
 
 
 def _keep_current(choices: list, current: str | None) -> list:

@@ -129,8 +129,9 @@ def invoice_url(invoice) -> str:
     return f"{settings.SITE_URL}{invoice.get_absolute_url()}"
 
 
-def invoice_payload(invoice, lines, mappings: XeroMappings, *, contact_id: str) -> dict:
-    """The ACCREC invoice for PUT/POST /Invoices (one element of the "Invoices" array)."""
+def invoice_payload(invoice, lines, mappings: XeroMappings, *, contact_id: str, number: str | None = None) -> dict:
+    """The ACCREC invoice for PUT/POST /Invoices (one element of the "Invoices" array). `number`: the number to
+    send (default: the invoice's own); "" sends none, so Xero numbers it from its invoice settings."""
     previews = invoice_preview(invoice, lines, mappings)
     payload = {
         "Type": "ACCREC",
@@ -153,8 +154,9 @@ def invoice_payload(invoice, lines, mappings: XeroMappings, *, contact_id: str) 
             for preview in previews
         ],
     }
-    if mappings.numbering == NUMBERING_APP:
-        payload["InvoiceNumber"] = invoice.number
+    number = invoice.number if number is None else number
+    if number:  # an issued invoice is always sent with its number, whoever numbers new ones
+        payload["InvoiceNumber"] = number
     return payload
 
 

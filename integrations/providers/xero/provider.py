@@ -15,7 +15,7 @@ from integrations.providers.base import (
     TokenSet,
 )
 
-from .mapping import DEFAULT_ACCOUNT_SETTING, NUMBERING_APP, NUMBERING_SETTING
+from .mapping import DEFAULT_ACCOUNT_SETTING, NUMBERING_APP, NUMBERING_PROVIDER, NUMBERING_SETTING
 
 
 class XeroProvider(Provider):
@@ -31,6 +31,7 @@ class XeroProvider(Provider):
     upcoming_capabilities = frozenset({EXPORT_EXPENSES})
     capability_plans = {EXPORT_EXPENSES: Plan.PROFESSIONAL}
     required_settings = ("XERO_CLIENT_ID", "XERO_CLIENT_SECRET")
+    rate_limit = (60, 60)  # per tenant: 60 calls a minute (developer.xero.com/documentation/oauth2/limits)
 
     def identity(self, connection=None):
         from .auth import XeroIdentity
@@ -106,6 +107,14 @@ class XeroProvider(Provider):
             return False
         mapped = connection.tax_rate_mappings.exclude(remote_code="").values("tax_rate_id")
         return not TaxRate.objects.filter(organization_id=connection.organization_id).exclude(id__in=mapped).exists()
+
+    def numbers_invoices(self, connection) -> bool:
+        return (connection.settings or {}).get(NUMBERING_SETTING) == NUMBERING_PROVIDER
+
+    def refusal_action(self, messages: list[str], operation: str) -> str:
+        from .refusals import refusal_action
+
+        return refusal_action(messages, operation)
 
 
 def _tenant_facts(organisation: dict) -> dict:

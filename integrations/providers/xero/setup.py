@@ -1,5 +1,9 @@
 """Saving a Xero connection's setup: payment sync, numbering, default revenue account, service type → account,
-tax rate → tax type. All of it or nothing; what Xero would refuse is refused here, at save time."""
+tax rate → tax type. All of it or nothing; what Xero would refuse is refused here, at save time.
+
+Numbering: "Xero numbers invoices" gives Xero the subsidiary's numbering (integrations.services.numbering):
+invoices already numbered keep their numbers and are sent with them; invoices finalized from then on have no
+number until their first copy, which takes Xero's. Switching back numbers those still waiting with ours."""
 
 from __future__ import annotations
 
@@ -12,6 +16,7 @@ from django.utils import timezone
 from billing.models import ServiceType, TaxRate
 from integrations.models import Connection, ServiceTypeMapping, TaxRateMapping
 from integrations.services.connections import SYNC_PAYMENTS_SETTING, cached_lists
+from integrations.services.numbering import numbering_check, subsidiary_numbering_refresh
 
 from .mapping import DEFAULT_ACCOUNT_SETTING, NUMBERING_APP, NUMBERING_PROVIDER, NUMBERING_SETTING
 
@@ -33,6 +38,11 @@ def setup_problems(connection: Connection, data: XeroSetup) -> dict[str, str]:
     problems: dict[str, str] = {}
     if data.numbering not in (NUMBERING_APP, NUMBERING_PROVIDER):
         problems["numbering"] = "Choose who numbers the invoices."
+    else:
+        try:
+            numbering_check(connection=connection, numbers_invoices=data.numbering == NUMBERING_PROVIDER)
+        except ValidationError as exc:
+            problems.update({field: " ".join(messages) for field, messages in exc.message_dict.items()})
     if data.default_account and data.default_account not in accounts:
         problems["default_account"] = "Not an active revenue account in Xero: refresh the lists."
     for service_type_id, code in data.service_type_accounts.items():
@@ -85,6 +95,7 @@ def xero_setup_save(*, connection: Connection, data: XeroSetup) -> Connection:
             ServiceTypeMapping, "service_type_id", locked, data.service_type_accounts, own_service_types, account_names
         )
         _save_mappings(TaxRateMapping, "tax_rate_id", locked, data.tax_types, own_tax_rates, tax_names)
+        subsidiary_numbering_refresh(subsidiary_id=locked.subsidiary_id)
     connection.refresh_from_db(fields=["settings", "payment_sync_enabled_at", "updated_at"])
     return connection
 

@@ -1,6 +1,7 @@
 """XeroApi against `responses` serving the examples of Xero's OpenAPI spec; what we send is checked against
 the spec's schemas."""
 
+import json
 from datetime import datetime, timedelta
 from decimal import Decimal
 from urllib.parse import parse_qs, urlsplit
@@ -414,3 +415,70 @@ def test_a_read_listing_an_invoice_with_errors_is_not_a_failure(api):
     body["Invoices"][0].update(HasErrors=True, Status="AUTHORISED", InvoiceID="with-warnings")
     responses.add(responses.GET, f"{API}/Invoices", json=body)
     assert api.find_invoice(number="INV-0001").id == "with-warnings"
+
+
+# --- voiding -------------------------------------------------------------------------------------------------
+
+VOID_ID = "ed255415-e141-4150-aab7-89c3bbbb851c"
+
+
+def voided_example(status="VOIDED"):
+    body = spec.example("/Invoices/{InvoiceID}", "post")
+    body["Invoices"][0].update(InvoiceID=VOID_ID, Status=status, AmountDue=0)
+    return body
+
+
+@responses.activate
+def test_void_invoice_posts_status_voided_with_its_key_in_the_spec_shape(api):
+    responses.add(responses.POST, f"{API}/Invoices/{VOID_ID}", json=voided_example())
+
+    remote = api.void_invoice(VOID_ID, "void-key")
+
+    (call,) = responses.calls
+    assert call.request.headers["Idempotency-Key"] == "void-key" and query(call) == {"summarizeErrors": "false"}
+    sent = spec.parse_sent_json(call.request.body)
+    assert sent == {"Invoices": [{"InvoiceID": VOID_ID, "Status": "VOIDED"}]}
+    assert spec.schema_errors(sent["Invoices"][0], "Invoice") == []
+    assert (remote.id, remote.status, remote.amount_due) == (VOID_ID, "VOIDED", Decimal("0"))
+    assert SyncLogEntry.objects.get().action == "invoice.void"
+
+
+@responses.activate
+def test_void_refused_for_payments_reads_the_invoice_back_and_keeps_xeros_words(api):
+    refusal = spec.example("/Contacts", "put", "400")
+    message = "This document cannot be edited as it has a payment or credit note allocated to it."
+    refusal["Elements"][0]["ValidationErrors"] = [{"Message": message}]
+    responses.add(responses.POST, f"{API}/Invoices/{VOID_ID}", status=400, json=refusal)
+    current = spec.example("/Invoices/{InvoiceID}", "get")
+    current["Invoices"][0].update(InvoiceID=VOID_ID, Status="AUTHORISED")
+    responses.add(responses.GET, f"{API}/Invoices/{VOID_ID}", json=current)
+
+    with pytest.raises(ProviderValidationError) as caught:
+        api.void_invoice(VOID_ID, "void-key")
+
+    assert caught.value.messages == [message] and "did not void" in caught.value.message
+    from integrations import registry
+
+    assert "Remove the payment in Xero first" in registry.get("xero").refusal_action(caught.value.messages, "void")
+
+
+def test_void_of_an_invoice_voided_in_xero_meanwhile_is_success_and_a_draft_is_deleted(api):
+    refusal = {"ErrorNumber": 10, "Type": "ValidationException", "Message": "A validation exception occurred"}
+    refusal["Elements"] = [{"ValidationErrors": [{"Message": "Invoice not of valid status for modification"}]}]
+    with responses.RequestsMock() as mock:
+        mock.add(responses.POST, f"{API}/Invoices/{VOID_ID}", status=400, json=refusal)
+        mock.add(responses.GET, f"{API}/Invoices/{VOID_ID}", json=voided_example())
+        assert api.void_invoice(VOID_ID, "k").status == "VOIDED"
+
+    def post(request):  # Xero: a draft is not voided but deleted
+        status = spec.parse_sent_json(request.body)["Invoices"][0]["Status"]
+        if status == "VOIDED":
+            return 400, {}, json.dumps(refusal)
+        return 200, {}, json.dumps(voided_example("DELETED"))
+
+    with responses.RequestsMock() as mock:
+        mock.add_callback(responses.POST, f"{API}/Invoices/{VOID_ID}", callback=post)
+        mock.add(responses.GET, f"{API}/Invoices/{VOID_ID}", json=voided_example("DRAFT"))
+        assert api.void_invoice(VOID_ID, "k2").status == "DELETED"
+        delete = mock.calls[-1].request
+    assert delete.headers["Idempotency-Key"] == "k2-delete"

@@ -95,11 +95,15 @@ def test_json_number_refuses_digits_a_double_cannot_carry():
         mapping.json_number(Decimal("12345678901234.56789"))
 
 
-def test_provider_numbering_leaves_the_number_to_xero(setup):
+def test_an_issued_invoice_is_sent_with_its_number_whoever_numbers(setup):
     invoice, lines, mappings, _ = setup
     provider_numbers = mapping.XeroMappings(**{**mappings.__dict__, "numbering": "provider"})
 
-    assert "InvoiceNumber" not in mapping.invoice_payload(invoice, lines, provider_numbers, contact_id="c")
+    payload = mapping.invoice_payload(invoice, lines, provider_numbers, contact_id="c")
+    assert payload["InvoiceNumber"] == invoice.number
+    # The core passes the number to send: a copy suffix for "Create new", "" for Xero to number it.
+    assert mapping.invoice_payload(invoice, lines, mappings, contact_id="c", number="X-2")["InvoiceNumber"] == "X-2"
+    assert "InvoiceNumber" not in mapping.invoice_payload(invoice, lines, provider_numbers, contact_id="c", number="")
 
 
 def test_reference_prefers_the_po_number(organization, subsidiary):

@@ -1,0 +1,106 @@
+"""The bulk copy (the invoice list's "Copy to …") and the waiting of copies the provider throttles.
+
+Each selected invoice gets one task (integrations.tasks.invoice_copy_task, after commit) to the active connection
+of its subsidiary; a task that meets the provider's rate limit leaves its attempt waiting (never failed) until the
+slot the task is deferred to.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Max
+from django.utils import timezone
+
+from billing.models import Invoice, Organization
+
+from .. import selectors
+from ..models import UNFINISHED_COPY_STATUSES, Connection, CopyStatus, InvoiceCopy, LogLevel
+from .invoice_copy import MODE_UPDATE, _claim_attempt, _log, invoice_copy_check
+
+BULK_MAX = 100
+
+
+@dataclass
+class BulkCopyResult:
+    queued: list[int] = field(default_factory=list)
+    skipped: dict[int, str] = field(default_factory=dict)  # invoice id → why
+
+
+def invoice_copy_bulk(*, invoice_ids, organization: Organization, user) -> BulkCopyResult:
+    """Queue one copy task per invoice (after commit), each to the active connection of its subsidiary."""
+    from django_q.tasks import async_task
+
+    try:
+        ids = sorted({int(pk) for pk in invoice_ids})
+    except (TypeError, ValueError):
+        raise ValidationError({"invoice_ids": "Select invoices from the list."}) from None
+    if not ids:
+        raise ValidationError({"invoice_ids": "Select at least one invoice."})
+    if len(ids) > BULK_MAX:
+        raise ValidationError({"invoice_ids": f"Copy at most {BULK_MAX} invoices at a time; {len(ids)} are selected."})
+    invoices = list(Invoice.objects.filter(organization=organization, pk__in=ids).select_related("subsidiary"))
+    result = BulkCopyResult()
+    result.skipped.update({pk: "Not found." for pk in set(ids) - {invoice.pk for invoice in invoices}})
+    connections = selectors.copy_connections_by_subsidiary(
+        organization=organization, subsidiary_ids=[invoice.subsidiary_id for invoice in invoices]
+    )
+    user_id = user.pk if getattr(user, "is_authenticated", False) else None
+    for invoice in invoices:
+        usable = connections.get(invoice.subsidiary_id, [])
+        if not usable:
+            result.skipped[invoice.pk] = f"{invoice}: {invoice.subsidiary} has no active accounting connection."
+            continue
+        if len(usable) > 1:
+            result.skipped[invoice.pk] = f"{invoice}: several connections; copy it from its page."
+            continue
+        try:
+            invoice_copy_check(invoice=invoice, connection=usable[0])
+        except ValidationError as exc:
+            result.skipped[invoice.pk] = f"{invoice}: {' '.join(exc.messages)}"
+            continue
+        args = (invoice.pk, usable[0].pk, MODE_UPDATE, user_id)
+        transaction.on_commit(lambda args=args: async_task("integrations.tasks.invoice_copy_task", *args))
+        result.queued.append(invoice.pk)
+    return result
+
+
+@transaction.atomic
+def invoice_copy_defer(*, invoice: Invoice, connection: Connection, mode: str, user, spacing: timedelta) -> InvoiceCopy:
+    """A copy put off while the provider throttles the connection: its attempt (claimed now if there is none) waits
+    for the next free slot of the connection, `spacing` after the last one taken and never before the provider's
+    pause ends, so deferred copies run spread over the window instead of all meeting the limit again at once.
+    The invoice shows it waiting, not failed. ValidationError when it may not be copied (nothing saved)."""
+    # The first write takes the connection's row lock (PostgreSQL) or the database write lock (SQLite) until commit:
+    # concurrent deferrals of one connection take their slots one after another.
+    Connection.objects.filter(pk=connection.pk).update(updated_at=timezone.now())
+    connection = Connection.objects.get(pk=connection.pk)
+    invoice = Invoice.objects.select_related("organization", "company", "subsidiary").get(pk=invoice.pk)
+    invoice_copy_check(invoice=invoice, connection=connection)
+    copy, _reused = _claim_attempt(invoice=invoice, connection=connection, mode=mode, user=user)
+    now = timezone.now()
+    slot = max(now, connection.paused_until or now)
+    last_taken = (
+        InvoiceCopy.objects.filter(connection=connection, status=CopyStatus.WAITING, waiting_until__gte=slot - spacing)
+        .exclude(pk=copy.pk)
+        .aggregate(last=Max("waiting_until"))["last"]
+    )
+    if last_taken is not None:
+        slot = max(slot, last_taken + spacing)
+    InvoiceCopy.objects.filter(pk=copy.pk, status__in=UNFINISHED_COPY_STATUSES).update(
+        status=CopyStatus.WAITING, waiting_until=slot, updated_at=now
+    )
+    copy.refresh_from_db()
+    return copy
+
+
+def invoice_copy_give_up(*, copy: InvoiceCopy, reason: str) -> None:
+    """A waiting attempt that will not be tried again (deferred too often): it failed, and says why."""
+    InvoiceCopy.objects.filter(pk=copy.pk, status__in=UNFINISHED_COPY_STATUSES).update(
+        status=CopyStatus.FAILED, error=reason, waiting_until=None, updated_at=timezone.now()
+    )
+    copy.refresh_from_db()
+    _log(copy, LogLevel.ERROR, "invoice.copy_failed", reason)
