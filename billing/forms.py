@@ -21,7 +21,7 @@ from .models import (
     Subsidiary,
     TaxRate,
 )
-from .money import CURRENCY_CHOICES
+from .money import CURRENCY_CHOICES, format_number
 from .services import LineInput
 
 DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
@@ -54,7 +54,7 @@ class OrganizationFormMixin:
 
 def plain_decimal(value: Decimal) -> Decimal:
     """Drop trailing zeros without going to exponent notation (100.0000 → 100, not 1E+2)."""
-    return value.quantize(Decimal(1)) if value == value.to_integral_value() else value.normalize()
+    return Decimal(format_number(value))
 
 
 def parse_custom_fields(text: str) -> dict[str, str]:

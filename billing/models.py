@@ -17,7 +17,7 @@ from .choices import (
     PurchaseOrderStatus,
     Role,
 )
-from .money import CURRENCY_CHOICES, ZERO
+from .money import CURRENCY_CHOICES, ZERO, format_money, format_percentage
 
 MONEY = {"max_digits": 14, "decimal_places": 2}
 
@@ -120,7 +120,11 @@ class TaxRate(OrganizationOwned):
         ordering = ["percentage", "name"]
 
     def __str__(self):
-        return f"{self.name} ({self.percentage.normalize():f}%)"
+        return f"{self.name} ({self.percentage_display})"
+
+    @property
+    def percentage_display(self) -> str:
+        return format_percentage(self.percentage)
 
 
 class Budget(OrganizationOwned):
@@ -248,7 +252,7 @@ class PaymentRecord(models.Model):
         ordering = ["date", "id"]
 
     def __str__(self):
-        return f"{self.amount} {self.currency} on {self.date}"
+        return f"{format_money(self.amount, self.currency)} on {self.date}"
 
 
 class Payment(OrganizationOwned, PaymentRecord):
