@@ -16,6 +16,7 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
+from .amount_limits import too_large
 from .choices import ApprovalStatus, InvoiceStatus, PaymentSource, PaymentStatus
 from .models import (
     Budget,
@@ -63,13 +64,22 @@ def _check_same_organization(organization: Organization, **objects) -> None:
         raise ValidationError(errors)
 
 
-def _clean_lines(organization: Organization, lines: Iterable[LineInput]) -> list[LineInput]:
+def _sentence(text: str) -> str:
+    return f"{text[:1].upper()}{text[1:]}."
+
+
+def _clean_lines(
+    organization: Organization, lines: Iterable[LineInput], line_model: type[PricedLine], parent_model: type
+) -> list[LineInput]:
     cleaned = []
     for index, line in enumerate(lines):
         quantity = _decimal(line.quantity, "lines")
         unit_price = _decimal(line.unit_price, "lines")
         if not (line.description or "").strip():
             raise ValidationError({"lines": f"Line {index + 1}: enter a description."})
+        too_wide = too_large(line_model, {"quantity": quantity, "unit_price": unit_price})
+        if too_wide:
+            raise ValidationError({"lines": [f"Line {index + 1}: {problem}." for problem in too_wide]})
         if quantity <= 0:
             raise ValidationError({"lines": f"Line {index + 1}: the quantity must be greater than zero."})
         if unit_price < 0:
@@ -79,18 +89,39 @@ def _clean_lines(organization: Organization, lines: Iterable[LineInput]) -> list
         except ValidationError:
             raise ValidationError({"lines": f"Line {index + 1}: unknown service type or tax rate."}) from None
         cleaned.append(LineInput(line.description.strip(), quantity, unit_price, line.service_type, line.tax_rate))
+    _check_line_amounts(line_model, parent_model, cleaned)
     return cleaned
+
+
+def _amounts_of(line: LineInput) -> LineAmounts:
+    return line_amounts(
+        quantity=line.quantity,
+        unit_price=line.unit_price,
+        tax_percentage=line.tax_rate.percentage if line.tax_rate else None,
+    )
+
+
+def _check_line_amounts(line_model: type[PricedLine], parent_model: type, lines: list[LineInput]) -> None:
+    """Refuse lines whose net or tax, or a document whose subtotal, tax or total, its column cannot hold."""
+    amounts = [_amounts_of(line) for line in lines]
+    problems = [
+        f"Line {index}: {problem}."
+        for index, line in enumerate(amounts, start=1)
+        for problem in too_large(line_model, {"amount": line.net, "tax_amount": line.tax})
+    ]
+    if not problems:
+        totals = totals_of(amounts)
+        derived = {"subtotal": totals.subtotal, "tax_total": totals.tax, "total": totals.total}
+        problems = [_sentence(problem) for problem in too_large(parent_model, derived)]
+    if problems:
+        raise ValidationError({"lines": problems})
 
 
 def _write_lines(parent_field: str, parent, line_model: type[PricedLine], lines: list[LineInput]) -> None:
     line_model.objects.filter(**{parent_field: parent}).delete()
     rows = []
     for position, line in enumerate(lines):
-        amounts = line_amounts(
-            quantity=line.quantity,
-            unit_price=line.unit_price,
-            tax_percentage=line.tax_rate.percentage if line.tax_rate else None,
-        )
+        amounts = _amounts_of(line)
         rows.append(
             line_model(
                 **{parent_field: parent},
@@ -186,7 +217,7 @@ def invoice_create(
         "custom_fields": custom_fields or {},
     }
     _validate_invoice_header(organization, fields)
-    cleaned = _clean_lines(organization, lines)
+    cleaned = _clean_lines(organization, lines, InvoiceLine, Invoice)
     invoice = Invoice.objects.create(organization=organization, **fields)
     _write_lines("invoice", invoice, InvoiceLine, cleaned)
     return invoice
@@ -203,7 +234,7 @@ def invoice_update(*, invoice: Invoice, lines: Iterable[LineInput] | None = None
         raise ValidationError({name: "This field cannot be changed." for name in unknown})
     merged = {name: changes.get(name, getattr(invoice, name)) for name in INVOICE_HEADER_FIELDS}
     _validate_invoice_header(invoice.organization, merged)
-    cleaned = _clean_lines(invoice.organization, lines) if lines is not None else None
+    cleaned = _clean_lines(invoice.organization, lines, InvoiceLine, Invoice) if lines is not None else None
     for name, value in changes.items():
         setattr(invoice, name, value)
     invoice.save()
@@ -288,6 +319,9 @@ def payment_status_for(*, total: Decimal, paid: Decimal) -> str:
 def _refresh_paid(parent, payments, total: Decimal) -> None:
     """Recompute amount paid and payment status from the active payments (never incrementally)."""
     paid = sum((p.amount for p in payments.filter(is_deleted=False)), ZERO)
+    too_wide = too_large(type(parent), {"amount_paid": paid})
+    if too_wide:
+        raise ValidationError({"amount": [_sentence(problem) for problem in too_wide]})
     parent.amount_paid = paid
     parent.payment_status = payment_status_for(total=total, paid=paid)
     parent.save(update_fields=["amount_paid", "payment_status", "updated_at"])
@@ -298,8 +332,11 @@ def invoice_refresh_payments(*, invoice: Invoice) -> Invoice:
     return invoice
 
 
-def _validate_payment(*, amount, currency: str | None, expected_currency: str) -> Decimal:
+def _validate_payment(*, model: type, amount, currency: str | None, expected_currency: str) -> Decimal:
     amount = _decimal(amount, "amount")
+    too_wide = too_large(model, {"amount": amount})
+    if too_wide:
+        raise ValidationError({"amount": [_sentence(problem) for problem in too_wide]})
     if amount <= 0:
         raise ValidationError({"amount": "The amount must be greater than zero."})
     if to_cents(amount) != amount:
@@ -311,7 +348,7 @@ def _validate_payment(*, amount, currency: str | None, expected_currency: str) -
 
 def _create_payment(model, parent_field: str, parent, *, amount, date, reference, currency, source, external_id, user):
     """One payment row of an invoice or an expense, in the parent's currency, after validating the input."""
-    amount = _validate_payment(amount=amount, currency=currency, expected_currency=parent.currency)
+    amount = _validate_payment(model=model, amount=amount, currency=currency, expected_currency=parent.currency)
     if date is None:
         raise ValidationError({"date": "Enter the payment date."})
     return model.objects.create(
@@ -417,6 +454,9 @@ def _validate_expense(organization: Organization, fields: dict) -> dict:
     )
     errors = {}
     amount = _decimal(fields.get("amount"), "amount")
+    too_wide = too_large(Expense, {"amount": amount})
+    if too_wide:
+        raise ValidationError({"amount": [_sentence(problem) for problem in too_wide]})
     if amount <= 0:
         errors["amount"] = "The amount must be greater than zero."
     if fields.get("due_date") and fields.get("date") and fields["due_date"] < fields["date"]:
@@ -430,11 +470,18 @@ def _validate_expense(organization: Organization, fields: dict) -> dict:
 
 
 def _expense_tax(expense: Expense) -> Decimal:
-    return line_amounts(
+    """The expense's tax, refused when it or the total (amount plus tax) is more than the columns hold."""
+    tax = line_amounts(
         quantity=Decimal(1),
         unit_price=expense.amount,
         tax_percentage=expense.tax_rate.percentage if expense.tax_rate else None,
     ).tax
+    too_wide = too_large(Expense, {"tax_amount": tax}) or too_large(
+        Expense, {"total": expense.amount + tax}, field_name="amount"
+    )
+    if too_wide:
+        raise ValidationError({"amount": [_sentence(problem) for problem in too_wide]})
+    return tax
 
 
 @transaction.atomic
@@ -573,7 +620,7 @@ def purchase_order_create(*, organization: Organization, lines: Iterable[LineInp
     if not fields.get("currency") and fields.get("subsidiary"):
         fields["currency"] = fields["subsidiary"].default_currency
     _validate_purchase_order(organization, fields, None)
-    cleaned = _clean_lines(organization, lines)
+    cleaned = _clean_lines(organization, lines, PurchaseOrderLine, PurchaseOrder)
     order = PurchaseOrder.objects.create(organization=organization, **fields)
     _write_lines("purchase_order", order, PurchaseOrderLine, cleaned)
     return order
@@ -589,7 +636,7 @@ def purchase_order_update(
         raise ValidationError({name: "This field cannot be changed." for name in unknown})
     merged = {name: changes.get(name, getattr(order, name)) for name in PURCHASE_ORDER_FIELDS}
     _validate_purchase_order(order.organization, merged, order)
-    cleaned = _clean_lines(order.organization, lines) if lines is not None else None
+    cleaned = _clean_lines(order.organization, lines, PurchaseOrderLine, PurchaseOrder) if lines is not None else None
     for name, value in changes.items():
         setattr(order, name, value)
     order.save()
