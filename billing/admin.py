@@ -14,6 +14,7 @@ from django.db.models import Count
 from django.http import HttpResponseRedirect
 
 from . import services
+from .amount_limits import out_of_range_fields
 from .choices import InvoiceStatus
 from .models import (
     Budget,
@@ -438,7 +439,10 @@ class InvoiceAdmin(LinesThroughServiceAdmin):
         return (obj is None or self.is_editable(obj)) and super().has_change_permission(request, obj)
 
     def has_delete_permission(self, request, obj=None):
-        return (obj is None or self.is_editable(obj)) and super().has_delete_permission(request, obj)
+        # A draft; or a row holding an amount its column cannot hold (written before the services checked):
+        # support removes it, even finalized.
+        removable = obj is None or self.is_editable(obj) or bool(out_of_range_fields(obj))
+        return removable and super().has_delete_permission(request, obj)
 
     def is_editable(self, obj) -> bool:
         return obj.status == InvoiceStatus.DRAFT

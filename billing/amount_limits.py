@@ -3,6 +3,7 @@
 The services check every amount they derive (line net and tax, subtotal, tax, total, amount paid) against its
 column before writing: PostgreSQL would refuse a wider value ("numeric field overflow", a 500), and SQLite would
 store it and then fail on every read of the row (decimal.InvalidOperation on the invoice list, the API, the admin).
+A row that holds one anyway is read as is (TolerantDecimalField) and shown as out of range.
 """
 
 from __future__ import annotations
@@ -11,11 +12,40 @@ from collections.abc import Mapping
 from decimal import ROUND_HALF_UP, Context, Decimal
 
 from django.db import models
+from django.utils.functional import cached_property
 
 from .money import format_money, format_number
 
-# Enough digits for anything a column can hand back (SQLite returns an out-of-range value as a float).
+# Every money column: up to 999,999,999,999.99.
+MONEY = {"max_digits": 14, "decimal_places": 2}
+
+# Enough digits for anything a column can hand back (SQLite returns an out-of-range value as a float, < 1e309).
 _WIDE = Context(prec=400)
+
+
+class TolerantDecimalField(models.DecimalField):
+    """A DecimalField that reads back a value wider than its column instead of raising.
+
+    Django's SQLite backend rounds what it reads within the field's `context` (max_digits of precision) and raises
+    decimal.InvalidOperation on a wider value, so one such row took down every page that lists it. Read as is, it
+    reaches the pages, which show it as out of range, and support can correct or delete the row. PostgreSQL's
+    numeric(p, s) refuses such a value on write, so there the difference never shows.
+
+    Stored, validated and migrated exactly like a DecimalField (it deconstructs as one: no migration).
+    """
+
+    @cached_property
+    def context(self):
+        return _WIDE
+
+    def to_python(self, value):
+        if isinstance(value, float):  # keep DecimalField's rounding of floats to max_digits
+            value = Context(prec=self.max_digits).create_decimal_from_float(value)
+        return super().to_python(value)
+
+    def deconstruct(self):
+        name, _path, args, kwargs = super().deconstruct()
+        return name, "django.db.models.DecimalField", args, kwargs
 
 
 def column_limit(field: models.DecimalField) -> Decimal:
@@ -37,6 +67,14 @@ def fits(field: models.DecimalField, value) -> bool:
         return False
     rounded = number.quantize(Decimal(1).scaleb(-field.decimal_places), rounding=ROUND_HALF_UP, context=_WIDE)
     return abs(rounded) < column_limit(field)
+
+
+_MONEY_FIELD = models.DecimalField(**MONEY)
+
+
+def money_fits(amount) -> bool:
+    """Whether a money column holds the amount (also for derived amounts without a column: amount due)."""
+    return fits(_MONEY_FIELD, amount)
 
 
 def out_of_range_fields(instance: models.Model) -> list[str]:
