@@ -468,10 +468,17 @@ class InvoiceAdmin(LinesThroughServiceAdmin):
         )
 
 
+class PaymentRecordForm(forms.ModelForm):
+    confirm_overpayment = forms.BooleanField(
+        required=False, help_text="Tick to record a manual payment larger than the amount due."
+    )
+
+
 class PaymentRecordAdmin(ServiceErrorsAsMessagesMixin, admin.ModelAdmin):
     """Payments are recorded and (soft-)deleted through services, which keep the parent's paid status right."""
 
     parent_field: str
+    form = PaymentRecordForm
     show_full_result_count = False
     list_filter = ("is_deleted", "source", "currency")
     search_fields = ("reference", "external_id")
@@ -486,6 +493,12 @@ class PaymentRecordAdmin(ServiceErrorsAsMessagesMixin, admin.ModelAdmin):
             return self.readonly_fields
         fields = [f.name for f in self.model._meta.fields if not f.primary_key]
         return [name for name in fields if name not in self.editable_after_recording]
+
+    def get_form(self, request, obj=None, **kwargs):
+        # The overpayment confirmation belongs to recording; a recorded payment only has its reference edited.
+        if obj is not None:
+            kwargs["form"] = forms.ModelForm
+        return super().get_form(request, obj, **kwargs)
 
     def has_delete_permission(self, request, obj=None):
         return False  # soft delete only (the action), so the record stays
@@ -503,6 +516,7 @@ class PaymentRecordAdmin(ServiceErrorsAsMessagesMixin, admin.ModelAdmin):
             source=data["source"],
             external_id=data.get("external_id", ""),
             user=request.user,
+            confirm_overpayment=data.get("confirm_overpayment", False),
         )
         _copy_fields(obj, saved)
 

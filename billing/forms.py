@@ -213,6 +213,13 @@ class PaymentForm(forms.Form):
     amount = forms.DecimalField(max_digits=14, decimal_places=2, min_value=Decimal("0.01"))
     date = forms.DateField(widget=DATE_WIDGET)
     reference = forms.CharField(max_length=200, required=False)
+    # Hidden until the service asks for it (an amount beyond the amount due): then a box to tick.
+    confirm_overpayment = forms.BooleanField(required=False, label="Record the overpayment", widget=forms.HiddenInput)
+
+    def add_error(self, field, error):
+        super().add_error(field, error)
+        if field == "confirm_overpayment":
+            self.fields[field].widget = forms.CheckboxInput()
 
 
 class InvoiceFilterForm(OrganizationFormMixin, forms.Form):

@@ -34,7 +34,7 @@ from .models import (
     Subsidiary,
     TaxRate,
 )
-from .money import ZERO, LineAmounts, line_amounts, to_cents, totals_of
+from .money import ZERO, LineAmounts, format_money, line_amounts, to_cents, totals_of
 
 
 @dataclass(frozen=True)
@@ -346,11 +346,33 @@ def _validate_payment(*, model: type, amount, currency: str | None, expected_cur
     return amount
 
 
-def _create_payment(model, parent_field: str, parent, *, amount, date, reference, currency, source, external_id, user):
+def _check_overpayment(parent, amount: Decimal, *, source: str, confirmed: bool) -> None:
+    """A manual payment beyond the amount due must be confirmed; one reported by an accounting tool already
+    happened there and is recorded as is."""
+    due = parent.total - parent.amount_paid
+    if source != PaymentSource.MANUAL or confirmed or amount <= due:
+        return
+    noun, currency = parent._meta.verbose_name, parent.currency
+    if due <= 0:
+        message = (
+            f"Nothing is due on this {noun}; confirm the overpayment to record {format_money(amount, currency)} anyway."
+        )
+    else:
+        message = (
+            f"{format_money(amount, currency)} is {format_money(amount - due, currency)} more than the "
+            f"{format_money(due, currency)} due on this {noun}; confirm the overpayment to record it."
+        )
+    raise ValidationError({"confirm_overpayment": message})
+
+
+def _create_payment(
+    model, parent_field: str, parent, *, amount, date, reference, currency, source, external_id, user, confirmed
+):
     """One payment row of an invoice or an expense, in the parent's currency, after validating the input."""
     amount = _validate_payment(model=model, amount=amount, currency=currency, expected_currency=parent.currency)
     if date is None:
         raise ValidationError({"date": "Enter the payment date."})
+    _check_overpayment(parent, amount, source=source, confirmed=confirmed)
     return model.objects.create(
         organization_id=parent.organization_id,
         **{parent_field: parent},
@@ -375,7 +397,10 @@ def payment_record(
     source: str = PaymentSource.MANUAL,
     external_id: str = "",
     user=None,
+    confirm_overpayment: bool = False,
 ) -> Payment:
+    """Record a payment of a finalized invoice. A manual one beyond the amount due needs
+    `confirm_overpayment=True` (else a ValidationError on that field, naming the amount due)."""
     invoice = Invoice.objects.select_for_update().get(pk=invoice.pk)
     if invoice.status != InvoiceStatus.FINALIZED:
         raise ValidationError(f"Payments can only be recorded on finalized invoices; this one is {invoice.status}.")
@@ -390,6 +415,7 @@ def payment_record(
         source=source,
         external_id=external_id,
         user=user,
+        confirmed=confirm_overpayment,
     )
     invoice_refresh_payments(invoice=invoice)
     return payment
@@ -532,6 +558,7 @@ def expense_payment_record(
     source: str = PaymentSource.MANUAL,
     external_id: str = "",
     user=None,
+    confirm_overpayment: bool = False,
 ) -> ExpensePayment:
     expense = Expense.objects.select_for_update().get(pk=expense.pk)
     if expense.approval_status == ApprovalStatus.REJECTED:
@@ -547,6 +574,7 @@ def expense_payment_record(
         source=source,
         external_id=external_id,
         user=user,
+        confirmed=confirm_overpayment,
     )
     _refresh_paid(expense, expense.payments, expense.total)
     return payment

@@ -122,6 +122,13 @@ class PurchaseOrderLineSerializer(PricedLineSerializer):
 
 
 class PaymentSerializer(OrganizationModelSerializer):
+    confirm_overpayment = serializers.BooleanField(
+        write_only=True,
+        required=False,
+        default=False,
+        help_text="Send true to record a payment larger than the amount due (otherwise a 400 on this field).",
+    )
+
     class Meta:
         model = Payment
         fields = [
@@ -136,6 +143,7 @@ class PaymentSerializer(OrganizationModelSerializer):
             "is_deleted",
             "deleted_at",
             "created_at",
+            "confirm_overpayment",
         ]
         read_only_fields = ["source", "external_id", "is_deleted", "deleted_at"]
         extra_kwargs = {"currency": {"required": False, "help_text": "Defaults to the invoice's currency."}}

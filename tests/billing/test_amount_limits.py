@@ -143,7 +143,9 @@ OVERFLOWS = {
     ("Expense", "amount"): lambda w: lambda: w.expense("1000000000000"),
     ("Expense", "tax_amount"): lambda w: lambda: w.expense("500000000000", tax="300"),
     ("Expense", "amount_paid"): lambda w: (
-        lambda expense: lambda: expense_payment_record(expense=expense, amount=D("0.01"), date=DAY)
+        lambda expense: (
+            lambda: expense_payment_record(expense=expense, amount=D("0.01"), date=DAY, confirm_overpayment=True)
+        )
     )(w.paid_in_full_expense()),
     ("ExpensePayment", "amount"): lambda w: (
         lambda expense: lambda: expense_payment_record(expense=expense, amount=D("1000000000000"), date=DAY)
