@@ -14,6 +14,7 @@ from django.db.models import Count
 from django.http import HttpResponseRedirect
 
 from . import services
+from .amount_limits import out_of_range_fields
 from .choices import InvoiceStatus
 from .models import (
     Budget,
@@ -438,7 +439,10 @@ class InvoiceAdmin(LinesThroughServiceAdmin):
         return (obj is None or self.is_editable(obj)) and super().has_change_permission(request, obj)
 
     def has_delete_permission(self, request, obj=None):
-        return (obj is None or self.is_editable(obj)) and super().has_delete_permission(request, obj)
+        # A draft; or a row holding an amount its column cannot hold (written before the services checked):
+        # support removes it, even finalized.
+        removable = obj is None or self.is_editable(obj) or bool(out_of_range_fields(obj))
+        return removable and super().has_delete_permission(request, obj)
 
     def is_editable(self, obj) -> bool:
         return obj.status == InvoiceStatus.DRAFT
@@ -464,10 +468,17 @@ class InvoiceAdmin(LinesThroughServiceAdmin):
         )
 
 
+class PaymentRecordForm(forms.ModelForm):
+    confirm_overpayment = forms.BooleanField(
+        required=False, help_text="Tick to record a manual payment larger than the amount due."
+    )
+
+
 class PaymentRecordAdmin(ServiceErrorsAsMessagesMixin, admin.ModelAdmin):
     """Payments are recorded and (soft-)deleted through services, which keep the parent's paid status right."""
 
     parent_field: str
+    form = PaymentRecordForm
     show_full_result_count = False
     list_filter = ("is_deleted", "source", "currency")
     search_fields = ("reference", "external_id")
@@ -482,6 +493,12 @@ class PaymentRecordAdmin(ServiceErrorsAsMessagesMixin, admin.ModelAdmin):
             return self.readonly_fields
         fields = [f.name for f in self.model._meta.fields if not f.primary_key]
         return [name for name in fields if name not in self.editable_after_recording]
+
+    def get_form(self, request, obj=None, **kwargs):
+        # The overpayment confirmation belongs to recording; a recorded payment only has its reference edited.
+        if obj is not None:
+            kwargs["form"] = forms.ModelForm
+        return super().get_form(request, obj, **kwargs)
 
     def has_delete_permission(self, request, obj=None):
         return False  # soft delete only (the action), so the record stays
@@ -499,6 +516,7 @@ class PaymentRecordAdmin(ServiceErrorsAsMessagesMixin, admin.ModelAdmin):
             source=data["source"],
             external_id=data.get("external_id", ""),
             user=request.user,
+            confirm_overpayment=data.get("confirm_overpayment", False),
         )
         _copy_fields(obj, saved)
 

@@ -21,7 +21,7 @@ from .models import (
     Subsidiary,
     TaxRate,
 )
-from .money import CURRENCY_CHOICES
+from .money import CURRENCY_CHOICES, format_number
 from .services import LineInput
 
 DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
@@ -54,7 +54,7 @@ class OrganizationFormMixin:
 
 def plain_decimal(value: Decimal) -> Decimal:
     """Drop trailing zeros without going to exponent notation (100.0000 → 100, not 1E+2)."""
-    return value.quantize(Decimal(1)) if value == value.to_integral_value() else value.normalize()
+    return Decimal(format_number(value))
 
 
 def parse_custom_fields(text: str) -> dict[str, str]:
@@ -213,6 +213,13 @@ class PaymentForm(forms.Form):
     amount = forms.DecimalField(max_digits=14, decimal_places=2, min_value=Decimal("0.01"))
     date = forms.DateField(widget=DATE_WIDGET)
     reference = forms.CharField(max_length=200, required=False)
+    # Hidden until the service asks for it (an amount beyond the amount due): then a box to tick.
+    confirm_overpayment = forms.BooleanField(required=False, label="Record the overpayment", widget=forms.HiddenInput)
+
+    def add_error(self, field, error):
+        super().add_error(field, error)
+        if field == "confirm_overpayment":
+            self.fields[field].widget = forms.CheckboxInput()
 
 
 class InvoiceFilterForm(OrganizationFormMixin, forms.Form):

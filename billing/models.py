@@ -8,6 +8,7 @@ from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 
+from .amount_limits import MONEY, TolerantDecimalField
 from .choices import (
     ApprovalStatus,
     InvoiceNumbering,
@@ -18,9 +19,7 @@ from .choices import (
     PurchaseOrderStatus,
     Role,
 )
-from .money import CURRENCY_CHOICES, ZERO
-
-MONEY = {"max_digits": 14, "decimal_places": 2}
+from .money import CURRENCY_CHOICES, ZERO, format_money, format_percentage
 
 
 class Organization(models.Model):
@@ -141,13 +140,17 @@ class ServiceType(OrganizationOwned):
 
 class TaxRate(OrganizationOwned):
     name = models.CharField(max_length=100)
-    percentage = models.DecimalField(max_digits=6, decimal_places=3, validators=[MinValueValidator(Decimal("0"))])
+    percentage = TolerantDecimalField(max_digits=6, decimal_places=3, validators=[MinValueValidator(Decimal("0"))])
 
     class Meta:
         ordering = ["percentage", "name"]
 
     def __str__(self):
-        return f"{self.name} ({self.percentage.normalize():f}%)"
+        return f"{self.name} ({self.percentage_display})"
+
+    @property
+    def percentage_display(self) -> str:
+        return format_percentage(self.percentage)
 
 
 class Budget(OrganizationOwned):
@@ -170,12 +173,12 @@ class PricedLine(models.Model):
 
     position = models.PositiveIntegerField(default=0)
     description = models.CharField(max_length=500)
-    quantity = models.DecimalField(max_digits=12, decimal_places=3, default=Decimal("1"))
-    unit_price = models.DecimalField(max_digits=14, decimal_places=4)
+    quantity = TolerantDecimalField(max_digits=12, decimal_places=3, default=Decimal("1"))
+    unit_price = TolerantDecimalField(max_digits=14, decimal_places=4)
     service_type = models.ForeignKey(ServiceType, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     tax_rate = models.ForeignKey(TaxRate, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
-    amount = models.DecimalField(**MONEY, default=ZERO, editable=False)
-    tax_amount = models.DecimalField(**MONEY, default=ZERO, editable=False)
+    amount = TolerantDecimalField(**MONEY, default=ZERO, editable=False)
+    tax_amount = TolerantDecimalField(**MONEY, default=ZERO, editable=False)
 
     class Meta:
         abstract = True
@@ -209,10 +212,10 @@ class Invoice(OrganizationOwned):
     finalized_at = models.DateTimeField(null=True, blank=True)
     voided_at = models.DateTimeField(null=True, blank=True)
     # Derived by billing.services from the lines and the active payments; never edited directly.
-    subtotal = models.DecimalField(**MONEY, default=ZERO, editable=False)
-    tax_total = models.DecimalField(**MONEY, default=ZERO, editable=False)
-    total = models.DecimalField(**MONEY, default=ZERO, editable=False)
-    amount_paid = models.DecimalField(**MONEY, default=ZERO, editable=False)
+    subtotal = TolerantDecimalField(**MONEY, default=ZERO, editable=False)
+    tax_total = TolerantDecimalField(**MONEY, default=ZERO, editable=False)
+    total = TolerantDecimalField(**MONEY, default=ZERO, editable=False)
+    amount_paid = TolerantDecimalField(**MONEY, default=ZERO, editable=False)
     payment_status = models.CharField(
         max_length=20, choices=PaymentStatus.choices, default=PaymentStatus.UNPAID, editable=False
     )
@@ -268,7 +271,7 @@ class InvoiceLine(PricedLine):
 class PaymentRecord(models.Model):
     """A payment received (invoice) or made (expense). Deleted ones are kept but no longer count."""
 
-    amount = models.DecimalField(**MONEY, validators=[MinValueValidator(Decimal("0.01"))])
+    amount = TolerantDecimalField(**MONEY, validators=[MinValueValidator(Decimal("0.01"))])
     currency = models.CharField(max_length=3, choices=CURRENCY_CHOICES)
     date = models.DateField()
     reference = models.CharField(max_length=200, blank=True)
@@ -286,7 +289,7 @@ class PaymentRecord(models.Model):
         ordering = ["date", "id"]
 
     def __str__(self):
-        return f"{self.amount} {self.currency} on {self.date}"
+        return f"{format_money(self.amount, self.currency)} on {self.date}"
 
 
 class Payment(OrganizationOwned, PaymentRecord):
@@ -303,15 +306,15 @@ class Expense(OrganizationOwned):
     service_type = models.ForeignKey(ServiceType, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     vendor = models.ForeignKey(Company, on_delete=models.PROTECT, related_name="expenses")
     description = models.CharField(max_length=500)
-    amount = models.DecimalField(**MONEY, validators=[MinValueValidator(Decimal("0.01"))])
+    amount = TolerantDecimalField(**MONEY, validators=[MinValueValidator(Decimal("0.01"))])
     currency = models.CharField(max_length=3, choices=CURRENCY_CHOICES)
     tax_rate = models.ForeignKey(TaxRate, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     date = models.DateField()
     due_date = models.DateField(null=True, blank=True)
     approval_status = models.CharField(max_length=10, choices=ApprovalStatus.choices, default=ApprovalStatus.PENDING)
     # Derived by billing.services from the lines and the active payments.
-    tax_amount = models.DecimalField(**MONEY, default=ZERO, editable=False)
-    amount_paid = models.DecimalField(**MONEY, default=ZERO, editable=False)
+    tax_amount = TolerantDecimalField(**MONEY, default=ZERO, editable=False)
+    amount_paid = TolerantDecimalField(**MONEY, default=ZERO, editable=False)
     payment_status = models.CharField(
         max_length=20, choices=PaymentStatus.choices, default=PaymentStatus.UNPAID, editable=False
     )
@@ -346,9 +349,9 @@ class PurchaseOrder(OrganizationOwned):
     currency = models.CharField(max_length=3, choices=CURRENCY_CHOICES)
     note = models.TextField(blank=True)
     status = models.CharField(max_length=10, choices=PurchaseOrderStatus.choices, default=PurchaseOrderStatus.DRAFT)
-    subtotal = models.DecimalField(**MONEY, default=ZERO, editable=False)
-    tax_total = models.DecimalField(**MONEY, default=ZERO, editable=False)
-    total = models.DecimalField(**MONEY, default=ZERO, editable=False)
+    subtotal = TolerantDecimalField(**MONEY, default=ZERO, editable=False)
+    tax_total = TolerantDecimalField(**MONEY, default=ZERO, editable=False)
+    total = TolerantDecimalField(**MONEY, default=ZERO, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

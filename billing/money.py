@@ -2,7 +2,7 @@
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import ROUND_HALF_UP, Context, Decimal
 
 CENT = Decimal("0.01")
 ZERO = Decimal("0.00")
@@ -14,6 +14,37 @@ CURRENCY_CHOICES = [(code, code) for code in CURRENCIES]
 
 def to_cents(value: Decimal) -> Decimal:
     return Decimal(value).quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+# --- Showing numbers: the one format of every page, document and message ---------------------------------
+
+# Wide enough for any number a database column can hand back (SQLite keeps out-of-range values as floats).
+_DISPLAY_CONTEXT = Context(prec=400)
+
+
+def _as_decimal(value) -> Decimal:
+    return value if isinstance(value, Decimal) else Decimal(str(value).strip())
+
+
+def format_number(value) -> str:
+    """A quantity, unit price or rate as plain digits: no exponent, no trailing zeros (20.000 → 20, 1E+1 → 10)."""
+    number = _as_decimal(value)
+    if number.is_zero():
+        return "0"
+    text = f"{number:f}"
+    return text.rstrip("0").rstrip(".") if "." in text else text
+
+
+def format_percentage(value) -> str:
+    """20 → "20%", 5.500 → "5.5%", 0 → "0%"."""
+    return f"{format_number(value)}%"
+
+
+def format_money(amount, currency: str = "") -> str:
+    """Two decimals (half-up), thousands grouped, then the ISO code: 489.7, "EUR" → "489.70 EUR"."""
+    cents = _as_decimal(amount).quantize(CENT, rounding=ROUND_HALF_UP, context=_DISPLAY_CONTEXT)
+    text = f"{cents:,f}"
+    return f"{text} {currency}" if currency else text
 
 
 @dataclass(frozen=True)

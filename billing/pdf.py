@@ -6,7 +6,6 @@ which keeps their text searchable.
 
 from __future__ import annotations
 
-from decimal import Decimal
 from io import BytesIO
 from xml.sax.saxutils import escape
 
@@ -18,6 +17,7 @@ from reportlab.lib.units import mm
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
 from .models import Invoice
+from .money import format_money, format_number, format_percentage
 
 STYLES = getSampleStyleSheet()
 BODY = STYLES["BodyText"]
@@ -25,10 +25,6 @@ SMALL = ParagraphStyle("small", parent=BODY, fontSize=8, textColor=colors.HexCol
 RIGHT = ParagraphStyle("right", parent=BODY, alignment=TA_RIGHT)
 TITLE = ParagraphStyle("title", parent=STYLES["Title"], alignment=0, fontSize=20, spaceAfter=4)
 GRID = colors.HexColor("#d9dee5")
-
-
-def money(amount: Decimal, currency: str) -> str:
-    return f"{currency} {amount:,.2f}"
 
 
 def _text(value) -> str:
@@ -79,10 +75,10 @@ def _lines_table(invoice: Invoice) -> Table:
         rows.append(
             [
                 Paragraph(_text(line.description), BODY),
-                f"{line.quantity.normalize():f}",
-                f"{line.unit_price.normalize():,f}",
-                f"{line.tax_rate.percentage.normalize():f}%" if line.tax_rate else "-",
-                f"{line.amount:,.2f}",
+                format_number(line.quantity),
+                format_number(line.unit_price),
+                format_percentage(line.tax_rate.percentage) if line.tax_rate else "-",
+                format_money(line.amount),
             ]
         )
     table = Table(rows, colWidths=[80 * mm, 18 * mm, 27 * mm, 18 * mm, 32 * mm], repeatRows=1)
@@ -103,14 +99,14 @@ def _lines_table(invoice: Invoice) -> Table:
 def _totals_table(invoice: Invoice) -> Table:
     c = invoice.currency
     rows = [
-        ["Subtotal", money(invoice.subtotal, c)],
-        ["Tax", money(invoice.tax_total, c)],
-        ["Total", money(invoice.total, c)],
+        ["Subtotal", format_money(invoice.subtotal, c)],
+        ["Tax", format_money(invoice.tax_total, c)],
+        ["Total", format_money(invoice.total, c)],
     ]
     if invoice.status == "finalized":
         rows += [
-            ["Paid", money(invoice.amount_paid, c)],
-            ["Amount due", money(invoice.amount_due, c)],
+            ["Paid", format_money(invoice.amount_paid, c)],
+            ["Amount due", format_money(invoice.amount_due, c)],
             ["Payment status", invoice.get_payment_status_display()],
         ]
     table = Table(rows, colWidths=[40 * mm, 45 * mm], hAlign="RIGHT")

@@ -16,6 +16,7 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
+from .amount_limits import too_large
 from .choices import ApprovalStatus, InvoiceNumbering, InvoiceStatus, PaymentSource, PaymentStatus
 from .models import (
     Budget,
@@ -33,7 +34,7 @@ from .models import (
     Subsidiary,
     TaxRate,
 )
-from .money import ZERO, LineAmounts, line_amounts, to_cents, totals_of
+from .money import ZERO, LineAmounts, format_money, line_amounts, to_cents, totals_of
 
 
 @dataclass(frozen=True)
@@ -63,13 +64,22 @@ def _check_same_organization(organization: Organization, **objects) -> None:
         raise ValidationError(errors)
 
 
-def _clean_lines(organization: Organization, lines: Iterable[LineInput]) -> list[LineInput]:
+def _sentence(text: str) -> str:
+    return f"{text[:1].upper()}{text[1:]}."
+
+
+def _clean_lines(
+    organization: Organization, lines: Iterable[LineInput], line_model: type[PricedLine], parent_model: type
+) -> list[LineInput]:
     cleaned = []
     for index, line in enumerate(lines):
         quantity = _decimal(line.quantity, "lines")
         unit_price = _decimal(line.unit_price, "lines")
         if not (line.description or "").strip():
             raise ValidationError({"lines": f"Line {index + 1}: enter a description."})
+        too_wide = too_large(line_model, {"quantity": quantity, "unit_price": unit_price})
+        if too_wide:
+            raise ValidationError({"lines": [f"Line {index + 1}: {problem}." for problem in too_wide]})
         if quantity <= 0:
             raise ValidationError({"lines": f"Line {index + 1}: the quantity must be greater than zero."})
         if unit_price < 0:
@@ -79,18 +89,39 @@ def _clean_lines(organization: Organization, lines: Iterable[LineInput]) -> list
         except ValidationError:
             raise ValidationError({"lines": f"Line {index + 1}: unknown service type or tax rate."}) from None
         cleaned.append(LineInput(line.description.strip(), quantity, unit_price, line.service_type, line.tax_rate))
+    _check_line_amounts(line_model, parent_model, cleaned)
     return cleaned
+
+
+def _amounts_of(line: LineInput) -> LineAmounts:
+    return line_amounts(
+        quantity=line.quantity,
+        unit_price=line.unit_price,
+        tax_percentage=line.tax_rate.percentage if line.tax_rate else None,
+    )
+
+
+def _check_line_amounts(line_model: type[PricedLine], parent_model: type, lines: list[LineInput]) -> None:
+    """Refuse lines whose net or tax, or a document whose subtotal, tax or total, its column cannot hold."""
+    amounts = [_amounts_of(line) for line in lines]
+    problems = [
+        f"Line {index}: {problem}."
+        for index, line in enumerate(amounts, start=1)
+        for problem in too_large(line_model, {"amount": line.net, "tax_amount": line.tax})
+    ]
+    if not problems:
+        totals = totals_of(amounts)
+        derived = {"subtotal": totals.subtotal, "tax_total": totals.tax, "total": totals.total}
+        problems = [_sentence(problem) for problem in too_large(parent_model, derived)]
+    if problems:
+        raise ValidationError({"lines": problems})
 
 
 def _write_lines(parent_field: str, parent, line_model: type[PricedLine], lines: list[LineInput]) -> None:
     line_model.objects.filter(**{parent_field: parent}).delete()
     rows = []
     for position, line in enumerate(lines):
-        amounts = line_amounts(
-            quantity=line.quantity,
-            unit_price=line.unit_price,
-            tax_percentage=line.tax_rate.percentage if line.tax_rate else None,
-        )
+        amounts = _amounts_of(line)
         rows.append(
             line_model(
                 **{parent_field: parent},
@@ -186,7 +217,7 @@ def invoice_create(
         "custom_fields": custom_fields or {},
     }
     _validate_invoice_header(organization, fields)
-    cleaned = _clean_lines(organization, lines)
+    cleaned = _clean_lines(organization, lines, InvoiceLine, Invoice)
     invoice = Invoice.objects.create(organization=organization, **fields)
     _write_lines("invoice", invoice, InvoiceLine, cleaned)
     return invoice
@@ -203,7 +234,7 @@ def invoice_update(*, invoice: Invoice, lines: Iterable[LineInput] | None = None
         raise ValidationError({name: "This field cannot be changed." for name in unknown})
     merged = {name: changes.get(name, getattr(invoice, name)) for name in INVOICE_HEADER_FIELDS}
     _validate_invoice_header(invoice.organization, merged)
-    cleaned = _clean_lines(invoice.organization, lines) if lines is not None else None
+    cleaned = _clean_lines(invoice.organization, lines, InvoiceLine, Invoice) if lines is not None else None
     for name, value in changes.items():
         setattr(invoice, name, value)
     invoice.save()
@@ -324,6 +355,9 @@ def payment_status_for(*, total: Decimal, paid: Decimal) -> str:
 def _refresh_paid(parent, payments, total: Decimal) -> None:
     """Recompute amount paid and payment status from the active payments (never incrementally)."""
     paid = sum((p.amount for p in payments.filter(is_deleted=False)), ZERO)
+    too_wide = too_large(type(parent), {"amount_paid": paid})
+    if too_wide:
+        raise ValidationError({"amount": [_sentence(problem) for problem in too_wide]})
     parent.amount_paid = paid
     parent.payment_status = payment_status_for(total=total, paid=paid)
     parent.save(update_fields=["amount_paid", "payment_status", "updated_at"])
@@ -334,8 +368,11 @@ def invoice_refresh_payments(*, invoice: Invoice) -> Invoice:
     return invoice
 
 
-def _validate_payment(*, amount, currency: str | None, expected_currency: str) -> Decimal:
+def _validate_payment(*, model: type, amount, currency: str | None, expected_currency: str) -> Decimal:
     amount = _decimal(amount, "amount")
+    too_wide = too_large(model, {"amount": amount})
+    if too_wide:
+        raise ValidationError({"amount": [_sentence(problem) for problem in too_wide]})
     if amount <= 0:
         raise ValidationError({"amount": "The amount must be greater than zero."})
     if to_cents(amount) != amount:
@@ -345,11 +382,33 @@ def _validate_payment(*, amount, currency: str | None, expected_currency: str) -
     return amount
 
 
-def _create_payment(model, parent_field: str, parent, *, amount, date, reference, currency, source, external_id, user):
+def _check_overpayment(parent, amount: Decimal, *, source: str, confirmed: bool) -> None:
+    """A manual payment beyond the amount due must be confirmed; one reported by an accounting tool already
+    happened there and is recorded as is."""
+    due = parent.total - parent.amount_paid
+    if source != PaymentSource.MANUAL or confirmed or amount <= due:
+        return
+    noun, currency = parent._meta.verbose_name, parent.currency
+    if due <= 0:
+        message = (
+            f"Nothing is due on this {noun}; confirm the overpayment to record {format_money(amount, currency)} anyway."
+        )
+    else:
+        message = (
+            f"{format_money(amount, currency)} is {format_money(amount - due, currency)} more than the "
+            f"{format_money(due, currency)} due on this {noun}; confirm the overpayment to record it."
+        )
+    raise ValidationError({"confirm_overpayment": message})
+
+
+def _create_payment(
+    model, parent_field: str, parent, *, amount, date, reference, currency, source, external_id, user, confirmed
+):
     """One payment row of an invoice or an expense, in the parent's currency, after validating the input."""
-    amount = _validate_payment(amount=amount, currency=currency, expected_currency=parent.currency)
+    amount = _validate_payment(model=model, amount=amount, currency=currency, expected_currency=parent.currency)
     if date is None:
         raise ValidationError({"date": "Enter the payment date."})
+    _check_overpayment(parent, amount, source=source, confirmed=confirmed)
     return model.objects.create(
         organization_id=parent.organization_id,
         **{parent_field: parent},
@@ -374,7 +433,10 @@ def payment_record(
     source: str = PaymentSource.MANUAL,
     external_id: str = "",
     user=None,
+    confirm_overpayment: bool = False,
 ) -> Payment:
+    """Record a payment of a finalized invoice. A manual one beyond the amount due needs
+    `confirm_overpayment=True` (else a ValidationError on that field, naming the amount due)."""
     invoice = Invoice.objects.select_for_update().get(pk=invoice.pk)
     if invoice.status != InvoiceStatus.FINALIZED:
         raise ValidationError(f"Payments can only be recorded on finalized invoices; this one is {invoice.status}.")
@@ -389,6 +451,7 @@ def payment_record(
         source=source,
         external_id=external_id,
         user=user,
+        confirmed=confirm_overpayment,
     )
     invoice_refresh_payments(invoice=invoice)
     return payment
@@ -453,6 +516,9 @@ def _validate_expense(organization: Organization, fields: dict) -> dict:
     )
     errors = {}
     amount = _decimal(fields.get("amount"), "amount")
+    too_wide = too_large(Expense, {"amount": amount})
+    if too_wide:
+        raise ValidationError({"amount": [_sentence(problem) for problem in too_wide]})
     if amount <= 0:
         errors["amount"] = "The amount must be greater than zero."
     if fields.get("due_date") and fields.get("date") and fields["due_date"] < fields["date"]:
@@ -466,11 +532,18 @@ def _validate_expense(organization: Organization, fields: dict) -> dict:
 
 
 def _expense_tax(expense: Expense) -> Decimal:
-    return line_amounts(
+    """The expense's tax, refused when it or the total (amount plus tax) is more than the columns hold."""
+    tax = line_amounts(
         quantity=Decimal(1),
         unit_price=expense.amount,
         tax_percentage=expense.tax_rate.percentage if expense.tax_rate else None,
     ).tax
+    too_wide = too_large(Expense, {"tax_amount": tax}) or too_large(
+        Expense, {"total": expense.amount + tax}, field_name="amount"
+    )
+    if too_wide:
+        raise ValidationError({"amount": [_sentence(problem) for problem in too_wide]})
+    return tax
 
 
 @transaction.atomic
@@ -521,6 +594,7 @@ def expense_payment_record(
     source: str = PaymentSource.MANUAL,
     external_id: str = "",
     user=None,
+    confirm_overpayment: bool = False,
 ) -> ExpensePayment:
     expense = Expense.objects.select_for_update().get(pk=expense.pk)
     if expense.approval_status == ApprovalStatus.REJECTED:
@@ -536,6 +610,7 @@ def expense_payment_record(
         source=source,
         external_id=external_id,
         user=user,
+        confirmed=confirm_overpayment,
     )
     _refresh_paid(expense, expense.payments, expense.total)
     return payment
@@ -609,7 +684,7 @@ def purchase_order_create(*, organization: Organization, lines: Iterable[LineInp
     if not fields.get("currency") and fields.get("subsidiary"):
         fields["currency"] = fields["subsidiary"].default_currency
     _validate_purchase_order(organization, fields, None)
-    cleaned = _clean_lines(organization, lines)
+    cleaned = _clean_lines(organization, lines, PurchaseOrderLine, PurchaseOrder)
     order = PurchaseOrder.objects.create(organization=organization, **fields)
     _write_lines("purchase_order", order, PurchaseOrderLine, cleaned)
     return order
@@ -625,7 +700,7 @@ def purchase_order_update(
         raise ValidationError({name: "This field cannot be changed." for name in unknown})
     merged = {name: changes.get(name, getattr(order, name)) for name in PURCHASE_ORDER_FIELDS}
     _validate_purchase_order(order.organization, merged, order)
-    cleaned = _clean_lines(order.organization, lines) if lines is not None else None
+    cleaned = _clean_lines(order.organization, lines, PurchaseOrderLine, PurchaseOrder) if lines is not None else None
     for name, value in changes.items():
         setattr(order, name, value)
     order.save()

@@ -4,6 +4,9 @@ Derived values (numbers, totals, amounts paid, payment status) are read-only. Mo
 next to a currency code.
 """
 
+import decimal
+
+from django.db import models
 from rest_framework import serializers
 
 from billing.models import (
@@ -22,14 +25,29 @@ from billing.models import (
 from .fields import OrganizationPrimaryKeyRelatedField
 
 
+class ColumnDecimalField(serializers.DecimalField):
+    """A DecimalField that shows a stored value wider than max_digits (a row written before the services
+    checked; see billing.amount_limits) as its plain digits instead of failing the whole response."""
+
+    def to_representation(self, value):
+        try:
+            return super().to_representation(value)
+        except decimal.InvalidOperation:
+            return f"{value:f}"
+
+
 def money_field(**kwargs):
-    return serializers.DecimalField(max_digits=14, decimal_places=2, read_only=True, **kwargs)
+    return ColumnDecimalField(max_digits=14, decimal_places=2, read_only=True, **kwargs)
 
 
 class OrganizationModelSerializer(serializers.ModelSerializer):
     """Every foreign key it builds accepts only ids of the request's organization."""
 
     serializer_related_field = OrganizationPrimaryKeyRelatedField
+    serializer_field_mapping = {
+        **serializers.ModelSerializer.serializer_field_mapping,
+        models.DecimalField: ColumnDecimalField,
+    }
 
 
 # --- Settings ---------------------------------------------------------------------------------------------
@@ -104,6 +122,13 @@ class PurchaseOrderLineSerializer(PricedLineSerializer):
 
 
 class PaymentSerializer(OrganizationModelSerializer):
+    confirm_overpayment = serializers.BooleanField(
+        write_only=True,
+        required=False,
+        default=False,
+        help_text="Send true to record a payment larger than the amount due (otherwise a 400 on this field).",
+    )
+
     class Meta:
         model = Payment
         fields = [
@@ -118,6 +143,7 @@ class PaymentSerializer(OrganizationModelSerializer):
             "is_deleted",
             "deleted_at",
             "created_at",
+            "confirm_overpayment",
         ]
         read_only_fields = ["source", "external_id", "is_deleted", "deleted_at"]
         extra_kwargs = {"currency": {"required": False, "help_text": "Defaults to the invoice's currency."}}

@@ -145,7 +145,7 @@ TAX_RATES = SettingsObjects(
     form_class=TaxRateForm,
     key="taxrate",
     settings_nav="tax_rates",
-    columns=[("Name", "name"), ("Percentage", "percentage")],
+    columns=[("Name", "name"), ("Percentage", "percentage_display")],
 )
 
 

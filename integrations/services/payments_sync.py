@@ -26,6 +26,7 @@ from django.utils import timezone
 
 from billing.choices import PaymentSource
 from billing.models import Invoice
+from billing.money import format_money
 from billing.services import payment_delete, payment_record, payment_restore
 
 from .. import registry
@@ -121,18 +122,21 @@ def _write_one(run, record, action, invoice_id, remote, source) -> tuple[str, Sy
             payment=payment,
             remote_updated_at=record.updated_at,
         )
-        message = f"Payment of {payment.amount} {payment.currency} on {payment.date} recorded."
+        message = f"Payment of {format_money(payment.amount, payment.currency)} on {payment.date} recorded."
         return "recorded", _entry(
             run, LogLevel.INFO, "payment.recorded", message, invoice_id=invoice_id, remote_id=record.id
         )
     payment = remote.payment
     if action == DELETE:
         payment_delete(payment=payment)
-        message = f"Payment of {payment.amount} {payment.currency} on {payment.date} deleted in the accounting tool."
+        message = (
+            f"Payment of {format_money(payment.amount, payment.currency)} on {payment.date} "
+            "deleted in the accounting tool."
+        )
         counted = "deleted"
     else:
         payment_restore(payment=payment)
-        message = f"Payment of {payment.amount} {payment.currency} on {payment.date} active again."
+        message = f"Payment of {format_money(payment.amount, payment.currency)} on {payment.date} active again."
         counted = "restored"
     RemotePayment.objects.filter(pk=remote.pk).update(remote_updated_at=record.updated_at)
     entry = _entry(
@@ -200,7 +204,8 @@ def _apply_page(run: SyncRun, page: PaymentsPage, copies: dict[str, tuple], coun
             counted, entry = _write_one(run, record, action, invoice_id, remote, source)
         except ValidationError as exc:
             counts["failed"] += 1
-            text = f"Payment {record.id} of {record.amount} {record.currency} not applied: {' '.join(exc.messages)}"
+            amount = format_money(record.amount, record.currency)
+            text = f"Payment {record.id} of {amount} not applied: {' '.join(exc.messages)}"
             entries.append(
                 _entry(run, LogLevel.ERROR, "payment.failed", text, invoice_id=invoice_id, remote_id=record.id)
             )

@@ -34,7 +34,7 @@ def test_pdf_of_a_finalized_invoice(subsidiary):
         b"NL123456789B01",
         b"Globex \\(EU\\)",  # parentheses are escaped in PDF strings
         b"Brand workshop",
-        b"EUR 1,210.00",
+        b"1,210.00 EUR",
         b"PO-555",
         b"Partially paid",
         b"2026-11-01",

@@ -463,7 +463,7 @@ class TestPaymentStatus:
         assert status_of(finalized) == (PaymentStatus.PARTIALLY_PAID, D("40.00"))
         second = payment_record(invoice=finalized, amount=D("60.00"), date=DAY)
         assert status_of(finalized) == (PaymentStatus.PAID, D("100.00"))
-        third = payment_record(invoice=finalized, amount=D("0.01"), date=DAY)
+        third = payment_record(invoice=finalized, amount=D("0.01"), date=DAY, confirm_overpayment=True)
         assert status_of(finalized) == (PaymentStatus.OVERPAID, D("100.01"))
 
         payment_delete(payment=third)

@@ -7,6 +7,7 @@ from django.core.exceptions import ValidationError
 
 from billing.choices import InvoiceStatus
 from billing.models import Invoice, ServiceType, TaxRate
+from billing.money import format_percentage
 from integrations.services.connections import SYNC_PAYMENTS_SETTING, cached_lists
 
 from .mapping import DEFAULT_ACCOUNT_SETTING, NUMBERING_APP, NUMBERING_PROVIDER, NUMBERING_SETTING
@@ -48,9 +49,7 @@ class XeroSetupForm(forms.Form):
         super().__init__(*args, **kwargs)
         lists = cached_lists(connection)
         accounts = [("", "—")] + [(a["code"], f"{a['code']} · {a['name']}") for a in lists["accounts"]]
-        taxes = [("", "— not mapped —")] + [
-            (t["code"], f"{t['name']} ({t['extra'].get('rate', '')}%)") for t in lists["tax_types"]
-        ]
+        taxes = [("", "— not mapped —")] + [(t["code"], _tax_type_label(t)) for t in lists["tax_types"]]
         self.fields["default_account"].choices = _keep_current(accounts, self.initial.get("default_account"))
         self.fields["numbering"].help_text = NUMBERING_HELP.format(
             subsidiary=connection.subsidiary, counts=_numbering_counts(connection)
@@ -75,7 +74,7 @@ class XeroSetupForm(forms.Form):
             current = tax_mapped.get(tax_rate.pk, "")
             self.fields[name] = forms.ChoiceField(
                 required=False,
-                label=f"{tax_rate.name} ({tax_rate.percentage.normalize()}%)",
+                label=str(tax_rate),
                 choices=_keep_current(taxes, current),
             )
             self.initial.setdefault(name, current)
@@ -114,6 +113,11 @@ def _numbering_counts(connection) -> str:
     waiting = issued.filter(number="").count()
     text = f"Now: {numbered} issued invoice{'s' if numbered != 1 else ''} with a number (they keep it)"
     return text + (f", {waiting} waiting for Xero's number." if waiting else ".")
+
+
+def _tax_type_label(tax_type: dict) -> str:
+    rate = tax_type["extra"].get("rate", "")
+    return f"{tax_type['name']} ({format_percentage(rate)})" if rate not in ("", None) else tax_type["name"]
 
 
 def _keep_current(choices: list, current: str | None) -> list:
