@@ -30,8 +30,13 @@ def latest_copy(invoice) -> InvoiceCopy:
     return InvoiceCopy.objects.get(invoice=invoice, is_latest=True)
 
 
-def panel_button(page: Page, name: str):
-    return page.locator("#integrations").get_by_role("button", name=name, exact=True)
+def panel_link(page: Page, name: str):
+    return page.locator("#integrations").get_by_role("link", name=name, exact=True)
+
+
+def confirm_on_prompt(page: Page, name: str):
+    """ "Update existing" and "Create new" open the copy prompt, which says what each does; its button posts."""
+    page.locator("main form").get_by_role("button", name=name, exact=True).click()
 
 
 def test_update_existing_then_create_new(browser_page, live_url, login, demo, e2e_site):
@@ -43,18 +48,24 @@ def test_update_existing_then_create_new(browser_page, live_url, login, demo, e2
     (remote,) = sandbox_invoices()
     assert str(remote.invoice_id) == first.remote_id and remote.total == Decimal("1452.00")
 
-    panel_button(page, "Update existing").click()
+    panel_link(page, "Update existing").click()
+    expect(page.locator("body")).to_contain_text("changes Xero invoice")
+    confirm_on_prompt(page, "Update existing")
     expect(page.locator("body")).to_contain_text("Invoice copied to Xero sandbox")
     updated = latest_copy(invoice)
     assert updated.pk != first.pk and updated.remote_id == first.remote_id
     assert [str(i.invoice_id) for i in sandbox_invoices()] == [first.remote_id]  # the same one, changed
     assert XeroApiCall.objects.filter(method="POST", path__contains=f"/Invoices/{first.remote_id}").exists()
 
-    panel_button(page, "Create new").click()
+    panel_link(page, "Create new").click()
+    expect(page.locator("body")).to_contain_text("makes a second invoice in Xero for the same sale")
+    confirm_on_prompt(page, "Create new")  # with "void the previous copy first" ticked, as it is by default
     expect(page.locator("body")).to_contain_text("Invoice copied to Xero sandbox")
     new = latest_copy(invoice)
     sandbox = list(sandbox_invoices())
     assert len(sandbox) == 2 and new.remote_id == str(sandbox[1].invoice_id) != first.remote_id
+    assert sandbox[0].status == "VOIDED" and sandbox[1].status == "AUTHORISED"
+    assert new.remote_number == f"{invoice.number}-2"  # the issued number, suffixed: Xero keeps the voided one
     view = page.locator("#integrations").get_by_role("link", name="View in Xero")
     expect(view).to_have_attribute("href", new.remote_url)
     expect(page.locator("#integrations")).to_contain_text(f"Invoice copied as {new.remote_number}")
@@ -76,15 +87,17 @@ def test_the_same_copy_form_sent_twice_makes_one_sandbox_invoice(browser_page, l
     assert sandbox_invoices().count() == 1
     assert InvoiceCopy.objects.filter(invoice=invoice).count() == 1
 
-    # The same rendered "Create new" form posted twice (two requests, as a double click or a resend makes them):
-    # one more sandbox invoice, not two.
-    form = page.locator("#integrations form").filter(has=page.get_by_role("button", name="Create new", exact=True))
+    # The same rendered "Create new" prompt posted twice (two requests, as a double click or a resend makes them):
+    # one more sandbox invoice, not two, and the previous copy voided once.
+    panel_link(page, "Create new").click()
+    form = page.locator("main form:has(input[name=attempt])")
     fields = {
         "csrfmiddlewaretoken": form.locator("input[name=csrfmiddlewaretoken]").get_attribute("value"),
         "attempt": form.locator("input[name=attempt]").get_attribute("value"),
         "mode": "new",
+        "void_previous": "1",
     }
-    action = live_url + form.get_attribute("action")
+    action = page.url  # the prompt posts to itself
     headers = {"Referer": page.url}
     for _ in range(2):
         response = page.request.post(action, form=fields, headers=headers, max_redirects=0)
