@@ -273,6 +273,9 @@ class SyncLogEntry(models.Model):
     message = models.TextField()
     remote_id = models.CharField(max_length=100, blank=True)
     http_status = models.PositiveSmallIntegerField(null=True, blank=True)
+    provider_response = models.TextField(
+        blank=True, help_text="The provider's raw answer to a failed call, trimmed: for support, never shown to users."
+    )
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:

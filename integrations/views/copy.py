@@ -48,7 +48,8 @@ class Problem:
 
 def describe_error(exc: IntegrationError) -> Problem:
     if isinstance(exc, ProviderValidationError):
-        return Problem(exc.message, exc.messages or [exc.provider_message], "Correct it and copy again.", 400)
+        said = exc.messages or ([exc.provider_message] if exc.provider_message else [])
+        return Problem(exc.message, said, "Correct it and copy again.", 400)
     if isinstance(exc, ThrottledError):
         wait = f" for {exc.retry_after} seconds" if exc.retry_after else ""
         return Problem(exc.message, [], f"The provider asked us to wait{wait}; try again then.", 429)

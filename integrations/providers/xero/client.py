@@ -2,7 +2,8 @@
 
 Every request carries the bearer token (refreshed through integrations.tokens), `xero-tenant-id` and
 `Accept: application/json`. Writes send `summarizeErrors=false` (so one bad element can't hide what was created)
-and an `Idempotency-Key`. Error bodies become exceptions carrying Xero's ValidationErrors verbatim.
+and an `Idempotency-Key`. Error bodies in Xero's documented shapes become exceptions carrying its
+ValidationErrors / Message / Detail verbatim; any other body is left to the base's summary with the status.
 Endpoints: https://developer.xero.com/documentation/api/accounting/overview (spec: XeroAPI/Xero-OpenAPI).
 """
 
@@ -45,9 +46,10 @@ def format_cursor(moment) -> str:
 
 
 def xero_messages(body) -> list[str]:
-    """The human messages in a Xero error body: every element's ValidationErrors, else Message/Detail."""
+    """The human messages in Xero's documented error shapes: every element's ValidationErrors of an `Error`
+    (ValidationException), else its Message, else a problem body's Detail/Title. Anything else has none."""
     if not isinstance(body, dict):
-        return [str(body)] if body else []
+        return []
     messages: list[str] = []
     for element in body.get("Elements") or []:
         for error in element.get("ValidationErrors") or []:
@@ -95,9 +97,10 @@ class XeroApi(ApiClient, AccountingApi):
 
     def error_messages(self, response) -> list[str]:
         try:
-            return xero_messages(response.json()) or super().error_messages(response)
+            body = response.json()
         except ValueError:
-            return super().error_messages(response)
+            return []  # not Xero's JSON (an HTML error page, a proxy): the base summarises with the status
+        return xero_messages(body)
 
     def validate_response(self, data) -> None:
         # With summarizeErrors=false Xero answers 200 and flags the failed elements instead of a 400.
