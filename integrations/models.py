@@ -12,7 +12,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
-from billing.models import Company, Invoice, Organization, Payment, ServiceType, Subsidiary, TaxRate
+from billing.models import MONEY, Company, Invoice, Organization, Payment, ServiceType, Subsidiary, TaxRate
 
 from .fields import EncryptedDateTimeField, EncryptedTextField
 
@@ -133,6 +133,8 @@ class InvoiceCopy(models.Model):
     remote_number = models.CharField(max_length=100, blank=True)
     remote_url = models.URLField(max_length=500, blank=True)
     is_latest = models.BooleanField(default=False)
+    # The invoice's total as the provider computed it when it accepted this copy (in the invoice's currency).
+    remote_total = models.DecimalField(**MONEY, null=True, blank=True)
     error = models.TextField(blank=True)
     created_by = models.ForeignKey(
         django_settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
@@ -152,6 +154,11 @@ class InvoiceCopy(models.Model):
 
     def __str__(self):
         return f"{self.invoice} → {self.connection} ({self.status})"
+
+    @property
+    def total_mismatch(self) -> bool:
+        """The provider's total for this copy is not ours: paying its amount due would not settle our invoice."""
+        return self.remote_total is not None and self.remote_total != self.invoice.total
 
 
 class ContactLink(models.Model):

@@ -94,6 +94,8 @@ class RemoteInvoice:
     url: str = ""
     status: str = ""
     amount_due: Decimal | None = None
+    # The total as the provider computed it (its rounding), compared with ours after every copy; None: not said.
+    total: Decimal | None = None
 
 
 @dataclass(frozen=True)

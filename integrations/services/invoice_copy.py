@@ -48,6 +48,7 @@ from ..models import (
 )
 from ..providers.base import COPY_INVOICE
 from ..synclog import log
+from .copy_totals import invoice_copy_total_check
 
 MODE_UPDATE = "update"
 MODE_NEW = "new"
@@ -247,6 +248,7 @@ def _succeed(copy: InvoiceCopy, remote, how: str, invoice: Invoice, context: Cop
             _log(copy, LogLevel.WARNING, "invoice.number", f"Could not take number {remote.number}: {exc.messages[0]}")
         else:
             _log(copy, LogLevel.INFO, "invoice.number", f"The invoice now has {copy.connection.name}'s number.")
+    invoice_copy_total_check(copy=copy, invoice=invoice, remote=remote)
     return copy
 
 

@@ -274,3 +274,18 @@ def test_unit_amounts_keep_two_decimals_unless_unitdp_4(connected):
     invoice = {"Type": "ACCREC", "Contact": {"Name": "Acme Widgets Ltd"}, "LineItems": [line]}
     four = connected.put("Invoices", {"Invoices": [invoice]}, {"unitdp": 4}).json()["Invoices"][0]
     assert (four["LineItems"][0]["UnitAmount"], four["Total"]) == (0.3333, 1.0)
+
+
+def test_reads_show_two_decimals_of_a_unit_amount_unless_unitdp_4_but_totals_use_all_four(connected):
+    line = {"Description": "x", "Quantity": 3, "UnitAmount": "99.995", "AccountCode": "200", "TaxType": "NONE"}
+    invoice = {"Type": "ACCREC", "Contact": {"Name": "Acme Widgets Ltd"}, "LineItems": [line]}
+    created = connected.put("Invoices", {"Invoices": [invoice]}, {"unitdp": 4}).json()["Invoices"][0]
+    assert (created["LineItems"][0]["UnitAmount"], created["Total"]) == (99.995, 299.99)
+
+    plain = connected.get(f"Invoices/{created['InvoiceID']}").json()["Invoices"][0]
+    assert (plain["LineItems"][0]["UnitAmount"], plain["LineItems"][0]["LineAmount"]) == (100.0, 299.99)
+    assert plain["Total"] == 299.99  # stored with 4 decimals: only the shown unit amount is rounded
+    four = connected.get(f"Invoices/{created['InvoiceID']}", {"unitdp": 4}).json()["Invoices"][0]
+    assert four["LineItems"][0]["UnitAmount"] == 99.995
+    listed = connected.get("Invoices", {"page": 1}).json()["Invoices"]
+    assert [i["LineItems"][0]["UnitAmount"] for i in listed if i["InvoiceID"] == created["InvoiceID"]] == [100.0]

@@ -26,6 +26,8 @@ CURSOR_KEY = "modified_since"  # payments cursor: {"modified_since": "YYYY-MM-DD
 NAME_CLASH = "is already assigned to another contact"
 MAX_NAME_SUFFIX = 5
 GONE_STATUSES = {"DELETED", "VOIDED"}
+# Our unit prices carry 4 decimals; without unitdp=4 Xero keeps 2 (99.9950 → 100.00) and its totals drift from ours.
+INVOICE_WRITE_PARAMS = {"unitdp": "4"}
 # Xero's deep links: through the organisation login when its short code is known (it opens the right
 # organisation), else the invoice page of whichever organisation the user has open.
 INVOICE_DEEP_LINK = (
@@ -123,11 +125,13 @@ class XeroApi(ApiClient, AccountingApi):
 
     # --- helpers ---------------------------------------------------------------------------------------------
 
-    def _write(self, method: str, path: str, body: dict, *, idempotency_key: str, action: str) -> dict:
+    def _write(
+        self, method: str, path: str, body: dict, *, idempotency_key: str, action: str, params: dict | None = None
+    ) -> dict:
         response = self.request(
             method,
             path,
-            params={"summarizeErrors": "false"},
+            params={"summarizeErrors": "false", **(params or {})},
             json=body,
             headers={"Idempotency-Key": idempotency_key[:128], "Content-Type": "application/json"},
             idempotency_key=idempotency_key,
@@ -162,13 +166,14 @@ class XeroApi(ApiClient, AccountingApi):
     def _remote_invoice(self, element: dict) -> RemoteInvoice:
         from .payments import parse_amount
 
-        amount_due = element.get("AmountDue")
+        amount_due, total = element.get("AmountDue"), element.get("Total")
         return RemoteInvoice(
             id=str(element["InvoiceID"]),
             number=str(element.get("InvoiceNumber") or ""),
             url=self.invoice_url(str(element["InvoiceID"])),
             status=str(element.get("Status") or ""),
             amount_due=parse_amount(amount_due) if amount_due is not None else None,
+            total=parse_amount(total) if total is not None else None,
         )
 
     @staticmethod
@@ -275,7 +280,12 @@ class XeroApi(ApiClient, AccountingApi):
 
     def create_invoice(self, payload: dict, idempotency_key: str) -> RemoteInvoice:
         data = self._write(
-            "PUT", "Invoices", {"Invoices": [payload]}, idempotency_key=idempotency_key, action="invoice.create"
+            "PUT",
+            "Invoices",
+            {"Invoices": [payload]},
+            idempotency_key=idempotency_key,
+            action="invoice.create",
+            params=INVOICE_WRITE_PARAMS,
         )
         return self._remote_invoice(self._first(data, "Invoices"))
 
@@ -286,6 +296,7 @@ class XeroApi(ApiClient, AccountingApi):
             {"Invoices": [{**payload, "InvoiceID": remote_id}]},
             idempotency_key=idempotency_key,
             action="invoice.update",
+            params=INVOICE_WRITE_PARAMS,
         )
         return self._remote_invoice(self._first(data, "Invoices"))
 
