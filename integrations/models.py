@@ -152,6 +152,10 @@ class InvoiceCopy(models.Model):
         ]
         indexes = [models.Index(fields=["connection", "remote_id"])]
 
+    # Not stored: the contact (a RemoteContact) this attempt sent the document to, set by the copy service while
+    # sending and remembered as the company's ContactLink once the provider accepted the document.
+    contact_sent = None
+
     def __str__(self):
         return f"{self.invoice} → {self.connection} ({self.status})"
 

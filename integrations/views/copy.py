@@ -30,6 +30,7 @@ from ..exceptions import (
     TransientError,
 )
 from ..models import Connection, ContactLink
+from ..services.contact_links import contact_id_clean
 from ..services.invoice_copy import COPY_MODES, MODE_UPDATE, invoice_copy, invoice_copy_bulk, invoice_copy_preview
 from ..tasks import payment_sync_skip_reason
 
@@ -114,10 +115,15 @@ class CopyPromptView(CopyMixin, View):
         mode = request.POST.get("mode", MODE_UPDATE)
         contact_id, _, contact_name = request.POST.get("contact", "").partition(CONTACT_SEPARATOR)
         try:
+            contact_id = contact_id_clean(connection=connection, contact_id=contact_id)
+        except ValidationError as exc:
+            errors = exc.message_dict.get("contact_id", exc.messages)
+            return render(request, self.template_name, self.context(contact_errors=errors), status=400)
+        try:
             copy = invoice_copy(
                 invoice=invoice,
                 connection=connection,
-                contact_id=contact_id.strip() or None,
+                contact_id=contact_id or None,
                 contact_name=contact_name.strip(),
                 mode=mode if mode in COPY_MODES else "",
                 user=request.user,

@@ -18,10 +18,10 @@ from ..models import (
     XeroTaxRate,
 )
 from . import services, shapes
-from .formats import parse_date, parse_if_modified_since
+from .formats import malformed_guid, parse_date, parse_if_modified_since
 from .lines import round_unit_amounts
 from .pdf import document_pdf
-from .responses import Reply, json_reply, not_found, query_parse_error, validation_reply
+from .responses import Reply, json_reply, not_found, post_data_invalid, query_parse_error, validation_reply
 from .where import WhereError, compile_where
 
 DEFAULT_PAGE_SIZE = 100
@@ -46,6 +46,9 @@ class Call:
     def unit_places(self) -> int:
         """unitdp=4 opts in to 4 decimals of unit amounts (stored and shown); Xero's default is 2."""
         return 4 if self.param("unitdp") == "4" else 2
+
+
+UNPARSEABLE_GUID = "Unrecognized Guid format."
 
 
 def _is_uuid(value: str) -> bool:
@@ -264,6 +267,8 @@ def write(call: Call, collection: str, *, create_only: bool) -> Reply:
         return validation_reply(f"The request body must contain a {collection} array.")
     if call.ident and not _is_uuid(call.ident):
         return not_found()
+    if malformed_guid(elements):
+        return post_data_invalid(UNPARSEABLE_GUID)
     results = []
     for submitted in elements:
         try:
@@ -290,6 +295,8 @@ def payments_write(call: Call) -> Reply:
     elements = _elements(call, "Payments")
     if elements is None:
         return validation_reply("The request body must contain a Payments array.")
+    if malformed_guid(elements):
+        return post_data_invalid(UNPARSEABLE_GUID)
     results = []
     for submitted in elements:
         try:
