@@ -6,12 +6,18 @@ IntegrationError                   anything a provider call can raise; `message`
 ├ TransientError                   5xx, timeouts, connection errors, invalid JSON, after bounded retries
 │ └ AmbiguousWriteError            a write whose outcome is unknown: look the record up before writing again
 └ ProviderValidationError          400: the provider refused the data; `messages` are its words, verbatim
+
+`message` and `provider_message` are what users read (pages, API, Connection.last_error): `provider_message` only
+ever carries what the provider said in its documented error shape. `raw_body` is the provider's answer as it came
+(an HTML error page, say), trimmed: for the support log (SyncLogEntry.provider_response) only, never shown.
 """
 
 from __future__ import annotations
 
 
 class IntegrationError(Exception):
+    raw_body: str = ""  # set by ApiClient on HTTP errors; support log only
+
     def __init__(self, message: str, provider_message: str = "", http_status: int | None = None):
         super().__init__(message)
         self.message = message

@@ -3,7 +3,10 @@
 - timeouts from settings on every request;
 - bounded retries (INTEGRATIONS_HTTP_RETRIES) with exponential backoff and full jitter, only for requests that
   are safe to repeat: reads, and writes that carry an idempotency key; the sleep is injectable for tests;
-- every failure mapped to integrations.exceptions (see there), the provider's own words kept verbatim;
+- every failure mapped to integrations.exceptions (see there): the provider's own words, verbatim, when it sent
+  them in its documented error shape (each provider's `error_messages`), else a short summary with the HTTP
+  status; the raw body (an HTML error page, say) is kept trimmed on the exception and in the write log's
+  `provider_response` for support, never in a message a user reads;
 - `.calls` counts HTTP attempts (SyncRun.api_calls, benchmarks);
 - every write (POST/PUT/PATCH/DELETE) made for a connection leaves a SyncLogEntry with its outcome;
 - logs method, path and status only: never headers, bodies or tokens.
@@ -22,6 +25,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from decimal import Decimal
 from email.utils import parsedate_to_datetime
+from http import HTTPStatus
 from urllib.parse import urlsplit
 
 import requests
@@ -42,7 +46,7 @@ logger = logging.getLogger("integrations.http")
 READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 BACKOFF_BASE = 0.5  # seconds
 BACKOFF_CAP = 8.0
-MESSAGE_MAX = 2000
+RAW_BODY_MAX = 2000  # characters of a failed call's raw body kept for support
 
 
 @dataclass(frozen=True)
@@ -80,6 +84,23 @@ def parse_retry_after(value: str | None) -> int | None:
     except (TypeError, ValueError):
         return None
     return max(0, int((moment - timezone.now()).total_seconds()))
+
+
+def status_text(status: int) -> str:
+    """ "HTTP 502 Bad Gateway": the status and its reason phrase, for messages that have nothing better."""
+    try:
+        return f"HTTP {status} {HTTPStatus(status).phrase}"
+    except ValueError:
+        return f"HTTP {status}"
+
+
+def raw_body_excerpt(response: requests.Response) -> str:
+    """The start of a response body for the support log: whitespace runs collapsed, cut to RAW_BODY_MAX."""
+    try:
+        text = response.text or ""
+    except (UnicodeDecodeError, LookupError):
+        text = repr(response.content[:RAW_BODY_MAX])
+    return " ".join(text.split())[:RAW_BODY_MAX]
 
 
 def backoff_delay(attempt: int) -> float:
@@ -132,25 +153,28 @@ class ApiClient:
         return False
 
     def error_messages(self, response: requests.Response) -> list[str]:
-        """The provider's own messages in an error body (verbatim). Override per provider."""
-        text = (response.text or "").strip()
-        return [text[:MESSAGE_MAX]] if text else []
+        """The provider's own messages, verbatim, read from its documented error shape. Override per provider:
+        the base knows no shape, so it returns none and the error says what happened with the HTTP status
+        (a raw body is never a message: it may be an HTML error page)."""
+        return []
 
     def error_for(self, response: requests.Response) -> IntegrationError:
         status = response.status_code
         messages = self.error_messages(response)
         joined = "; ".join(messages)
         if status == 400:
-            return ProviderValidationError(f"{self.service_name} refused the data.", messages=messages)
+            if messages:
+                return ProviderValidationError(f"{self.service_name} refused the data.", messages=messages)
+            return ProviderValidationError(f"{self.service_name} refused the data ({status_text(status)}).")
         if status in (401, 403):
             return TerminalError(
-                f"{self.service_name} no longer accepts this connection's authorisation: reconnect it.",
+                f"{self.service_name} no longer accepts this connection's authorisation (HTTP {status}): reconnect it.",
                 joined,
                 status,
             )
         if status == 404:
-            return IntegrationError(f"{self.service_name} could not find that record.", joined, status)
-        return IntegrationError(f"{self.service_name} answered with HTTP {status}.", joined, status)
+            return IntegrationError(f"{self.service_name} could not find that record (HTTP 404).", joined, status)
+        return IntegrationError(f"{self.service_name} answered with {status_text(status)}.", joined, status)
 
     def validate_response(self, data) -> None:
         """Raise for a 2xx answer to a write that still reports a failure (e.g. per-element validation errors)."""
@@ -244,26 +268,32 @@ class ApiClient:
             raise TransientError(f"{self.service_name} request failed ({type(exc).__name__}).") from None
         logger.info("%s %s -> %s", method, path, response.status_code)
         status = response.status_code
+        if status >= 400:
+            error = self._http_error(response, is_write)
+            error.raw_body = raw_body_excerpt(response)
+            raise error
+        data = self._decode(response, is_write)
+        if is_write:
+            self.validate_response(data)
+        return ApiResponse(status, dict(response.headers), data)
+
+    def _http_error(self, response: requests.Response, is_write: bool) -> IntegrationError:
+        status = response.status_code
         if status == 429:
-            raise ThrottledError(
-                f"{self.service_name} is rate limiting this connection.",
+            return ThrottledError(
+                f"{self.service_name} is rate limiting this connection (HTTP 429).",
                 "; ".join(self.error_messages(response)),
                 retry_after=parse_retry_after(response.headers.get("Retry-After")),
                 problem=response.headers.get("X-Rate-Limit-Problem", ""),
             )
         if status >= 500:
             error_class = AmbiguousWriteError if is_write else TransientError
-            raise error_class(
+            return error_class(
                 f"{self.service_name} had a server error (HTTP {status}).",
                 "; ".join(self.error_messages(response)),
                 status,
             )
-        if status >= 400:
-            raise self.error_for(response)
-        data = self._decode(response, is_write)
-        if is_write:
-            self.validate_response(data)
-        return ApiResponse(status, dict(response.headers), data)
+        return self.error_for(response)
 
     def _decode(self, response: requests.Response, is_write: bool):
         if not response.content or not response.content.strip():
@@ -285,6 +315,7 @@ class ApiClient:
         from .synclog import log
 
         action = action or f"{method.lower()} {urlsplit(url).path.rsplit('/', 1)[-1]}".strip()
+        provider_response = ""
         if error is None:
             level, status = LogLevel.INFO, response.status_code
             message = f"{self.service_name} accepted {method} {urlsplit(url).path} (HTTP {status})."
@@ -296,6 +327,7 @@ class ApiClient:
             message = str(error)
             if isinstance(error, ProviderValidationError) and error.messages:
                 message = f"{error.message} " + " ".join(error.messages)
+            provider_response = error.raw_body
         log(
             organization_id=self.connection.organization_id,
             connection_id=self.connection.pk,
@@ -306,4 +338,5 @@ class ApiClient:
             message=message,
             remote_id=remote_id,
             http_status=status,
+            provider_response=provider_response,
         )

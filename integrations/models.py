@@ -12,7 +12,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
-from billing.models import Company, Invoice, Organization, Payment, ServiceType, Subsidiary, TaxRate
+from billing.models import MONEY, Company, Invoice, Organization, Payment, ServiceType, Subsidiary, TaxRate
 
 from .fields import EncryptedDateTimeField, EncryptedTextField
 
@@ -139,6 +139,8 @@ class InvoiceCopy(models.Model):
     remote_number = models.CharField(max_length=100, blank=True)
     remote_url = models.URLField(max_length=500, blank=True)
     is_latest = models.BooleanField(default=False)
+    # The invoice's total as the provider computed it when it accepted this copy (in the invoice's currency).
+    remote_total = models.DecimalField(**MONEY, null=True, blank=True)
     error = models.TextField(blank=True)
     # A try may have reached the provider without an answer: the next try looks the invoice up before creating.
     outcome_unknown = models.BooleanField(default=False)
@@ -163,8 +165,17 @@ class InvoiceCopy(models.Model):
         ]
         indexes = [models.Index(fields=["connection", "remote_id"])]
 
+    # Not stored: the contact (a RemoteContact) this attempt sent the document to, set by the copy service while
+    # sending and remembered as the company's ContactLink once the provider accepted the document.
+    contact_sent = None
+
     def __str__(self):
         return f"{self.invoice} → {self.connection} ({self.status})"
+
+    @property
+    def total_mismatch(self) -> bool:
+        """The provider's total for this copy is not ours: paying its amount due would not settle our invoice."""
+        return self.remote_total is not None and self.remote_total != self.invoice.total
 
 
 class ContactLink(models.Model):
@@ -288,6 +299,9 @@ class SyncLogEntry(models.Model):
     message = models.TextField()
     remote_id = models.CharField(max_length=100, blank=True)
     http_status = models.PositiveSmallIntegerField(null=True, blank=True)
+    provider_response = models.TextField(
+        blank=True, help_text="The provider's raw answer to a failed call, trimmed: for support, never shown to users."
+    )
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:

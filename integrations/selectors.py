@@ -74,9 +74,8 @@ def connection_warnings_for_invoice(*, invoice: Invoice) -> list[Connection]:
 
 
 def invoice_copy_list(*, invoice: Invoice) -> QuerySet[InvoiceCopy]:
-    return InvoiceCopy.objects.filter(invoice=invoice, organization_id=invoice.organization_id).select_related(
-        "connection"
-    )
+    # Through the related manager, so each copy's .invoice is this instance (total_mismatch costs no query).
+    return invoice.copies.filter(organization_id=invoice.organization_id).select_related("connection")
 
 
 def latest_copies_by_connection(*, invoice: Invoice) -> dict[int, InvoiceCopy]:

@@ -1,10 +1,15 @@
-"""The per-record sync log: one way to write an entry, so every writer cuts its fields the same way."""
+"""The per-record sync log: one way to write an entry, so every writer cuts its fields the same way.
+
+`message` is what users read (the invoice page's sync log); `provider_response` is the provider's raw answer to a
+failed call, for support staff in the Django admin only.
+"""
 
 from __future__ import annotations
 
 from .models import SyncLogEntry
 
 MESSAGE_MAX = 2000
+PROVIDER_RESPONSE_MAX = 2000
 _ACTION_MAX = SyncLogEntry._meta.get_field("action").max_length
 _REMOTE_ID_MAX = SyncLogEntry._meta.get_field("remote_id").max_length
 
@@ -20,6 +25,7 @@ def log_entry(
     run=None,
     remote_id: str = "",
     http_status: int | None = None,
+    provider_response: str = "",
 ) -> SyncLogEntry:
     """An unsaved entry (save it, or bulk_create several), its text cut to what the columns hold."""
     return SyncLogEntry(
@@ -32,6 +38,7 @@ def log_entry(
         message=message[:MESSAGE_MAX],
         remote_id=(remote_id or "")[:_REMOTE_ID_MAX],
         http_status=http_status,
+        provider_response=(provider_response or "")[:PROVIDER_RESPONSE_MAX],
     )
 
 

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import connect, connections, copy, marketplace, void
+from .views import connect, connections, contact_links, copy, marketplace, void
 
 app_name = "integrations"
 urlpatterns = [
@@ -28,6 +28,11 @@ urlpatterns = [
         "integrations/invoices/<int:invoice_pk>/copy/<int:connection_pk>/contacts/",
         copy.ContactSearchView.as_view(),
         name="invoice-copy-contacts",
+    ),
+    path(
+        "integrations/invoices/<int:invoice_pk>/copy/<int:connection_pk>/forget-contact/",
+        contact_links.ForgetContactView.as_view(),
+        name="invoice-copy-forget-contact",
     ),
     path("integrations/invoices/copy-bulk/", copy.BulkCopyView.as_view(), name="invoice-copy-bulk"),
     # Void an invoice and, when asked, its copies in the accounting tool (members void; admins also remotely)

@@ -9,6 +9,9 @@ from ..services.invoice_copy import COPY_MODES, MODE_UPDATE
 class InvoiceCopySerializer(serializers.ModelSerializer):
     connection_name = serializers.CharField(source="connection.name", read_only=True)
     provider = serializers.CharField(source="connection.provider", read_only=True)
+    total_mismatch = serializers.BooleanField(
+        read_only=True, help_text="The provider's total (remote_total) is not the invoice's total."
+    )
 
     class Meta:
         model = InvoiceCopy
@@ -26,6 +29,8 @@ class InvoiceCopySerializer(serializers.ModelSerializer):
             "is_latest",
             "superseded_at",
             "remote_voided_at",
+            "remote_total",
+            "total_mismatch",
             "error",
             "created_at",
             "updated_at",

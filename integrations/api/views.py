@@ -16,6 +16,7 @@ from billing.tenancy import current_membership
 from .. import registry, selectors
 from ..exceptions import IntegrationError, ThrottledError
 from ..models import Connection, SyncRun
+from ..services.contact_links import contact_id_clean
 from ..services.invoice_copy import MODE_UPDATE, invoice_copy
 from ..tasks import payment_sync_skip_reason
 from ..views.copy import describe_error
@@ -64,12 +65,15 @@ class InvoiceCopyListCreateView(AdminApiMixin, generics.GenericAPIView):
         form = InvoiceCopyCreateSerializer(data=request.data, organization=self.organization)
         form.is_valid(raise_exception=True)
         connection = form.validated_data["connection"]
+        contact_id = call_service(
+            contact_id_clean, connection=connection, contact_id=form.validated_data.get("contact_id")
+        )
         try:
             copy = call_service(
                 invoice_copy,
                 invoice=invoice,
                 connection=connection,
-                contact_id=form.validated_data.get("contact_id") or None,
+                contact_id=contact_id or None,
                 mode=form.validated_data["mode"],
                 user=request.user,
                 void_previous=form.validated_data["void_previous"],

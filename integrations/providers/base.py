@@ -14,6 +14,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 
 from billing.choices import Plan
 from integrations.exceptions import IntegrationError
@@ -38,6 +39,7 @@ OAUTH2 = "oauth2"
 TOKEN = "token"
 
 PLAN_ORDER = [Plan.ESSENTIAL, Plan.PROFESSIONAL, Plan.ULTIMATE]
+REMOTE_ID_MAX = 100  # ContactLink.remote_id, InvoiceCopy.remote_id
 
 
 def plan_allows(plan: str, minimum: str) -> bool:
@@ -94,6 +96,8 @@ class RemoteInvoice:
     url: str = ""
     status: str = ""
     amount_due: Decimal | None = None
+    # The total as the provider computed it (its rounding), compared with ours after every copy; None: not said.
+    total: Decimal | None = None
 
 
 @dataclass(frozen=True)
@@ -236,6 +240,17 @@ class Provider:
         """What the user can do about a refusal the provider worded in `messages` ("" when nothing specific).
         `operation` is "copy", "update" (a re-copy over an existing remote invoice) or "void"."""
         return ""
+
+    # Ids the provider issues
+
+    def clean_contact_id(self, value: str) -> str:
+        """A contact id someone names (the copy form, the API's contact_id) in this provider's form, normalised;
+        "" for none. ValidationError (one message) when it cannot be one of the provider's ids. The core knows no
+        form, so the default only bounds the length; a provider whose ids have one (Xero: GUIDs) overrides this."""
+        value = (value or "").strip()
+        if len(value) > REMOTE_ID_MAX:
+            raise ValidationError(f"A {self.name} contact id has at most {REMOTE_ID_MAX} characters.")
+        return value
 
     # Runtime
 

@@ -51,8 +51,10 @@ from ..models import (
     ServiceTypeMapping,
     TaxRateMapping,
 )
-from ..providers.base import COPY_INVOICE
+from ..providers.base import COPY_INVOICE, RemoteContact
 from ..synclog import log
+from .contact_links import contact_link_remember, contact_link_usable
+from .copy_totals import invoice_copy_total_check
 
 MODE_UPDATE = "update"
 MODE_NEW = "new"
@@ -207,23 +209,29 @@ def _claim_attempt(
 
 
 def _contact_id(api, copy: InvoiceCopy, company, contact_id: str, contact_name: str) -> str:
+    """The contact to send to: the one named (its form checked by the caller, contact_id_clean), else the one
+    remembered for the company, else a new one made from it. Nothing is remembered here: the contact sent is kept
+    on `copy.contact_sent` and `_succeed` links it once the provider accepted the invoice."""
     connection = copy.connection
-    if contact_id:
-        link = ContactLink.objects.filter(connection=connection, company=company).first()
-        name = contact_name or (link.remote_name if link and link.remote_id == contact_id else "")
-        ContactLink.objects.update_or_create(
-            connection=connection, company=company, defaults={"remote_id": contact_id, "remote_name": name}
-        )
-        return contact_id
     link = ContactLink.objects.filter(connection=connection, company=company).first()
-    if link is not None:
+    if contact_id:
+        name = contact_name or (link.remote_name if link and link.remote_id == contact_id else "")
+        copy.contact_sent = RemoteContact(id=contact_id, name=name)
+        return contact_id
+    if link is not None and contact_link_usable(connection, link):
+        copy.contact_sent = RemoteContact(id=link.remote_id, name=link.remote_name)
         return link.remote_id
-    contact = api.create_contact(company)
-    ContactLink.objects.update_or_create(
-        connection=connection, company=company, defaults={"remote_id": contact.id, "remote_name": contact.name}
-    )
-    _log(copy, LogLevel.INFO, "contact.linked", f"{company} is linked to the contact “{contact.name}”.", contact.id)
-    return contact.id
+    if link is not None:
+        _log(
+            copy,
+            LogLevel.WARNING,
+            "contact.link_ignored",
+            f"The contact remembered for {company} ({link.remote_id[:40]}) is not a "
+            f"{registry.get(connection.provider).name} contact id: "
+            "a contact is made from the company instead.",
+        )
+    copy.contact_sent = api.create_contact(company)
+    return copy.contact_sent.id
 
 
 def _find_existing(api, copy: InvoiceCopy, invoice: Invoice, context: CopyContext):
@@ -287,6 +295,8 @@ def _succeed(copy: InvoiceCopy, remote, how: str, invoice: Invoice, context: Cop
             _log(copy, LogLevel.WARNING, "invoice.number", f"Could not take number {remote.number}: {exc.messages[0]}")
         else:
             _log(copy, LogLevel.INFO, "invoice.number", f"The invoice now has {copy.connection.name}'s number.")
+    contact_link_remember(copy=copy, company=invoice.company)
+    invoice_copy_total_check(copy=copy, invoice=invoice, remote=remote)
     return copy
 
 

@@ -33,6 +33,7 @@ from ..exceptions import (
     TransientError,
 )
 from ..models import Connection, ContactLink, CopyStatus
+from ..services.contact_links import contact_id_clean
 from ..services.invoice_copy import (
     COPY_MODES,
     MODE_NEW,
@@ -70,7 +71,7 @@ def describe_error(exc: IntegrationError, provider=None, operation: str = "copy"
     for refusals it recognises (Provider.refusal_action), so "correct it" is said only where there is something
     to correct."""
     if isinstance(exc, ProviderValidationError):
-        messages_ = exc.messages or [exc.provider_message]
+        messages_ = exc.messages or ([exc.provider_message] if exc.provider_message else [])
         action = provider.refusal_action(messages_, operation) if provider is not None else ""
         return Problem(exc.message, messages_, action or DEFAULT_REFUSAL_ACTIONS[operation], 400)
     if isinstance(exc, ThrottledError):
@@ -148,10 +149,15 @@ class CopyPromptView(CopyMixin, View):
         void_previous = mode == MODE_NEW and request.POST.get("void_previous") == "1"
         latest = selectors.latest_copies_by_connection(invoice=invoice).get(connection.pk)
         try:
+            contact_id = contact_id_clean(connection=connection, contact_id=contact_id)
+        except ValidationError as exc:
+            errors = exc.message_dict.get("contact_id", exc.messages)
+            return render(request, self.template_name, self.context(contact_errors=errors), status=400)
+        try:
             copy = invoice_copy(
                 invoice=invoice,
                 connection=connection,
-                contact_id=contact_id.strip() or None,
+                contact_id=contact_id or None,
                 contact_name=contact_name.strip(),
                 mode=mode if mode in COPY_MODES else "",
                 user=request.user,

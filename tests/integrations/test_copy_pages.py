@@ -103,10 +103,13 @@ def test_contact_search_returns_choices(admin_client, xero, xero_connection, inv
 
 
 def test_chosen_contact_is_used_and_remembered(admin_client, xero, xero_connection, invoice):
-    admin_client.post(prompt_url(invoice, xero_connection), {"mode": "update", "contact": "c-1::Globex Holdings"})
+    contact = "5f0c7a8e-2b1d-4c3e-9a6f-1e2d3c4b5a69"
+    admin_client.post(
+        prompt_url(invoice, xero_connection), {"mode": "update", "contact": f"{contact}::Globex Holdings"}
+    )
 
     link = ContactLink.objects.get(connection=xero_connection, company=invoice.company)
-    assert (link.remote_id, link.remote_name) == ("c-1", "Globex Holdings")
+    assert (link.remote_id, link.remote_name) == (contact, "Globex Holdings")
 
 
 def test_xero_refusal_is_shown_verbatim(admin_client, xero, xero_connection, invoice):
@@ -120,7 +123,9 @@ def test_xero_refusal_is_shown_verbatim(admin_client, xero, xero_connection, inv
 
 
 def test_revoked_connection_shows_reconnect(admin_client, mock, xero_connection, invoice):
-    ContactLink.objects.create(connection=xero_connection, company=invoice.company, remote_id="c-1")
+    ContactLink.objects.create(
+        connection=xero_connection, company=invoice.company, remote_id="5f0c7a8e-2b1d-4c3e-9a6f-1e2d3c4b5a69"
+    )
     mock.add(responses.PUT, f"{API}/Invoices", status=401, json={"Title": "Unauthorized"})
     mock.add(responses.POST, "https://identity.xero.com/connect/token", status=400, json={"error": "invalid_grant"})
 

@@ -112,7 +112,9 @@ COPY_OUTCOMES = {
 @pytest.mark.parametrize("fault", FAULTS)
 def test_copy(fault, mock, connection, organization, subsidiary):
     invoice = make_invoice(organization=organization, subsidiary=subsidiary, finalize=True)
-    ContactLink.objects.create(connection=connection, company=invoice.company, remote_id="contact-1")
+    ContactLink.objects.create(
+        connection=connection, company=invoice.company, remote_id="5f0c7a8e-2b1d-4c3e-9a6f-1e2d3c4b5a69"
+    )
     if fault == "invalid_grant":
         expire_token(connection)
     serve_fault(mock, responses.PUT, INVOICES, fault)

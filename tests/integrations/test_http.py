@@ -47,6 +47,17 @@ class DemoClient(ApiClient):
     def remote_id_from(self, data):
         return str((data or {}).get("id", ""))
 
+    def error_messages(self, response):
+        """Demo's documented error shape: {"errors": [{"message": …}]}."""
+        try:
+            return [str(e["message"]) for e in response.json()["errors"]]
+        except (ValueError, KeyError, TypeError):
+            return []
+
+
+def demo_error(*messages):
+    return {"errors": [{"message": message} for message in messages]}
+
 
 @pytest.fixture
 def client():
@@ -85,7 +96,7 @@ def test_500_on_read_is_retried_then_succeeds(client):
 
 @responses.activate
 def test_500_on_read_every_time_is_transient(client):
-    responses.add(responses.GET, f"{BASE}/things", status=503, body="down for maintenance")
+    responses.add(responses.GET, f"{BASE}/things", status=503, json=demo_error("down for maintenance"))
     with pytest.raises(TransientError) as caught:
         client.request("GET", "things")
     assert caught.value.http_status == 503
@@ -156,7 +167,7 @@ def test_401_after_reauthorizing_is_terminal(client):
 
 @responses.activate
 def test_400_is_a_validation_error_with_the_provider_words(client):
-    responses.add(responses.POST, f"{BASE}/things", status=400, body="Name is required.")
+    responses.add(responses.POST, f"{BASE}/things", status=400, json=demo_error("Name is required."))
     with pytest.raises(ProviderValidationError) as caught:
         client.request("POST", "things", json={})
     assert caught.value.messages == ["Name is required."]
@@ -253,7 +264,7 @@ def test_every_write_leaves_a_log_entry_with_its_outcome():
     connection = ConnectionFactory()
     client = DemoClient(connection=connection)
     responses.add(responses.PUT, f"{BASE}/things", json={"id": "remote-7"})
-    responses.add(responses.POST, f"{BASE}/things", status=400, body="Invoice # must be unique.")
+    responses.add(responses.POST, f"{BASE}/things", status=400, json=demo_error("Invoice # must be unique."))
     responses.add(responses.GET, f"{BASE}/things", json={})
 
     client.request("PUT", "things", json={}, action="thing.create")

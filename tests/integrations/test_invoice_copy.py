@@ -255,7 +255,9 @@ def test_throttled_copy_pauses_the_connection(mock, xero_connection, invoice):
 
 @pytest.mark.django_db
 def test_revoked_grant_marks_the_connection_for_reconnect(mock, xero_connection, invoice):
-    ContactLink.objects.create(connection=xero_connection, company=invoice.company, remote_id="c-1")
+    ContactLink.objects.create(
+        connection=xero_connection, company=invoice.company, remote_id="5f0c7a8e-2b1d-4c3e-9a6f-1e2d3c4b5a69"
+    )
     mock.add(
         responses.PUT,
         f"{API}/Invoices",

@@ -2,6 +2,7 @@
 
 import datetime as dt
 
+import pytest
 import time_machine
 
 from integrations.sandbox.models import XeroContact, XeroInvoice
@@ -325,3 +326,68 @@ def test_a_voided_invoice_keeps_its_number_so_a_second_copy_needs_another(connec
     refused = connected.put("Invoices", {"Invoices": [again]})
     assert refused.status_code == 400 and messages(refused.json()["Elements"][0]) == ["Invoice # must be unique."]
     assert connected.put("Invoices", {"Invoices": [{**again, "InvoiceNumber": "APP-300-2"}]}).status_code == 200
+
+
+def test_reads_show_two_decimals_of_a_unit_amount_unless_unitdp_4_but_totals_use_all_four(connected):
+    line = {"Description": "x", "Quantity": 3, "UnitAmount": "99.995", "AccountCode": "200", "TaxType": "NONE"}
+    invoice = {"Type": "ACCREC", "Contact": {"Name": "Acme Widgets Ltd"}, "LineItems": [line]}
+    created = connected.put("Invoices", {"Invoices": [invoice]}, {"unitdp": 4}).json()["Invoices"][0]
+    assert (created["LineItems"][0]["UnitAmount"], created["Total"]) == (99.995, 299.99)
+
+    plain = connected.get(f"Invoices/{created['InvoiceID']}").json()["Invoices"][0]
+    assert (plain["LineItems"][0]["UnitAmount"], plain["LineItems"][0]["LineAmount"]) == (100.0, 299.99)
+    assert plain["Total"] == 299.99  # stored with 4 decimals: only the shown unit amount is rounded
+    four = connected.get(f"Invoices/{created['InvoiceID']}", {"unitdp": 4}).json()["Invoices"][0]
+    assert four["LineItems"][0]["UnitAmount"] == 99.995
+    listed = connected.get("Invoices", {"page": 1}).json()["Invoices"]
+    assert [i["LineItems"][0]["UnitAmount"] for i in listed if i["InvoiceID"] == created["InvoiceID"]] == [100.0]
+
+
+GUID_PLACES = {
+    "a contact": lambda body: body["Contact"].update(ContactID="not-a-guid"),
+    "an invoice": lambda body: body.update(InvoiceID="12345"),
+    "a line item": lambda body: body["LineItems"][0].update(LineItemID="line-1"),
+    "an account": lambda body: body["LineItems"][0].update(AccountID="abc-def"),
+}
+
+
+@pytest.mark.parametrize("method", ["PUT", "POST"])
+@pytest.mark.parametrize("place", sorted(GUID_PLACES))
+def test_an_id_that_is_not_a_guid_is_refused_like_xero_does_not_a_500(connected, schemas, method, place):
+    """Xero answers an unparseable GUID with its error shape (ErrorNumber 14, PostDataInvalidException)."""
+    body = {
+        "Type": "ACCREC",
+        "Contact": {"ContactID": connected.contact_id()},
+        "LineItems": [{"Description": "x", "UnitAmount": 1, "AccountCode": "200", "TaxType": "NONE"}],
+    }
+    GUID_PLACES[place](body)
+    connected.client.raise_request_exception = False
+    before = XeroInvoice.objects.count()
+
+    response = connected.send(method, "Invoices", {"Invoices": [body]}, {"summarizeErrors": "false"})
+
+    assert response.status_code == 400, response.content[:200]
+    error = response.json()
+    schemas.assert_valid(error, "Error")
+    assert (error["ErrorNumber"], error["Type"], error["Message"]) == (
+        14,
+        "PostDataInvalidException",
+        "Unrecognized Guid format.",
+    )
+    assert XeroInvoice.objects.count() == before
+
+
+def test_a_contact_id_xero_never_issued_is_a_validation_error_of_the_element(connected, schemas):
+    body = {
+        "Type": "ACCREC",
+        "Status": "AUTHORISED",
+        "Contact": {"ContactID": "0b5a3c5e-51c1-4b5c-9d3e-7f4c1a2b3c4d"},
+        "LineItems": [{"Description": "x", "UnitAmount": 1, "AccountCode": "200", "TaxType": "NONE"}],
+    }
+    summarized = connected.put("Invoices", {"Invoices": [body]})
+    assert summarized.status_code == 400
+    schemas.assert_valid(summarized.json(), "Error")
+    assert messages(summarized.json()["Elements"][0]) == ["The contact specified could not be found."]
+    detailed = connected.put("Invoices", {"Invoices": [body]}, {"summarizeErrors": "false"})
+    assert detailed.status_code == 200 and detailed.json()["Invoices"][0]["HasErrors"] is True
+    assert not XeroInvoice.objects.exists()

@@ -71,14 +71,14 @@ class XeroIdentity(ApiClient):
     service_name = "Xero"
 
     def error_messages(self, response) -> list[str]:
+        """OAuth's documented error body (`error`, `error_description`) or a problem body (Title, Detail)."""
         try:
             body = response.json()
         except ValueError:
-            return super().error_messages(response)
+            return []
         if not isinstance(body, dict):
-            return [str(body)]
-        parts = [str(body[key]) for key in ("error", "error_description", "Title", "Detail") if body.get(key)]
-        return parts or super().error_messages(response)
+            return []
+        return [str(body[key]) for key in ("error", "error_description", "Title", "Detail") if body.get(key)]
 
     def error_for(self, response):
         error = ""

@@ -2,7 +2,8 @@
 
 Every request carries the bearer token (refreshed through integrations.tokens), `xero-tenant-id` and
 `Accept: application/json`. Writes send `summarizeErrors=false` (so one bad element can't hide what was created)
-and an `Idempotency-Key`. Error bodies become exceptions carrying Xero's ValidationErrors verbatim.
+and an `Idempotency-Key`. Error bodies in Xero's documented shapes become exceptions carrying its
+ValidationErrors / Message / Detail verbatim; any other body is left to the base's summary with the status.
 Endpoints: https://developer.xero.com/documentation/api/accounting/overview (spec: XeroAPI/Xero-OpenAPI).
 """
 
@@ -30,6 +31,8 @@ CURSOR_KEY = "modified_since"
 NAME_CLASH = "is already assigned to another contact"
 MAX_NAME_SUFFIX = 5
 GONE_STATUSES = {"DELETED", "VOIDED"}
+# Our unit prices carry 4 decimals; without unitdp=4 Xero keeps 2 (99.9950 → 100.00) and its totals drift from ours.
+INVOICE_WRITE_PARAMS = {"unitdp": "4"}
 # Xero's deep links: through the organisation login when its short code is known (it opens the right
 # organisation), else the invoice page of whichever organisation the user has open.
 INVOICE_DEEP_LINK = (
@@ -64,9 +67,10 @@ def cursor_moment(cursor: dict | None) -> datetime | None:
 
 
 def xero_messages(body) -> list[str]:
-    """The human messages in a Xero error body: every element's ValidationErrors, else Message/Detail."""
+    """The human messages in Xero's documented error shapes: every element's ValidationErrors of an `Error`
+    (ValidationException), else its Message, else a problem body's Detail/Title. Anything else has none."""
     if not isinstance(body, dict):
-        return [str(body)] if body else []
+        return []
     messages: list[str] = []
     for element in body.get("Elements") or []:
         for error in element.get("ValidationErrors") or []:
@@ -114,9 +118,10 @@ class XeroApi(ApiClient, AccountingApi):
 
     def error_messages(self, response) -> list[str]:
         try:
-            return xero_messages(response.json()) or super().error_messages(response)
+            body = response.json()
         except ValueError:
-            return super().error_messages(response)
+            return []  # not Xero's JSON (an HTML error page, a proxy): the base summarises with the status
+        return xero_messages(body)
 
     def validate_response(self, data) -> None:
         # With summarizeErrors=false Xero answers 200 and flags the failed elements instead of a 400.
@@ -139,11 +144,13 @@ class XeroApi(ApiClient, AccountingApi):
 
     # --- helpers ---------------------------------------------------------------------------------------------
 
-    def _write(self, method: str, path: str, body: dict, *, idempotency_key: str, action: str) -> dict:
+    def _write(
+        self, method: str, path: str, body: dict, *, idempotency_key: str, action: str, params: dict | None = None
+    ) -> dict:
         response = self.request(
             method,
             path,
-            params={"summarizeErrors": "false"},
+            params={"summarizeErrors": "false", **(params or {})},
             json=body,
             headers={"Idempotency-Key": idempotency_key[:128], "Content-Type": "application/json"},
             idempotency_key=idempotency_key,
@@ -178,13 +185,14 @@ class XeroApi(ApiClient, AccountingApi):
     def _remote_invoice(self, element: dict) -> RemoteInvoice:
         from .payments import parse_amount
 
-        amount_due = element.get("AmountDue")
+        amount_due, total = element.get("AmountDue"), element.get("Total")
         return RemoteInvoice(
             id=str(element["InvoiceID"]),
             number=str(element.get("InvoiceNumber") or ""),
             url=self.invoice_url(str(element["InvoiceID"])),
             status=str(element.get("Status") or ""),
             amount_due=parse_amount(amount_due) if amount_due is not None else None,
+            total=parse_amount(total) if total is not None else None,
         )
 
     @staticmethod
@@ -291,7 +299,12 @@ class XeroApi(ApiClient, AccountingApi):
 
     def create_invoice(self, payload: dict, idempotency_key: str) -> RemoteInvoice:
         data = self._write(
-            "PUT", "Invoices", {"Invoices": [payload]}, idempotency_key=idempotency_key, action="invoice.create"
+            "PUT",
+            "Invoices",
+            {"Invoices": [payload]},
+            idempotency_key=idempotency_key,
+            action="invoice.create",
+            params=INVOICE_WRITE_PARAMS,
         )
         return self._remote_invoice(self._first(data, "Invoices"))
 
@@ -302,6 +315,7 @@ class XeroApi(ApiClient, AccountingApi):
             {"Invoices": [{**payload, "InvoiceID": remote_id}]},
             idempotency_key=idempotency_key,
             action="invoice.update",
+            params=INVOICE_WRITE_PARAMS,
         )
         return self._remote_invoice(self._first(data, "Invoices"))
 

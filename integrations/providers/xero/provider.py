@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import uuid
+
 from django.conf import settings
+from django.core.exceptions import ValidationError
 
 from billing.choices import Plan
 from integrations.providers.base import (
@@ -90,6 +93,19 @@ class XeroProvider(Provider):
 
     def is_sandbox(self) -> bool:
         return bool(settings.XERO_USES_SANDBOX)
+
+    def clean_contact_id(self, value: str) -> str:
+        """Xero's ContactID is a GUID (spec: format uuid); sent in any other form Xero refuses the whole request."""
+        value = super().clean_contact_id(value)
+        if not value:
+            return ""
+        try:
+            return str(uuid.UUID(value))
+        except ValueError:
+            raise ValidationError(
+                f"“{value[:40]}” is not a Xero contact id (Xero's ids are GUIDs, like "
+                "0b5a3c5e-51c1-4b5c-9d3e-7f4c1a2b3c4d): pick the contact from the search."
+            ) from None
 
     def initial_settings(self) -> dict:
         return {NUMBERING_SETTING: NUMBERING_APP}

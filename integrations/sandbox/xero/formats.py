@@ -2,6 +2,7 @@
 
 import datetime as dt
 import re
+import uuid
 from decimal import Decimal
 from email.utils import parsedate_to_datetime
 
@@ -74,3 +75,33 @@ def parse_if_modified_since(value: str) -> dt.datetime | None:
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=UTC)
     return parsed.astimezone(UTC)
+
+
+# Properties named "…ID" that are not GUIDs in Xero's spec; every other one is (format: uuid).
+_NOT_GUID_IDS = frozenset({"FieldID", "ReportID", "TaxID"})
+
+
+def is_guid(value) -> bool:
+    if not isinstance(value, str):
+        return False
+    try:
+        uuid.UUID(value)
+    except ValueError:
+        return False
+    return True
+
+
+def malformed_guid(value) -> bool:
+    """Whether a request body carries an id Xero cannot parse as a GUID anywhere (Contact.ContactID, a line's
+    LineItemID…): Xero refuses the whole request then, before looking at any element."""
+    if isinstance(value, list):
+        return any(malformed_guid(item) for item in value)
+    if not isinstance(value, dict):
+        return False
+    for key, item in value.items():
+        if key.endswith("ID") and key not in _NOT_GUID_IDS:
+            if item not in (None, "") and not is_guid(item):
+                return True
+        elif malformed_guid(item):
+            return True
+    return False

@@ -18,10 +18,10 @@ from ..models import (
     XeroTaxRate,
 )
 from . import services, shapes
-from .formats import parse_date, parse_if_modified_since
+from .formats import malformed_guid, parse_date, parse_if_modified_since
 from .lines import round_unit_amounts
 from .pdf import document_pdf
-from .responses import Reply, json_reply, not_found, query_parse_error, validation_reply
+from .responses import Reply, json_reply, not_found, post_data_invalid, query_parse_error, validation_reply
 from .where import WhereError, compile_where
 
 DEFAULT_PAGE_SIZE = 100
@@ -41,6 +41,14 @@ class Call:
 
     def ids(self, name: str) -> list[str]:
         return [part.strip().lower() for part in self.param(name).split(",") if part.strip()]
+
+    @property
+    def unit_places(self) -> int:
+        """unitdp=4 opts in to 4 decimals of unit amounts (stored and shown); Xero's default is 2."""
+        return 4 if self.param("unitdp") == "4" else 2
+
+
+UNPARSEABLE_GUID = "Unrecognized Guid format."
 
 
 def _is_uuid(value: str) -> bool:
@@ -163,7 +171,7 @@ def invoices_get(call: Call) -> Reply:
             return not_found()
         if "application/pdf" in call.request.headers.get("Accept", ""):
             return Reply(200, document_pdf(call.org, invoice, title="Invoice"), "application/pdf")
-        return _one("Invoices", shapes.invoice(invoice))
+        return _one("Invoices", shapes.invoice(invoice, unit_places=call.unit_places))
     if call.ids("IDs"):
         rows = rows.filter(invoice_id__in=[i for i in call.ids("IDs") if _is_uuid(i)])
     if call.param("InvoiceNumbers"):
@@ -174,7 +182,9 @@ def invoices_get(call: Call) -> Reply:
         rows = rows.filter(status__in=[s.strip().upper() for s in call.param("Statuses").split(",")])
     # Xero returns line items on lists only when paging (or for a single invoice).
     with_lines = bool(call.param("page")) and call.param("summaryOnly").lower() != "true"
-    objects = [shapes.invoice(row, with_lines=with_lines) for row in _modified_since(call, rows)]
+    objects = [
+        shapes.invoice(row, with_lines=with_lines, unit_places=call.unit_places) for row in _modified_since(call, rows)
+    ]
     return _list(call, "Invoices", objects, pageable=True)
 
 
@@ -257,6 +267,8 @@ def write(call: Call, collection: str, *, create_only: bool) -> Reply:
         return validation_reply(f"The request body must contain a {collection} array.")
     if call.ident and not _is_uuid(call.ident):
         return not_found()
+    if malformed_guid(elements):
+        return post_data_invalid(UNPARSEABLE_GUID)
     results = []
     for submitted in elements:
         try:
@@ -264,14 +276,15 @@ def write(call: Call, collection: str, *, create_only: bool) -> Reply:
                 if not isinstance(submitted, dict):
                     raise services.ElementInvalid([f"Each of {collection} must be an object."])
                 kwargs = {id_kwarg: call.ident} if call.ident else {}
-                data = round_unit_amounts(submitted, 4 if call.param("unitdp") == "4" else 2)
+                data = round_unit_amounts(submitted, call.unit_places)
                 row = save(org=call.org, data=data, create_only=create_only, **kwargs)
         except services.ElementInvalid as exc:
             results.append((_failed_element(submitted, exc.messages, flag), exc.messages))
             continue
         if collection == "Invoices":
-            row = _invoice_rows(call.org).get(pk=row.pk)
-        element = shape(row)
+            element = shape(_invoice_rows(call.org).get(pk=row.pk), unit_places=call.unit_places)
+        else:
+            element = shape(row)
         element["StatusAttributeString"] = "OK"
         results.append((element, None))
     return _write_reply(call, collection, results)
@@ -282,6 +295,8 @@ def payments_write(call: Call) -> Reply:
     elements = _elements(call, "Payments")
     if elements is None:
         return validation_reply("The request body must contain a Payments array.")
+    if malformed_guid(elements):
+        return post_data_invalid(UNPARSEABLE_GUID)
     results = []
     for submitted in elements:
         try:

@@ -1,6 +1,7 @@
 """Sandbox rows → Xero's JSON objects (property names, casing and date formats as Xero sends them)."""
 
 import uuid
+from decimal import ROUND_HALF_UP, Decimal
 
 from ..models import (
     XeroAccount,
@@ -174,13 +175,17 @@ def contact(row: XeroContact) -> dict:
     return body
 
 
-def line_items(lines: list[dict]) -> list[dict]:
-    """Stored lines keep Decimals as strings; Xero sends numbers."""
+def line_items(lines: list[dict], unit_places: int | None = None) -> list[dict]:
+    """Stored lines keep Decimals as strings; Xero sends numbers. `unit_places`: Xero shows unit amounts with 2
+    decimals unless the request says unitdp=4 (what it stored, and computed with, is unchanged)."""
     out = []
     for line in lines:
         shaped = {}
         for key, value in line.items():
-            if key in ("Quantity", "UnitAmount", "TaxAmount", "LineAmount", "DiscountRate"):
+            if key == "UnitAmount" and value is not None and unit_places is not None:
+                exponent = Decimal(1).scaleb(-unit_places)
+                shaped[key] = number(Decimal(value).quantize(exponent, rounding=ROUND_HALF_UP))
+            elif key in ("Quantity", "UnitAmount", "TaxAmount", "LineAmount", "DiscountRate"):
                 shaped[key] = number(value) if value is not None else None
             else:
                 shaped[key] = value
@@ -201,7 +206,7 @@ def invoice_payment_summary(row: XeroPayment) -> dict:
     }
 
 
-def invoice(row: XeroInvoice, with_lines: bool = True) -> dict:
+def invoice(row: XeroInvoice, with_lines: bool = True, unit_places: int = 2) -> dict:
     payments = [p for p in row.payments.all() if p.status == "AUTHORISED"]
     body = {
         "Type": row.type,
@@ -224,7 +229,7 @@ def invoice(row: XeroInvoice, with_lines: bool = True) -> dict:
         "Date": ms_date(row.date),
         "Status": row.status,
         "LineAmountTypes": row.line_amount_types,
-        "LineItems": line_items(row.line_items) if with_lines else [],
+        "LineItems": line_items(row.line_items, unit_places) if with_lines else [],
         "SubTotal": number(row.sub_total),
         "TotalTax": number(row.total_tax),
         "Total": number(row.total),

@@ -74,7 +74,7 @@ def invoice_payload():
 
 
 @responses.activate
-def test_create_invoice_sends_the_spec_shape_with_key_tenant_and_summarize_errors(api, connection):
+def test_create_invoice_sends_the_spec_shape_with_key_tenant_summarize_errors_and_unitdp(api, connection):
     responses.add(responses.PUT, f"{API}/Invoices", json=spec.example("/Invoices", "put"))
 
     remote = api.create_invoice(invoice_payload(), "copy-key-1")
@@ -84,7 +84,7 @@ def test_create_invoice_sends_the_spec_shape_with_key_tenant_and_summarize_error
     assert call.request.headers["xero-tenant-id"] == connection.remote_tenant_id
     assert call.request.headers["Accept"] == "application/json"
     assert call.request.headers["Idempotency-Key"] == "copy-key-1"
-    assert query(call) == {"summarizeErrors": "false"}
+    assert query(call) == {"summarizeErrors": "false", "unitdp": "4"}  # our 4-decimal prices kept as sent
     sent = spec.parse_sent_json(call.request.body)
     assert list(sent) == ["Invoices"]
     assert spec.schema_errors(sent["Invoices"][0], "Invoice") == []
@@ -96,6 +96,7 @@ def test_create_invoice_sends_the_spec_shape_with_key_tenant_and_summarize_error
         url="https://go.xero.com/AccountsReceivable/View.aspx?InvoiceID=ed255415-e141-4150-aab7-89c3bbbb851c",
         status=spec.example("/Invoices", "put")["Invoices"][0]["Status"],
         amount_due=Decimal("40.0"),
+        total=Decimal(str(spec.example("/Invoices", "put")["Invoices"][0]["Total"])),
     )
     entry = SyncLogEntry.objects.get()
     assert (entry.action, entry.remote_id, entry.http_status) == ("invoice.create", remote.id, 200)
@@ -139,6 +140,7 @@ def test_update_invoice_posts_to_the_invoice_with_its_id(api):
     remote = api.update_invoice(remote_id, invoice_payload(), "update-key")
     call = responses.calls[0]
     assert call.request.headers["Idempotency-Key"] == "update-key"
+    assert query(call) == {"summarizeErrors": "false", "unitdp": "4"}
     sent = spec.parse_sent_json(call.request.body)["Invoices"][0]
     assert sent["InvoiceID"] == remote_id
     assert spec.schema_errors(sent, "Invoice") == []
