@@ -12,6 +12,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
+from billing.amount_limits import TolerantDecimalField
 from billing.models import MONEY, Company, Invoice, Organization, Payment, ServiceType, Subsidiary, TaxRate
 
 from .fields import EncryptedDateTimeField, EncryptedTextField
@@ -140,7 +141,7 @@ class InvoiceCopy(models.Model):
     remote_url = models.URLField(max_length=500, blank=True)
     is_latest = models.BooleanField(default=False)
     # The invoice's total as the provider computed it when it accepted this copy (in the invoice's currency).
-    remote_total = models.DecimalField(**MONEY, null=True, blank=True)
+    remote_total = TolerantDecimalField(**MONEY, null=True, blank=True)  # as Xero answered it, however wide
     error = models.TextField(blank=True)
     # A try may have reached the provider without an answer: the next try looks the invoice up before creating.
     outcome_unknown = models.BooleanField(default=False)
