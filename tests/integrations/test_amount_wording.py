@@ -22,11 +22,6 @@ API = "https://api.xero.com/api.xro/2.0"
 UTC = datetime.UTC
 
 
-@pytest.fixture(autouse=True)
-def no_backoff(monkeypatch):
-    monkeypatch.setattr("integrations.http.backoff_delay", lambda attempt: 0)
-
-
 @pytest.fixture
 def xero():
     with responses.RequestsMock(assert_all_requests_are_fired=False) as rsps:

@@ -18,11 +18,6 @@ pytestmark = pytest.mark.django_db
 API = "https://api.xero.com/api.xro/2.0"
 
 
-@pytest.fixture(autouse=True)
-def no_backoff(monkeypatch):
-    monkeypatch.setattr("integrations.http.backoff_delay", lambda attempt: 0)
-
-
 @pytest.fixture
 def xero():
     with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:

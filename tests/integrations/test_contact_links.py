@@ -31,11 +31,6 @@ NOT_A_GUID = "not-a-guid"
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture(autouse=True)
-def no_backoff(monkeypatch):
-    monkeypatch.setattr("integrations.http.backoff_delay", lambda attempt: 0)
-
-
 @pytest.fixture
 def sandbox():
     with (

@@ -7,7 +7,6 @@ import uuid
 from decimal import Decimal
 
 import pytest
-import responses
 from django.core.exceptions import ValidationError
 from django.db import connection as db_connection
 
@@ -17,25 +16,8 @@ from integrations.services.invoice_copy import invoice_copy
 from tests.factories import TaxRateFactory, make_invoice
 
 from .factories import ConnectionFactory
-from .fake_xero import FakeXero
 
 API = "https://api.xero.com/api.xro/2.0"
-
-
-@pytest.fixture
-def mock():
-    with responses.RequestsMock(assert_all_requests_are_fired=False) as rsps:
-        yield rsps
-
-
-@pytest.fixture(autouse=True)
-def no_backoff(monkeypatch):
-    monkeypatch.setattr("integrations.http.backoff_delay", lambda attempt: 0)
-
-
-@pytest.fixture
-def xero(mock):
-    return FakeXero(mock, API).install()
 
 
 @pytest.fixture

@@ -7,7 +7,6 @@ import re
 from decimal import Decimal
 
 import pytest
-import responses
 from django.core.exceptions import ValidationError
 
 from billing.choices import PaymentStatus
@@ -17,28 +16,11 @@ from integrations.services.payments_sync import payments_sync
 from tests.factories import TaxRateFactory, make_invoice
 
 from .factories import ConnectionFactory
-from .fake_xero import FakeXero
 
 pytestmark = pytest.mark.django_db
 
 API = "https://api.xero.com/api.xro/2.0"
 ENABLED = datetime.datetime(2026, 11, 1, tzinfo=datetime.UTC)
-
-
-@pytest.fixture(autouse=True)
-def no_backoff(monkeypatch):
-    monkeypatch.setattr("integrations.http.backoff_delay", lambda attempt: 0)
-
-
-@pytest.fixture
-def mock():
-    with responses.RequestsMock(assert_all_requests_are_fired=False) as rsps:
-        yield rsps
-
-
-@pytest.fixture
-def xero(mock):
-    return FakeXero(mock, API).install()
 
 
 @pytest.fixture

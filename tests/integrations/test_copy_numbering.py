@@ -18,7 +18,6 @@ from integrations.services.invoice_copy_bulk import invoice_copy_bulk
 from tests.factories import TaxRateFactory, make_invoice
 
 from .factories import ConnectionFactory
-from .fake_xero import FakeXero
 
 pytestmark = pytest.mark.django_db
 
@@ -28,22 +27,6 @@ LISTS = {
     "tax_types": [{"code": "OUTPUT2", "name": "VAT 21%", "extra": {"rate": "21", "can_apply_to_revenue": True}}],
     "items": [],
 }
-
-
-@pytest.fixture(autouse=True)
-def no_backoff(monkeypatch):
-    monkeypatch.setattr("integrations.http.backoff_delay", lambda attempt: 0)
-
-
-@pytest.fixture
-def mock():
-    with responses.RequestsMock(assert_all_requests_are_fired=False) as rsps:
-        yield rsps
-
-
-@pytest.fixture
-def xero(mock):
-    return FakeXero(mock, API).install()
 
 
 @pytest.fixture

@@ -10,27 +10,10 @@ from integrations.models import ConnectionStatus, ContactLink, CopyStatus, Invoi
 from tests.factories import TaxRateFactory, make_invoice
 
 from .factories import ConnectionFactory
-from .fake_xero import FakeXero
 
 pytestmark = pytest.mark.django_db
 
 API = "https://api.xero.com/api.xro/2.0"
-
-
-@pytest.fixture(autouse=True)
-def no_backoff(monkeypatch):
-    monkeypatch.setattr("integrations.http.backoff_delay", lambda attempt: 0)
-
-
-@pytest.fixture
-def mock():
-    with responses.RequestsMock(assert_all_requests_are_fired=False) as rsps:
-        yield rsps
-
-
-@pytest.fixture
-def xero(mock):
-    return FakeXero(mock, API).install()
 
 
 @pytest.fixture

@@ -35,11 +35,6 @@ PRICES = [
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture(autouse=True)
-def no_backoff(monkeypatch):
-    monkeypatch.setattr("integrations.http.backoff_delay", lambda attempt: 0)
-
-
 @pytest.fixture
 def vat(organization):
     return TaxRateFactory(organization=organization, name="VAT 20", percentage=Decimal("20"))

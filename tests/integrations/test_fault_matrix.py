@@ -67,17 +67,6 @@ def calls_to(mock, pattern):
     return sum(1 for call in mock.calls if pattern.match(call.request.url))
 
 
-@pytest.fixture(autouse=True)
-def no_backoff(monkeypatch):
-    monkeypatch.setattr("integrations.http.backoff_delay", lambda attempt: 0)
-
-
-@pytest.fixture
-def mock():
-    with responses.RequestsMock(assert_all_requests_are_fired=False) as rsps:
-        yield rsps
-
-
 @pytest.fixture
 def connection(organization, subsidiary):
     rate = TaxRateFactory(organization=organization, percentage=Decimal("21"))

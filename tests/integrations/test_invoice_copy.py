@@ -31,22 +31,6 @@ API = "https://api.xero.com/api.xro/2.0"
 
 
 @pytest.fixture
-def mock():
-    with responses.RequestsMock(assert_all_requests_are_fired=False) as rsps:
-        yield rsps
-
-
-@pytest.fixture(autouse=True)
-def no_backoff(monkeypatch):
-    monkeypatch.setattr("integrations.http.backoff_delay", lambda attempt: 0)
-
-
-@pytest.fixture
-def xero(mock):
-    return FakeXero(mock, API).install()
-
-
-@pytest.fixture
 def vat(organization):
     return TaxRateFactory(organization=organization, name="VAT", percentage=Decimal("21"))
 

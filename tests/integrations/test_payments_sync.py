@@ -39,22 +39,6 @@ def at(hour, minute=0, second=0, day=10):
     return datetime.datetime(2026, 11, day, hour, minute, second, tzinfo=UTC)
 
 
-@pytest.fixture(autouse=True)
-def no_backoff(monkeypatch):
-    monkeypatch.setattr("integrations.http.backoff_delay", lambda attempt: 0)
-
-
-@pytest.fixture
-def mock():
-    with responses.RequestsMock(assert_all_requests_are_fired=False) as rsps:
-        yield rsps
-
-
-@pytest.fixture
-def xero(mock):
-    return FakeXero(mock, API).install()
-
-
 @pytest.fixture
 def sync_connection(organization, subsidiary):
     return ConnectionFactory(

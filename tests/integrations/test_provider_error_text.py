@@ -30,11 +30,6 @@ STATUSES = [400, 401, 403, 404, 409, 422, 429, 500, 502, 503, 504]
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture(autouse=True)
-def no_backoff(monkeypatch):
-    monkeypatch.setattr("integrations.http.backoff_delay", lambda attempt: 0)
-
-
 class PlainClient(ApiClient):
     """A provider client that adds nothing: what the base makes of an error on its own."""
 

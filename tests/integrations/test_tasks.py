@@ -4,7 +4,6 @@ import datetime
 from decimal import Decimal
 
 import pytest
-import responses
 from django.utils import timezone
 from django_q.models import Schedule
 
@@ -14,23 +13,11 @@ from integrations.schedules import SCHEDULES, schedules_sync
 from tests.factories import OrganizationFactory, TaxRateFactory, make_invoice
 
 from .factories import ConnectionFactory
-from .fake_xero import FakeXero
 
 pytestmark = pytest.mark.django_db
 
 API = "https://api.xero.com/api.xro/2.0"
 ENABLED = datetime.datetime(2026, 11, 1, tzinfo=datetime.UTC)
-
-
-@pytest.fixture
-def mock():
-    with responses.RequestsMock(assert_all_requests_are_fired=False) as rsps:
-        yield rsps
-
-
-@pytest.fixture
-def xero(mock):
-    return FakeXero(mock, API).install()
 
 
 def syncing(**kwargs):
