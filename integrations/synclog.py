@@ -46,3 +46,14 @@ def log(**fields) -> SyncLogEntry:
     entry = log_entry(**fields)
     entry.save()
     return entry
+
+
+def log_for_connection(connection, level: str, action: str, message: str) -> SyncLogEntry:
+    """An entry about a connection itself (connect, lists, revocation), not about one of its documents."""
+    return log(
+        organization_id=connection.organization_id,
+        connection_id=connection.pk,
+        level=level,
+        action=action,
+        message=message,
+    )

@@ -36,7 +36,7 @@ from ..models import (
     LogLevel,
 )
 from ..providers.base import Provider, RemoteTenant, TokenSet
-from ..synclog import log
+from ..synclog import log_for_connection
 from .connect_warnings import describe_tenants
 from .numbering import subsidiary_numbering_refresh
 from .revocation import (  # noqa: F401 - authorization_cancel/_states_purge: the views' and schedule's paths
@@ -247,7 +247,9 @@ def authorization_complete(*, state: AuthorizationState, tenant_id: str) -> Conn
         raise refusal
     state.completed_at, state.pending_token = locked.completed_at, ""
     logger.info("connection %s (%s) connected", connection.pk, provider.key)
-    _log(connection, LogLevel.INFO, "connection.connected", f"Connected to {connection.remote_tenant_name}.")
+    log_for_connection(
+        connection, LogLevel.INFO, "connection.connected", f"Connected to {connection.remote_tenant_name}."
+    )
     try:  # the setup page needs the pick lists; not fatal, the page has a refresh button
         connection_refresh_lists(connection=connection)
     except (IntegrationError, NotImplementedError) as exc:
@@ -319,16 +321,6 @@ def _reconnect(state: AuthorizationState, tenant: dict, tokens: TokenSet) -> Con
 # --- pick lists for the setup page --------------------------------------------------------------------------
 
 
-def _log(connection: Connection, level: str, action: str, message: str) -> None:
-    log(
-        organization_id=connection.organization_id,
-        connection_id=connection.pk,
-        level=level,
-        action=action,
-        message=message,
-    )
-
-
 def connection_refresh_lists(*, connection: Connection) -> dict:
     """Fetch the pick lists (accounts, tax types, items) and cache them in the connection's settings."""
     provider = registry.get(connection.provider)
@@ -379,5 +371,5 @@ def connection_disconnect(*, connection: Connection, user=None) -> Connection:
     connection.refresh_from_db()
     subsidiary_numbering_refresh(subsidiary_id=connection.subsidiary_id)  # its numbering comes back to the app
     who = f" by {user}" if user is not None else ""
-    _log(connection, LogLevel.INFO, "connection.disconnected", f"Disconnected{who}.")
+    log_for_connection(connection, LogLevel.INFO, "connection.disconnected", f"Disconnected{who}.")
     return connection

@@ -27,7 +27,7 @@ from .. import registry
 from ..exceptions import IntegrationError
 from ..models import AuthorizationState, Connection, ConnectionStatus, LogLevel
 from ..providers.base import Provider, RemoteTenant, TokenSet
-from ..synclog import log
+from ..synclog import log_for_connection
 
 logger = logging.getLogger("integrations.connections")
 
@@ -80,7 +80,7 @@ def connection_revoke(connection: Connection) -> None:
     user = tenants_in_use(provider_key=provider.key, tenants=[tenant], exclude_pk=connection.pk).get(tenant.id)
     if user is not None:
         logger.info("connection %s: not revoked at %s, connection %s uses it", connection.pk, provider.key, user.pk)
-        _log(
+        log_for_connection(
             connection,
             LogLevel.INFO,
             "connection.revoke_kept",
@@ -93,23 +93,13 @@ def connection_revoke(connection: Connection) -> None:
     except (IntegrationError, NotImplementedError) as exc:
         message = _failure(exc)
         logger.warning("connection %s: revoking at %s failed: %s", connection.pk, provider.key, message)
-        _log(
+        log_for_connection(
             connection,
             LogLevel.WARNING,
             "connection.revoke",
             f"Could not withdraw the authorisation at {provider.name} ({message}); the credentials were "
             "deleted here anyway. You can also remove the app in the provider's settings.",
         )
-
-
-def _log(connection: Connection, level: str, action: str, message: str) -> None:
-    log(
-        organization_id=connection.organization_id,
-        connection_id=connection.pk,
-        level=level,
-        action=action,
-        message=message,
-    )
 
 
 # --- a round trip that connected nothing ----------------------------------------------------------------------
