@@ -35,6 +35,15 @@ def format_number(value) -> str:
     return text.rstrip("0").rstrip(".") if "." in text else text
 
 
+def format_unit_price(value) -> str:
+    """A unit price: thousands grouped, at least the cents, up to the four decimals we store (250 → "250.00",
+    99.995 → "99.995", 1234.5 → "1,234.50")."""
+    number = _as_decimal(value)
+    text = f"{number.quantize(Decimal('0.0001'), context=_DISPLAY_CONTEXT):,f}"
+    whole, _, decimals = text.partition(".")
+    return f"{whole}.{decimals.rstrip('0').ljust(2, '0')}"
+
+
 def format_percentage(value) -> str:
     """20 → "20%", 5.500 → "5.5%", 0 → "0%"."""
     return f"{format_number(value)}%"

@@ -17,7 +17,7 @@ from reportlab.lib.units import mm
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
 from .models import Invoice
-from .money import format_money, format_number, format_percentage
+from .money import format_money, format_number, format_percentage, format_unit_price
 
 STYLES = getSampleStyleSheet()
 BODY = STYLES["BodyText"]
@@ -76,7 +76,7 @@ def _lines_table(invoice: Invoice) -> Table:
             [
                 Paragraph(_text(line.description), BODY),
                 format_number(line.quantity),
-                format_number(line.unit_price),
+                format_unit_price(line.unit_price),
                 format_percentage(line.tax_rate.percentage) if line.tax_rate else "-",
                 format_money(line.amount),
             ]

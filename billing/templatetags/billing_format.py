@@ -1,5 +1,6 @@
 """Numbers on pages, through the billing.money helpers: {% load billing_format %}, then
-{{ invoice.total|money:invoice.currency }}, {{ rate.percentage|percent }}, {{ line.quantity|number }}.
+{{ invoice.total|money:invoice.currency }}, {{ rate.percentage|percent }}, {{ line.quantity|number }},
+{{ line.unit_price|unit_price }}.
 
 An amount no money column can hold (a row written before the services checked) is shown as "out of range"
 rather than as a number, so it is noticed and nothing is built on it."""
@@ -8,7 +9,7 @@ from django import template
 from django.utils.html import format_html
 
 from billing.amount_limits import money_fits, out_of_range_fields
-from billing.money import format_money, format_number, format_percentage
+from billing.money import format_money, format_number, format_percentage, format_unit_price
 
 register = template.Library()
 
@@ -34,6 +35,13 @@ def percent(value):
     if value is None or value == "":
         return EMPTY
     return format_percentage(value)
+
+
+@register.filter
+def unit_price(value):
+    if value is None or value == "":
+        return EMPTY
+    return format_unit_price(value)
 
 
 @register.filter

@@ -8,7 +8,7 @@ import pytest
 from django.conf import settings
 from django.urls import reverse
 
-from billing.money import format_money, format_number, format_percentage
+from billing.money import format_money, format_number, format_percentage, format_unit_price
 from billing.pdf import invoice_pdf
 from billing.services import LineInput, payment_record
 from tests.factories import CompanyFactory, TaxRateFactory, make_invoice
@@ -131,3 +131,18 @@ def test_no_python_code_formats_a_decimal_by_hand():
         if ".normalize()" in line
     ]
     assert offenders == []
+
+
+@pytest.mark.parametrize(
+    ("price", "shown"),
+    [
+        (D("250.0000"), "250.00"),  # was "250" on the copy prompt and the invoice page
+        (D("99.9950"), "99.995"),
+        (D("0.3333"), "0.3333"),
+        (D("1234.5"), "1,234.50"),
+        (D("0"), "0.00"),
+        (D("2E+1"), "20.00"),
+    ],
+)
+def test_unit_prices_show_their_cents_and_up_to_four_decimals(price, shown):
+    assert format_unit_price(price) == shown

@@ -83,6 +83,7 @@ XERO_LISTS = {
         {"code": "RRINPUT", "name": "Reduced", "extra": {"rate": "5.5000", "can_apply_to_revenue": True}},
         {"code": "ZERORATEDOUTPUT", "name": "Zero Rated Income", "extra": {"rate": "0.0"}},
         {"code": "NONE", "name": "No VAT", "extra": {}},
+        {"code": "HIGH", "name": "Hoog tarief (21%)", "extra": {"rate": "21.0000"}},
     ],
     "items": [],
     "refreshed_at": "2026-11-21T10:00:00+00:00",
@@ -99,3 +100,4 @@ def test_xero_setup_page_shows_rates_as_plain_percentages(admin_client, organiza
         assert ours in html
     for theirs in ("20% (VAT on Income) (20%)", "Reduced (5.5%)", "Zero Rated Income (0%)", ">No VAT<"):
         assert theirs in html
+    assert ">Hoog tarief (21%)<" in html  # a name that states its rate is not given it twice

@@ -116,8 +116,10 @@ def _numbering_counts(connection) -> str:
 
 
 def _tax_type_label(tax_type: dict) -> str:
-    rate = tax_type["extra"].get("rate", "")
-    return f"{tax_type['name']} ({format_percentage(rate)})" if rate not in ("", None) else tax_type["name"]
+    rate, name = tax_type["extra"].get("rate", ""), tax_type["name"]
+    if rate in ("", None) or f"({format_percentage(rate)})" in name:  # Xero often names the rate already
+        return name
+    return f"{name} ({format_percentage(rate)})"
 
 
 def _keep_current(choices: list, current: str | None) -> list:
