@@ -63,7 +63,7 @@ def marketplace_entries(*, organization: Organization) -> list[MarketplaceEntry]
     providers = registry.configured()
     connections = list(
         organization_connections(organization=organization)
-        .filter(provider__in=[p.key for p in providers])
+        .filter(provider__in=[p.key for p in providers], removed_at__isnull=True)
         .order_by("status", "subsidiary__name", "name")
     )
     entries = []

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.contrib import messages
+from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import redirect
 from django.utils.dateparse import parse_datetime
@@ -14,8 +15,9 @@ from billing.tenancy import OrganizationAdminRequiredMixin
 from .. import registry
 from ..exceptions import IntegrationError, TerminalError
 from ..marketplace import connection_for_admin
-from ..models import Connection, ConnectionStatus
+from ..models import Connection, ConnectionStatus, CopyStatus
 from ..services import connections as services
+from ..services.connection_removal import connection_remove
 
 
 class ConnectionMixin(OrganizationAdminRequiredMixin):
@@ -100,7 +102,8 @@ class DisconnectView(ConnectionMixin, TemplateView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        context["copies"] = self.connection.invoice_copies.count()
+        # What the provider really holds: copies that succeeded, not every attempt.
+        context["copies"] = self.connection.invoice_copies.filter(status=CopyStatus.SUCCEEDED).count()
         return context
 
     def post(self, request, pk):
@@ -113,5 +116,23 @@ class DisconnectView(ConnectionMixin, TemplateView):
                 request,
                 f"“{connection.name}” is disconnected. Copied invoices and synced payments are kept; nothing more "
                 f"is sent to or read from {self.provider.name}.",
+            )
+        return redirect("integrations:marketplace")
+
+
+class RemoveView(ConnectionMixin, View):
+    """POST: hide a disconnected connection from the list; its copies and log stay on the invoices."""
+
+    http_method_names = ["post"]
+
+    def post(self, request, pk):
+        connection = self.get_connection()
+        try:
+            connection_remove(connection=connection, user=request.user)
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+        else:
+            messages.success(
+                request, f"“{connection.name}” is removed from the list. Its copies stay in the invoices' history."
             )
         return redirect("integrations:marketplace")
