@@ -54,19 +54,21 @@ class SetupView(ConnectionMixin, FormView):
         context = super().get_context_data(**kwargs)
         context["lists"] = lists = services.cached_lists(self.connection)
         context["lists_refreshed_at"] = parse_datetime(lists["refreshed_at"]) if lists["refreshed_at"] else None
-        context["setup_complete"] = self.provider.setup_is_complete(self.connection)
+        context["setup_missing"] = missing = self.provider.setup_missing(self.connection)
+        context["setup_complete"] = not missing
         return context
 
     def form_valid(self, form):
         if form.save() is None:
             return self.form_invalid(form)
-        if self.provider.setup_is_complete(self.connection):
+        missing = self.provider.setup_missing(self.connection)
+        if not missing:
             messages.success(self.request, f"“{self.connection.name}” is set up.")
         else:
             messages.warning(
                 self.request,
-                f"Saved. “{self.connection.name}” is not ready to copy invoices yet: choose a default revenue "
-                "account and a tax rate for every one of your tax rates.",
+                f"Saved. “{self.connection.name}” is not ready to copy invoices yet: it still needs "
+                f"{'; '.join(missing)}.",
             )
         return redirect("integrations:connection-setup", pk=self.connection.pk)
 
