@@ -223,6 +223,10 @@ class ApiClient:
             raise
         if is_write:
             self._log_write(method, url, action, response=response)
+        if self.connection is not None:
+            from .connection_state import connection_resume
+
+            connection_resume(self.connection)
         return response
 
     def _attempts(self, method, url, attempts, is_write, **kwargs) -> ApiResponse:

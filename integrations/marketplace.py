@@ -28,6 +28,7 @@ class ConnectionEntry:
     connection: Connection
     setup_complete: bool
     sandbox_url: str | None = None  # the built-in sandbox's page of this organisation (sandbox connections)
+    setup_missing: list[str] = field(default_factory=list)  # what the setup still needs (Provider.setup_missing)
 
     @property
     def needs_reconnect(self) -> bool:
@@ -63,7 +64,7 @@ def marketplace_entries(*, organization: Organization) -> list[MarketplaceEntry]
     providers = registry.configured()
     connections = list(
         organization_connections(organization=organization)
-        .filter(provider__in=[p.key for p in providers])
+        .filter(provider__in=[p.key for p in providers], removed_at__isnull=True)
         .order_by("status", "subsidiary__name", "name")
     )
     entries = []
@@ -87,7 +88,10 @@ def marketplace_entries(*, organization: Organization) -> list[MarketplaceEntry]
         )
         for connection in connections:
             if connection.provider == provider.key:
-                complete = connection.status != ConnectionStatus.DISCONNECTED and provider.setup_is_complete(connection)
-                entry.connections.append(ConnectionEntry(connection, complete, sandbox_page_url(connection)))
+                live = connection.status != ConnectionStatus.DISCONNECTED
+                missing = provider.setup_missing(connection) if live else []
+                entry.connections.append(
+                    ConnectionEntry(connection, live and not missing, sandbox_page_url(connection), missing)
+                )
         entries.append(entry)
     return entries

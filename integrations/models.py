@@ -51,6 +51,8 @@ class Connection(models.Model):
     sync_cursors = models.JSONField(default=dict, blank=True)
     paused_until = models.DateTimeField(null=True, blank=True, help_text="Throttled by the provider until then.")
     last_synced_at = models.DateTimeField(null=True, blank=True)
+    # A disconnected connection the admin removed from the marketplace list: its rows stay (invoice history).
+    removed_at = models.DateTimeField(null=True, blank=True, help_text="Removed from the list (disconnected).")
     created_by = models.ForeignKey(
         django_settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )

@@ -121,3 +121,17 @@ def payment_sync_connections() -> QuerySet[Connection]:
     return Connection.objects.filter(
         status=ConnectionStatus.ACTIVE, payment_sync_enabled_at__isnull=False, settings__sync_payments=True
     )
+
+
+def used_tax_rate_ids(connection) -> set[int]:
+    """The tax rates on lines of the connection's subsidiary's invoices: the ones a copy will need mapped."""
+    from billing.models import InvoiceLine
+
+    return set(
+        InvoiceLine.objects.filter(
+            invoice__subsidiary_id=connection.subsidiary_id, invoice__organization_id=connection.organization_id
+        )
+        .exclude(tax_rate=None)
+        .values_list("tax_rate_id", flat=True)
+        .distinct()
+    )

@@ -103,5 +103,5 @@ def connection_access_token(connection: Connection, *, rejected: str | None = No
         _copy_tokens(latest, connection)
         return latest.access_token
     if latest.refresh_token == used_refresh_token:
-        connection_mark_needs_reconnect(connection, str(failure))
+        connection_mark_needs_reconnect(connection, failure)
     raise failure

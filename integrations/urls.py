@@ -18,6 +18,7 @@ urlpatterns = [
     path(
         "settings/connections/<int:pk>/disconnect/", connections.DisconnectView.as_view(), name="connection-disconnect"
     ),
+    path("settings/connections/<int:pk>/remove/", connections.RemoveView.as_view(), name="connection-remove"),
     # Copy to an accounting tool, bulk copy, and "Sync now" (admins only)
     path(
         "integrations/invoices/<int:invoice_pk>/copy/<int:connection_pk>/",

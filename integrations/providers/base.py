@@ -229,7 +229,11 @@ class Provider:
         return type(self).setup_form is not Provider.setup_form
 
     def setup_is_complete(self, connection: Connection) -> bool:
-        return True
+        return not self.setup_missing(connection)
+
+    def setup_missing(self, connection: Connection) -> list[str]:
+        """What the setup still needs before invoices can be copied, one short phrase each; [] when ready."""
+        return []
 
     def numbers_invoices(self, connection: Connection) -> bool:
         """Whether this connection's setup gives the provider the subsidiary's invoice numbering: invoices are then

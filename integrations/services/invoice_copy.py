@@ -339,7 +339,7 @@ def _fail(copy: InvoiceCopy, exc: IntegrationError, prefix: str = "") -> None:
     copy.refresh_from_db()
     _log(copy, LogLevel.WARNING if keep_pending else LogLevel.ERROR, "invoice.copy_failed", text)
     if isinstance(exc, TerminalError):
-        connection_mark_needs_reconnect(copy.connection, str(exc))
+        connection_mark_needs_reconnect(copy.connection, exc)
 
 
 def invoice_copy(

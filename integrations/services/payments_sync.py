@@ -262,7 +262,7 @@ def payments_sync(*, connection: Connection) -> SyncRun:
         if isinstance(exc, ThrottledError):
             connection_pause(connection, exc)
         elif isinstance(exc, TerminalError):
-            connection_mark_needs_reconnect(connection, str(exc))
+            connection_mark_needs_reconnect(connection, exc)
         else:
             now = timezone.now()
             Connection.objects.filter(pk=connection.pk).update(last_error=str(exc), last_error_at=now)

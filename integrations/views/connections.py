@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.contrib import messages
+from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import redirect
 from django.utils.dateparse import parse_datetime
@@ -14,8 +15,9 @@ from billing.tenancy import OrganizationAdminRequiredMixin
 from .. import registry
 from ..exceptions import IntegrationError, TerminalError
 from ..marketplace import connection_for_admin
-from ..models import Connection, ConnectionStatus
+from ..models import Connection, ConnectionStatus, CopyStatus
 from ..services import connections as services
+from ..services.connection_removal import connection_remove
 
 
 class ConnectionMixin(OrganizationAdminRequiredMixin):
@@ -52,19 +54,21 @@ class SetupView(ConnectionMixin, FormView):
         context = super().get_context_data(**kwargs)
         context["lists"] = lists = services.cached_lists(self.connection)
         context["lists_refreshed_at"] = parse_datetime(lists["refreshed_at"]) if lists["refreshed_at"] else None
-        context["setup_complete"] = self.provider.setup_is_complete(self.connection)
+        context["setup_missing"] = missing = self.provider.setup_missing(self.connection)
+        context["setup_complete"] = not missing
         return context
 
     def form_valid(self, form):
         if form.save() is None:
             return self.form_invalid(form)
-        if self.provider.setup_is_complete(self.connection):
+        missing = self.provider.setup_missing(self.connection)
+        if not missing:
             messages.success(self.request, f"“{self.connection.name}” is set up.")
         else:
             messages.warning(
                 self.request,
-                f"Saved. “{self.connection.name}” is not ready to copy invoices yet: choose a default revenue "
-                "account and a tax rate for every one of your tax rates.",
+                f"Saved. “{self.connection.name}” is not ready to copy invoices yet: it still needs "
+                f"{'; '.join(missing)}.",
             )
         return redirect("integrations:connection-setup", pk=self.connection.pk)
 
@@ -100,7 +104,8 @@ class DisconnectView(ConnectionMixin, TemplateView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        context["copies"] = self.connection.invoice_copies.count()
+        # What the provider really holds: copies that succeeded, not every attempt.
+        context["copies"] = self.connection.invoice_copies.filter(status=CopyStatus.SUCCEEDED).count()
         return context
 
     def post(self, request, pk):
@@ -113,5 +118,23 @@ class DisconnectView(ConnectionMixin, TemplateView):
                 request,
                 f"“{connection.name}” is disconnected. Copied invoices and synced payments are kept; nothing more "
                 f"is sent to or read from {self.provider.name}.",
+            )
+        return redirect("integrations:marketplace")
+
+
+class RemoveView(ConnectionMixin, View):
+    """POST: hide a disconnected connection from the list; its copies and log stay on the invoices."""
+
+    http_method_names = ["post"]
+
+    def post(self, request, pk):
+        connection = self.get_connection()
+        try:
+            connection_remove(connection=connection, user=request.user)
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+        else:
+            messages.success(
+                request, f"“{connection.name}” is removed from the list. Its copies stay in the invoices' history."
             )
         return redirect("integrations:marketplace")

@@ -3,6 +3,7 @@ choice, setup and disconnect, and that no credential ever reaches a page, the ad
 
 import logging
 from datetime import timedelta
+from decimal import Decimal
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -14,6 +15,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from billing.choices import Plan, Role
+from billing.services import LineInput
 from integrations.models import (
     AuthorizationState,
     Connection,
@@ -514,10 +516,17 @@ def test_a_tax_type_xero_refuses_on_revenue_is_rejected_and_nothing_saved(admin_
     assert not TaxRateMapping.objects.exists()
 
 
-def test_an_incomplete_setup_saves_with_a_warning(admin_client, set_up):
-    connection, _service_type, _tax_rate = set_up
+def test_an_incomplete_setup_saves_with_a_warning(admin_client, set_up, organization, subsidiary):
+    connection, _service_type, tax_rate = set_up
+    # Only a tax rate the subsidiary's invoices use is needed: this one is.
+    make_invoice(
+        organization=organization,
+        subsidiary=subsidiary,
+        lines=[LineInput("Design", Decimal("1"), Decimal("100.00"), tax_rate=tax_rate)],
+    )
     response = setup_post(admin_client, connection, default_account="200")
-    assert "not ready to copy invoices" in " ".join(messages_of(response))
+    text = " ".join(messages_of(response))
+    assert "not ready to copy invoices" in text and f"a Xero tax rate for “{tax_rate}”" in text
 
 
 def test_another_organizations_tax_rate_is_never_mapped(admin_client, set_up, other_organization):

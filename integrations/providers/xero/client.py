@@ -113,7 +113,7 @@ class XeroApi(ApiClient, AccountingApi):
         try:
             return super().request(method, path, **kwargs)
         except TerminalError as exc:
-            connection_mark_needs_reconnect(self.connection, str(exc))
+            connection_mark_needs_reconnect(self.connection, exc)
             raise
 
     def error_messages(self, response) -> list[str]:

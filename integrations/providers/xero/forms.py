@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from django import forms
 from django.core.exceptions import ValidationError
 
 from billing.choices import InvoiceStatus
 from billing.models import Invoice, ServiceType, TaxRate
 from billing.money import format_percentage
+from integrations.selectors import used_tax_rate_ids
 from integrations.services.connections import SYNC_PAYMENTS_SETTING, cached_lists
 
 from .mapping import DEFAULT_ACCOUNT_SETTING, NUMBERING_APP, NUMBERING_PROVIDER, NUMBERING_SETTING
@@ -59,7 +62,12 @@ class XeroSetupForm(forms.Form):
         service_mapped = dict(connection.service_type_mappings.values_list("service_type_id", "remote_code"))
         tax_mapped = dict(connection.tax_rate_mappings.values_list("tax_rate_id", "remote_code"))
         self.service_types = list(ServiceType.objects.filter(organization_id=organization_id))
-        self.tax_rates = list(TaxRate.objects.filter(organization_id=organization_id))
+        self.used_tax_rate_ids = used_tax_rate_ids(connection)
+        # Used rates first: those are what the setup asks for; the others are optional.
+        self.tax_rates = sorted(
+            TaxRate.objects.filter(organization_id=organization_id), key=lambda t: t.pk not in self.used_tax_rate_ids
+        )
+        self.rate_warnings = _rate_mismatches(self.tax_rates, tax_mapped, lists["tax_types"])
         for service_type in self.service_types:
             name = f"service_type_{service_type.pk}"
             current = service_mapped.get(service_type.pk, "")
@@ -76,6 +84,9 @@ class XeroSetupForm(forms.Form):
                 required=False,
                 label=str(tax_rate),
                 choices=_keep_current(taxes, current),
+                help_text="Used on this subsidiary's invoices: needed."
+                if tax_rate.pk in self.used_tax_rate_ids
+                else "Not used on this subsidiary's invoices yet: optional.",
             )
             self.initial.setdefault(name, current)
 
@@ -113,6 +124,21 @@ def _numbering_counts(connection) -> str:
     waiting = issued.filter(number="").count()
     text = f"Now: {numbered} issued invoice{'s' if numbered != 1 else ''} with a number (they keep it)"
     return text + (f", {waiting} waiting for Xero's number." if waiting else ".")
+
+
+def _rate_mismatches(tax_rates, mapped: dict, tax_types: list) -> list[str]:
+    """Mapped Xero tax types whose rate differs from ours (9 % mapped to a 0 % tax type): a warning, not a refusal."""
+    rates = {t["code"]: t["extra"].get("rate") for t in tax_types}
+    warnings = []
+    for tax_rate in tax_rates:
+        code = mapped.get(tax_rate.pk)
+        theirs = rates.get(code)
+        if code and theirs not in ("", None) and Decimal(str(theirs)) != tax_rate.percentage:
+            warnings.append(
+                f"“{tax_rate}” is mapped to {code} at {format_percentage(theirs)} in Xero: invoices copied with it "
+                "carry a different tax amount there."
+            )
+    return warnings
 
 
 def _tax_type_label(tax_type: dict) -> str:

@@ -115,14 +115,20 @@ class XeroProvider(Provider):
 
         return XeroSetupForm(connection, *args, **kwargs)
 
-    def setup_is_complete(self, connection) -> bool:
-        """A default revenue account, and a Xero tax type for every tax rate of the organization."""
+    def setup_missing(self, connection) -> list[str]:
+        """A default revenue account, and a Xero tax type for every tax rate the subsidiary's invoices use."""
         from billing.models import TaxRate
+        from integrations.selectors import used_tax_rate_ids
 
+        missing = []
         if not (connection.settings or {}).get(DEFAULT_ACCOUNT_SETTING):
-            return False
-        mapped = connection.tax_rate_mappings.exclude(remote_code="").values("tax_rate_id")
-        return not TaxRate.objects.filter(organization_id=connection.organization_id).exclude(id__in=mapped).exists()
+            missing.append("a default revenue account")
+        mapped = connection.tax_rate_mappings.exclude(remote_code="").values_list("tax_rate_id", flat=True)
+        unmapped = TaxRate.objects.filter(
+            organization_id=connection.organization_id, pk__in=used_tax_rate_ids(connection)
+        ).exclude(pk__in=list(mapped))
+        missing += [f"a Xero tax rate for “{rate}”" for rate in unmapped]
+        return missing
 
     def numbers_invoices(self, connection) -> bool:
         return (connection.settings or {}).get(NUMBERING_SETTING) == NUMBERING_PROVIDER
