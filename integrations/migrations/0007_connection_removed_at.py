@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('integrations', '0004_copy_modes_waiting_and_voids'),
+        ('integrations', '0006_invoicecopy_remote_total'),
     ]
 
     operations = [
