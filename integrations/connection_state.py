@@ -20,8 +20,8 @@ logger = logging.getLogger("integrations.connection_state")
 DEFAULT_PAUSE = 60  # seconds, when a 429 carries no Retry-After
 
 
-# The tail of ThrottledError's sentence (integrations.http): what a successful call clears again.
-RATE_LIMITED_TAIL = "is rate limiting this connection."
+# Part of ThrottledError's sentence (integrations.http): what a successful call clears again.
+RATE_LIMITED_MARK = "is rate limiting this connection"
 
 
 def person_message(error: IntegrationError | str) -> str:
@@ -59,11 +59,11 @@ def connection_resume(connection: Connection) -> None:
     Connection.objects.filter(pk=connection.pk, paused_until__isnull=False).update(
         paused_until=None,
         last_error=Case(
-            When(last_error__endswith=RATE_LIMITED_TAIL, then=Value("")),
+            When(last_error__contains=RATE_LIMITED_MARK, then=Value("")),
             default=F("last_error"),
             output_field=TextField(),
         ),
     )
     connection.paused_until = None
-    if connection.last_error.endswith(RATE_LIMITED_TAIL):
+    if RATE_LIMITED_MARK in connection.last_error:
         connection.last_error = ""

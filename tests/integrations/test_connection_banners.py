@@ -94,7 +94,9 @@ def test_other_errors_survive_the_resume(mock, connection):
 
 def test_provider_codes_stay_in_the_log_not_in_the_banner(mock, connection, organization, subsidiary):
     invoice = make_invoice(organization=organization, subsidiary=subsidiary, finalize=True)
-    ContactLink.objects.create(connection=connection, company=invoice.company, remote_id="contact-1")
+    ContactLink.objects.create(
+        connection=connection, company=invoice.company, remote_id="9b1f2c3d-4e5f-4a6b-8c7d-0e1f2a3b4c5d"
+    )  # a Xero contact id (a GUID)
     mock.add(responses.PUT, INVOICES, status=401, json=UNAUTHORIZED)
     mock.add(responses.POST, TOKEN_URL, json=NEW_TOKEN)
 
