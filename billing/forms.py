@@ -10,7 +10,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 
-from .choices import InvoiceStatus, PaymentStatus, Role
+from .choices import ApprovalStatus, InvoiceStatus, PaymentStatus, PurchaseOrderStatus, Role
 from .models import (
     Budget,
     Company,
@@ -236,6 +236,39 @@ class InvoiceFilterForm(OrganizationFormMixin, forms.Form):
         queryset=Subsidiary.objects.none(), required=False, empty_label="Any subsidiary"
     )
     company = forms.ModelChoiceField(queryset=Company.objects.none(), required=False, empty_label="Any company")
+    issued_from = forms.DateField(label="Issued from", required=False, widget=DATE_WIDGET)
+    issued_to = forms.DateField(label="Issued to", required=False, widget=DATE_WIDGET)
+
+
+class ExpenseFilterForm(OrganizationFormMixin, forms.Form):
+    scoped_fields = {"vendor": Company, "budget": Budget}
+
+    q = forms.CharField(
+        label="Search", required=False, widget=forms.SearchInput(attrs={"placeholder": "Description, vendor or budget"})
+    )
+    approval_status = forms.ChoiceField(
+        label="Approval", choices=[("", "Any approval"), *ApprovalStatus.choices], required=False
+    )
+    payment_status = forms.ChoiceField(
+        label="Payment", choices=[("", "Any payment status"), *PaymentStatus.choices], required=False
+    )
+    vendor = forms.ModelChoiceField(queryset=Company.objects.none(), required=False, empty_label="Any vendor")
+    budget = forms.ModelChoiceField(queryset=Budget.objects.none(), required=False, empty_label="Any budget")
+    date_from = forms.DateField(label="Dated from", required=False, widget=DATE_WIDGET)
+    date_to = forms.DateField(label="Dated to", required=False, widget=DATE_WIDGET)
+
+
+class PurchaseOrderFilterForm(OrganizationFormMixin, forms.Form):
+    scoped_fields = {"vendor": Company, "subsidiary": Subsidiary}
+
+    q = forms.CharField(
+        label="Search", required=False, widget=forms.SearchInput(attrs={"placeholder": "Number, vendor or note"})
+    )
+    status = forms.ChoiceField(choices=[("", "Any status"), *PurchaseOrderStatus.choices], required=False)
+    vendor = forms.ModelChoiceField(queryset=Company.objects.none(), required=False, empty_label="Any vendor")
+    subsidiary = forms.ModelChoiceField(
+        queryset=Subsidiary.objects.none(), required=False, empty_label="Any subsidiary"
+    )
     issued_from = forms.DateField(label="Issued from", required=False, widget=DATE_WIDGET)
     issued_to = forms.DateField(label="Issued to", required=False, widget=DATE_WIDGET)
 

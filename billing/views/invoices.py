@@ -17,7 +17,7 @@ from billing.models import Invoice, Subsidiary
 from billing.pdf import invoice_pdf
 from billing.tenancy import OrganizationMemberRequiredMixin
 
-from .base import LinesFormView, ObjectActionView, OrganizationScopedMixin
+from .base import FilteredListMixin, LinesFormView, ObjectActionView, OrganizationScopedMixin
 
 PAYMENT_TERMS = datetime.timedelta(days=30)
 
@@ -27,25 +27,14 @@ class InvoiceMixin(OrganizationMemberRequiredMixin, OrganizationScopedMixin):
     nav = "invoices"
 
 
-class InvoiceListView(InvoiceMixin, ListView):
+class InvoiceListView(FilteredListMixin, InvoiceMixin, ListView):
     template_name = "billing/invoice_list.html"
     context_object_name = "invoices"
     paginate_by = 50
+    filter_form_class = InvoiceFilterForm
 
-    def get_queryset(self):
-        self.filter_form = InvoiceFilterForm(self.request.GET or None, organization=self.request.organization)
-        filters = self.filter_form.cleaned_data if self.filter_form.is_valid() else {}
+    def list_rows(self, filters):
         return selectors.invoice_list(organization=self.request.organization, filters=filters)
-
-    def get_context_data(self, **kwargs):
-        query = self.request.GET.copy()
-        query.pop("page", None)
-        return super().get_context_data(
-            filter_form=self.filter_form,
-            filtered=any(value for key, value in self.request.GET.items() if key != "page"),
-            querystring=query.urlencode(),
-            **kwargs,
-        )
 
 
 class InvoiceDetailView(InvoiceMixin, DetailView):
