@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import Mapping
 
 from django.db.models import Prefetch, Q, QuerySet
 
 from .models import (
+    DEFAULT_PAYMENT_TERMS_DAYS,
+    Company,
     Expense,
     ExpensePayment,
     Invoice,
@@ -16,6 +19,7 @@ from .models import (
     Payment,
     PurchaseOrder,
     PurchaseOrderLine,
+    Subsidiary,
 )
 
 
@@ -56,6 +60,17 @@ def invoice_list(*, organization: Organization, filters: Mapping | None = None) 
     invoices = Invoice.objects.filter(organization=organization).select_related("company", "subsidiary")
     invoices = _filtered(invoices, filters, INVOICE_FILTERS, ("number", "subject", "company__name"))
     return invoices.order_by("-issue_date", "-id")
+
+
+def invoice_due_date(*, issue_date: datetime.date, subsidiary: Subsidiary | None, company: Company | None = None):
+    """The invoice date plus the payment terms: the company's when it has its own, else the subsidiary's."""
+    if company is not None and company.payment_terms_days is not None:
+        days = company.payment_terms_days
+    elif subsidiary is not None:
+        days = subsidiary.payment_terms_days
+    else:
+        days = DEFAULT_PAYMENT_TERMS_DAYS
+    return issue_date + datetime.timedelta(days=days)
 
 
 def invoice_detail(*, organization: Organization) -> QuerySet[Invoice]:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import datetime
-
 from django.contrib import messages
 from django.http import HttpResponse
 from django.shortcuts import redirect
@@ -18,8 +16,6 @@ from billing.pdf import invoice_pdf
 from billing.tenancy import OrganizationMemberRequiredMixin
 
 from .base import FilteredListMixin, LinesFormView, ObjectActionView, OrganizationScopedMixin
-
-PAYMENT_TERMS = datetime.timedelta(days=30)
 
 
 class InvoiceMixin(OrganizationMemberRequiredMixin, OrganizationScopedMixin):
@@ -60,10 +56,11 @@ class InvoiceFormView(InvoiceMixin, LinesFormView):
         if invoice is not None:
             return {"initial": InvoiceForm.initial_for(invoice)}
         today = timezone.localdate()
-        initial = {"issue_date": today, "due_date": today + PAYMENT_TERMS}
         subsidiaries = list(Subsidiary.objects.filter(organization=self.request.organization)[:2])
-        if len(subsidiaries) == 1:
-            initial.update(subsidiary=subsidiaries[0].pk, currency=subsidiaries[0].default_currency)
+        only = subsidiaries[0] if len(subsidiaries) == 1 else None
+        initial = {"issue_date": today, "due_date": selectors.invoice_due_date(issue_date=today, subsidiary=only)}
+        if only is not None:
+            initial.update(subsidiary=only.pk, currency=only.default_currency)
         return {"initial": initial}
 
     def get_line_initial(self, invoice):
