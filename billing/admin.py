@@ -627,4 +627,5 @@ class PurchaseOrderAdmin(LinesThroughServiceAdmin):
         return services.purchase_order_update(purchase_order=obj, lines=lines, **fields)
 
 
+from . import admin_login  # noqa: E402,F401,I001  (the login form asks for the email address)
 from . import admin_tokens  # noqa: E402,F401  (replaces DRF's token admin, which lists keys)

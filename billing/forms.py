@@ -10,7 +10,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 
-from .choices import InvoiceStatus, PaymentStatus, Role
+from .choices import ApprovalStatus, InvoiceStatus, PaymentStatus, PurchaseOrderStatus, Role
 from .models import (
     Budget,
     Company,
@@ -22,6 +22,7 @@ from .models import (
     TaxRate,
 )
 from .money import CURRENCY_CHOICES, format_number
+from .selectors import invoice_due_date
 from .services import LineInput
 
 DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
@@ -76,28 +77,39 @@ def format_custom_fields(fields: dict | None) -> str:
 
 
 class CurrencyHintSelect(forms.Select):
-    """A select whose options carry their object's default currency (the page pre-fills the currency)."""
+    """A select whose options carry their object's default currency and payment terms (the page pre-fills the
+    currency and the due date)."""
 
     def create_option(self, name, value, *args, **kwargs):
         option = super().create_option(name, value, *args, **kwargs)
         instance = getattr(value, "instance", None)
         if instance is not None:
             option["attrs"]["data-currency"] = instance.default_currency
+            if instance.payment_terms_days is not None:
+                option["attrs"]["data-payment-terms"] = instance.payment_terms_days
         return option
 
 
 class InvoiceForm(OrganizationFormMixin, forms.Form):
     scoped_fields = {"subsidiary": Subsidiary, "company": Company, "budget": Budget}
 
-    subsidiary = forms.ModelChoiceField(queryset=Subsidiary.objects.none(), widget=CurrencyHintSelect)
+    subsidiary = forms.ModelChoiceField(
+        queryset=Subsidiary.objects.none(), widget=CurrencyHintSelect(attrs={"data-sets-due-date": "id_due_date"})
+    )
     company = forms.ModelChoiceField(
         queryset=Company.objects.none(),
-        widget=CurrencyHintSelect(attrs={"data-sets-currency": "id_currency"}),
-        help_text="Its default currency is proposed.",
+        widget=CurrencyHintSelect(attrs={"data-sets-currency": "id_currency", "data-sets-due-date": "id_due_date"}),
+        help_text="Its default currency and payment terms are proposed.",
     )
     budget = forms.ModelChoiceField(queryset=Budget.objects.none(), required=False)
-    issue_date = forms.DateField(widget=DATE_WIDGET)
-    due_date = forms.DateField(widget=DATE_WIDGET)
+    issue_date = forms.DateField(
+        widget=forms.DateInput(attrs={"type": "date", "data-sets-due-date": "id_due_date"}, format="%Y-%m-%d")
+    )
+    due_date = forms.DateField(
+        widget=DATE_WIDGET,
+        required=False,
+        help_text="Empty: the invoice date plus the payment terms (the company's, else the subsidiary's).",
+    )
     currency = forms.ChoiceField(choices=CURRENCY_CHOICES)
     subject = forms.CharField(max_length=200, required=False)
     po_number = forms.CharField(label="PO number", max_length=60, required=False)
@@ -110,6 +122,14 @@ class InvoiceForm(OrganizationFormMixin, forms.Form):
 
     def clean_custom_fields(self):
         return parse_custom_fields(self.cleaned_data["custom_fields"])
+
+    def clean(self):
+        cleaned = super().clean()
+        if not cleaned.get("due_date") and cleaned.get("issue_date") and cleaned.get("subsidiary"):
+            cleaned["due_date"] = invoice_due_date(
+                issue_date=cleaned["issue_date"], subsidiary=cleaned["subsidiary"], company=cleaned.get("company")
+            )
+        return cleaned
 
     @classmethod
     def initial_for(cls, invoice) -> dict:
@@ -240,6 +260,39 @@ class InvoiceFilterForm(OrganizationFormMixin, forms.Form):
     issued_to = forms.DateField(label="Issued to", required=False, widget=DATE_WIDGET)
 
 
+class ExpenseFilterForm(OrganizationFormMixin, forms.Form):
+    scoped_fields = {"vendor": Company, "budget": Budget}
+
+    q = forms.CharField(
+        label="Search", required=False, widget=forms.SearchInput(attrs={"placeholder": "Description, vendor or budget"})
+    )
+    approval_status = forms.ChoiceField(
+        label="Approval", choices=[("", "Any approval"), *ApprovalStatus.choices], required=False
+    )
+    payment_status = forms.ChoiceField(
+        label="Payment", choices=[("", "Any payment status"), *PaymentStatus.choices], required=False
+    )
+    vendor = forms.ModelChoiceField(queryset=Company.objects.none(), required=False, empty_label="Any vendor")
+    budget = forms.ModelChoiceField(queryset=Budget.objects.none(), required=False, empty_label="Any budget")
+    date_from = forms.DateField(label="Dated from", required=False, widget=DATE_WIDGET)
+    date_to = forms.DateField(label="Dated to", required=False, widget=DATE_WIDGET)
+
+
+class PurchaseOrderFilterForm(OrganizationFormMixin, forms.Form):
+    scoped_fields = {"vendor": Company, "subsidiary": Subsidiary}
+
+    q = forms.CharField(
+        label="Search", required=False, widget=forms.SearchInput(attrs={"placeholder": "Number, vendor or note"})
+    )
+    status = forms.ChoiceField(choices=[("", "Any status"), *PurchaseOrderStatus.choices], required=False)
+    vendor = forms.ModelChoiceField(queryset=Company.objects.none(), required=False, empty_label="Any vendor")
+    subsidiary = forms.ModelChoiceField(
+        queryset=Subsidiary.objects.none(), required=False, empty_label="Any subsidiary"
+    )
+    issued_from = forms.DateField(label="Issued from", required=False, widget=DATE_WIDGET)
+    issued_to = forms.DateField(label="Issued to", required=False, widget=DATE_WIDGET)
+
+
 # --- Expenses and purchase orders -------------------------------------------------------------------------
 
 
@@ -306,6 +359,7 @@ class SubsidiaryForm(forms.ModelForm):
             "country",
             "vat_number",
             "default_currency",
+            "payment_terms_days",
             "invoice_number_prefix",
             "next_invoice_number",
         ]
@@ -335,6 +389,7 @@ class CompanyForm(forms.ModelForm):
             "default_currency",
             "is_client",
             "is_supplier",
+            "payment_terms_days",
         ]
         widgets = {"address": forms.Textarea(attrs={"rows": 3})}
 

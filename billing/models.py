@@ -3,7 +3,7 @@
 from decimal import Decimal
 
 from django.conf import settings
-from django.core.validators import MinValueValidator
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
@@ -20,6 +20,9 @@ from .choices import (
     Role,
 )
 from .money import CURRENCY_CHOICES, ZERO, format_money, format_percentage
+
+DEFAULT_PAYMENT_TERMS_DAYS = 30
+MAX_PAYMENT_TERMS_DAYS = 365
 
 
 class Organization(models.Model):
@@ -92,6 +95,12 @@ class Subsidiary(OrganizationOwned):
     country = models.CharField(max_length=2, blank=True, help_text="ISO 3166 code, e.g. GB, NL")
     vat_number = models.CharField(max_length=40, blank=True)
     default_currency = models.CharField(max_length=3, choices=CURRENCY_CHOICES, default="EUR")
+    payment_terms_days = models.PositiveSmallIntegerField(
+        "payment terms (days)",
+        default=DEFAULT_PAYMENT_TERMS_DAYS,
+        validators=[MaxValueValidator(MAX_PAYMENT_TERMS_DAYS)],
+        help_text="Days from an invoice's date to its due date, unless the company has its own terms.",
+    )
     invoice_number_prefix = models.CharField(max_length=20, blank=True, default="INV-")
     next_invoice_number = models.PositiveIntegerField(default=1, validators=[MinValueValidator(1)])
     # Changed only by billing.services.subsidiary_set_invoice_numbering (the accounting connection's setup calls it).
@@ -118,6 +127,13 @@ class Company(OrganizationOwned):
     default_currency = models.CharField(max_length=3, choices=CURRENCY_CHOICES, default="EUR")
     is_client = models.BooleanField(default=True)
     is_supplier = models.BooleanField(default=False)
+    payment_terms_days = models.PositiveSmallIntegerField(
+        "payment terms (days)",
+        null=True,
+        blank=True,
+        validators=[MaxValueValidator(MAX_PAYMENT_TERMS_DAYS)],
+        help_text="Days this client has to pay an invoice; empty: the subsidiary's terms.",
+    )
 
     class Meta:
         ordering = ["name"]

@@ -35,6 +35,7 @@ from .models import (
     TaxRate,
 )
 from .money import ZERO, LineAmounts, format_money, line_amounts, to_cents, totals_of
+from .selectors import invoice_due_date
 
 
 @dataclass(frozen=True)
@@ -195,7 +196,7 @@ def invoice_create(
     subsidiary: Subsidiary,
     company: Company,
     issue_date: date,
-    due_date: date,
+    due_date: date | None = None,
     currency: str | None = None,
     lines: Iterable[LineInput] = (),
     budget: Budget | None = None,
@@ -209,7 +210,8 @@ def invoice_create(
         "company": company,
         "budget": budget,
         "issue_date": issue_date,
-        "due_date": due_date,
+        # No due date given: the payment terms (the company's, else the subsidiary's) decide it.
+        "due_date": due_date or invoice_due_date(issue_date=issue_date, subsidiary=subsidiary, company=company),
         "currency": currency or company.default_currency or subsidiary.default_currency,
         "subject": subject,
         "note": note,
@@ -719,6 +721,7 @@ SETTINGS_FIELDS: dict[type, tuple[str, ...]] = {
         "country",
         "vat_number",
         "default_currency",
+        "payment_terms_days",
         "invoice_number_prefix",
     ),
     Company: (
@@ -730,6 +733,7 @@ SETTINGS_FIELDS: dict[type, tuple[str, ...]] = {
         "default_currency",
         "is_client",
         "is_supplier",
+        "payment_terms_days",
     ),
     ServiceType: ("name",),
     TaxRate: ("name", "percentage"),

@@ -1,4 +1,5 @@
-"""The invoice list (page and API) runs the same number of queries at 10,000 invoices as at 10.
+"""The invoice list (page and API) runs the same number of queries at 10,000 invoices as at 10; the expense and
+purchase order lists likewise, filtered or not.
 
 The volume is made quickly: one invoice goes through the real services (so its stored totals are right), and
 the rest are bulk-created clones carrying the same totals, lines and, for some, a payment that matches their
@@ -13,10 +14,10 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from billing.choices import InvoiceStatus, PaymentStatus
-from billing.models import Invoice, InvoiceLine, Payment
+from billing.choices import ApprovalStatus, InvoiceStatus, PaymentStatus, PurchaseOrderStatus
+from billing.models import Budget, Company, Expense, Invoice, InvoiceLine, Payment, PurchaseOrder, Subsidiary
 from billing.services import LineInput, payment_record
-from tests.factories import CompanyFactory, SubsidiaryFactory, TaxRateFactory, make_invoice
+from tests.factories import BudgetFactory, CompanyFactory, SubsidiaryFactory, TaxRateFactory, make_invoice
 
 pytestmark = pytest.mark.django_db
 
@@ -162,3 +163,77 @@ def test_invoice_list_queries_do_not_grow_with_the_number_of_invoices(volume, ad
         else:
             page = response.context["page_obj"]
             assert (len(page.object_list), page.paginator.count > 1000) == (50, True), name
+
+
+# --- Expenses and purchase orders: the same filters and search, the same constant query count ------------------
+
+
+def grow_expenses_and_orders(organization, total: int) -> None:
+    """Bulk-create expenses and purchase orders up to `total` each, over several vendors, budgets, subsidiaries."""
+    subsidiaries = list(Subsidiary.objects.filter(organization=organization))
+    vendors = list(Company.objects.filter(organization=organization))
+    budgets = list(Budget.objects.filter(organization=organization))
+    have = Expense.objects.filter(organization=organization).count()
+    Expense.objects.bulk_create(
+        [
+            Expense(
+                organization=organization,
+                budget=budgets[i % len(budgets)],
+                vendor=vendors[i % len(vendors)],
+                description=f"Hosting {i}",
+                amount=Decimal("80.00"),
+                currency="EUR",
+                date=START + datetime.timedelta(days=i % 300),
+                approval_status=ApprovalStatus.APPROVED if i % 2 else ApprovalStatus.PENDING,
+            )
+            for i in range(have, total)
+        ],
+        batch_size=1000,
+    )
+    PurchaseOrder.objects.bulk_create(
+        [
+            PurchaseOrder(
+                organization=organization,
+                subsidiary=subsidiaries[i % len(subsidiaries)],
+                vendor=vendors[i % len(vendors)],
+                budget=budgets[i % len(budgets)],
+                number=f"PO-{i:06d}",
+                issue_date=START + datetime.timedelta(days=i % 300),
+                currency="EUR",
+                note=f"Paper {i}",
+                status=PurchaseOrderStatus.SENT if i % 2 else PurchaseOrderStatus.DRAFT,
+                subtotal=Decimal("10.00"),
+                total=Decimal("10.00"),
+            )
+            for i in range(PurchaseOrder.objects.filter(organization=organization).count(), total)
+        ],
+        batch_size=1000,
+    )
+
+
+def test_expense_and_purchase_order_lists_queries_do_not_grow_with_their_rows(organization, member_client):
+    subsidiaries = [SubsidiaryFactory(organization=organization, invoice_number_prefix=p) for p in ("NL-", "BE-")]
+    vendors = [CompanyFactory(organization=organization, is_supplier=True) for _ in range(5)]
+    for n, subsidiary in enumerate(subsidiaries):
+        BudgetFactory(organization=organization, subsidiary=subsidiary, name=f"Budget {n}")
+    expenses, orders = reverse("billing:expense-list"), reverse("billing:purchaseorder-list")
+    urls = {
+        "expenses": expenses,
+        "expenses, filtered": f"{expenses}?approval_status=approved&q=Hosting&vendor={vendors[1].pk}"
+        "&date_from=2026-01-01&date_to=2026-12-31&payment_status=unpaid",
+        "expenses, page 2": f"{expenses}?page=2",
+        "orders": orders,
+        "orders, filtered": f"{orders}?status=sent&q=Paper&vendor={vendors[1].pk}&subsidiary={subsidiaries[1].pk}"
+        "&issued_from=2026-01-01&issued_to=2026-12-31",
+        "orders, page 2": f"{orders}?page=2",
+    }
+    grow_expenses_and_orders(organization, 60)  # 60, not 10: page 2 has rows at both sizes
+    small = {name: count_queries(member_client, url)[0] for name, url in urls.items()}
+    grow_expenses_and_orders(organization, 3_000)
+    large, responses = {}, {}
+    for name, url in urls.items():
+        large[name], responses[name] = count_queries(member_client, url)
+    assert large == small, "query counts at 3,000 rows differ from those at 60"
+    for name in ("expenses", "orders", "expenses, filtered", "orders, filtered"):
+        page = responses[name].context["page_obj"]
+        assert (len(page.object_list), page.paginator.count > 100) == (50, True), name

@@ -193,6 +193,16 @@ def send(client, route, method, url):
     return getattr(client, method.lower())(url, **kwargs)
 
 
+def assert_refusal_page(route, response):
+    """A refused page is the app's 403 page (inside the app frame, with a way back); the API answers JSON."""
+    if route.is_api:
+        assert response["Content-Type"] == "application/json", response["Content-Type"]
+        return
+    assert [t.name for t in response.templates][:2] == ["403.html", "base.html"], response.content[:300]
+    assert 'class="topbar"' in response.content.decode()
+    assert response.context["back_url"] and "Go back</a>" in response.content.decode()
+
+
 def logged_in(user, **client_kwargs):
     client = Client(**client_kwargs)
     client.force_login(user)
@@ -289,6 +299,7 @@ def test_member_gets_403_on_admin_only_routes(route, method, organization, membe
     before = snapshot(objects)
     response = send(logged_in(member_user), route, method, url_for(route, objects))
     assert response.status_code == 403, f"{response.status_code}: {response.content[:300]}"
+    assert_refusal_page(route, response)
     assert snapshot(objects) == before
 
 
@@ -376,4 +387,5 @@ def test_unsafe_request_without_csrf_token_is_403(route, method, organization, a
     response = send(client, route, method, url_for(route, objects))
     assert response.status_code == 403, f"{response.status_code}: {response.content[:300]}"
     assert b"CSRF" in response.content, response.content[:300]
+    assert_refusal_page(route, response)
     assert snapshot(objects) == before

@@ -64,6 +64,7 @@ class SubsidiarySerializer(OrganizationModelSerializer):
             "country",
             "vat_number",
             "default_currency",
+            "payment_terms_days",
             "invoice_number_prefix",
             "next_invoice_number",
         ]
@@ -83,6 +84,7 @@ class CompanySerializer(OrganizationModelSerializer):
             "default_currency",
             "is_client",
             "is_supplier",
+            "payment_terms_days",
         ]
 
 
@@ -187,6 +189,10 @@ class InvoiceListSerializer(OrganizationModelSerializer):
         read_only_fields = ["number", "status", "finalized_at", "voided_at"]
         extra_kwargs = {
             "currency": {"required": False, "help_text": "Defaults to the company's currency."},
+            "due_date": {
+                "required": False,
+                "help_text": "Defaults to issue_date plus the company's payment terms, else the subsidiary's.",
+            },
         }
 
 

@@ -28,6 +28,32 @@ class OrganizationScopedMixin:
         return super().get_context_data(nav=self.nav, **kwargs)
 
 
+class FilteredListMixin:
+    """A list page narrowed by a GET filter form; `list_rows(filters)` calls the page's selector.
+
+    Invalid filters (a bad date, another organization's id) show their errors and leave the list unfiltered.
+    """
+
+    filter_form_class = None
+
+    def list_rows(self, filters: dict):
+        raise NotImplementedError
+
+    def get_queryset(self):
+        self.filter_form = self.filter_form_class(self.request.GET or None, organization=self.request.organization)
+        return self.list_rows(self.filter_form.cleaned_data if self.filter_form.is_valid() else {})
+
+    def get_context_data(self, **kwargs):
+        query = self.request.GET.copy()
+        query.pop("page", None)
+        return super().get_context_data(
+            filter_form=self.filter_form,
+            filtered=any(value for key, value in self.request.GET.items() if key != "page"),
+            querystring=query.urlencode(),
+            **kwargs,
+        )
+
+
 def redirect_to(request, url):
     """A redirect that also works for HTMX requests (full page navigation, not a swap)."""
     if getattr(request, "htmx", False):

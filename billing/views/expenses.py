@@ -9,11 +9,11 @@ from django.shortcuts import get_object_or_404
 from django.views.generic import DetailView, FormView, ListView
 
 from billing import selectors, services
-from billing.forms import ExpenseForm, add_service_error
+from billing.forms import ExpenseFilterForm, ExpenseForm, add_service_error
 from billing.models import Expense
 from billing.tenancy import OrganizationMemberRequiredMixin
 
-from .base import OrganizationScopedMixin
+from .base import FilteredListMixin, OrganizationScopedMixin
 from .payments import payment_form_for
 
 
@@ -25,10 +25,14 @@ class ExpenseMixin(OrganizationMemberRequiredMixin, OrganizationScopedMixin):
         return selectors.expense_list(organization=self.request.organization)
 
 
-class ExpenseListView(ExpenseMixin, ListView):
+class ExpenseListView(FilteredListMixin, ExpenseMixin, ListView):
     template_name = "billing/expense_list.html"
     context_object_name = "expenses"
     paginate_by = 50
+    filter_form_class = ExpenseFilterForm
+
+    def list_rows(self, filters):
+        return selectors.expense_list(organization=self.request.organization, filters=filters)
 
 
 class ExpenseDetailView(ExpenseMixin, DetailView):

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import datetime
-
 from django.contrib import messages
 from django.http import HttpResponse
 from django.shortcuts import redirect
@@ -17,9 +15,7 @@ from billing.models import Invoice, Subsidiary
 from billing.pdf import invoice_pdf
 from billing.tenancy import OrganizationMemberRequiredMixin
 
-from .base import LinesFormView, ObjectActionView, OrganizationScopedMixin
-
-PAYMENT_TERMS = datetime.timedelta(days=30)
+from .base import FilteredListMixin, LinesFormView, ObjectActionView, OrganizationScopedMixin
 
 
 class InvoiceMixin(OrganizationMemberRequiredMixin, OrganizationScopedMixin):
@@ -27,25 +23,14 @@ class InvoiceMixin(OrganizationMemberRequiredMixin, OrganizationScopedMixin):
     nav = "invoices"
 
 
-class InvoiceListView(InvoiceMixin, ListView):
+class InvoiceListView(FilteredListMixin, InvoiceMixin, ListView):
     template_name = "billing/invoice_list.html"
     context_object_name = "invoices"
     paginate_by = 50
+    filter_form_class = InvoiceFilterForm
 
-    def get_queryset(self):
-        self.filter_form = InvoiceFilterForm(self.request.GET or None, organization=self.request.organization)
-        filters = self.filter_form.cleaned_data if self.filter_form.is_valid() else {}
+    def list_rows(self, filters):
         return selectors.invoice_list(organization=self.request.organization, filters=filters)
-
-    def get_context_data(self, **kwargs):
-        query = self.request.GET.copy()
-        query.pop("page", None)
-        return super().get_context_data(
-            filter_form=self.filter_form,
-            filtered=any(value for key, value in self.request.GET.items() if key != "page"),
-            querystring=query.urlencode(),
-            **kwargs,
-        )
 
 
 class InvoiceDetailView(InvoiceMixin, DetailView):
@@ -71,10 +56,11 @@ class InvoiceFormView(InvoiceMixin, LinesFormView):
         if invoice is not None:
             return {"initial": InvoiceForm.initial_for(invoice)}
         today = timezone.localdate()
-        initial = {"issue_date": today, "due_date": today + PAYMENT_TERMS}
         subsidiaries = list(Subsidiary.objects.filter(organization=self.request.organization)[:2])
-        if len(subsidiaries) == 1:
-            initial.update(subsidiary=subsidiaries[0].pk, currency=subsidiaries[0].default_currency)
+        only = subsidiaries[0] if len(subsidiaries) == 1 else None
+        initial = {"issue_date": today, "due_date": selectors.invoice_due_date(issue_date=today, subsidiary=only)}
+        if only is not None:
+            initial.update(subsidiary=only.pk, currency=only.default_currency)
         return {"initial": initial}
 
     def get_line_initial(self, invoice):

@@ -5,11 +5,11 @@ from __future__ import annotations
 from django.views.generic import DetailView, ListView
 
 from billing import selectors, services
-from billing.forms import LineForm, LineFormSet, PurchaseOrderForm
+from billing.forms import LineForm, LineFormSet, PurchaseOrderFilterForm, PurchaseOrderForm
 from billing.models import PurchaseOrder
 from billing.tenancy import OrganizationMemberRequiredMixin
 
-from .base import LinesFormView, OrganizationScopedMixin
+from .base import FilteredListMixin, LinesFormView, OrganizationScopedMixin
 
 
 class PurchaseOrderMixin(OrganizationMemberRequiredMixin, OrganizationScopedMixin):
@@ -20,10 +20,14 @@ class PurchaseOrderMixin(OrganizationMemberRequiredMixin, OrganizationScopedMixi
         return selectors.purchase_order_list(organization=self.request.organization)
 
 
-class PurchaseOrderListView(PurchaseOrderMixin, ListView):
+class PurchaseOrderListView(FilteredListMixin, PurchaseOrderMixin, ListView):
     template_name = "billing/purchaseorder_list.html"
     context_object_name = "purchase_orders"
     paginate_by = 50
+    filter_form_class = PurchaseOrderFilterForm
+
+    def list_rows(self, filters):
+        return selectors.purchase_order_list(organization=self.request.organization, filters=filters)
 
 
 class PurchaseOrderDetailView(PurchaseOrderMixin, DetailView):

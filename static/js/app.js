@@ -71,6 +71,31 @@
     if (option && option.dataset.currency && currency) currency.value = option.dataset.currency;
   });
 
+  // The invoice form proposes its due date: the invoice date plus the company's payment terms, else the
+  // subsidiary's (the options carry data-payment-terms). A due date the user typed is left alone.
+  document.addEventListener("input", function (event) {
+    if (event.target.id && document.querySelector('[data-sets-due-date="' + event.target.id + '"]')) {
+      event.target.dataset.userSet = "1";
+    }
+  });
+  document.addEventListener("change", function (event) {
+    var target = event.target.dataset && event.target.dataset.setsDueDate;
+    var due = target && document.getElementById(target);
+    if (!due || due.dataset.userSet) return;
+    var sources = event.target.form.querySelectorAll('[data-sets-due-date="' + target + '"]');
+    var issued = null, terms = { company: null, subsidiary: null };
+    sources.forEach(function (source) {
+      if (source.type === "date") issued = source.value;
+      var option = source.selectedOptions && source.selectedOptions[0];
+      if (option && option.dataset.paymentTerms) terms[source.name] = Number(option.dataset.paymentTerms);
+    });
+    var days = terms.company !== null ? terms.company : terms.subsidiary !== null ? terms.subsidiary : 30;
+    if (!issued) return;
+    var date = new Date(issued + "T00:00:00Z");
+    date.setUTCDate(date.getUTCDate() + days);
+    due.value = date.toISOString().slice(0, 10);
+  });
+
   // Forms with data-confirm ask before submitting (void, remove).
   document.addEventListener("submit", function (event) {
     var message = event.target.dataset && event.target.dataset.confirm;

@@ -5,9 +5,9 @@ from decimal import Decimal
 import pytest
 from django.urls import reverse
 
-from billing.choices import PaymentStatus
+from billing.choices import ApprovalStatus, PaymentStatus
 from billing.models import Expense, ExpensePayment
-from billing.services import expense_create
+from billing.services import expense_create, expense_update
 from tests.factories import BudgetFactory, CompanyFactory, TaxRateFactory
 
 pytestmark = pytest.mark.django_db
@@ -122,3 +122,57 @@ def test_another_organizations_expense_is_404(admin_client, expense, other_admin
     client.force_login(other_admin)
     for name in ("expense-detail", "expense-edit", "expense-payment-create"):
         assert client.get(reverse(f"billing:{name}", args=[expense.pk])).status_code == 404
+
+
+def test_filters_and_search_narrow_the_list(member_client, organization, subsidiary, budget, vendor, expense):
+    other_vendor = CompanyFactory(organization=organization, name="Cloud Host", is_supplier=True)
+    other_budget = BudgetFactory(organization=organization, subsidiary=subsidiary, name="Platform")
+    hosting = expense_create(
+        organization=organization,
+        budget=other_budget,
+        vendor=other_vendor,
+        description="Servers",
+        amount=Decimal("80"),
+        currency="EUR",
+        date="2026-06-01",
+    )
+    approved = expense_update(expense=hosting, approval_status=ApprovalStatus.APPROVED)
+    url = reverse("billing:expense-list")
+
+    def listed(**params):
+        response = member_client.get(url, params)
+        assert response.status_code == 200
+        return set(response.context["expenses"])
+
+    assert listed() == {expense, approved}
+    assert listed(approval_status="approved") == {approved}
+    assert listed(payment_status="unpaid") == {expense, approved}
+    assert listed(vendor=other_vendor.pk) == {approved}
+    assert listed(budget=budget.pk) == {expense}
+    assert listed(date_from="2026-10-01") == {expense}
+    assert listed(date_to="2026-07-01") == {approved}
+    assert listed(q="business") == {expense}
+    assert listed(q="cloud") == {approved}  # vendor name
+    assert listed(q="platform") == {approved}  # budget name
+
+
+def test_the_filter_bar_keeps_its_values_and_pages_keep_the_filters(member_client, expense, vendor):
+    response = member_client.get(reverse("billing:expense-list"), {"q": "cards", "vendor": vendor.pk})
+    html = response.content.decode()
+    assert 'role="search"' in html and 'value="cards"' in html
+    assert response.context["querystring"] == f"q=cards&vendor={vendor.pk}"
+    assert response.context["filtered"]
+
+
+def test_nothing_matching_says_so_and_offers_to_clear(member_client, expense):
+    html = member_client.get(reverse("billing:expense-list"), {"q": "no such thing"}).content.decode()
+    assert "No expenses match these filters." in html
+
+
+def test_filter_choices_are_the_organizations_own(member_client, expense, other_organization):
+    foreign = CompanyFactory(organization=other_organization, name="Foreign Vendor")
+    response = member_client.get(reverse("billing:expense-list"))
+    assert "Foreign Vendor" not in response.content.decode()
+    response = member_client.get(reverse("billing:expense-list"), {"vendor": foreign.pk})
+    assert response.status_code == 200
+    assert response.context["filter_form"].errors

@@ -336,3 +336,19 @@ def test_pdf_download(admin_client, subsidiary):
     assert response["Content-Type"] == "application/pdf"
     assert response.content.startswith(b"%PDF")
     assert b"INV-0001" in response.content
+
+
+def test_members_get_no_selection_checkboxes_as_they_have_no_bulk_action(member_client, subsidiary, company):
+    invoice = make_invoice(subsidiary=subsidiary, company=company, finalize=True)
+    response = member_client.get(reverse("billing:invoice-list"))
+    html = response.content.decode()
+    assert invoice.number in html
+    assert 'type="checkbox"' not in html
+    assert "data-bulk-form" not in html and "data-bulk-bar" not in html
+
+
+def test_admins_without_an_accounting_tool_to_copy_to_get_no_checkboxes(admin_client, subsidiary, company, settings):
+    settings.XERO_CLIENT_ID = ""  # no provider configured: no "Copy to …", so nothing to select for
+    make_invoice(subsidiary=subsidiary, company=company, finalize=True)
+    html = admin_client.get(reverse("billing:invoice-list")).content.decode()
+    assert 'type="checkbox"' not in html and "data-bulk-bar" not in html

@@ -1,5 +1,6 @@
 """Purchase order pages: list, detail, create/edit with lines through the services."""
 
+import datetime
 from decimal import Decimal
 
 import pytest
@@ -7,7 +8,7 @@ from django.urls import reverse
 
 from billing.models import PurchaseOrder
 from billing.services import LineInput, purchase_order_create
-from tests.factories import CompanyFactory
+from tests.factories import CompanyFactory, SubsidiaryFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -99,3 +100,51 @@ def test_another_organizations_order_is_404(member_client, other_organization):
     )
     for name in ("purchaseorder-detail", "purchaseorder-edit"):
         assert member_client.get(reverse(f"billing:{name}", args=[order.pk])).status_code == 404
+
+
+def test_filters_and_search_narrow_the_list(member_client, organization, subsidiary, vendor):
+    other_vendor = CompanyFactory(organization=organization, name="Paper Mill")
+    other_subsidiary = SubsidiaryFactory(organization=organization, name="Acme UK", invoice_number_prefix="UK-")
+    line = [LineInput("Paper", Decimal("1"), Decimal("10"))]
+    cards = purchase_order_create(
+        organization=organization,
+        subsidiary=subsidiary,
+        vendor=vendor,
+        issue_date=datetime.date(2026, 11, 1),
+        note="Business cards for the team",
+        lines=line,
+    )
+    paper = purchase_order_create(
+        organization=organization,
+        subsidiary=other_subsidiary,
+        vendor=other_vendor,
+        issue_date=datetime.date(2026, 5, 1),
+        status="sent",
+        lines=line,
+    )
+    url = reverse("billing:purchaseorder-list")
+
+    def listed(**params):
+        response = member_client.get(url, params)
+        assert response.status_code == 200
+        return set(response.context["purchase_orders"])
+
+    assert listed() == {cards, paper}
+    assert listed(status="sent") == {paper}
+    assert listed(vendor=vendor.pk) == {cards}
+    assert listed(subsidiary=other_subsidiary.pk) == {paper}
+    assert listed(issued_from="2026-10-01") == {cards}
+    assert listed(issued_to="2026-06-01") == {paper}
+    assert listed(q=paper.number) == {paper}
+    assert listed(q="paper mill") == {paper}  # vendor name
+    assert listed(q="business cards") == {cards}  # note
+    assert "No purchase orders match these filters." in member_client.get(url, {"q": "nothing"}).content.decode()
+
+
+def test_filter_choices_are_the_organizations_own(member_client, other_organization):
+    foreign = CompanyFactory(organization=other_organization, name="Foreign Vendor")
+    url = reverse("billing:purchaseorder-list")
+    assert "Foreign Vendor" not in member_client.get(url).content.decode()
+    response = member_client.get(url, {"vendor": foreign.pk})
+    assert response.status_code == 200
+    assert response.context["filter_form"].errors

@@ -66,6 +66,7 @@ def test_create_and_edit_a_subsidiary(admin_client, organization):
         "country": "GB",
         "vat_number": "GB123",
         "default_currency": "GBP",
+        "payment_terms_days": "30",
         "invoice_number_prefix": "UK-",
         "next_invoice_number": "1",
     }
@@ -176,6 +177,7 @@ def test_next_invoice_number_cannot_go_back_once_invoices_are_numbered(admin_cli
         "name": subsidiary.name,
         "legal_name": subsidiary.legal_name,
         "default_currency": "EUR",
+        "payment_terms_days": "30",
         "invoice_number_prefix": "INV-",
         "next_invoice_number": "1",
     }
