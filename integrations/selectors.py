@@ -146,9 +146,9 @@ def invoices_with_accounting_state(invoices: QuerySet[Invoice]) -> QuerySet[Invo
 
 def invoice_log(*, invoice: Invoice, limit: int = PANEL_LOG_ENTRIES) -> list[SyncLogEntry]:
     return list(
-        SyncLogEntry.objects.filter(invoice=invoice, organization_id=invoice.organization_id).select_related(
-            "connection"
-        )[:limit]
+        SyncLogEntry.objects.filter(
+            invoice=invoice, organization_id=invoice.organization_id, is_http_call=False
+        ).select_related("connection")[:limit]
     )
 
 
