@@ -11,6 +11,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 
 from .choices import ApprovalStatus, InvoiceStatus, PaymentStatus, PurchaseOrderStatus, Role
+from .list_extensions import invoice_list_columns
 from .models import (
     Budget,
     Company,
@@ -258,6 +259,13 @@ class InvoiceFilterForm(OrganizationFormMixin, forms.Form):
     company = forms.ModelChoiceField(queryset=Company.objects.none(), required=False, empty_label="Any company")
     issued_from = forms.DateField(label="Issued from", required=False, widget=DATE_WIDGET)
     issued_to = forms.DateField(label="Issued to", required=False, widget=DATE_WIDGET)
+
+    def __init__(self, *args, organization, **kwargs):
+        super().__init__(*args, organization=organization, **kwargs)
+        for column in invoice_list_columns(organization):  # other apps' columns (billing.list_extensions)
+            self.fields[column.key] = forms.ChoiceField(
+                label=column.label, choices=[("", column.any_label), *column.choices], required=False
+            )
 
 
 class ExpenseFilterForm(OrganizationFormMixin, forms.Form):

@@ -7,6 +7,7 @@ from collections.abc import Mapping
 
 from django.db.models import Prefetch, Q, QuerySet
 
+from .list_extensions import invoice_list_columns
 from .models import (
     DEFAULT_PAYMENT_TERMS_DAYS,
     Company,
@@ -54,11 +55,16 @@ def invoice_list(*, organization: Organization, filters: Mapping | None = None) 
     """The organization's invoices, narrowed by the list page's filters.
 
     `filters` keys (all optional): status, payment_status, subsidiary, company (objects or ids),
-    issued_from, issued_to (dates) and q (matches number, subject or company name).
-    Totals are stored on the invoice, so a page of rows needs no per-row query.
+    issued_from, issued_to (dates), q (matches number, subject or company name) and each registered list
+    column's key (one of its choices). Totals are stored on the invoice, so a page of rows needs no per-row query.
     """
     invoices = Invoice.objects.filter(organization=organization).select_related("company", "subsidiary")
     invoices = _filtered(invoices, filters, INVOICE_FILTERS, ("number", "subject", "company__name"))
+    for column in invoice_list_columns(organization):  # other apps' columns (billing.list_extensions)
+        invoices = column.annotate(invoices)
+        wanted = (filters or {}).get(column.key)
+        if wanted:
+            invoices = invoices.filter(**{column.key: wanted})
     return invoices.order_by("-issue_date", "-id")
 
 

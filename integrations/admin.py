@@ -141,7 +141,7 @@ class SyncRunAdmin(ReadOnlyAdmin):
 @admin.register(SyncLogEntry)
 class SyncLogEntryAdmin(ReadOnlyAdmin):
     list_display = ("created_at", "connection", "level", "action", "short_message", "invoice", "http_status")
-    list_filter = ("level", "action")
+    list_filter = ("level", "is_http_call", "action")
     search_fields = ("message", "remote_id", "invoice__number")
     list_select_related = ("connection", "invoice")
 

@@ -4,3 +4,21 @@ from django.apps import AppConfig
 class IntegrationsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "integrations"
+
+    def ready(self):
+        # Billing's invoice list shows each invoice's accounting state without importing this app.
+        from billing.list_extensions import InvoiceListColumn, register_invoice_list_column
+
+        from .selectors import AccountingState, copy_providers, invoices_with_accounting_state
+
+        register_invoice_list_column(
+            InvoiceListColumn(
+                key="accounting_state",
+                label="Accounting",
+                any_label="Any accounting state",
+                choices=AccountingState.CHOICES,
+                annotate=invoices_with_accounting_state,
+                cell_template="integrations/invoice_list_cell.html",
+                is_shown=lambda organization: bool(copy_providers(organization=organization)),
+            )
+        )

@@ -343,4 +343,5 @@ class ApiClient:
             remote_id=remote_id,
             http_status=status,
             provider_response=provider_response,
+            is_http_call=True,
         )

@@ -305,6 +305,11 @@ class SyncLogEntry(models.Model):
     provider_response = models.TextField(
         blank=True, help_text="The provider's raw answer to a failed call, trimmed: for support, never shown to users."
     )
+    # The HTTP write log's line ("Xero refused PUT /Invoices (HTTP 400)"): for support in the admin; the invoice
+    # page shows the service's own entry for the same event instead, so each event reads once.
+    is_http_call = models.BooleanField(
+        default=False, help_text="A raw provider call from the write log: shown in the admin, not on the invoice."
+    )
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from django.db.models import QuerySet
+from django.db.models import Case, Exists, OuterRef, Q, QuerySet, Value, When
 
 from billing.models import Invoice, Organization
 
 from . import registry
-from .models import Connection, ConnectionStatus, InvoiceCopy, SyncLogEntry, SyncRun
+from .models import Connection, ConnectionStatus, CopyStatus, InvoiceCopy, SyncLogEntry, SyncRun
 from .providers.base import COPY_INVOICE
 
 PANEL_LOG_ENTRIES = 8
@@ -86,22 +86,87 @@ def latest_copies_by_connection(*, invoice: Invoice) -> dict[int, InvoiceCopy]:
     return result
 
 
+def _panel_copies(invoice: Invoice) -> tuple[dict[int, InvoiceCopy], dict[int, InvoiceCopy]]:
+    """In one query: each connection's shown copy (as latest_copies_by_connection) and its newest attempt."""
+    shown: dict[int, InvoiceCopy] = {}
+    newest: dict[int, InvoiceCopy] = {}
+    for copy in invoice_copy_list(invoice=invoice).order_by("-created_at", "-id"):
+        newest.setdefault(copy.connection_id, copy)
+        if copy.is_latest:
+            shown[copy.connection_id] = copy
+    return {**newest, **shown}, newest
+
+
+class AccountingState:
+    """Where an invoice stands in the accounting tools (the invoice list's column and filter)."""
+
+    NOT_COPIED = "not_copied"
+    COPIED = "copied"
+    FAILED = "failed"
+    WAITING = "waiting"
+    UPDATED = "updated"
+    CHOICES = (
+        (NOT_COPIED, "Not copied"),
+        (COPIED, "Copied"),
+        (FAILED, "Copy failed"),
+        (WAITING, "Waiting on the provider's limit"),
+        (UPDATED, "Updated since copied"),
+    )
+    LABELS = dict(CHOICES)
+
+
+def _newest_attempts(status: str) -> QuerySet[InvoiceCopy]:
+    """The invoice's attempts in `status` that are their connection's newest (what the panel shows)."""
+    newer = InvoiceCopy.objects.filter(
+        invoice_id=OuterRef("invoice_id"), connection_id=OuterRef("connection_id")
+    ).filter(Q(created_at__gt=OuterRef("created_at")) | Q(created_at=OuterRef("created_at"), id__gt=OuterRef("id")))
+    return InvoiceCopy.objects.filter(invoice_id=OuterRef("pk"), status=status).filter(~Exists(newer))
+
+
+def invoices_with_accounting_state(invoices: QuerySet[Invoice]) -> QuerySet[Invoice]:
+    """Annotate `accounting_state` (an AccountingState value) with subqueries: no query per row.
+
+    A connection's newest attempt that failed or waits wins (it needs someone's attention); else "updated" when
+    the invoice changed after a latest successful copy, "copied" when it has one, else "not copied".
+    """
+    latest_success = InvoiceCopy.objects.filter(invoice_id=OuterRef("pk"), is_latest=True, status=CopyStatus.SUCCEEDED)
+    return invoices.annotate(
+        accounting_state=Case(
+            When(Exists(_newest_attempts(CopyStatus.FAILED)), then=Value(AccountingState.FAILED)),
+            When(Exists(_newest_attempts(CopyStatus.WAITING)), then=Value(AccountingState.WAITING)),
+            When(
+                Exists(latest_success.filter(updated_at__lt=OuterRef("updated_at"))),
+                then=Value(AccountingState.UPDATED),
+            ),
+            When(Exists(latest_success), then=Value(AccountingState.COPIED)),
+            default=Value(AccountingState.NOT_COPIED),
+        )
+    )
+
+
 def invoice_log(*, invoice: Invoice, limit: int = PANEL_LOG_ENTRIES) -> list[SyncLogEntry]:
     return list(
-        SyncLogEntry.objects.filter(invoice=invoice, organization_id=invoice.organization_id).select_related(
-            "connection"
-        )[:limit]
+        SyncLogEntry.objects.filter(
+            invoice=invoice, organization_id=invoice.organization_id, is_http_call=False
+        ).select_related("connection")[:limit]
     )
 
 
 def invoice_panel(*, invoice: Invoice) -> dict:
     """Everything the invoice page's integrations panel shows."""
     connections = copy_connections_for_invoice(invoice=invoice)
-    latest = latest_copies_by_connection(invoice=invoice)
+    latest, newest = _panel_copies(invoice)
     return {
         "invoice": invoice,
         "rows": [
-            {"connection": c, "provider": registry.get(c.provider), "copy": latest.get(c.pk)} for c in connections
+            {
+                "connection": c,
+                "provider": registry.get(c.provider),
+                "copy": latest.get(c.pk),
+                # The newest attempt, when it failed: its badge shows above the last successful copy.
+                "failed_attempt": attempt if (attempt := newest.get(c.pk)) and attempt.status == "failed" else None,
+            }
+            for c in connections
         ],
         "other_copies": [copy for pk, copy in latest.items() if pk not in {c.pk for c in connections}],
         "warnings": connection_warnings_for_invoice(invoice=invoice),

@@ -1,6 +1,7 @@
 """The per-record sync log: one way to write an entry, so every writer cuts its fields the same way.
 
-`message` is what users read (the invoice page's sync log); `provider_response` is the provider's raw answer to a
+`message` is what users read (the invoice page's sync log, which leaves out the HTTP write log's `is_http_call`
+lines); `provider_response` is the provider's raw answer to a
 failed call, for support staff in the Django admin only.
 """
 
@@ -26,6 +27,7 @@ def log_entry(
     remote_id: str = "",
     http_status: int | None = None,
     provider_response: str = "",
+    is_http_call: bool = False,
 ) -> SyncLogEntry:
     """An unsaved entry (save it, or bulk_create several), its text cut to what the columns hold."""
     return SyncLogEntry(
@@ -39,6 +41,7 @@ def log_entry(
         remote_id=(remote_id or "")[:_REMOTE_ID_MAX],
         http_status=http_status,
         provider_response=(provider_response or "")[:PROVIDER_RESPONSE_MAX],
+        is_http_call=is_http_call,
     )
 
 

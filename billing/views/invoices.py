@@ -11,6 +11,7 @@ from django.views.generic.detail import SingleObjectMixin
 
 from billing import selectors, services
 from billing.forms import InvoiceFilterForm, InvoiceForm, LineForm, LineFormSet
+from billing.list_extensions import invoice_list_columns
 from billing.models import Invoice, Subsidiary
 from billing.pdf import invoice_pdf
 from billing.tenancy import OrganizationMemberRequiredMixin
@@ -31,6 +32,9 @@ class InvoiceListView(FilteredListMixin, InvoiceMixin, ListView):
 
     def list_rows(self, filters):
         return selectors.invoice_list(organization=self.request.organization, filters=filters)
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(extra_columns=invoice_list_columns(self.request.organization), **kwargs)
 
 
 class InvoiceDetailView(InvoiceMixin, DetailView):

@@ -8,6 +8,7 @@ shown on the invoice (InvoiceCopy.total_mismatch) and logged, never hidden.
 from __future__ import annotations
 
 from billing.models import Invoice
+from billing.money import format_money
 
 from ..models import InvoiceCopy, LogLevel
 from ..providers.base import RemoteInvoice
@@ -28,8 +29,9 @@ def invoice_copy_total_check(*, copy: InvoiceCopy, invoice: Invoice, remote: Rem
         level=LogLevel.WARNING,
         action="invoice.total_mismatch",
         message=(
-            f"{provider} computed a total of {remote.total} {invoice.currency}; ours is {invoice.total} "
-            f"{invoice.currency}. Check the lines in {provider} before recording its payments."
+            f"{provider} computed a total of {format_money(remote.total, invoice.currency)}; ours is "
+            f"{format_money(invoice.total, invoice.currency)}. "
+            f"Check the lines in {provider} before recording its payments."
         ),
         remote_id=remote.id,
     )

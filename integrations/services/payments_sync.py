@@ -170,8 +170,8 @@ def _superseded_refusal(record, superseded_at) -> str:
     if superseded_at is None or (record.updated_at and record.updated_at <= superseded_at):
         return ""
     return (
-        f"Payment {record.id} of {record.amount} {record.currency} is on a copy that another copy of this invoice "
-        "replaced; it is not counted, so the sale is not paid twice. Record it on the latest copy instead."
+        f"Payment {record.id} of {format_money(record.amount, record.currency)} is on a copy that another copy of "
+        "this invoice replaced; it is not counted, so the sale is not paid twice. Record it on the latest copy instead."
     )
 
 

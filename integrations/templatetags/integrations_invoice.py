@@ -40,3 +40,9 @@ def bulk_copy_available(context) -> bool:
     request = context.get("request")
     membership = current_membership(request) if request is not None else None
     return bool(membership and membership.is_admin and selectors.copy_providers(organization=membership.organization))
+
+
+@register.filter
+def accounting_state_label(state: str) -> str:
+    """The invoice list's words for an AccountingState value."""
+    return selectors.AccountingState.LABELS.get(state, "")

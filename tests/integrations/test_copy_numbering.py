@@ -184,3 +184,15 @@ def test_an_unnumbered_invoice_is_not_copied_to_a_connection_that_does_not_numbe
 def test_finalizing_in_a_provider_numbered_subsidiary_is_documented_on_the_setup_page(admin_client, connection):
     page = admin_client.get(f"/settings/connections/{connection.pk}/setup/").content.decode()
     assert "keep their numbers" in page and "no number" in page
+
+
+def test_taking_the_providers_number_is_not_a_change_since_the_copy(xero, connection, vat, nl):
+    # The list's "Updated since copied" compares the invoice's updated_at with its copy's: the number the copy
+    # brought back must not make a fresh copy look stale.
+    from integrations.selectors import AccountingState, invoices_with_accounting_state
+
+    save_setup(connection, vat, "provider")
+    pending = make_invoice(subsidiary=nl, finalize=True)
+    invoice_copy(invoice=pending, connection=connection)
+    state = invoices_with_accounting_state(Invoice.objects.filter(pk=pending.pk)).get().accounting_state
+    assert state == AccountingState.COPIED

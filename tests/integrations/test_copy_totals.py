@@ -109,13 +109,13 @@ def test_a_total_the_provider_computed_differently_is_shown_not_hidden(
     copy.refresh_from_db()
     assert copy.remote_total == Decimal("2123.47") and copy.total_mismatch
     warning = SyncLogEntry.objects.get(action="invoice.total_mismatch")
-    assert warning.level == LogLevel.WARNING and "2123.47" in warning.message and "2123.46" in warning.message
+    assert warning.level == LogLevel.WARNING and "2,123.47 EUR" in warning.message and "2,123.46 EUR" in warning.message
 
     copies = list(selectors.invoice_copy_list(invoice=invoice))
     with django_assert_num_queries(0):  # what the panel and the API ask of each copy
         assert [c.total_mismatch for c in copies] == [True]
     page = admin_client.get(invoice.get_absolute_url()).content.decode()
-    assert "total-mismatch" in page and "2123.47" in page
+    assert "total-mismatch" in page and "2,123.47 EUR" in page and "2123.47" not in page
     api = admin_client.get(f"/api/v1/invoices/{invoice.pk}/copies/").json()
     assert api[0]["remote_total"] == "2123.47" and api[0]["total_mismatch"] is True
 
