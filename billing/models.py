@@ -7,6 +7,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
+from django.utils import timezone
 
 from .amount_limits import MONEY, TolerantDecimalField
 from .choices import (
@@ -235,6 +236,9 @@ class Invoice(OrganizationOwned):
     payment_status = models.CharField(
         max_length=20, choices=PaymentStatus.choices, default=PaymentStatus.UNPAID, editable=False
     )
+    # When what a copy to an accounting tool carries last changed (header, lines, status), set by billing.services;
+    # payments change updated_at but not this, so a paid invoice is not "updated since copied".
+    content_changed_at = models.DateTimeField(default=timezone.now, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

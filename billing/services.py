@@ -239,6 +239,7 @@ def invoice_update(*, invoice: Invoice, lines: Iterable[LineInput] | None = None
     cleaned = _clean_lines(invoice.organization, lines, InvoiceLine, Invoice) if lines is not None else None
     for name, value in changes.items():
         setattr(invoice, name, value)
+    invoice.content_changed_at = timezone.now()
     invoice.save()
     if cleaned is not None:
         _write_lines("invoice", invoice, InvoiceLine, cleaned)
@@ -282,7 +283,8 @@ def invoice_finalize(*, invoice: Invoice) -> Invoice:
         invoice.number = _take_next_number(invoice)
     invoice.status = InvoiceStatus.FINALIZED
     invoice.finalized_at = timezone.now()
-    invoice.save(update_fields=["number", "status", "finalized_at", "updated_at"])
+    invoice.content_changed_at = invoice.finalized_at
+    invoice.save(update_fields=["number", "status", "finalized_at", "content_changed_at", "updated_at"])
     return invoice
 
 
@@ -339,8 +341,8 @@ def invoice_void(*, invoice: Invoice) -> Invoice:
     if invoice.payments.filter(is_deleted=False).exists():
         raise ValidationError("Remove the invoice's payments before voiding it.")
     invoice.status = InvoiceStatus.VOID
-    invoice.voided_at = timezone.now()
-    invoice.save(update_fields=["status", "voided_at", "updated_at"])
+    invoice.voided_at = invoice.content_changed_at = timezone.now()
+    invoice.save(update_fields=["status", "voided_at", "content_changed_at", "updated_at"])
     return invoice
 
 

@@ -135,7 +135,7 @@ def invoices_with_accounting_state(invoices: QuerySet[Invoice]) -> QuerySet[Invo
             When(Exists(_newest_attempts(CopyStatus.FAILED)), then=Value(AccountingState.FAILED)),
             When(Exists(_newest_attempts(CopyStatus.WAITING)), then=Value(AccountingState.WAITING)),
             When(
-                Exists(latest_success.filter(updated_at__lt=OuterRef("updated_at"))),
+                Exists(latest_success.filter(updated_at__lt=OuterRef("content_changed_at"))),
                 then=Value(AccountingState.UPDATED),
             ),
             When(Exists(latest_success), then=Value(AccountingState.COPIED)),

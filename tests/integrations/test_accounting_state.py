@@ -3,6 +3,7 @@ invoice panel's "Copy failed" badge when a connection's latest attempt failed.""
 
 import datetime
 import uuid
+from decimal import Decimal
 
 import pytest
 from django.db import connection as db_connection
@@ -11,8 +12,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from billing.models import Invoice
+from billing.services import invoice_void, payment_record
 from integrations.models import CopyStatus, InvoiceCopy
-from integrations.selectors import AccountingState
+from integrations.selectors import AccountingState, invoices_with_accounting_state
 from tests.factories import make_invoice
 
 from .factories import ConnectionFactory
@@ -57,13 +59,25 @@ def invoice_in_state(state, connection):
     elif state == AccountingState.COPIED:  # a copy after an older failure is copied
         attempt(invoice, connection, CopyStatus.FAILED, ago_minutes=30, error="Nope.")
         attempt(invoice, connection, CopyStatus.SUCCEEDED, ago_minutes=-1)
-    elif state == AccountingState.UPDATED:
+    elif state == AccountingState.UPDATED:  # voided here after the copy: the copy no longer says what we hold
         attempt(invoice, connection, CopyStatus.SUCCEEDED, ago_minutes=30)
-        Invoice.objects.filter(pk=invoice.pk).update(updated_at=timezone.now())
+        invoice_void(invoice=invoice)
     return invoice
 
 
 STATES = [value for value, _ in AccountingState.CHOICES]
+
+
+def test_a_payment_after_the_copy_is_no_update_of_what_was_copied(connection):
+    """Payments come back from the accounting tool: they change the invoice row, not what its copy carries."""
+    invoice = make_invoice(organization=connection.organization, subsidiary=connection.subsidiary, finalize=True)
+    finalized = timezone.now() - datetime.timedelta(hours=1)
+    Invoice.objects.filter(pk=invoice.pk).update(finalized_at=finalized, content_changed_at=finalized)
+    attempt(invoice, connection, CopyStatus.SUCCEEDED, ago_minutes=30)
+    payment_record(invoice=invoice, amount=Decimal("10.00"), date=datetime.date(2026, 11, 20))
+
+    state = invoices_with_accounting_state(Invoice.objects.filter(pk=invoice.pk)).get().accounting_state
+    assert state == AccountingState.COPIED
 
 
 def test_every_state_has_a_case():
