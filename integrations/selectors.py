@@ -7,7 +7,7 @@ from django.db.models import QuerySet
 from billing.models import Invoice, Organization
 
 from . import registry
-from .models import Connection, ConnectionStatus, InvoiceCopy, SyncLogEntry, SyncRun
+from .models import Connection, ConnectionStatus, InvoiceCopy, SyncKind, SyncLogEntry, SyncRun
 from .providers.base import COPY_INVOICE
 
 PANEL_LOG_ENTRIES = 8
@@ -114,6 +114,22 @@ def sync_run_list(*, organization: Organization, connection_id=None) -> QuerySet
     if connection_id is not None:
         runs = runs.filter(connection_id=connection_id)
     return runs
+
+
+def latest_payment_sync_run_id(*, connection) -> int:
+    """The id of the connection's newest payment SyncRun (0 without one): runs after it are newer."""
+    return (
+        SyncRun.objects.filter(connection=connection, kind=SyncKind.PAYMENTS)
+        .order_by("-id")
+        .values_list("id", flat=True)
+        .first()
+        or 0
+    )
+
+
+def payment_sync_run_after(*, connection, after: int) -> SyncRun | None:
+    """The connection's first payment SyncRun newer than the run id `after`."""
+    return SyncRun.objects.filter(connection=connection, kind=SyncKind.PAYMENTS, id__gt=after).order_by("id").first()
 
 
 def payment_sync_connections() -> QuerySet[Connection]:

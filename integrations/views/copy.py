@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views import View
@@ -32,7 +33,7 @@ from ..exceptions import (
     ThrottledError,
     TransientError,
 )
-from ..models import Connection, ContactLink, CopyStatus
+from ..models import Connection, ContactLink, CopyStatus, SyncRun
 from ..services.contact_links import contact_id_clean
 from ..services.invoice_copy import (
     COPY_MODES,
@@ -225,19 +226,87 @@ class BulkCopyView(OrganizationAdminRequiredMixin, View):
 
 
 class SyncNowView(OrganizationAdminRequiredMixin, View):
-    """ "Sync now" on a connection: queue its payment sync (the task re-checks it)."""
+    """ "Sync now" on a connection: queue its payment sync (the task re-checks it). From the invoice panel over HTMX
+    (`invoice` posted) it answers with the panel in a "syncing" state that polls InvoicePanelView until the run ends;
+    without JavaScript it redirects with a message."""
 
     model = Connection
 
     def post(self, request, pk):
         connection = get_object_or_404(selectors.connection_list(organization=request.organization), pk=pk)
+        invoice = None
+        if request.htmx and request.POST.get("invoice"):
+            invoice = get_object_or_404(
+                Invoice.objects.filter(organization=request.organization), pk=_int_or_404(request.POST["invoice"])
+            )
+        after = selectors.latest_payment_sync_run_id(connection=connection)
         reason = payment_sync_skip_reason(connection)
+        if not reason:
+            transaction.on_commit(lambda: async_task("integrations.tasks.payments_sync_connection", connection.pk))
+        if invoice is not None:
+            return render_panel(request, invoice, SyncProgress.load(invoice, connection, after, skipped=reason))
         if reason:
             messages.error(request, f"{connection.name}: payments are not synced now ({reason}).")
         else:
-            transaction.on_commit(lambda: async_task("integrations.tasks.payments_sync_connection", connection.pk))
             messages.success(request, f"{connection.name}: payment sync started.")
         return redirect(request.POST.get("next") if _safe_next(request) else reverse("integrations:marketplace"))
+
+
+@dataclass
+class SyncProgress:
+    """A "Sync payments now" the panel follows: the first payment run of the connection after `after` (a SyncRun
+    id taken before the run was queued), None until the worker starts it."""
+
+    invoice: Invoice
+    connection: Connection
+    after: int
+    run: SyncRun | None = None
+    skipped: str = ""
+
+    @classmethod
+    def load(cls, invoice, connection, after: int, skipped: str = "") -> SyncProgress:
+        run = selectors.payment_sync_run_after(connection=connection, after=after)
+        if run is None and not skipped:
+            skipped = payment_sync_skip_reason(connection)  # the task will skip it: nothing to wait for
+        return cls(invoice, connection, after, run, skipped)
+
+    @property
+    def finished(self) -> bool:
+        return bool(self.skipped) or (self.run is not None and self.run.finished_at is not None)
+
+    @property
+    def poll_url(self) -> str:
+        url = reverse("integrations:invoice-panel", args=[self.invoice.pk])
+        return f"{url}?sync={self.connection.pk}&after={self.after}"
+
+
+def render_panel(request, invoice, sync: SyncProgress | None = None):
+    context = {**selectors.invoice_panel(invoice=invoice), "is_admin": True, "sync": sync}
+    return render(request, "integrations/copy_panel.html", context)
+
+
+class InvoicePanelView(OrganizationAdminRequiredMixin, View):
+    """HTMX: the invoice's accounting panel, following a "Sync payments now" (?sync=<connection>&after=<run id>)."""
+
+    def get(self, request, invoice_pk):
+        invoice = get_object_or_404(
+            Invoice.objects.filter(organization=request.organization).select_related("company", "subsidiary"),
+            pk=invoice_pk,
+        )
+        sync = None
+        if request.GET.get("sync"):
+            connection = get_object_or_404(
+                selectors.connection_list(organization=request.organization), pk=_int_or_404(request.GET["sync"])
+            )
+            sync = SyncProgress.load(invoice, connection, _int_or_404(request.GET.get("after", "0")))
+        return render_panel(request, invoice, sync)
+
+
+def _int_or_404(value: str) -> int:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        raise Http404("Not found.") from None
 
 
 def _safe_next(request) -> bool:
