@@ -5,7 +5,10 @@ task itself between the panel's polls; Xero's /Payments is served by FakeXero th
 """
 
 import datetime
+import json
 import re
+import threading
+import time
 from decimal import Decimal
 
 import pytest
@@ -14,9 +17,9 @@ from django.utils import timezone
 from django_q.conf import Conf
 from playwright.sync_api import expect
 
-from integrations.models import CopyStatus, InvoiceCopy, SyncRun
+from integrations.models import CopyStatus, InvoiceCopy, SyncRun, TaxRateMapping
 from integrations.tasks import payments_sync_connection
-from tests.factories import make_invoice
+from tests.factories import TaxRateFactory, make_invoice
 from tests.integrations.factories import ConnectionFactory
 from tests.integrations.fake_xero import FakeXero
 
@@ -74,3 +77,104 @@ def test_sync_payments_now_fills_in_the_panel_when_the_run_ends(
     expect(panel).not_to_have_attribute("hx-trigger", re.compile("every"))
     expect(panel.get_by_role("button", name="Sync payments now")).to_be_visible()
     assert page.evaluate("window.notReloaded") is True  # the panel changed in place
+
+
+PROBE = """([formSelector, label]) => {
+  const form = document.querySelector(formSelector);
+  form.addEventListener("submit", () => setTimeout(() => {
+    const button = [...form.querySelectorAll("button[type=submit]")].find(b => b.textContent.trim() === label);
+    const again = new SubmitEvent("submit", {bubbles: true, cancelable: true, submitter: button});
+    form.dispatchEvent(again);
+    console.log(JSON.stringify({
+      disabled: button.disabled, busy: button.classList.contains("is-submitting"),
+      all: [...form.querySelectorAll("button[type=submit]")].every(b => b.disabled),
+      secondBlocked: again.defaultPrevented}));
+  }, 50));
+}"""
+
+
+def submit_and_report(page, form_selector: str, label: str) -> dict:
+    """Press the form's button `label` and return the form's state just after (see PROBE). While the page waits
+    on the provider (its navigation pending) Playwright cannot query it, so the page reports on the console: the
+    buttons, and whether a second submit was stopped before reaching the network."""
+    page.evaluate(PROBE, [form_selector, label])
+    reports = []
+    page.on("console", lambda message: reports.append(message.text))
+    page.locator(form_selector).get_by_role("button", name=label, exact=True).click(no_wait_after=True)
+    deadline = time.monotonic() + 10
+    while not reports and time.monotonic() < deadline:
+        page.wait_for_timeout(50)
+    return json.loads(reports[0]) if reports else {}
+
+
+class SlowXero(FakeXero):
+    """Xero that holds each invoice write until the test lets it through."""
+
+    def __init__(self, mock, gate):
+        super().__init__(mock)
+        self.gate = gate
+
+    def _put_invoices(self, request):
+        assert self.gate.wait(timeout=20), "the test never released the invoice write"
+        return super()._put_invoices(request)
+
+
+def test_copy_waiting_on_a_slow_provider_shows_progress_and_is_sent_once(
+    browser_page, live_url, login, admin_user, subsidiary
+):
+    page = browser_page
+    organization = subsidiary.organization
+    rate = TaxRateFactory(organization=organization, percentage=Decimal("21"))
+    connection = ConnectionFactory(
+        organization=organization,
+        subsidiary=subsidiary,
+        name="Acme Xero",
+        settings={"numbering": "app", "default_account": "200"},
+    )
+    TaxRateMapping.objects.create(connection=connection, tax_rate=rate, remote_code="OUTPUT2")
+    invoice = make_invoice(organization=organization, subsidiary=subsidiary, finalize=True)
+    gate = threading.Event()
+
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
+        xero = SlowXero(mock, gate).install()
+        login(page, admin_user.email, PASSWORD)
+        page.goto(f"{live_url}/integrations/invoices/{invoice.pk}/copy/{connection.pk}/")
+        try:
+            state = submit_and_report(page, "form.card", "Copy")
+            assert state == {"disabled": True, "busy": True, "all": True, "secondBlocked": True}
+            assert xero.creates == 0  # still waiting on Xero
+        finally:
+            gate.set()
+        expect(page).to_have_url(re.compile(rf"/invoices/{invoice.pk}/$"))
+        expect(page.locator("main")).to_contain_text("Invoice copied to Acme Xero")
+
+    assert xero.creates == 1
+    assert len([r for r in xero.requests if r.method == "PUT" and "/Invoices" in r.url]) == 1
+    assert InvoiceCopy.objects.filter(invoice=invoice).count() == 1
+
+
+def test_bulk_copy_waiting_on_a_slow_provider_is_sent_once(browser_page, live_url, login, admin_user, subsidiary):
+    page = browser_page
+    organization = subsidiary.organization
+    rate = TaxRateFactory(organization=organization, percentage=Decimal("21"))
+    connection = ConnectionFactory(
+        organization=organization, subsidiary=subsidiary, settings={"numbering": "app", "default_account": "200"}
+    )
+    TaxRateMapping.objects.create(connection=connection, tax_rate=rate, remote_code="OUTPUT2")
+    invoice = make_invoice(organization=organization, subsidiary=subsidiary, finalize=True)
+    gate = threading.Event()
+
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
+        xero = SlowXero(mock, gate).install()
+        login(page, admin_user.email, PASSWORD)
+        page.goto(f"{live_url}/invoices/")
+        page.locator("input[data-row-check]").first.check()
+        try:
+            state = submit_and_report(page, "#invoice-bulk-form", "Copy to Xero")
+            assert state == {"disabled": True, "busy": True, "all": True, "secondBlocked": True}
+        finally:
+            gate.set()
+        expect(page.locator("main")).to_contain_text("1 invoice queued for copying")
+
+    assert xero.creates == 1
+    assert InvoiceCopy.objects.filter(invoice=invoice).count() == 1
