@@ -141,6 +141,13 @@
     });
   });
 
+  // A search field inside a form (the copy prompt's contact search): Enter searches now instead of sending the form.
+  document.addEventListener("keydown", function (event) {
+    if (event.key !== "Enter" || !event.target.matches || !event.target.matches("[data-search-on-enter]")) return;
+    event.preventDefault();
+    event.target.dispatchEvent(new Event("search", { bubbles: true }));
+  });
+
   document.addEventListener("DOMContentLoaded", function () {
     document.querySelectorAll("[data-formset]").forEach(setUpFormset);
     document.querySelectorAll("[data-bulk-form]").forEach(setUpBulk);

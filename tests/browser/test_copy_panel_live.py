@@ -178,3 +178,44 @@ def test_bulk_copy_waiting_on_a_slow_provider_is_sent_once(browser_page, live_ur
 
     assert xero.creates == 1
     assert InvoiceCopy.objects.filter(invoice=invoice).count() == 1
+
+
+def test_contact_search_by_paste_and_keyboard(browser_page, live_url, login, admin_user, subsidiary):
+    page = browser_page
+    organization = subsidiary.organization
+    rate = TaxRateFactory(organization=organization, percentage=Decimal("21"))
+    connection = ConnectionFactory(
+        organization=organization, subsidiary=subsidiary, settings={"numbering": "app", "default_account": "200"}
+    )
+    TaxRateMapping.objects.create(connection=connection, tax_rate=rate, remote_code="OUTPUT2")
+    invoice = make_invoice(organization=organization, subsidiary=subsidiary, finalize=True)
+
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
+        xero = FakeXero(mock).install()
+        xero.contacts["c-1"] = {"ContactID": "c-1", "Name": "Globex Holdings"}
+        xero.contacts["c-2"] = {"ContactID": "c-2", "Name": "Globex Europe"}
+        login(page, admin_user.email, PASSWORD)
+        page.goto(f"{live_url}/integrations/invoices/{invoice.pk}/copy/{connection.pk}/")
+        results = page.locator("#contact-results")
+        expect(results).to_contain_text("Type at least two characters")
+
+        search = page.get_by_label(re.compile("Search Xero contacts"))
+        search.focus()
+        page.evaluate(
+            """() => {
+              const field = document.getElementById("contact-search");
+              const data = new DataTransfer();
+              data.setData("text/plain", "glo");
+              field.value = "glo";  // what the paste puts in; no key is pressed
+              field.dispatchEvent(new ClipboardEvent("paste", {clipboardData: data, bubbles: true}));
+            }"""
+        )
+        expect(results).to_contain_text("2 contacts match")
+        search.press("Enter")  # searches again; the copy is not sent
+        expect(page).to_have_url(re.compile(rf"/copy/{connection.pk}/$"))
+
+        # Tab into the contact group and choose with the arrow keys.
+        page.get_by_label("Globex Holdings").focus()
+        page.keyboard.press("ArrowDown")
+        expect(page.get_by_label("Globex Europe")).to_be_checked()
+    assert not InvoiceCopy.objects.exists()
