@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
@@ -18,6 +19,7 @@ from django.db import transaction
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.views import View
 from django_q.tasks import async_task
 
@@ -43,7 +45,7 @@ from ..services.invoice_copy import (
     invoice_copy,
     invoice_copy_preview,
 )
-from ..services.invoice_copy_bulk import invoice_copy_bulk
+from ..services.invoice_copy_bulk import BULK_MAX, invoice_copy_bulk
 from ..services.remote_void import copy_payments_total, remote_void_refusal
 from ..tasks import payment_sync_skip_reason
 
@@ -209,6 +211,7 @@ class BulkCopyView(OrganizationAdminRequiredMixin, View):
     """The invoice list's bulk bar: queue a copy of each selected invoice."""
 
     def post(self, request):
+        since = timezone.now().replace(microsecond=0)  # the result view's copies are the ones touched from now
         try:
             result = invoice_copy_bulk(
                 invoice_ids=request.POST.getlist("invoice_ids"), organization=request.organization, user=request.user
@@ -222,7 +225,31 @@ class BulkCopyView(OrganizationAdminRequiredMixin, View):
             messages.success(request, f"{count} invoice{'s' if count != 1 else ''} queued for copying.")
         for reason in result.skipped.values():
             messages.warning(request, f"Not queued: {reason}")
-        return redirect("billing:invoice-list")
+        if not result.queued:
+            return redirect("billing:invoice-list")
+        ids = ",".join(str(pk) for pk in result.queued)
+        return redirect(f"{reverse('integrations:invoice-copy-bulk-result')}?ids={ids}&since={int(since.timestamp())}")
+
+
+class BulkCopyResultView(OrganizationAdminRequiredMixin, View):
+    """A bulk copy's copies as they finish (?ids=<invoice ids>&since=<unix time queued>); over HTMX the rows only,
+    polled every 2s until each is done or failed. Other organizations' invoices are not listed."""
+
+    def get(self, request):
+        try:
+            ids = [int(pk) for pk in request.GET.get("ids", "").split(",") if pk][:BULK_MAX]
+            since = datetime.fromtimestamp(int(request.GET.get("since", "")), tz=UTC)
+        except (ValueError, OverflowError, OSError):
+            raise Http404("Not found.") from None
+        rows = selectors.bulk_copy_progress(organization=request.organization, invoice_ids=ids, since=since)
+        context = {
+            "rows": rows,
+            "finished": all(row.finished for row in rows),
+            "poll_url": request.get_full_path(),
+            "nav": "invoices",
+        }
+        template = "integrations/bulk_copy_rows.html" if request.htmx else "integrations/bulk_copy_result.html"
+        return render(request, template, context)
 
 
 class SyncNowView(OrganizationAdminRequiredMixin, View):

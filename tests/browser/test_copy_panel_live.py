@@ -18,7 +18,7 @@ from django_q.conf import Conf
 from playwright.sync_api import expect
 
 from integrations.models import CopyStatus, InvoiceCopy, SyncRun, TaxRateMapping
-from integrations.tasks import payments_sync_connection
+from integrations.tasks import invoice_copy_task, payments_sync_connection
 from tests.factories import TaxRateFactory, make_invoice
 from tests.integrations.factories import ConnectionFactory
 from tests.integrations.fake_xero import FakeXero
@@ -219,3 +219,39 @@ def test_contact_search_by_paste_and_keyboard(browser_page, live_url, login, adm
         page.keyboard.press("ArrowDown")
         expect(page.get_by_label("Globex Europe")).to_be_checked()
     assert not InvoiceCopy.objects.exists()
+
+
+def test_bulk_copy_result_view_fills_in_as_copies_finish(
+    browser_page, live_url, login, admin_user, subsidiary, monkeypatch
+):
+    monkeypatch.setattr(Conf, "SYNC", False)  # queued on the ORM broker; the test runs the copies itself
+    page = browser_page
+    organization = subsidiary.organization
+    rate = TaxRateFactory(organization=organization, percentage=Decimal("21"))
+    connection = ConnectionFactory(
+        organization=organization, subsidiary=subsidiary, settings={"numbering": "app", "default_account": "200"}
+    )
+    TaxRateMapping.objects.create(connection=connection, tax_rate=rate, remote_code="OUTPUT2")
+    first, second = (make_invoice(organization=organization, subsidiary=subsidiary, finalize=True) for _ in range(2))
+
+    login(page, admin_user.email, PASSWORD)
+    page.goto(f"{live_url}/invoices/")
+    page.locator("input[data-select-all]").check()
+    page.get_by_role("button", name="Copy to Xero").click()
+    expect(page).to_have_url(re.compile(r"/copy-bulk/result/"))
+    page.evaluate("window.notReloaded = true")
+    rows = page.locator("#bulk-copy-rows")
+    expect(rows.locator("tr.bulk-queued")).to_have_count(2)
+
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
+        xero = FakeXero(mock).install()
+        invoice_copy_task(first.pk, connection.pk, "update", admin_user.pk)
+        expect(rows.locator("tr.bulk-done")).to_contain_text(first.number)
+        expect(rows.locator("tr.bulk-queued")).to_have_count(1)
+        xero.refuse_with = ["Account code '200' is not a valid code for this document."]
+        invoice_copy_task(second.pk, connection.pk, "update", admin_user.pk)
+
+    expect(rows.locator("tr.bulk-failed")).to_contain_text("Account code '200' is not a valid code")
+    expect(rows).to_contain_text("All copies have finished.")
+    expect(rows).not_to_have_attribute("hx-trigger", re.compile("every"))
+    assert page.evaluate("window.notReloaded") is True
