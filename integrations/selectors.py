@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from django.db.models import Case, Exists, OuterRef, Q, QuerySet, Value, When
 
 from billing.models import Invoice, Organization
 
 from . import registry
-from .models import Connection, ConnectionStatus, CopyStatus, InvoiceCopy, SyncLogEntry, SyncRun
+from .models import Connection, ConnectionStatus, CopyStatus, InvoiceCopy, SyncKind, SyncLogEntry, SyncRun
 from .providers.base import COPY_INVOICE
 
 PANEL_LOG_ENTRIES = 8
@@ -179,6 +181,62 @@ def sync_run_list(*, organization: Organization, connection_id=None) -> QuerySet
     if connection_id is not None:
         runs = runs.filter(connection_id=connection_id)
     return runs
+
+
+def latest_payment_sync_run_id(*, connection) -> int:
+    """The id of the connection's newest payment SyncRun (0 without one): runs after it are newer."""
+    return (
+        SyncRun.objects.filter(connection=connection, kind=SyncKind.PAYMENTS)
+        .order_by("-id")
+        .values_list("id", flat=True)
+        .first()
+        or 0
+    )
+
+
+def payment_sync_run_after(*, connection, after: int) -> SyncRun | None:
+    """The connection's first payment SyncRun newer than the run id `after`."""
+    return SyncRun.objects.filter(connection=connection, kind=SyncKind.PAYMENTS, id__gt=after).order_by("id").first()
+
+
+@dataclass
+class BulkCopyRow:
+    invoice: Invoice
+    state: str  # "done", "failed", "waiting", "queued"
+    detail: str = ""
+
+    @property
+    def finished(self) -> bool:
+        return self.state in ("done", "failed")
+
+
+def bulk_copy_progress(*, organization: Organization, invoice_ids, since) -> list[BulkCopyRow]:
+    """How the copies of a bulk copy queued at `since` are doing, one row per invoice of the organization: done,
+    failed with the reason (the provider's refusal, or a refusal before sending), waiting, or still queued."""
+    invoices = Invoice.objects.filter(organization=organization, pk__in=invoice_ids).order_by("pk")
+    copies: dict[int, InvoiceCopy] = {}
+    for copy in InvoiceCopy.objects.filter(invoice__in=invoices, updated_at__gte=since).order_by("updated_at", "id"):
+        copies[copy.invoice_id] = copy  # the newest attempt of this batch
+    refusals: dict[int, str] = {}
+    entries = SyncLogEntry.objects.filter(invoice__in=invoices, action="invoice.copy_refused", created_at__gte=since)
+    for entry in entries.order_by("created_at", "id"):
+        refusals[entry.invoice_id] = entry.message
+    rows = []
+    for invoice in invoices:
+        copy = copies.get(invoice.pk)
+        if copy is not None and copy.status == CopyStatus.SUCCEEDED:
+            rows.append(BulkCopyRow(invoice, "done", copy.remote_number))
+        elif copy is not None and copy.status == CopyStatus.FAILED:
+            rows.append(BulkCopyRow(invoice, "failed", copy.error))
+        elif invoice.pk in refusals:
+            rows.append(BulkCopyRow(invoice, "failed", refusals[invoice.pk]))
+        elif copy is not None and copy.status == CopyStatus.WAITING:
+            rows.append(
+                BulkCopyRow(invoice, "waiting", f"{copy.waiting_until:%H:%M:%S} UTC" if copy.waiting_until else "")
+            )
+        else:
+            rows.append(BulkCopyRow(invoice, "queued"))
+    return rows
 
 
 def payment_sync_connections() -> QuerySet[Connection]:

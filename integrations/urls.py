@@ -35,6 +35,8 @@ urlpatterns = [
         contact_links.ForgetContactView.as_view(),
         name="invoice-copy-forget-contact",
     ),
+    path("integrations/invoices/<int:invoice_pk>/panel/", copy.InvoicePanelView.as_view(), name="invoice-panel"),
+    path("integrations/invoices/copy-bulk/result/", copy.BulkCopyResultView.as_view(), name="invoice-copy-bulk-result"),
     path("integrations/invoices/copy-bulk/", copy.BulkCopyView.as_view(), name="invoice-copy-bulk"),
     # Void an invoice and, when asked, its copies in the accounting tool (members void; admins also remotely)
     path("integrations/invoices/<int:pk>/void/", void.InvoiceVoidView.as_view(), name="invoice-void"),

@@ -11,12 +11,15 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.views import View
 from django_q.tasks import async_task
 
@@ -32,7 +35,7 @@ from ..exceptions import (
     ThrottledError,
     TransientError,
 )
-from ..models import Connection, ContactLink, CopyStatus
+from ..models import Connection, ContactLink, CopyStatus, SyncRun
 from ..services.contact_links import contact_id_clean
 from ..services.invoice_copy import (
     COPY_MODES,
@@ -42,7 +45,7 @@ from ..services.invoice_copy import (
     invoice_copy,
     invoice_copy_preview,
 )
-from ..services.invoice_copy_bulk import invoice_copy_bulk
+from ..services.invoice_copy_bulk import BULK_MAX, invoice_copy_bulk
 from ..services.remote_void import copy_payments_total, remote_void_refusal
 from ..tasks import payment_sync_skip_reason
 
@@ -208,6 +211,7 @@ class BulkCopyView(OrganizationAdminRequiredMixin, View):
     """The invoice list's bulk bar: queue a copy of each selected invoice."""
 
     def post(self, request):
+        since = timezone.now().replace(microsecond=0)  # the result view's copies are the ones touched from now
         try:
             result = invoice_copy_bulk(
                 invoice_ids=request.POST.getlist("invoice_ids"), organization=request.organization, user=request.user
@@ -221,23 +225,115 @@ class BulkCopyView(OrganizationAdminRequiredMixin, View):
             messages.success(request, f"{count} invoice{'s' if count != 1 else ''} queued for copying.")
         for reason in result.skipped.values():
             messages.warning(request, f"Not queued: {reason}")
-        return redirect("billing:invoice-list")
+        if not result.queued:
+            return redirect("billing:invoice-list")
+        ids = ",".join(str(pk) for pk in result.queued)
+        return redirect(f"{reverse('integrations:invoice-copy-bulk-result')}?ids={ids}&since={int(since.timestamp())}")
+
+
+class BulkCopyResultView(OrganizationAdminRequiredMixin, View):
+    """A bulk copy's copies as they finish (?ids=<invoice ids>&since=<unix time queued>); over HTMX the rows only,
+    polled every 2s until each is done or failed. Other organizations' invoices are not listed."""
+
+    def get(self, request):
+        try:
+            ids = [int(pk) for pk in request.GET.get("ids", "").split(",") if pk][:BULK_MAX]
+            since = datetime.fromtimestamp(int(request.GET.get("since", "")), tz=UTC)
+        except (ValueError, OverflowError, OSError):
+            raise Http404("Not found.") from None
+        rows = selectors.bulk_copy_progress(organization=request.organization, invoice_ids=ids, since=since)
+        context = {
+            "rows": rows,
+            "finished": all(row.finished for row in rows),
+            "poll_url": request.get_full_path(),
+            "nav": "invoices",
+        }
+        template = "integrations/bulk_copy_rows.html" if request.htmx else "integrations/bulk_copy_result.html"
+        return render(request, template, context)
 
 
 class SyncNowView(OrganizationAdminRequiredMixin, View):
-    """ "Sync now" on a connection: queue its payment sync (the task re-checks it)."""
+    """ "Sync now" on a connection: queue its payment sync (the task re-checks it). From the invoice panel over HTMX
+    (`invoice` posted) it answers with the panel in a "syncing" state that polls InvoicePanelView until the run ends;
+    without JavaScript it redirects with a message."""
 
     model = Connection
 
     def post(self, request, pk):
         connection = get_object_or_404(selectors.connection_list(organization=request.organization), pk=pk)
+        invoice = None
+        if request.htmx and request.POST.get("invoice"):
+            invoice = get_object_or_404(
+                Invoice.objects.filter(organization=request.organization), pk=_int_or_404(request.POST["invoice"])
+            )
+        after = selectors.latest_payment_sync_run_id(connection=connection)
         reason = payment_sync_skip_reason(connection)
+        if not reason:
+            transaction.on_commit(lambda: async_task("integrations.tasks.payments_sync_connection", connection.pk))
+        if invoice is not None:
+            return render_panel(request, invoice, SyncProgress.load(invoice, connection, after, skipped=reason))
         if reason:
             messages.error(request, f"{connection.name}: payments are not synced now ({reason}).")
         else:
-            transaction.on_commit(lambda: async_task("integrations.tasks.payments_sync_connection", connection.pk))
             messages.success(request, f"{connection.name}: payment sync started.")
         return redirect(request.POST.get("next") if _safe_next(request) else reverse("integrations:marketplace"))
+
+
+@dataclass
+class SyncProgress:
+    """A "Sync payments now" the panel follows: the first payment run of the connection after `after` (a SyncRun
+    id taken before the run was queued), None until the worker starts it."""
+
+    invoice: Invoice
+    connection: Connection
+    after: int
+    run: SyncRun | None = None
+    skipped: str = ""
+
+    @classmethod
+    def load(cls, invoice, connection, after: int, skipped: str = "") -> SyncProgress:
+        run = selectors.payment_sync_run_after(connection=connection, after=after)
+        if run is None and not skipped:
+            skipped = payment_sync_skip_reason(connection)  # the task will skip it: nothing to wait for
+        return cls(invoice, connection, after, run, skipped)
+
+    @property
+    def finished(self) -> bool:
+        return bool(self.skipped) or (self.run is not None and self.run.finished_at is not None)
+
+    @property
+    def poll_url(self) -> str:
+        url = reverse("integrations:invoice-panel", args=[self.invoice.pk])
+        return f"{url}?sync={self.connection.pk}&after={self.after}"
+
+
+def render_panel(request, invoice, sync: SyncProgress | None = None):
+    context = {**selectors.invoice_panel(invoice=invoice), "is_admin": True, "sync": sync}
+    return render(request, "integrations/copy_panel.html", context)
+
+
+class InvoicePanelView(OrganizationAdminRequiredMixin, View):
+    """HTMX: the invoice's accounting panel, following a "Sync payments now" (?sync=<connection>&after=<run id>)."""
+
+    def get(self, request, invoice_pk):
+        invoice = get_object_or_404(
+            Invoice.objects.filter(organization=request.organization).select_related("company", "subsidiary"),
+            pk=invoice_pk,
+        )
+        sync = None
+        if request.GET.get("sync"):
+            connection = get_object_or_404(
+                selectors.connection_list(organization=request.organization), pk=_int_or_404(request.GET["sync"])
+            )
+            sync = SyncProgress.load(invoice, connection, _int_or_404(request.GET.get("after", "0")))
+        return render_panel(request, invoice, sync)
+
+
+def _int_or_404(value: str) -> int:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        raise Http404("Not found.") from None
 
 
 def _safe_next(request) -> bool:

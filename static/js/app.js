@@ -102,6 +102,52 @@
     if (message && !window.confirm(message)) event.preventDefault();
   }, true);
 
+  // A posted form is sent once: its submit buttons are disabled and the one pressed shows a spinner until the
+  // next page arrives (a copy can wait on a slow provider). Disabled after the event, so the pressed button's
+  // name=value is still sent; HTMX forms use hx-disabled-elt instead. The server's attempt key still guards resends.
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
+    if (event.defaultPrevented || (form.method || "").toLowerCase() !== "post" || form.target === "_blank") return;
+    if (form.hasAttribute("hx-post") || form.hasAttribute("data-hx-post")) return;
+    if (form.dataset.submitting) {
+      event.preventDefault();
+      return;
+    }
+    form.dataset.submitting = "1";
+    var pressed = event.submitter;
+    window.setTimeout(function () {
+      form.querySelectorAll("button[type=submit], button:not([type]), input[type=submit]").forEach(function (button) {
+        button.disabled = true;
+      });
+      document.querySelectorAll("[form='" + form.id + "'][type=submit]").forEach(function (button) {
+        if (form.id) button.disabled = true;
+      });
+      if (pressed) {
+        pressed.classList.add("is-submitting");
+        pressed.setAttribute("aria-busy", "true");
+      }
+    }, 0);
+  });
+  // Back to a page from the history cache: its forms can be sent again.
+  window.addEventListener("pageshow", function (event) {
+    if (!event.persisted) return;
+    document.querySelectorAll("form[data-submitting]").forEach(function (form) {
+      delete form.dataset.submitting;
+      form.querySelectorAll("[disabled].is-submitting, button[type=submit], input[type=submit]").forEach(function (b) {
+        b.disabled = false;
+        b.classList.remove("is-submitting");
+        b.removeAttribute("aria-busy");
+      });
+    });
+  });
+
+  // A search field inside a form (the copy prompt's contact search): Enter searches now instead of sending the form.
+  document.addEventListener("keydown", function (event) {
+    if (event.key !== "Enter" || !event.target.matches || !event.target.matches("[data-search-on-enter]")) return;
+    event.preventDefault();
+    event.target.dispatchEvent(new Event("search", { bubbles: true }));
+  });
+
   document.addEventListener("DOMContentLoaded", function () {
     document.querySelectorAll("[data-formset]").forEach(setUpFormset);
     document.querySelectorAll("[data-bulk-form]").forEach(setUpBulk);

@@ -1,0 +1,101 @@
+"""After a bulk copy: a result view that fills in as the copies finish (done, failed with reason, waiting, queued)."""
+
+import datetime
+from decimal import Decimal
+
+import pytest
+from django.utils import timezone
+
+from integrations.models import CopyStatus, InvoiceCopy, TaxRateMapping
+from tests.factories import TaxRateFactory, make_invoice
+
+from .factories import ConnectionFactory
+
+pytestmark = pytest.mark.django_db
+
+BULK = "/integrations/invoices/copy-bulk/"
+RESULT = "/integrations/invoices/copy-bulk/result/"
+
+
+@pytest.fixture
+def connection(organization, subsidiary):
+    rate = TaxRateFactory(organization=organization, percentage=Decimal("21"))
+    connection = ConnectionFactory(
+        organization=organization,
+        subsidiary=subsidiary,
+        name="Acme Xero",
+        settings={"numbering": "app", "default_account": "200"},
+    )
+    TaxRateMapping.objects.create(connection=connection, tax_rate=rate, remote_code="OUTPUT2")
+    return connection
+
+
+def finalized(organization, subsidiary, count):
+    return [make_invoice(organization=organization, subsidiary=subsidiary, finalize=True) for _ in range(count)]
+
+
+def attempt(invoice, connection, status, **fields):
+    return InvoiceCopy.objects.create(
+        organization=invoice.organization,
+        invoice=invoice,
+        connection=connection,
+        idempotency_key=f"k-{invoice.pk}-{status}",
+        status=status,
+        **fields,
+    )
+
+
+def test_bulk_copy_lands_on_its_result_view(
+    admin_client, connection, organization, subsidiary, django_capture_on_commit_callbacks
+):
+    invoices = finalized(organization, subsidiary, 2)
+    with django_capture_on_commit_callbacks() as callbacks:  # queued; the worker has not run them
+        response = admin_client.post(BULK, {"invoice_ids": [i.pk for i in invoices]})
+    assert len(callbacks) == 2
+    assert response.status_code == 302 and response["Location"].startswith(RESULT)
+    page = admin_client.get(response["Location"]).content.decode()
+    assert "2 invoices queued for copying." in page
+    assert page.count("Queued") == 2 and 'hx-trigger="every 2s"' in page
+
+
+def test_rows_say_done_failed_with_reason_waiting_and_stop_polling_when_all_finished(
+    admin_client, connection, organization, subsidiary
+):
+    done, failed, waiting = finalized(organization, subsidiary, 3)
+    since = int(timezone.now().timestamp()) - 1
+    url = f"{RESULT}?ids={done.pk},{failed.pk},{waiting.pk}&since={since}"
+    attempt(done, connection, CopyStatus.SUCCEEDED, remote_number="INV-77", is_latest=True)
+    attempt(failed, connection, CopyStatus.FAILED, error="Xero: Account code '999' is not a valid code.")
+    attempt(
+        waiting,
+        connection,
+        CopyStatus.WAITING,
+        waiting_until=datetime.datetime(2026, 12, 2, 10, 0, 5, tzinfo=datetime.UTC),
+    )
+    page = admin_client.get(url, HTTP_HX_REQUEST="true").content.decode()
+    assert "<html" not in page  # the rows only, for the poll
+    assert "as INV-77" in page and "Account code &#x27;999&#x27; is not a valid code." in page
+    assert "10:00:05 UTC" in page and 'hx-trigger="every 2s"' in page
+
+    InvoiceCopy.objects.filter(invoice=waiting).update(status=CopyStatus.SUCCEEDED, remote_number="INV-78")
+    page = admin_client.get(url, HTTP_HX_REQUEST="true").content.decode()
+    assert "as INV-78" in page and "every 2s" not in page and "All copies have finished." in page
+
+
+def test_earlier_attempts_do_not_count_and_foreign_invoices_are_not_listed(
+    admin_client, connection, organization, subsidiary, other_organization
+):
+    (invoice,) = finalized(organization, subsidiary, 1)
+    attempt(invoice, connection, CopyStatus.FAILED, error="An old failure.")
+    InvoiceCopy.objects.update(updated_at=timezone.now() - datetime.timedelta(hours=1))
+    foreign = make_invoice(organization=other_organization, finalize=True)
+    since = int(timezone.now().timestamp()) - 1
+    page = admin_client.get(f"{RESULT}?ids={invoice.pk},{foreign.pk}&since={since}").content.decode()
+    assert "An old failure." not in page and "Queued" in page and foreign.get_absolute_url() not in page
+    assert page.count('<tr class="bulk-') == 1
+
+
+def test_result_view_is_admin_only_and_rejects_bad_parameters(member_client, admin_client):
+    assert member_client.get(f"{RESULT}?ids=1&since=0").status_code == 403
+    assert admin_client.get(f"{RESULT}?ids=x&since=0").status_code == 404
+    assert admin_client.get(f"{RESULT}?ids=1").status_code == 404
