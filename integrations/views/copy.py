@@ -315,6 +315,8 @@ def render_panel(request, invoice, sync: SyncProgress | None = None):
 class InvoicePanelView(OrganizationAdminRequiredMixin, View):
     """HTMX: the invoice's accounting panel, following a "Sync payments now" (?sync=<connection>&after=<run id>)."""
 
+    child_models = {"invoice_pk": Invoice}  # the route-security suite checks scoping per URL argument
+
     def get(self, request, invoice_pk):
         invoice = get_object_or_404(
             Invoice.objects.filter(organization=request.organization).select_related("company", "subsidiary"),
