@@ -408,7 +408,7 @@ class InvoiceAdmin(LinesThroughServiceAdmin):
             {"fields": ("issue_date", "due_date", "currency", "subject", "note", "po_number", "custom_fields")},
         ),
         ("Amounts (derived from the lines and the active payments)", {"fields": DERIVED_TOTALS + DERIVED_PAID}),
-        ("History", {"fields": ("finalized_at", "voided_at", "created_at", "updated_at")}),
+        ("History", {"fields": ("finalized_at", "voided_at", "content_changed_at", "created_at", "updated_at")}),
     )
     # Numbers come from finalizing (or from the accounting tool); status changes only through the actions.
     readonly_fields = (
@@ -418,6 +418,7 @@ class InvoiceAdmin(LinesThroughServiceAdmin):
         *DERIVED_PAID,
         "finalized_at",
         "voided_at",
+        "content_changed_at",
         "created_at",
         "updated_at",
     )
