@@ -5,9 +5,9 @@ from datetime import timedelta
 import factory
 from django.utils import timezone
 
-from integrations.models import Connection, ConnectionStatus
+from integrations.models import Connection, ConnectionStatus, TaxRateMapping
 
-from ..factories import OrganizationFactory, SubsidiaryFactory
+from ..factories import OrganizationFactory, SubsidiaryFactory, TaxRateFactory
 
 
 class ConnectionFactory(factory.django.DjangoModelFactory):
@@ -26,3 +26,14 @@ class ConnectionFactory(factory.django.DjangoModelFactory):
     refresh_token = factory.Sequence(lambda n: f"refresh-token-{n}-SECRET")
     token_expires_at = factory.LazyFunction(lambda: timezone.now() + timedelta(minutes=30))
     settings = factory.LazyFunction(dict)
+
+
+def ready_xero_connection(organization, subsidiary, **fields) -> Connection:
+    """A connection whose setup is complete: a 21 % tax rate of the organization mapped to Xero's OUTPUT2.
+    `fields` (settings, name, payment_sync_enabled_at, …) go to ConnectionFactory as they are."""
+    from billing.models import TaxRate
+
+    rate = TaxRateFactory(organization=organization, percentage=TaxRate._meta.get_field("percentage").to_python("21"))
+    connection = ConnectionFactory(organization=organization, subsidiary=subsidiary, **fields)
+    TaxRateMapping.objects.create(connection=connection, tax_rate=rate, remote_code="OUTPUT2")
+    return connection

@@ -1,16 +1,15 @@
 """Integrations API: copies of an invoice, connections (no credentials), sync runs, "sync now". Admins only."""
 
 import datetime
-from decimal import Decimal
 
 import pytest
 import responses
 from rest_framework.test import APIClient
 
-from integrations.models import CopyStatus, InvoiceCopy, SyncKind, SyncRun, TaxRateMapping
-from tests.factories import TaxRateFactory, make_invoice
+from integrations.models import CopyStatus, InvoiceCopy, SyncKind, SyncRun
+from tests.factories import make_invoice
 
-from .factories import ConnectionFactory
+from .factories import ConnectionFactory, ready_xero_connection
 from .fake_xero import FakeXero
 
 pytestmark = pytest.mark.django_db
@@ -40,15 +39,12 @@ def member_api(member_user):
 
 @pytest.fixture
 def xero_connection(organization, subsidiary):
-    rate = TaxRateFactory(organization=organization, percentage=Decimal("21"))
-    connection = ConnectionFactory(
-        organization=organization,
-        subsidiary=subsidiary,
+    return ready_xero_connection(
+        organization,
+        subsidiary,
         settings={"numbering": "app", "default_account": "200", "sync_payments": True},
         payment_sync_enabled_at=datetime.datetime(2026, 11, 1, tzinfo=datetime.UTC),
     )
-    TaxRateMapping.objects.create(connection=connection, tax_rate=rate, remote_code="OUTPUT2")
-    return connection
 
 
 @pytest.fixture

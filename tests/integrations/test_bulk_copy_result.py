@@ -1,15 +1,14 @@
 """After a bulk copy: a result view that fills in as the copies finish (done, failed with reason, waiting, queued)."""
 
 import datetime
-from decimal import Decimal
 
 import pytest
 from django.utils import timezone
 
-from integrations.models import CopyStatus, InvoiceCopy, TaxRateMapping
-from tests.factories import TaxRateFactory, make_invoice
+from integrations.models import CopyStatus, InvoiceCopy
+from tests.factories import make_invoice
 
-from .factories import ConnectionFactory
+from .factories import ready_xero_connection
 
 pytestmark = pytest.mark.django_db
 
@@ -19,15 +18,12 @@ RESULT = "/integrations/invoices/copy-bulk/result/"
 
 @pytest.fixture
 def connection(organization, subsidiary):
-    rate = TaxRateFactory(organization=organization, percentage=Decimal("21"))
-    connection = ConnectionFactory(
-        organization=organization,
-        subsidiary=subsidiary,
+    return ready_xero_connection(
+        organization,
+        subsidiary,
         name="Acme Xero",
         settings={"numbering": "app", "default_account": "200"},
     )
-    TaxRateMapping.objects.create(connection=connection, tax_rate=rate, remote_code="OUTPUT2")
-    return connection
 
 
 def finalized(organization, subsidiary, count):

@@ -3,7 +3,6 @@ person reads is ours; the provider's codes ("AuthenticationUnsuccessful") stay i
 
 import datetime
 import re
-from decimal import Decimal
 
 import pytest
 import responses
@@ -13,12 +12,12 @@ from django.urls import reverse
 
 from integrations import registry
 from integrations.exceptions import TerminalError
-from integrations.models import ContactLink, SyncLogEntry, TaxRateMapping
+from integrations.models import ContactLink, SyncLogEntry
 from integrations.services.invoice_copy import invoice_copy
 from integrations.services.payments_sync import payments_sync
-from tests.factories import TaxRateFactory, make_invoice
+from tests.factories import make_invoice
 
-from .factories import ConnectionFactory
+from .factories import ready_xero_connection
 
 pytestmark = pytest.mark.django_db
 
@@ -36,22 +35,13 @@ def no_backoff(monkeypatch):
 
 
 @pytest.fixture
-def mock():
-    with responses.RequestsMock(assert_all_requests_are_fired=False) as rsps:
-        yield rsps
-
-
-@pytest.fixture
 def connection(organization, subsidiary):
-    rate = TaxRateFactory(organization=organization, percentage=Decimal("21"))
-    connection = ConnectionFactory(
-        organization=organization,
-        subsidiary=subsidiary,
+    return ready_xero_connection(
+        organization,
+        subsidiary,
         settings={"numbering": "app", "default_account": "200", "sync_payments": True},
         payment_sync_enabled_at=datetime.datetime(2026, 11, 1, tzinfo=datetime.UTC),
     )
-    TaxRateMapping.objects.create(connection=connection, tax_rate=rate, remote_code="OUTPUT2")
-    return connection
 
 
 def connection_updates(queries) -> int:

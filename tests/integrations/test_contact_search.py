@@ -2,14 +2,12 @@
 
 import datetime
 import re
-from decimal import Decimal
 
 import pytest
 
-from integrations.models import TaxRateMapping
-from tests.factories import TaxRateFactory, make_invoice
+from tests.factories import make_invoice
 
-from .factories import ConnectionFactory
+from .factories import ready_xero_connection
 
 pytestmark = pytest.mark.django_db
 
@@ -18,16 +16,13 @@ HINT = "Type at least two characters"
 
 @pytest.fixture
 def connection(organization, subsidiary):
-    rate = TaxRateFactory(organization=organization, percentage=Decimal("21"))
-    connection = ConnectionFactory(
-        organization=organization,
-        subsidiary=subsidiary,
+    return ready_xero_connection(
+        organization,
+        subsidiary,
         name="Acme Xero",
         settings={"numbering": "app", "default_account": "200"},
         payment_sync_enabled_at=datetime.datetime(2026, 11, 1, tzinfo=datetime.UTC),
     )
-    TaxRateMapping.objects.create(connection=connection, tax_rate=rate, remote_code="OUTPUT2")
-    return connection
 
 
 @pytest.fixture

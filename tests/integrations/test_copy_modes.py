@@ -10,12 +10,12 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from billing.choices import PaymentStatus
-from integrations.models import CopyStatus, InvoiceCopy, RemotePayment, SyncLogEntry, TaxRateMapping
+from integrations.models import CopyStatus, InvoiceCopy, RemotePayment, SyncLogEntry
 from integrations.services.invoice_copy import invoice_copy
 from integrations.services.payments_sync import payments_sync
-from tests.factories import TaxRateFactory, make_invoice
+from tests.factories import make_invoice
 
-from .factories import ConnectionFactory
+from .factories import ready_xero_connection
 
 pytestmark = pytest.mark.django_db
 
@@ -25,16 +25,13 @@ ENABLED = datetime.datetime(2026, 11, 1, tzinfo=datetime.UTC)
 
 @pytest.fixture
 def connection(organization, subsidiary):
-    rate = TaxRateFactory(organization=organization, percentage=Decimal("21"))
-    connection = ConnectionFactory(
-        organization=organization,
-        subsidiary=subsidiary,
+    return ready_xero_connection(
+        organization,
+        subsidiary,
         name="Acme Xero",
         settings={"numbering": "app", "default_account": "200", "sync_payments": True},  # the default numbering
         payment_sync_enabled_at=ENABLED,
     )
-    TaxRateMapping.objects.create(connection=connection, tax_rate=rate, remote_code="OUTPUT2")
-    return connection
 
 
 @pytest.fixture

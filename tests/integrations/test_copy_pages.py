@@ -1,15 +1,14 @@
 """Copy pages: the invoice panel, the prompt, errors on the page, bulk copy, "Sync now"; admins only, org-scoped."""
 
 import datetime
-from decimal import Decimal
 
 import pytest
 import responses
 
-from integrations.models import ConnectionStatus, ContactLink, CopyStatus, InvoiceCopy, SyncRun, TaxRateMapping
-from tests.factories import TaxRateFactory, make_invoice
+from integrations.models import ConnectionStatus, ContactLink, CopyStatus, InvoiceCopy, SyncRun
+from tests.factories import make_invoice
 
-from .factories import ConnectionFactory
+from .factories import ConnectionFactory, ready_xero_connection
 
 pytestmark = pytest.mark.django_db
 
@@ -18,16 +17,13 @@ API = "https://api.xero.com/api.xro/2.0"
 
 @pytest.fixture
 def xero_connection(organization, subsidiary):
-    rate = TaxRateFactory(organization=organization, percentage=Decimal("21"))
-    connection = ConnectionFactory(
-        organization=organization,
-        subsidiary=subsidiary,
+    return ready_xero_connection(
+        organization,
+        subsidiary,
         name="Acme Xero",
         settings={"numbering": "app", "default_account": "200", "sync_payments": True},
         payment_sync_enabled_at=datetime.datetime(2026, 11, 1, tzinfo=datetime.UTC),
     )
-    TaxRateMapping.objects.create(connection=connection, tax_rate=rate, remote_code="OUTPUT2")
-    return connection
 
 
 @pytest.fixture

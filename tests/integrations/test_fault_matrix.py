@@ -11,7 +11,6 @@ transient failure never changes its status.
 
 import datetime
 import re
-from decimal import Decimal
 
 import pytest
 import requests
@@ -25,13 +24,12 @@ from integrations.models import (
     CopyStatus,
     InvoiceCopy,
     SyncOutcome,
-    TaxRateMapping,
 )
 from integrations.services.invoice_copy import invoice_copy
 from integrations.services.payments_sync import payments_sync
-from tests.factories import TaxRateFactory, make_invoice
+from tests.factories import make_invoice
 
-from .factories import ConnectionFactory
+from .factories import ready_xero_connection
 
 pytestmark = pytest.mark.django_db
 
@@ -69,16 +67,13 @@ def calls_to(mock, pattern):
 
 @pytest.fixture
 def connection(organization, subsidiary):
-    rate = TaxRateFactory(organization=organization, percentage=Decimal("21"))
-    connection = ConnectionFactory(
-        organization=organization,
-        subsidiary=subsidiary,
+    return ready_xero_connection(
+        organization,
+        subsidiary,
         settings={"numbering": "app", "default_account": "200", "sync_payments": True},
         payment_sync_enabled_at=datetime.datetime(2026, 11, 1, tzinfo=datetime.UTC),
         sync_cursors={"payments": {"modified_since": "2026-11-10T08:00:00"}},
     )
-    TaxRateMapping.objects.create(connection=connection, tax_rate=rate, remote_code="OUTPUT2")
-    return connection
 
 
 def expire_token(connection):

@@ -2,19 +2,18 @@
 and otherwise said plainly that it stays open there; the panel tells which it is."""
 
 import datetime
-from decimal import Decimal
 
 import pytest
 import responses
 from django.urls import reverse
 
 from billing.choices import InvoiceStatus
-from integrations.models import InvoiceCopy, TaxRateMapping
+from integrations.models import InvoiceCopy
 from integrations.services.invoice_copy import invoice_copy
 from integrations.services.payments_sync import payments_sync
-from tests.factories import TaxRateFactory, make_invoice
+from tests.factories import make_invoice
 
-from .factories import ConnectionFactory
+from .factories import ready_xero_connection
 
 pytestmark = pytest.mark.django_db
 
@@ -24,16 +23,13 @@ ENABLED = datetime.datetime(2026, 11, 1, tzinfo=datetime.UTC)
 
 @pytest.fixture
 def connection(organization, subsidiary):
-    rate = TaxRateFactory(organization=organization, percentage=Decimal("21"))
-    connection = ConnectionFactory(
-        organization=organization,
-        subsidiary=subsidiary,
+    return ready_xero_connection(
+        organization,
+        subsidiary,
         name="Acme Xero",
         settings={"numbering": "app", "default_account": "200", "sync_payments": True},
         payment_sync_enabled_at=ENABLED,
     )
-    TaxRateMapping.objects.create(connection=connection, tax_rate=rate, remote_code="OUTPUT2")
-    return connection
 
 
 @pytest.fixture

@@ -1,15 +1,14 @@
 """ "Sync payments now" on the invoice panel over HTMX: the panel comes back "syncing" and polls until its run ends."""
 
 import datetime
-from decimal import Decimal
 
 import pytest
 from django.utils import timezone
 
-from integrations.models import CopyStatus, InvoiceCopy, SyncKind, SyncOutcome, SyncRun, TaxRateMapping
-from tests.factories import TaxRateFactory, make_invoice
+from integrations.models import CopyStatus, InvoiceCopy, SyncKind, SyncOutcome, SyncRun
+from tests.factories import make_invoice
 
-from .factories import ConnectionFactory
+from .factories import ConnectionFactory, ready_xero_connection
 
 pytestmark = pytest.mark.django_db
 
@@ -18,16 +17,13 @@ HTMX = {"HTTP_HX_REQUEST": "true"}
 
 @pytest.fixture
 def connection(organization, subsidiary):
-    rate = TaxRateFactory(organization=organization, percentage=Decimal("21"))
-    connection = ConnectionFactory(
-        organization=organization,
-        subsidiary=subsidiary,
+    return ready_xero_connection(
+        organization,
+        subsidiary,
         name="Acme Xero",
         settings={"numbering": "app", "default_account": "200", "sync_payments": True},
         payment_sync_enabled_at=datetime.datetime(2026, 11, 1, tzinfo=datetime.UTC),
     )
-    TaxRateMapping.objects.create(connection=connection, tax_rate=rate, remote_code="OUTPUT2")
-    return connection
 
 
 @pytest.fixture
