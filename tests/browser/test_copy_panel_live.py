@@ -211,7 +211,12 @@ def test_contact_search_by_paste_and_keyboard(browser_page, live_url, login, adm
             }"""
         )
         expect(results).to_contain_text("2 contacts match")
-        search.press("Enter")  # searches again; the copy is not sent
+        # Enter searches again (the copy is not sent); wait for that swap so the
+        # arrow keys below act on the radios that stay on the page.
+        page.evaluate("() => document.getElementById('contact-results').firstElementChild.dataset.stale = '1'")
+        search.press("Enter")
+        page.wait_for_function("() => !document.querySelector('#contact-results [data-stale]')")
+        expect(results).to_contain_text("2 contacts match")
         expect(page).to_have_url(re.compile(rf"/copy/{connection.pk}/$"))
 
         # Tab into the contact group and choose with the arrow keys.
