@@ -18,6 +18,8 @@ from django.core.exceptions import ValidationError
 
 from billing.choices import Plan
 from integrations.exceptions import IntegrationError
+from integrations.setup_schema import INVOICE, CopyPrompt, PickList, SetupContext, SetupSchema, code_and_name
+from integrations.setup_schema import setup_missing as schema_setup_missing
 
 if TYPE_CHECKING:
     from billing.models import Company, Organization
@@ -191,6 +193,18 @@ class Provider:
     required_settings: tuple[str, ...] = ()
     # Per-tenant call budget (calls, per seconds), e.g. Xero's 60 a minute: deferred bulk copies are spread over it.
     rate_limit: tuple[int, int] | None = None
+    # What one remote tenant is called there, on the connect, choose, setup, marketplace and disconnect pages
+    # ("organisation" in Xero, "company" in QuickBooks, "division" in Exact, "agreement" in e-conomic).
+    tenant_noun: str = "organisation"
+    tenant_noun_plural: str = "organisations"
+    # The pick lists the setup offers, each fetched by an AccountingApi method and cached by "Refresh lists".
+    pick_lists: tuple[PickList, ...] = (
+        PickList("accounts", "accounts", "revenue account", "list_accounts", code_and_name),
+        PickList("tax_types", "tax rates", "tax rate", "list_tax_types"),
+        PickList("items", "items", "item", "list_items", code_and_name),
+    )
+    # How many invoices one bulk copy may take (each is one task, spread over `rate_limit`).
+    bulk_copy_max: int = 100
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} {self.key}>"
@@ -219,21 +233,34 @@ class Provider:
         """Connection.settings of a new connection."""
         return {}
 
+    def setup_schema(self) -> SetupSchema | None:
+        """The setup page's sections and fields (integrations.setup_schema), rendered and saved by the core.
+        None: the provider has nothing to set up (no pencil, no setup page)."""
+        return None
+
     def setup_form(self, connection: Connection, *args, **kwargs):
-        """The bound/unbound setup form of a connection; its `save()` applies it through the services.
-        None: the provider has nothing to set up."""
-        return
+        """The bound/unbound setup form of a connection, built from `setup_schema()`; its `save()` applies it
+        through the setup service."""
+        from integrations.forms import SetupForm
+
+        return SetupForm(connection, *args, provider=self, **kwargs)
 
     @property
     def has_setup(self) -> bool:
-        return type(self).setup_form is not Provider.setup_form
+        return self.setup_schema() is not None
 
     def setup_is_complete(self, connection: Connection) -> bool:
         return not self.setup_missing(connection)
 
     def setup_missing(self, connection: Connection) -> list[str]:
-        """What the setup still needs before invoices can be copied, one short phrase each; [] when ready."""
-        return []
+        """What the setup still needs before invoices can be copied, one short phrase each; [] when ready. By
+        default what the schema marks as needed and is not saved yet."""
+        schema = self.setup_schema()
+        return schema_setup_missing(schema, SetupContext(connection, self)) if schema is not None else []
+
+    def copy_prompt(self, kind: str = INVOICE) -> CopyPrompt | None:
+        """What the copy prompt asks for a document of `kind` (None: that kind is not copied to this provider)."""
+        return CopyPrompt(kind=kind) if kind == INVOICE and COPY_INVOICE in self.capabilities else None
 
     def numbers_invoices(self, connection: Connection) -> bool:
         """Whether this connection's setup gives the provider the subsidiary's invoice numbering: invoices are then

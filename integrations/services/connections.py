@@ -39,6 +39,12 @@ from ..providers.base import Provider, RemoteTenant, TokenSet
 from ..synclog import log_for_connection
 from .connect_warnings import describe_tenants
 from .numbering import subsidiary_numbering_refresh
+from .pick_lists import (  # noqa: F401 - the setup views' and providers' path to the lists
+    PICK_LISTS_SETTING,
+    TENANT_SETTING,
+    cached_lists,
+    connection_refresh_lists,
+)
 from .revocation import (  # noqa: F401 - authorization_cancel/_states_purge: the views' and schedule's paths
     authorization_cancel,
     authorization_states_purge,
@@ -51,9 +57,7 @@ from .revocation import (  # noqa: F401 - authorization_cancel/_states_purge: th
 logger = logging.getLogger("integrations.connections")
 
 # Keys of Connection.settings every provider shares (provider-specific keys live in the provider's package).
-PICK_LISTS_SETTING = "lists"  # {"accounts": [...], "tax_types": [...], "items": [...], "refreshed_at": iso}
 SYNC_PAYMENTS_SETTING = "sync_payments"  # payment sync on/off (payment_sync_enabled_at: since when)
-TENANT_SETTING = "tenant"  # provider.tenant_details(): e.g. base currency, deep-link short code
 
 
 def session_hash(session_key: str) -> str:
@@ -316,39 +320,6 @@ def _reconnect(state: AuthorizationState, tenant: dict, tokens: TokenSet) -> Con
         ) from None
     subsidiary_numbering_refresh(subsidiary_id=connection.subsidiary_id)  # a revived connection may number again
     return connection
-
-
-# --- pick lists for the setup page --------------------------------------------------------------------------
-
-
-def connection_refresh_lists(*, connection: Connection) -> dict:
-    """Fetch the pick lists (accounts, tax types, items) and cache them in the connection's settings."""
-    provider = registry.get(connection.provider)
-    api = provider.api(connection)
-    lists = {
-        "accounts": [_choice(c) for c in api.list_accounts()],
-        "tax_types": [_choice(c) for c in api.list_tax_types()],
-        "items": [_choice(c) for c in api.list_items()],
-        "refreshed_at": timezone.now().isoformat(),
-    }
-    tenant = provider.tenant_details(connection)
-    with transaction.atomic():
-        locked = Connection.objects.select_for_update().get(pk=connection.pk)
-        locked.settings = {**(locked.settings or {}), PICK_LISTS_SETTING: lists, TENANT_SETTING: tenant}
-        locked.save(update_fields=["settings", "updated_at"])
-    connection.settings = locked.settings
-    return lists
-
-
-def _choice(choice) -> dict:
-    return {"code": choice.code, "name": choice.name, "extra": dict(choice.extra)}
-
-
-def cached_lists(connection: Connection) -> dict:
-    lists = (connection.settings or {}).get(PICK_LISTS_SETTING) or {}
-    return {key: lists.get(key) or [] for key in ("accounts", "tax_types", "items")} | {
-        "refreshed_at": lists.get("refreshed_at", "")
-    }
 
 
 # --- disconnect -----------------------------------------------------------------------------------------------

@@ -35,11 +35,14 @@ def invoice_void_action(context, invoice):
 
 
 @register.simple_tag(takes_context=True)
-def bulk_copy_available(context) -> bool:
-    """Whether the invoice list offers the bulk "Copy to …" (an admin, and a configured copy provider)."""
+def bulk_copy_available(context) -> list:
+    """The providers the invoice list's bulk "Copy to …" names (an admin, and configured copy providers); [] when
+    it is not offered."""
     request = context.get("request")
     membership = current_membership(request) if request is not None else None
-    return bool(membership and membership.is_admin and selectors.copy_providers(organization=membership.organization))
+    if not (membership and membership.is_admin):
+        return []
+    return selectors.copy_providers(organization=membership.organization)
 
 
 @register.filter

@@ -22,7 +22,7 @@ from ..services.connect_warnings import connection_warnings, tenant_warnings
 PENDING_SESSION_KEY = "integrations_pending_authorization"
 CANCELLED = {  # by what withdrawing the grant at the provider came to (services.revocation)
     "revoked": "Nothing was connected, and the access you allowed in {provider} was withdrawn.",
-    "kept": "Nothing was connected. The organisations your other connections use keep their access in {provider}; "
+    "kept": "Nothing was connected. The {tenants} your other connections use keep their access in {provider}; "
     "the access to the others was withdrawn.",
     "failed": "Nothing was connected. Withdrawing the access you allowed in {provider} failed: you can remove the "
     "app in {provider}'s settings.",
@@ -133,9 +133,8 @@ class CallbackView(ProviderMixin, View):
 def _connected(request, connection, *, reconnected: bool):
     verb = "reconnected" if reconnected else "connected"
     provider = registry.get(connection.provider)
-    messages.success(
-        request, f"“{connection.name}” is {verb} to the {provider.name} organisation “{connection.remote_tenant_name}”."
-    )
+    tenant = f"the {provider.name} {provider.tenant_noun} “{connection.remote_tenant_name}”"
+    messages.success(request, f"“{connection.name}” is {verb} to {tenant}.")
     if not reconnected:
         for warning in connection_warnings(connection):
             messages.warning(request, warning)
@@ -145,7 +144,7 @@ def _connected(request, connection, *, reconnected: bool):
 
 
 class ChooseTenantView(ProviderMixin, FormView):
-    """Several organisations were granted in one consent: the admin picks the one this connection is for."""
+    """Several tenants (organisations, divisions…) were granted in one consent: the admin picks this connection's."""
 
     template_name = "integrations/choose_tenant.html"
 
@@ -172,11 +171,13 @@ class ChooseTenantView(ProviderMixin, FormView):
             return refused or super().post(request, *args, **kwargs)
         outcome = services.authorization_cancel(state=self.state)
         request.session.pop(PENDING_SESSION_KEY, None)
-        messages.info(request, CANCELLED[outcome].format(provider=self.provider.name))
+        messages.info(
+            request, CANCELLED[outcome].format(provider=self.provider.name, tenants=self.provider.tenant_noun_plural)
+        )
         return redirect("integrations:marketplace")
 
     def get_form(self, form_class=None):
-        return ChooseTenantForm(self.state.pending_tenants, **self.get_form_kwargs())
+        return ChooseTenantForm(self.state.pending_tenants, provider=self.provider, **self.get_form_kwargs())
 
     def get_context_data(self, **kwargs):
         kwargs["state"] = self.state

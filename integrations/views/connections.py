@@ -18,6 +18,19 @@ from ..marketplace import connection_for_admin
 from ..models import Connection, ConnectionStatus, CopyStatus
 from ..services import connections as services
 from ..services.connection_removal import connection_remove
+from ..services.pick_lists import cached_lists, connection_refresh_lists
+
+
+def pick_list_counts(provider, lists: dict) -> list[str]:
+    """ "3 accounts", "12 tax rates", … for each list the provider offers."""
+    return [f"{len(lists.get(p.key) or [])} {p.plural}" for p in provider.pick_lists]
+
+
+def pick_list_names(provider) -> str:
+    """ "Accounts, tax rates and items" for the lists the provider offers."""
+    names = [p.plural for p in provider.pick_lists]
+    text = " and ".join([", ".join(names[:-1]), names[-1]]) if len(names) > 1 else "".join(names)
+    return text[:1].upper() + text[1:]
 
 
 class ConnectionMixin(OrganizationAdminRequiredMixin):
@@ -52,7 +65,9 @@ class SetupView(ConnectionMixin, FormView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        context["lists"] = lists = services.cached_lists(self.connection)
+        lists = cached_lists(self.connection)
+        context["lists_names"] = pick_list_names(self.provider)
+        context["lists_counts"] = pick_list_counts(self.provider, lists)
         context["lists_refreshed_at"] = parse_datetime(lists["refreshed_at"]) if lists["refreshed_at"] else None
         context["setup_missing"] = missing = self.provider.setup_missing(self.connection)
         context["setup_complete"] = not missing
@@ -82,18 +97,14 @@ class RefreshListsView(ConnectionMixin, View):
             messages.error(request, "Reconnect this connection before refreshing its lists.")
             return redirect("integrations:marketplace")
         try:
-            lists = services.connection_refresh_lists(connection=connection)
+            lists = connection_refresh_lists(connection=connection)
         except TerminalError:
             messages.error(request, f"{self.provider.name} no longer accepts this connection: reconnect it.")
             return redirect("integrations:marketplace")
         except IntegrationError as exc:
             messages.error(request, f"Could not load the lists from {self.provider.name}: {exc}")
         else:
-            messages.success(
-                request,
-                f"Lists refreshed: {len(lists['accounts'])} accounts, {len(lists['tax_types'])} tax rates, "
-                f"{len(lists['items'])} items.",
-            )
+            messages.success(request, f"Lists refreshed: {', '.join(pick_list_counts(self.provider, lists))}.")
         return redirect("integrations:connection-setup", pk=connection.pk)
 
 

@@ -35,6 +35,7 @@ from ..exceptions import (
     ThrottledError,
     TransientError,
 )
+from ..forms import CopyPromptForm
 from ..models import Connection, ContactLink, CopyStatus, SyncRun
 from ..services.contact_links import contact_id_clean
 from ..services.invoice_copy import (
@@ -47,6 +48,7 @@ from ..services.invoice_copy import (
 )
 from ..services.invoice_copy_bulk import BULK_MAX, invoice_copy_bulk
 from ..services.remote_void import copy_payments_total, remote_void_refusal
+from ..setup_schema import INVOICE
 from ..tasks import payment_sync_skip_reason
 
 CONTACT_SEPARATOR = "::"  # the contact radio's value: "<remote id>::<name>"
@@ -105,13 +107,16 @@ class CopyMixin(OrganizationAdminRequiredMixin):
         )
         self.connection = get_object_or_404(Connection.objects.filter(organization=organization), pk=connection_pk)
         self.provider = registry.get_configured_or_404(self.connection.provider)
+        self.prompt = self.provider.copy_prompt(INVOICE)
+        if self.prompt is None:
+            raise Http404("Invoices are not copied to this provider.")
         return self.invoice, self.connection
 
 
 class CopyPromptView(CopyMixin, View):
     template_name = "integrations/copy_prompt.html"
 
-    def context(self, **extra):
+    def context(self, prompt_form=None, **extra):
         invoice, connection = self.invoice, self.connection
         link = ContactLink.objects.filter(connection=connection, company=invoice.company).first()
         latest = selectors.latest_copies_by_connection(invoice=invoice).get(connection.pk)
@@ -125,6 +130,9 @@ class CopyPromptView(CopyMixin, View):
             "invoice": invoice,
             "connection": connection,
             "provider": self.provider,
+            # What this provider asks for an invoice: the contact, the copy mode, its own options (CopyPrompt).
+            "prompt": self.prompt,
+            "prompt_form": prompt_form or CopyPromptForm(connection, self.prompt, provider=self.provider),
             "link": link,
             "latest": latest,
             "copied": copied,
@@ -151,11 +159,14 @@ class CopyPromptView(CopyMixin, View):
         contact_id, _, contact_name = request.POST.get("contact", "").partition(CONTACT_SEPARATOR)
         void_previous = mode == MODE_NEW and request.POST.get("void_previous") == "1"
         latest = selectors.latest_copies_by_connection(invoice=invoice).get(connection.pk)
+        prompt_form = CopyPromptForm(connection, self.prompt, request.POST, provider=self.provider)
+        if not prompt_form.is_valid():  # the provider's own options: nothing is sent until they are right
+            return render(request, self.template_name, self.context(prompt_form=prompt_form), status=400)
         try:
             contact_id = contact_id_clean(connection=connection, contact_id=contact_id)
         except ValidationError as exc:
             errors = exc.message_dict.get("contact_id", exc.messages)
-            return render(request, self.template_name, self.context(contact_errors=errors), status=400)
+            return render(request, self.template_name, self.context(prompt_form, contact_errors=errors), status=400)
         try:
             copy = invoice_copy(
                 invoice=invoice,

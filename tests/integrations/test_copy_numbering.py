@@ -11,7 +11,8 @@ from billing.choices import InvoiceNumbering, InvoiceStatus
 from billing.models import Invoice, Subsidiary
 from billing.services import payment_record
 from integrations.models import ConnectionStatus, CopyStatus, InvoiceCopy, TaxRateMapping
-from integrations.providers.xero.setup import XeroSetup, xero_setup_save
+from integrations.services.connection_setup import connection_setup_save
+from integrations.setup_schema import SetupValues
 from integrations.services.connections import connection_disconnect
 from integrations.services.invoice_copy import invoice_copy
 from integrations.services.invoice_copy_bulk import invoice_copy_bulk
@@ -53,14 +54,11 @@ def connection(organization, nl, vat):
 
 
 def save_setup(connection, vat, numbering: str):
-    return xero_setup_save(
+    return connection_setup_save(
         connection=connection,
-        data=XeroSetup(
-            sync_payments=False,
-            numbering=numbering,
-            default_account="200",
-            service_type_accounts={},
-            tax_types={vat.pk: "OUTPUT2"},
+        values=SetupValues(
+            {"sync_payments": False, "numbering": numbering, "default_account": "200"},
+            {"service_type": {}, "tax_rate": {vat.pk: "OUTPUT2"}},
         ),
     )
 

@@ -83,7 +83,7 @@ def test_a_mapped_rate_that_differs_from_ours_is_warned_about(admin_client, conn
     TaxRateMapping.objects.create(connection=connection, tax_rate=rates["low"], remote_code="NONE")
     TaxRateMapping.objects.create(connection=connection, tax_rate=rates["high"], remote_code="OUTPUT2")
     page = admin_client.get(setup_url(connection)).content.decode()
-    assert page.count('class="alert alert-warning small rate-warning"') == 1
+    assert page.count('class="alert alert-warning small setup-warning"') == 1
     assert "“Low (9%)” is mapped to NONE at 0% in Xero" in page
 
 

@@ -17,8 +17,10 @@ from integrations.providers.base import (
     RemoteTenant,
     TokenSet,
 )
+from integrations.setup_schema import INVOICE
 
-from .mapping import DEFAULT_ACCOUNT_SETTING, NUMBERING_APP, NUMBERING_PROVIDER, NUMBERING_SETTING
+from .mapping import NUMBERING_APP, NUMBERING_PROVIDER, NUMBERING_SETTING
+from .setup import INVOICE_PROMPT, PICK_LISTS, SCHEMA
 
 
 class XeroProvider(Provider):
@@ -35,6 +37,10 @@ class XeroProvider(Provider):
     capability_plans = {EXPORT_EXPENSES: Plan.PROFESSIONAL}
     required_settings = ("XERO_CLIENT_ID", "XERO_CLIENT_SECRET")
     rate_limit = (60, 60)  # per tenant: 60 calls a minute (developer.xero.com/documentation/oauth2/limits)
+    tenant_noun = "organisation"
+    tenant_noun_plural = "organisations"
+    pick_lists = PICK_LISTS
+    bulk_copy_max = 100  # one task per invoice, spread over the 60 calls a minute
 
     def identity(self, connection=None):
         from .auth import XeroIdentity
@@ -110,25 +116,11 @@ class XeroProvider(Provider):
     def initial_settings(self) -> dict:
         return {NUMBERING_SETTING: NUMBERING_APP}
 
-    def setup_form(self, connection, *args, **kwargs):
-        from .forms import XeroSetupForm
+    def setup_schema(self):
+        return SCHEMA
 
-        return XeroSetupForm(connection, *args, **kwargs)
-
-    def setup_missing(self, connection) -> list[str]:
-        """A default revenue account, and a Xero tax type for every tax rate the subsidiary's invoices use."""
-        from billing.models import TaxRate
-        from integrations.selectors import used_tax_rate_ids
-
-        missing = []
-        if not (connection.settings or {}).get(DEFAULT_ACCOUNT_SETTING):
-            missing.append("a default revenue account")
-        mapped = connection.tax_rate_mappings.exclude(remote_code="").values_list("tax_rate_id", flat=True)
-        unmapped = TaxRate.objects.filter(
-            organization_id=connection.organization_id, pk__in=used_tax_rate_ids(connection)
-        ).exclude(pk__in=list(mapped))
-        missing += [f"a Xero tax rate for “{rate}”" for rate in unmapped]
-        return missing
+    def copy_prompt(self, kind: str = INVOICE):
+        return INVOICE_PROMPT if kind == INVOICE else None
 
     def numbers_invoices(self, connection) -> bool:
         return (connection.settings or {}).get(NUMBERING_SETTING) == NUMBERING_PROVIDER

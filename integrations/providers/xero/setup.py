@@ -1,5 +1,7 @@
-"""Saving a Xero connection's setup: payment sync, numbering, default revenue account, service type → account,
-tax rate → tax type. All of it or nothing; what Xero would refuse is refused here, at save time.
+"""Xero's setup as a declaration (integrations.setup_schema): payment sync, who numbers the invoices, the default
+revenue account, service type → revenue account, tax rate → Xero tax type. The core renders, checks and saves
+it; what is Xero's own is here: the wording, the tax types Xero refuses on revenue accounts, and the warning
+when a mapped tax type's rate differs from ours.
 
 Numbering: "Xero numbers invoices" gives Xero the subsidiary's numbering (integrations.services.numbering):
 invoices already numbered keep their numbers and are sent with them; invoices finalized from then on have no
@@ -7,108 +9,159 @@ number until their first copy, which takes Xero's. Switching back numbers those 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from decimal import Decimal
 
-from django.core.exceptions import ValidationError
-from django.db import transaction
-from django.utils import timezone
-
-from billing.models import ServiceType, TaxRate
-from integrations.models import Connection, ServiceTypeMapping, TaxRateMapping
-from integrations.services.connections import SYNC_PAYMENTS_SETTING, cached_lists
-from integrations.services.numbering import numbering_check, subsidiary_numbering_refresh
+from billing.choices import InvoiceStatus
+from billing.money import format_percentage
+from integrations.setup_schema import (
+    NEEDED_USED,
+    CopyPrompt,
+    MappingTable,
+    Pick,
+    PickList,
+    Radio,
+    Section,
+    SetupContext,
+    SetupSchema,
+    Toggle,
+    code_and_name,
+)
 
 from .mapping import DEFAULT_ACCOUNT_SETTING, NUMBERING_APP, NUMBERING_PROVIDER, NUMBERING_SETTING
 
+NUMBERING_CHOICES = (
+    (NUMBERING_APP, "This app numbers invoices (our number is sent to Xero)"),
+    (NUMBERING_PROVIDER, "Xero numbers invoices (new invoices take Xero's number on their first copy)"),
+)
+NUMBERING_HELP = (
+    "Invoices that already have a number keep their numbers, whichever you choose, and are sent to Xero with them. "
+    "With “Xero numbers invoices”, invoices of {subsidiary} finalized from then on have no number here until "
+    "their first copy to Xero, which gives them Xero's next number. Switching back to this app gives the invoices "
+    "still waiting for Xero's number this app's next numbers at once. {counts}"
+)
 
-@dataclass(frozen=True)
-class XeroSetup:
-    sync_payments: bool
-    numbering: str
-    default_account: str
-    service_type_accounts: dict[int, str]  # service type id → account code ("" = use the default account)
-    tax_types: dict[int, str]  # tax rate id → Xero tax type ("" = not mapped yet)
+
+def tax_type_label(tax_type: dict) -> str:
+    rate, name = tax_type["extra"].get("rate", ""), tax_type["name"]
+    if rate in ("", None) or f"({format_percentage(rate)})" in name:  # Xero often names the rate already
+        return name
+    return f"{name} ({format_percentage(rate)})"
 
 
-def setup_problems(connection: Connection, data: XeroSetup) -> dict[str, str]:
-    """What Xero would refuse, per form field name; {} when the setup can be saved."""
-    lists = cached_lists(connection)
-    accounts = {a["code"]: a for a in lists["accounts"]}
-    taxes = {t["code"]: t for t in lists["tax_types"]}
-    problems: dict[str, str] = {}
-    if data.numbering not in (NUMBERING_APP, NUMBERING_PROVIDER):
-        problems["numbering"] = "Choose who numbers the invoices."
-    else:
-        try:
-            numbering_check(connection=connection, numbers_invoices=data.numbering == NUMBERING_PROVIDER)
-        except ValidationError as exc:
-            problems.update({field: " ".join(messages) for field, messages in exc.message_dict.items()})
-    if data.default_account and data.default_account not in accounts:
-        problems["default_account"] = "Not an active revenue account in Xero: refresh the lists."
-    for service_type_id, code in data.service_type_accounts.items():
-        if code and code not in accounts:
-            problems[f"service_type_{service_type_id}"] = "Not an active revenue account in Xero: refresh the lists."
-    for tax_rate_id, code in data.tax_types.items():
-        if not code:
-            continue
-        tax = taxes.get(code)
-        if tax is None:
-            problems[f"tax_rate_{tax_rate_id}"] = "Not an active tax rate in Xero: refresh the lists."
-        elif not tax["extra"].get("can_apply_to_revenue", True):
-            # TaxRates.CanApplyToRevenue: Xero refuses this tax type on revenue accounts, i.e. on every line we send.
-            problems[f"tax_rate_{tax_rate_id}"] = (
-                f"Xero does not allow “{tax['name']}” ({code}) on revenue accounts: choose a sales tax rate."
+PICK_LISTS = (
+    PickList("accounts", "accounts", "revenue account", "list_accounts", code_and_name),
+    PickList("tax_types", "tax rates", "tax rate", "list_tax_types", tax_type_label),
+    PickList("items", "items", "item", "list_items", code_and_name),
+)
+
+
+def _numbering_help(context: SetupContext) -> str:
+    from billing.models import Invoice
+
+    connection = context.connection
+    issued = Invoice.objects.filter(subsidiary_id=connection.subsidiary_id).exclude(status=InvoiceStatus.DRAFT)
+    numbered = issued.exclude(number="").count()
+    waiting = issued.filter(number="").count()
+    counts = f"Now: {numbered} issued invoice{'s' if numbered != 1 else ''} with a number (they keep it)"
+    counts += f", {waiting} waiting for Xero's number." if waiting else "."
+    return NUMBERING_HELP.format(subsidiary=connection.subsidiary, counts=counts)
+
+
+def _payment_sync_since(context: SetupContext) -> str:
+    enabled = context.connection.payment_sync_enabled_at
+    if enabled is None:
+        return ""
+    return f"Payment sync first turned on {enabled:%Y-%m-%d %H:%M}: earlier payments are not synced."
+
+
+def _revenue_tax_type(_tax_rate, tax_type: dict, _context) -> str:
+    # TaxRates.CanApplyToRevenue: Xero refuses this tax type on revenue accounts, i.e. on every line we send.
+    if tax_type["extra"].get("can_apply_to_revenue", True):
+        return ""
+    name, code = tax_type["name"], tax_type["code"]
+    return f"Xero does not allow “{name}” ({code}) on revenue accounts: choose a sales tax rate."
+
+
+def _rate_mismatches(context: SetupContext) -> list[str]:
+    """Mapped Xero tax types whose rate differs from ours (9 % mapped to a 0 % tax type): a warning, not a refusal."""
+    table = TAX_RATES
+    rates = {t["code"]: t["extra"].get("rate") for t in context.options(table.pick_list)}
+    mapped = context.stored_mappings(table)
+    warnings = []
+    for tax_rate in context.rows(table):
+        code = mapped.get(tax_rate.pk)
+        theirs = rates.get(code)
+        if code and theirs not in ("", None) and Decimal(str(theirs)) != tax_rate.percentage:
+            warnings.append(
+                f"“{tax_rate}” is mapped to {code} at {format_percentage(theirs)} in Xero: invoices copied with it "
+                "carry a different tax amount there."
             )
-    return problems
+    return warnings
 
 
-def xero_setup_save(*, connection: Connection, data: XeroSetup) -> Connection:
-    problems = setup_problems(connection, data)
-    if problems:
-        raise ValidationError(problems)
-    lists = cached_lists(connection)
-    account_names = {a["code"]: a["name"] for a in lists["accounts"]}
-    tax_names = {t["code"]: t["name"] for t in lists["tax_types"]}
-    organization_id = connection.organization_id
-    own_service_types = set(
-        ServiceType.objects.filter(
-            organization_id=organization_id, pk__in=list(data.service_type_accounts)
-        ).values_list("pk", flat=True)
-    )
-    own_tax_rates = set(
-        TaxRate.objects.filter(organization_id=organization_id, pk__in=list(data.tax_types)).values_list(
-            "pk", flat=True
-        )
-    )
-    with transaction.atomic():
-        locked = Connection.objects.select_for_update().get(pk=connection.pk)
-        locked.settings = {
-            **(locked.settings or {}),
-            SYNC_PAYMENTS_SETTING: data.sync_payments,
-            NUMBERING_SETTING: data.numbering,
-            DEFAULT_ACCOUNT_SETTING: data.default_account,
-        }
-        if data.sync_payments and locked.payment_sync_enabled_at is None:
-            locked.payment_sync_enabled_at = timezone.now()
-        locked.save(update_fields=["settings", "payment_sync_enabled_at", "updated_at"])
-        _save_mappings(
-            ServiceTypeMapping, "service_type_id", locked, data.service_type_accounts, own_service_types, account_names
-        )
-        _save_mappings(TaxRateMapping, "tax_rate_id", locked, data.tax_types, own_tax_rates, tax_names)
-        subsidiary_numbering_refresh(subsidiary_id=locked.subsidiary_id)
-    connection.refresh_from_db(fields=["settings", "payment_sync_enabled_at", "updated_at"])
-    return connection
+TAX_RATES = MappingTable(
+    name="tax_rate",
+    target="tax_rate",
+    pick_list="tax_types",
+    row_label="Our tax rate",
+    column_label="Xero tax rate",
+    needed=NEEDED_USED,
+    missing="a Xero tax rate for “{row}”",
+    needed_help="Used on this subsidiary's invoices: needed.",
+    optional_help="Not used on this subsidiary's invoices yet: optional.",
+    intro=lambda context: (
+        f"The tax rates used on {context.connection.subsidiary.name}'s invoices need a Xero tax "
+        "rate before invoices can be copied; the others are optional."
+    ),
+    row_validators=(_revenue_tax_type,),
+    warnings=(_rate_mismatches,),
+)
 
+SCHEMA = SetupSchema(
+    sections=(
+        Section(
+            "Payments and numbering",
+            (
+                Toggle(
+                    name="sync_payments",
+                    label="Synchronize payments from Xero",
+                    help_text="Payments recorded in Xero on copied invoices are added here; payments dated before "
+                    "you turn this on are ignored.",
+                    note=_payment_sync_since,
+                ),
+                Radio(
+                    name=NUMBERING_SETTING,
+                    label="Invoice numbers",
+                    choices=NUMBERING_CHOICES,
+                    initial=NUMBERING_APP,
+                    refusal="Choose who numbers the invoices.",
+                    help_text=_numbering_help,
+                ),
+            ),
+        ),
+        Section(
+            "Accounts",
+            (
+                Pick(
+                    name=DEFAULT_ACCOUNT_SETTING,
+                    label="Default revenue account",
+                    help_text="For lines whose service type is not mapped.",
+                    pick_list="accounts",
+                    needed=True,
+                    missing="a default revenue account",
+                ),
+                MappingTable(
+                    name="service_type",
+                    target="service_type",
+                    pick_list="accounts",
+                    row_label="Service type",
+                    column_label="Xero revenue account",
+                    empty_label="— default account —",
+                ),
+            ),
+        ),
+        Section("Tax rates", (TAX_RATES,)),
+    ),
+)
 
-def _save_mappings(model, key: str, connection: Connection, wanted: dict, allowed: set, names: dict) -> None:
-    for object_id, code in wanted.items():
-        if object_id not in allowed:  # another organization's id: ignored, never mapped
-            continue
-        if code:
-            model.objects.update_or_create(
-                connection=connection,
-                **{key: object_id},
-                defaults={"remote_code": code, "remote_name": names.get(code, "")},
-            )
-        else:
-            model.objects.filter(connection=connection, **{key: object_id}).delete()
+INVOICE_PROMPT = CopyPrompt(summary="an approved sales invoice")
