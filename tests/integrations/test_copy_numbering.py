@@ -12,10 +12,10 @@ from billing.models import Invoice, Subsidiary
 from billing.services import payment_record
 from integrations.models import ConnectionStatus, CopyStatus, InvoiceCopy, TaxRateMapping
 from integrations.services.connection_setup import connection_setup_save
-from integrations.setup_schema import SetupValues
 from integrations.services.connections import connection_disconnect
 from integrations.services.invoice_copy import invoice_copy
 from integrations.services.invoice_copy_bulk import invoice_copy_bulk
+from integrations.setup_schema import SetupValues
 from tests.factories import TaxRateFactory, make_invoice
 
 from .factories import ConnectionFactory
