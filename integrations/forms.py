@@ -104,11 +104,16 @@ class BoundTable:
 
 
 @dataclass
-class BoundEntry:
-    """One item of a section as the template renders it: a field (with its note) or a mapping table."""
+class BoundField:
+    field: forms.BoundField
+    note: str = ""  # a line under the field about the saved state
 
-    field: forms.BoundField | None = None
-    note: str = ""
+
+@dataclass
+class BoundEntry:
+    """One block of a section as the template renders it: consecutive fields (one grid) or a mapping table."""
+
+    fields: list[BoundField] = field(default_factory=list)
     table: BoundTable | None = None
 
 
@@ -157,8 +162,10 @@ class SetupForm(forms.Form):
             bound = BoundSection(section.title, text_of(section.intro, context))
             for item in section.items:
                 if isinstance(item, SetupField):
+                    if not bound.entries or bound.entries[-1].table is not None:
+                        bound.entries.append(BoundEntry())
                     note = item.note(context) if item.note else ""
-                    bound.entries.append(BoundEntry(field=self[item.name], note=note))
+                    bound.entries[-1].fields.append(BoundField(self[item.name], note))
                 else:
                     bound.entries.append(BoundEntry(table=self._bound_table(item)))
             sections.append(bound)
