@@ -8,6 +8,7 @@ import hashlib
 import hmac
 import json
 import logging
+import threading
 import uuid
 from decimal import Decimal
 
@@ -365,3 +366,29 @@ def test_queries_do_not_grow_with_the_events_of_a_delivery(syncing, xero):
     many = queries(copies, "2026-11-12T11:00:00.000")
     assert many == few
     assert runs(syncing).count() == 1 and WebhookEvent.objects.count() == 33
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_claims_queue_one_sync():
+    """Deliveries for one connection arriving at the same moment (each its own DB connection): one claim wins.
+    A conditional UPDATE, so it holds on PostgreSQL (row lock, re-checked WHERE) and SQLite (one writer)."""
+    connection = ConnectionFactory(payment_sync_enabled_at=ENABLED, settings={"sync_payments": True})
+    now = timezone.now()
+    barrier = threading.Barrier(10)
+    claimed, errors = [], []
+
+    def deliver():
+        try:
+            barrier.wait(timeout=10)
+            claimed.extend(tasks.payments_sync_claim([connection.pk], now=now))
+        except Exception as exc:  # noqa: BLE001 - collected and asserted below
+            errors.append(exc)
+        finally:
+            db_connection.close()
+
+    pool = [threading.Thread(target=deliver) for _ in range(10)]
+    for thread in pool:
+        thread.start()
+    for thread in pool:
+        thread.join(timeout=60)
+    assert errors == [] and claimed == [connection.pk]
