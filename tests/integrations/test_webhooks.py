@@ -8,6 +8,7 @@ import hashlib
 import hmac
 import json
 import logging
+import re
 import threading
 import uuid
 from decimal import Decimal
@@ -392,3 +393,29 @@ def test_concurrent_claims_queue_one_sync():
     for thread in pool:
         thread.join(timeout=60)
     assert errors == [] and claimed == [connection.pk]
+
+
+def test_no_signature_is_compared_with_equals():
+    """Signatures are compared in constant time only (signatures_match → hmac.compare_digest), never with ==:
+    no line of code (strings and comments aside) puts == or != next to a signature or digest."""
+    import io
+    import tokenize
+    from pathlib import Path
+
+    import integrations
+
+    root = Path(integrations.__file__).parent
+    sources = [root / "providers" / "base.py", *sorted((root / "providers").glob("*/webhooks.py"))]
+    assert len(sources) > 1
+    offending = []
+    for path in sources:
+        lines: dict[int, list] = {}
+        for token in tokenize.generate_tokens(io.StringIO(path.read_text()).readline):
+            if token.type not in (tokenize.STRING, tokenize.COMMENT):
+                lines.setdefault(token.start[0], []).append(token)
+        for number, tokens in lines.items():
+            compares = any(t.type == tokenize.OP and t.string in ("==", "!=") for t in tokens)
+            names = any(t.type == tokenize.NAME and re.search("sign|digest", t.string, re.I) for t in tokens)
+            if compares and names:
+                offending.append(f"{path.name}:{number}")
+    assert offending == []
