@@ -16,6 +16,7 @@ from .models import (
     SyncLogEntry,
     SyncRun,
     TaxRateMapping,
+    WebhookEvent,
 )
 
 CONNECTION_SECRETS = ("access_token", "refresh_token")
@@ -69,6 +70,8 @@ class ConnectionAdmin(admin.ModelAdmin):
         "payment_sync_enabled_at",
         "sync_cursors",
         "last_synced_at",
+        "sync_requested_at",
+        "sync_queued_at",
         "created_by",
         "created_at",
         "updated_at",
@@ -155,3 +158,11 @@ class RemotePaymentAdmin(ReadOnlyAdmin):
     list_display = ("remote_id", "connection", "payment", "remote_updated_at", "created_at")
     search_fields = ("remote_id",)
     list_select_related = ("connection", "payment")
+
+
+@admin.register(WebhookEvent)
+class WebhookEventAdmin(ReadOnlyAdmin):
+    list_display = ("received_at", "provider", "resource_kind", "event_type", "resource_id", "connection", "result")
+    list_filter = ("provider", "result", "resource_kind")
+    search_fields = ("resource_id", "remote_tenant_id", "dedupe_key")
+    list_select_related = ("connection",)

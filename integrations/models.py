@@ -51,6 +51,10 @@ class Connection(models.Model):
     sync_cursors = models.JSONField(default=dict, blank=True)
     paused_until = models.DateTimeField(null=True, blank=True, help_text="Throttled by the provider until then.")
     last_synced_at = models.DateTimeField(null=True, blank=True)
+    # Webhooks (services/webhooks.py): a webhook said something changed (due at the schedule's next tick, whatever
+    # the poll interval; cleared by the run that covers it), and when a sync was last queued (the debounce).
+    sync_requested_at = models.DateTimeField(null=True, blank=True, help_text="A webhook said something changed.")
+    sync_queued_at = models.DateTimeField(null=True, blank=True, help_text="When a payment sync was last queued.")
     # A disconnected connection the admin removed from the marketplace list: its rows stay (invoice history).
     removed_at = models.DateTimeField(null=True, blank=True, help_text="Removed from the list (disconnected).")
     created_by = models.ForeignKey(
@@ -319,3 +323,44 @@ class SyncLogEntry(models.Model):
 
     def __str__(self):
         return f"[{self.level}] {self.action}: {self.message[:60]}"
+
+
+class WebhookResult(models.TextChoices):
+    SYNC_QUEUED = "sync_queued", "Payment sync queued"
+    SYNC_PENDING = "sync_pending", "A payment sync was already queued or running"
+    SYNC_SKIPPED = "sync_skipped", "The connection does not sync payments now"
+    NOT_OURS = "not_ours", "Not a document we copied"
+    NO_SYNC = "no_sync", "Nothing to sync for this event"
+    UNKNOWN_TENANT = "unknown_tenant", "No live connection for this tenant"
+
+
+class WebhookEvent(models.Model):
+    """One event of a signed webhook delivery, stored once (redeliveries are acknowledged and ignored).
+    A hint that something changed: the payment sync it may queue reads the provider."""
+
+    provider = models.CharField(max_length=30)
+    dedupe_key = models.CharField(max_length=255, help_text="The provider's identity of the event.")
+    # The connection the event concerns (the one holding the copied document, else the tenant's first); None for a
+    # tenant no live connection of ours has.
+    connection = models.ForeignKey(
+        Connection, null=True, blank=True, on_delete=models.SET_NULL, related_name="webhook_events"
+    )
+    remote_tenant_id = models.CharField(max_length=100, blank=True)
+    resource_kind = models.CharField(max_length=40, blank=True)
+    resource_id = models.CharField(max_length=100, blank=True)
+    event_type = models.CharField(max_length=40, blank=True)
+    occurred_at = models.DateTimeField(null=True, blank=True)
+    received_at = models.DateTimeField(default=timezone.now)
+    result = models.CharField(max_length=20, choices=WebhookResult.choices)
+    processed_at = models.DateTimeField(
+        null=True, blank=True, help_text="When a payment sync covering it finished (or at once when it asked none)."
+    )
+    payload_excerpt = models.JSONField(default=dict, blank=True, help_text="A few fields of the event, no secrets.")
+
+    class Meta:
+        ordering = ["-received_at", "-id"]
+        constraints = [models.UniqueConstraint(fields=["provider", "dedupe_key"], name="unique_webhook_event")]
+        indexes = [models.Index(fields=["connection", "processed_at"])]
+
+    def __str__(self):
+        return f"{self.provider} {self.resource_kind} {self.event_type} {self.resource_id}"

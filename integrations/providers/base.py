@@ -7,14 +7,17 @@ Services never see a provider's JSON: they get these dataclasses, with money as 
 from __future__ import annotations
 
 import abc
-from collections.abc import Iterator
+import base64
+import hashlib
+import hmac
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
+from django.core.exceptions import ImproperlyConfigured, ValidationError
 
 from billing.choices import Plan
 from integrations.exceptions import IntegrationError
@@ -119,6 +122,44 @@ class PaymentsPage:
     has_more: bool
 
 
+# What a webhook event asks of us (WebhookNotice.wants_sync): nothing; a payments sync of the tenant's connections
+# that hold a copy of the resource (Xero: an INVOICE update, its only sign of a payment); or a payments sync of
+# every connection of the tenant (a payment event of a provider that sends them).
+SYNC_NONE = ""
+SYNC_IF_OUR_DOCUMENT = "document"
+SYNC_TENANT = "tenant"
+
+
+@dataclass(frozen=True)
+class WebhookNotice:
+    """One event of a signed webhook delivery, in the provider's words. A hint that something changed, never data
+    to apply: the payments sync it may queue reads the provider (polling stays the source of truth)."""
+
+    key: str  # unique per provider for one real event, the same in every redelivery of it (the dedupe key)
+    tenant_id: str  # the remote tenant: Connection.remote_tenant_id
+    resource_kind: str  # e.g. "INVOICE", "Payment"
+    resource_id: str
+    event_type: str  # e.g. "UPDATE", "Delete"
+    occurred_at: datetime | None = None
+    wants_sync: str = SYNC_NONE
+    # What support may read in the admin: a few of the event's own fields, never a secret or a signature.
+    excerpt: dict = field(default_factory=dict)
+
+
+class WebhookPayloadError(ValueError):
+    """A correctly signed body that is not the provider's documented shape."""
+
+
+def hmac_sha256_base64(key: str, body: bytes) -> str:
+    """base64(HMAC-SHA256(body, key)): how Xero (x-xero-signature) and Intuit (intuit-signature) sign the raw body."""
+    return base64.b64encode(hmac.new(key.encode(), body, hashlib.sha256).digest()).decode("ascii")
+
+
+def signatures_match(expected: str, given: str) -> bool:
+    """Constant-time comparison of two signatures (never ==: its timing tells an attacker how much matched)."""
+    return hmac.compare_digest(expected.encode(), given.strip().encode("utf-8", "replace"))
+
+
 # --- What services call -------------------------------------------------------------------------------------
 
 
@@ -191,6 +232,12 @@ class Provider:
     required_settings: tuple[str, ...] = ()
     # Per-tenant call budget (calls, per seconds), e.g. Xero's 60 a minute: deferred bulk copies are spread over it.
     rate_limit: tuple[int, int] | None = None
+    # Webhooks and scheduling: the setting holding the minutes between two polls of a connection's payments
+    # (polling is the source of truth; a webhook only makes a connection due at once). Providers whose reads are
+    # metered (QuickBooks) name their own, longer one.
+    poll_interval_setting: str = "PAYMENTS_SYNC_INTERVAL_MINUTES"
+    # The setting holding the webhook signing key; "" = the provider sends no webhooks we receive.
+    webhook_key_setting: str = ""
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} {self.key}>"
@@ -322,4 +369,40 @@ class Provider:
         raise NotImplementedError
 
     def list_tenants(self, access_token: str, *, options: dict) -> list[RemoteTenant]:
+        raise NotImplementedError
+
+    # Webhooks and scheduling (POST /integrations/<key>/webhooks/: views/webhooks.py, services/webhooks.py)
+
+    @property
+    def poll_interval(self) -> timedelta:
+        """How often the schedule polls one connection's payments (integrations.tasks.payments_sync_all)."""
+        minutes = getattr(settings, self.poll_interval_setting, None)
+        if not isinstance(minutes, int) or isinstance(minutes, bool) or minutes < 1:
+            raise ImproperlyConfigured(f"{self.poll_interval_setting} must be a whole number of minutes (1 or more).")
+        return timedelta(minutes=minutes)
+
+    @property
+    def poll_interval_minutes(self) -> int:
+        return int(self.poll_interval.total_seconds() // 60)
+
+    @property
+    def has_webhooks(self) -> bool:
+        """The provider sends webhooks we receive (it names its key setting and implements the two hooks below)."""
+        return bool(self.webhook_key_setting)
+
+    def webhook_key(self) -> str:
+        return str(getattr(settings, self.webhook_key_setting, "") or "") if self.has_webhooks else ""
+
+    def webhooks_on(self) -> bool:
+        """Configured and with a webhook key: its webhook URL answers (otherwise 404) and the card says so."""
+        return self.is_configured() and bool(self.webhook_key())
+
+    def verify_webhook(self, headers: Mapping[str, str], body: bytes) -> bool:
+        """Whether `body` (the raw bytes, never a re-serialised copy) carries the provider's valid signature.
+        Called before anything reads the body; compare with signatures_match (constant time)."""
+        raise NotImplementedError
+
+    def parse_webhook(self, body: bytes) -> list[WebhookNotice]:
+        """The events of a verified delivery ([] for a validation ping); WebhookPayloadError when it is not the
+        provider's documented shape."""
         raise NotImplementedError

@@ -35,6 +35,10 @@ class XeroProvider(Provider):
     capability_plans = {EXPORT_EXPENSES: Plan.PROFESSIONAL}
     required_settings = ("XERO_CLIENT_ID", "XERO_CLIENT_SECRET")
     rate_limit = (60, 60)  # per tenant: 60 calls a minute (developer.xero.com/documentation/oauth2/limits)
+    # Webhooks and scheduling: Xero's reads are not metered, so it keeps the global poll interval; its webhooks
+    # (INVOICE updates) make a connection due at once.
+    poll_interval_setting = "PAYMENTS_SYNC_INTERVAL_MINUTES"
+    webhook_key_setting = "XERO_WEBHOOK_KEY"
 
     def identity(self, connection=None):
         from .auth import XeroIdentity
@@ -137,6 +141,18 @@ class XeroProvider(Provider):
         from .refusals import refusal_action
 
         return refusal_action(messages, operation)
+
+    # Webhooks and scheduling
+
+    def verify_webhook(self, headers, body: bytes) -> bool:
+        from .webhooks import verify
+
+        return verify(headers, body, self.webhook_key())
+
+    def parse_webhook(self, body: bytes):
+        from .webhooks import parse
+
+        return parse(body)
 
 
 def _tenant_facts(organisation: dict) -> dict:

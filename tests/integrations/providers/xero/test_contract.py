@@ -1,5 +1,9 @@
 """Xero passes the provider contract."""
 
+import base64
+import hashlib
+import hmac
+import json
 from datetime import UTC, datetime, timedelta
 
 import responses
@@ -52,3 +56,28 @@ class TestXeroContract(ProviderContract):
                 date="2026-11-10",
                 updated=CHANGES_START + timedelta(seconds=index),
             )
+
+    def sign_webhook(self, body, key):
+        return {"x-xero-signature": base64.b64encode(hmac.new(key.encode(), body, hashlib.sha256).digest()).decode()}
+
+    def webhook_samples(self, tenant_id):
+        samples = spec.webhook_examples()
+        for sample in samples:
+            for event in sample["events"]:
+                event["tenantId"] = tenant_id
+        return [json.dumps(sample).encode() for sample in samples]
+
+    def webhook_payment_hint(self, tenant_id, resource_id, sequence):
+        """The spec's contact example as an INVOICE update: how Xero tells of a payment (it has no PAYMENT events)."""
+        delivery = spec.webhook_examples()[-1]
+        (event,) = delivery["events"]
+        event.update(
+            resourceUrl=f"https://api.xero.com/api.xro/2.0/Invoices/{resource_id}",
+            resourceId=resource_id,
+            eventCategory="INVOICE",
+            eventType="UPDATE",
+            tenantId=tenant_id,
+            eventDateUtc=f"2026-11-12T09:30:{sequence:02d}.000",
+        )
+        delivery.update(firstEventSequence=sequence, lastEventSequence=sequence)
+        return json.dumps(delivery).encode()
