@@ -19,6 +19,7 @@ from integrations.providers.base import (
 )
 
 from .mapping import DEFAULT_ACCOUNT_SETTING, NUMBERING_APP, NUMBERING_PROVIDER, NUMBERING_SETTING
+from .payments import XERO_PAYMENT_FEED
 
 
 class XeroProvider(Provider):
@@ -35,6 +36,7 @@ class XeroProvider(Provider):
     capability_plans = {EXPORT_EXPENSES: Plan.PROFESSIONAL}
     required_settings = ("XERO_CLIENT_ID", "XERO_CLIENT_SECRET")
     rate_limit = (60, 60)  # per tenant: 60 calls a minute (developer.xero.com/documentation/oauth2/limits)
+    payment_feed = XERO_PAYMENT_FEED
 
     def identity(self, connection=None):
         from .auth import XeroIdentity
