@@ -44,6 +44,16 @@ class FeedRun:
     enabled_on: object  # the local date payment sync was enabled, or None
     counts: Counter = field(default_factory=Counter)
     entries: list[SyncLogEntry] = field(default_factory=list)
+    # Changes that failed earlier in this run: a newer change of the same payment that applies settles them.
+    failed_ids: set[str] = field(default_factory=set)
+
+    def settle(self, remote_id: str) -> bool:
+        """The payment's latest change applied: its kept row goes, and an earlier failure this run no longer
+        counts. True when a kept change was settled."""
+        if remote_id in self.failed_ids:
+            self.failed_ids.discard(remote_id)
+            self.counts["failed"] -= 1
+        return self.pending.clear(remote_id)
 
     def entry(self, level: str, action: str, message: str, *, invoice_id=None, remote_id: str = ""):
         self.entries.append(
@@ -203,7 +213,7 @@ def _apply_one(feed: FeedRun, record: RemotePaymentRecord, rows: dict[str, Remot
     steps, count_name = plan(feed, record, rows)
     if not steps:
         feed.counts[count_name] += 1
-        feed.pending.clear(record.id)  # a newer change with nothing to write also settles a kept older one
+        feed.settle(record.id)  # a newer change with nothing to write also settles a kept older one
         return
     written = len(feed.entries)
     counts_before = Counter(feed.counts)
@@ -220,12 +230,14 @@ def _apply_one(feed: FeedRun, record: RemotePaymentRecord, rows: dict[str, Remot
         feed.counts = counts_before
         _keep(feed, record, steps, exc)
     else:
-        if feed.pending.clear(record.id):
+        if feed.settle(record.id):
             feed.counts["retried"] += 1
 
 
 def _keep(feed: FeedRun, record: RemotePaymentRecord, steps: list[Step], exc: ValidationError) -> None:
-    feed.counts["failed"] += 1
+    if record.id not in feed.failed_ids:
+        feed.failed_ids.add(record.id)
+        feed.counts["failed"] += 1
     text = (
         f"Payment {record.id} of {format_money(record.amount, record.currency)} not applied: {' '.join(exc.messages)}"
     )
