@@ -321,3 +321,27 @@ def test_a_recent_running_run_still_makes_a_second_start_skip(xero, sync_connect
     connection = sync_connection
     SyncRun.objects.create(connection=connection, kind=SyncKind.PAYMENTS, started_at=timezone.now())
     assert payments_sync(connection=connection).outcome == SyncOutcome.SKIPPED
+
+
+def test_an_edit_in_xero_is_a_deletion_and_a_new_payment(xero, sync_connection):
+    invoice, remote_id = copied(sync_connection)
+    first = xero.add_payment(invoice_id=remote_id, amount="1000.00", date="2026-11-10", updated=at(10))
+    payments_sync(connection=sync_connection)
+
+    # Xero cannot edit a payment: the user deletes it and records the corrected one.
+    xero.add_payment(
+        invoice_id=remote_id,
+        amount="1000.00",
+        date="2026-11-10",
+        updated=at(11),
+        payment_id=first["PaymentID"],
+        status="DELETED",
+    )
+    xero.add_payment(invoice_id=remote_id, amount="900.00", date="2026-11-11", updated=at(11))
+    run = payments_sync(connection=sync_connection)
+
+    assert (run.counts["deleted"], run.counts["recorded"], run.counts["updated"]) == (1, 1, 0)
+    invoice.refresh_from_db()
+    assert invoice.amount_paid == Decimal("900.00") and invoice.payment_status == PaymentStatus.PARTIALLY_PAID
+    assert RemotePayment.objects.filter(connection=sync_connection).count() == 2
+    assert set(RemotePayment.objects.values_list("allocation_key", flat=True)) == {remote_id}

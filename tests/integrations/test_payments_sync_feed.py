@@ -7,13 +7,14 @@ from decimal import Decimal
 
 import pytest
 from django.test import override_settings
+from django.urls import reverse
 
 from billing.choices import InvoiceStatus, PaymentStatus
 from billing.models import Invoice, Payment
 from billing.services import invoice_finalize
 from integrations.models import CopyStatus, InvoiceCopy, PendingPaymentChange, RemotePayment, SyncLogEntry, SyncOutcome
 from integrations.services.payments_sync import payments_sync
-from tests.factories import make_invoice
+from tests.factories import UserFactory, make_invoice
 
 from .factories import ConnectionFactory
 from .feed_fakes import FEED_PROVIDERS, LedgerServer
@@ -265,3 +266,14 @@ def test_queries_per_page_stay_constant_with_kept_changes_and_splits(ledger, con
     with django_assert_max_num_queries(13 + 10 * 5):
         run = payments_sync(connection=connection)
     assert run.counts["unchanged"] == 20 and run.api_calls == 10
+
+
+def test_support_staff_see_the_kept_changes_in_the_admin(ledger, connection, client):
+    draft, draft_remote = copied(connection, finalize=False)
+    ledger.pay("pay-bad", [(draft_remote, "100.00")])
+    payments_sync(connection=connection)
+    client.force_login(UserFactory(email="support@staff.test", is_staff=True, is_superuser=True))
+
+    page = client.get(reverse("admin:integrations_pendingpaymentchange_changelist")).content.decode()
+
+    assert "pay-bad" in page and "finalized invoices" in page
