@@ -120,6 +120,13 @@ def _changed(row: RemotePayment, allocation: PaymentAllocation, record: RemotePa
     )
 
 
+def _refused_before(feed: FeedRun, remote_id: str) -> bool:
+    """Whether this payment was already refused for being on a superseded copy (one query, only for refusals)."""
+    return SyncLogEntry.objects.filter(
+        connection_id=feed.run.connection_id, action="payment.superseded", remote_id=remote_id
+    ).exists()
+
+
 def plan(feed: FeedRun, record: RemotePaymentRecord, rows: dict[str, RemotePayment]) -> tuple[list[Step], str]:
     """The writes a change asks for, and the count name when it asks for none."""
     if rows:
@@ -145,13 +152,14 @@ def plan(feed: FeedRun, record: RemotePaymentRecord, rows: dict[str, RemotePayme
         if row is None or row.payment.is_deleted:
             refusal = superseded_refusal(record, target.superseded_at, allocation.amount)
             if refusal:
-                feed.entry(
-                    LogLevel.WARNING,
-                    "payment.superseded",
-                    refusal,
-                    invoice_id=target.document_id,
-                    remote_id=record.id,
-                )
+                if not _refused_before(feed, record.id):  # seen again (a replay): said once is enough
+                    feed.entry(
+                        LogLevel.WARNING,
+                        "payment.superseded",
+                        refusal,
+                        invoice_id=target.document_id,
+                        remote_id=record.id,
+                    )
                 ignored = "ignored"
                 continue
         if row is None:

@@ -127,8 +127,11 @@ def _apply(feed: FeedRun, target: Target, remainder: RemoteRemainder, rows: list
 def remainders_sync(feed: FeedRun, api, *, cursor: dict, batch_size: int, provider_name: str, save_cursor) -> None:
     """One bounded round of remainders: the provider is asked outside any transaction, then the answers are
     applied in one, together with the cursor (`save_cursor(cursor)`)."""
-    kept = [row.remote_id.removeprefix(REMAINDER_PREFIX) for row in feed.pending.due()]
-    kept = [document for document in kept if document]
+    kept = [
+        row.remote_id.removeprefix(REMAINDER_PREFIX)
+        for row in feed.pending.due()
+        if row.remote_id.startswith(REMAINDER_PREFIX)
+    ]
     after = int((cursor or {}).get("after") or 0)
     documents = feed.targets.open_documents(after=after, limit=batch_size, first=kept)
     if not documents:

@@ -31,7 +31,7 @@ from ..models import Connection, PendingPaymentChange, SyncKind, SyncOutcome, Sy
 from ..providers.base import FEED_REMAINDER
 from .payment_feed_apply import FeedRun, apply_records
 from .payment_feed_apply import superseded_refusal as _superseded_refusal
-from .payment_pending import PendingBook, record_from_json
+from .payment_pending import REMAINDER_PREFIX, PendingBook, record_from_json
 from .payment_remainders import remainders_sync
 from .payment_targets import InvoiceTargets
 
@@ -75,7 +75,7 @@ def _save_cursor(connection_id: int, cursor: dict) -> None:
 
 
 def _cursor_feed(feed: FeedRun, api, cursor: dict) -> None:
-    kept = feed.pending.due()
+    kept = [row for row in feed.pending.due() if not row.remote_id.startswith(REMAINDER_PREFIX)]
     if kept:
         with transaction.atomic():
             apply_records(feed, [record_from_json(row.record) for row in kept])

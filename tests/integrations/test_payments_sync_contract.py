@@ -9,7 +9,7 @@ from django.test import override_settings
 
 from .factories import ConnectionFactory
 from .feed_fakes import FEED_PROVIDERS, LedgerServer, RemainderServer
-from .providers.contract import PaymentFeedContract, RemainderFeedContract
+from .providers.contract_feed import PaymentFeedContract, RemainderFeedContract
 
 
 @pytest.fixture(autouse=True)
