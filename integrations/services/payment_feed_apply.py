@@ -115,9 +115,14 @@ def _changed(row: RemotePayment, allocation: PaymentAllocation, record: RemotePa
     payment = row.payment
     return (payment.amount, payment.date, payment.reference) != (
         allocation.amount,
-        record.date,
+        _date(record, payment),
         record.reference[:200],
     )
+
+
+def _date(record: RemotePaymentRecord, payment) -> object:
+    """The change's date; one that names none keeps the date we have (only new payments need one)."""
+    return record.date or payment.date
 
 
 def _refused_before(feed: FeedRun, remote_id: str) -> bool:
@@ -204,13 +209,16 @@ def _write(feed: FeedRun, record: RemotePaymentRecord, step: Step) -> None:
         payment = targets.restore(step.row.payment)
         if _changed(step.row, step.allocation, record):
             payment = targets.update(
-                payment, amount=step.allocation.amount, date=record.date, reference=record.reference
+                payment, amount=step.allocation.amount, date=_date(record, payment), reference=record.reference
             )
         counted, message = "restored", f"Payment of {_money(payment)} active again."
     else:
         before = _money(step.row.payment)
         payment = targets.update(
-            step.row.payment, amount=step.allocation.amount, date=record.date, reference=record.reference
+            step.row.payment,
+            amount=step.allocation.amount,
+            date=_date(record, step.row.payment),
+            reference=record.reference,
         )
         counted, message = "updated", f"Payment of {before} changed in the accounting tool to {_money(payment)}."
     feed.counts[counted] += 1
