@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import DatabaseError, transaction
 
 from billing.money import format_money
 
@@ -241,7 +241,7 @@ def _apply_one(feed: FeedRun, record: RemotePaymentRecord, rows: dict[str, Remot
                 RemotePayment.objects.filter(connection_id=feed.run.connection_id, remote_id=record.id).update(
                     remote_updated_at=record.updated_at
                 )
-    except ValidationError as exc:
+    except (ValidationError, DatabaseError) as exc:
         del feed.entries[written:]
         feed.counts = counts_before
         _keep(feed, record, steps, exc)
@@ -250,13 +250,18 @@ def _apply_one(feed: FeedRun, record: RemotePaymentRecord, rows: dict[str, Remot
             feed.counts["retried"] += 1
 
 
-def _keep(feed: FeedRun, record: RemotePaymentRecord, steps: list[Step], exc: ValidationError) -> None:
+def failure_text(exc: Exception) -> str:
+    """What went wrong with one change, for the sync log: billing's words, or that the row could not be stored."""
+    if isinstance(exc, ValidationError):
+        return " ".join(exc.messages)
+    return f"It could not be stored ({type(exc).__name__})."
+
+
+def _keep(feed: FeedRun, record: RemotePaymentRecord, steps: list[Step], exc: Exception) -> None:
     if record.id not in feed.failed_ids:
         feed.failed_ids.add(record.id)
         feed.counts["failed"] += 1
-    text = (
-        f"Payment {record.id} of {format_money(record.amount, record.currency)} not applied: {' '.join(exc.messages)}"
-    )
+    text = f"Payment {record.id} of {format_money(record.amount, record.currency)} not applied: {failure_text(exc)}"
     if feed.pending.keep(record.id, record_to_json(record), text):
         target = next((step.target for step in steps if step.target), None)
         row = next((step.row for step in steps if step.row), None)

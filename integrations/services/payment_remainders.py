@@ -18,14 +18,14 @@ from __future__ import annotations
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import DatabaseError, transaction
 from django.utils import timezone
 
 from billing.money import format_money
 
 from ..models import LogLevel, RemotePayment
 from ..providers.base import RemainderQuery, RemoteRemainder
-from .payment_feed_apply import RETRY_NOTE, FeedRun
+from .payment_feed_apply import RETRY_NOTE, FeedRun, failure_text
 from .payment_pending import REMAINDER_PREFIX, remainder_key, remainder_to_json
 from .payment_targets import Target
 
@@ -102,13 +102,13 @@ def _apply(feed: FeedRun, target: Target, remainder: RemoteRemainder, rows: list
     try:
         with transaction.atomic():
             _derive(feed, target, remainder, rows, name)
-    except ValidationError as exc:
+    except (ValidationError, DatabaseError) as exc:
         del feed.entries[written:]
         feed.counts.clear()
         feed.counts.update(counts_before)
         feed.counts["failed"] += 1
         number = target.remote_number or target.remote_document_id
-        text = f"What {name} shows paid on {number} was not applied: {' '.join(exc.messages)}"
+        text = f"What {name} shows paid on {number} was not applied: {failure_text(exc)}"
         if feed.pending.keep(key, remainder_to_json(remainder), text):
             feed.entry(
                 LogLevel.ERROR,

@@ -277,3 +277,17 @@ def test_support_staff_see_the_kept_changes_in_the_admin(ledger, connection, cli
     page = client.get(reverse("admin:integrations_pendingpaymentchange_changelist")).content.decode()
 
     assert "pay-bad" in page and "finalized invoices" in page
+
+
+def test_an_amount_billing_cannot_hold_is_kept_and_the_page_goes_on(ledger, connection):
+    invoice, remote = copied(connection)
+    ledger.pay("pay-odd", [(remote, "10.005")])
+    ledger.pay("pay-huge", [(remote, "99999999999999.00")])
+    ledger.pay("pay-fine", [(remote, "10.00")])
+
+    run = payments_sync(connection=connection)
+
+    assert run.outcome == SyncOutcome.PARTIAL and (run.counts["failed"], run.counts["recorded"]) == (2, 1)
+    assert set(PendingPaymentChange.objects.values_list("remote_id", flat=True)) == {"pay-odd", "pay-huge"}
+    assert "at most two decimals" in PendingPaymentChange.objects.get(remote_id="pay-odd").error
+    assert paid(invoice)[0] == Decimal("10.00")
