@@ -99,6 +99,18 @@ class PaymentFeedContract:
     # --- the cases -------------------------------------------------------------------------------------------
 
     @pytest.mark.django_db
+    def test_feed_kind_is_declared_and_implemented(self):
+        from integrations.providers.base import FEED_KINDS, AccountingApi, PaymentFeed
+
+        feed = registry.get(self.provider_key).payment_feed
+        assert isinstance(feed, PaymentFeed) and feed.kind in FEED_KINDS
+        if feed.kind == FEED_CURSOR and not (feed.edits and feed.splits):
+            assert feed.note, "a provider that cannot produce a case says why"
+        api = registry.get(self.provider_key).api(self.make_connection())
+        method = "fetch_payments" if feed.kind == FEED_CURSOR else "fetch_remainders"
+        assert getattr(type(api), method) is not getattr(AccountingApi, method), f"{method} is not implemented"
+
+    @pytest.mark.django_db
     def test_feed_new_payment(self, organization, subsidiary):
         from integrations.models import RemotePayment
 
