@@ -11,6 +11,7 @@ from .models import (
     Connection,
     ContactLink,
     InvoiceCopy,
+    PendingPaymentChange,
     RemotePayment,
     ServiceTypeMapping,
     SyncLogEntry,
@@ -155,8 +156,8 @@ class SyncLogEntryAdmin(ReadOnlyAdmin):
 
 @admin.register(RemotePayment)
 class RemotePaymentAdmin(ReadOnlyAdmin):
-    list_display = ("remote_id", "connection", "payment", "remote_updated_at", "created_at")
-    search_fields = ("remote_id",)
+    list_display = ("remote_id", "allocation_key", "connection", "payment", "remote_updated_at", "created_at")
+    search_fields = ("remote_id", "allocation_key", "remote_invoice_id")
     list_select_related = ("connection", "payment")
 
 
@@ -166,3 +167,18 @@ class WebhookEventAdmin(ReadOnlyAdmin):
     list_filter = ("provider", "result", "resource_kind")
     search_fields = ("resource_id", "remote_tenant_id", "dedupe_key")
     list_select_related = ("connection",)
+
+
+@admin.register(PendingPaymentChange)
+class PendingPaymentChangeAdmin(ReadOnlyAdmin):
+    """Changes the payment sync could not apply and retries first on every run. Deleting one gives up on it
+    (a newer change of the same payment in the provider is still applied)."""
+
+    allow_delete = True
+    list_display = ("remote_id", "connection", "attempts", "last_tried_at", "short_error", "created_at")
+    search_fields = ("remote_id", "error")
+    list_select_related = ("connection",)
+
+    @admin.display(description="error")
+    def short_error(self, obj):
+        return obj.error[:120]

@@ -234,10 +234,13 @@ class TaxRateMapping(models.Model):
 
 
 class RemotePayment(models.Model):
-    """A payment seen in the provider, keyed by (connection, remote id), and the Payment it became."""
+    """One allocation of a payment seen in the provider (a payment split over two of our invoices is two rows),
+    keyed by (connection, remote payment id, allocation key), and the Payment it became."""
 
     connection = models.ForeignKey(Connection, on_delete=models.CASCADE, related_name="remote_payments")
     remote_id = models.CharField(max_length=100)
+    # PaymentAllocation.key: the remote document's id, or "number:<its number>" where the provider gives only that.
+    allocation_key = models.CharField(max_length=120, blank=True)
     # The remote invoice (copy) it was recorded on; "" for rows recorded before this was kept.
     remote_invoice_id = models.CharField(max_length=100, blank=True)
     payment = models.OneToOneField(Payment, on_delete=models.PROTECT, related_name="remote")
@@ -245,10 +248,37 @@ class RemotePayment(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["connection", "remote_id"], name="unique_remote_payment")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["connection", "remote_id", "allocation_key"], name="unique_remote_payment_allocation"
+            )
+        ]
+        indexes = [models.Index(fields=["connection", "remote_invoice_id"], name="remote_payment_document_idx")]
 
     def __str__(self):
-        return f"{self.connection} payment {self.remote_id}"
+        return f"{self.connection} payment {self.remote_id}" + (
+            f" on {self.allocation_key}" if self.allocation_key else ""
+        )
+
+
+class PendingPaymentChange(models.Model):
+    """A payment change that could not be applied (currency, amount, a refusal of billing), kept so later runs
+    retry it first; the newest change of a remote payment replaces the kept one, and applying it removes the row."""
+
+    connection = models.ForeignKey(Connection, on_delete=models.CASCADE, related_name="pending_payment_changes")
+    remote_id = models.CharField(max_length=100, help_text="The remote payment, or the document of a remainder.")
+    record = models.JSONField(help_text="The change as the provider gave it (amounts as strings).")
+    error = models.TextField()
+    attempts = models.PositiveIntegerField(default=1)
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_tried_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["last_tried_at", "id"]
+        constraints = [models.UniqueConstraint(fields=["connection", "remote_id"], name="unique_pending_payment")]
+
+    def __str__(self):
+        return f"{self.connection} payment {self.remote_id} (kept after {self.attempts} attempts)"
 
 
 class SyncKind(models.TextChoices):

@@ -34,7 +34,7 @@ class Migration(migrations.Migration):
                 ('event_type', models.CharField(blank=True, max_length=40)),
                 ('occurred_at', models.DateTimeField(blank=True, null=True)),
                 ('received_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('result', models.CharField(choices=[('sync_queued', 'Payment sync queued'), ('sync_pending', 'A payment sync was already queued or running'), ('sync_off', 'Payment sync is off for the connection'), ('not_ours', 'Not a document we copied'), ('no_sync', 'Nothing to sync for this event'), ('unknown_tenant', 'No live connection for this tenant')], max_length=20)),
+                ('result', models.CharField(choices=[('sync_queued', 'Payment sync queued'), ('sync_pending', 'A payment sync was already queued or running'), ('sync_skipped', 'The connection does not sync payments now'), ('not_ours', 'Not a document we copied'), ('no_sync', 'Nothing to sync for this event'), ('unknown_tenant', 'No live connection for this tenant')], max_length=20)),
                 ('processed_at', models.DateTimeField(blank=True, help_text='When a payment sync covering it finished (or at once when it asked none).', null=True)),
                 ('payload_excerpt', models.JSONField(blank=True, default=dict, help_text='A few fields of the event, no secrets.')),
                 ('connection', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='webhook_events', to='integrations.connection')),

@@ -321,3 +321,42 @@ def test_a_recent_running_run_still_makes_a_second_start_skip(xero, sync_connect
     connection = sync_connection
     SyncRun.objects.create(connection=connection, kind=SyncKind.PAYMENTS, started_at=timezone.now())
     assert payments_sync(connection=connection).outcome == SyncOutcome.SKIPPED
+
+
+def test_an_edit_in_xero_is_a_deletion_and_a_new_payment(xero, sync_connection):
+    invoice, remote_id = copied(sync_connection)
+    first = xero.add_payment(invoice_id=remote_id, amount="1000.00", date="2026-11-10", updated=at(10))
+    payments_sync(connection=sync_connection)
+
+    # Xero cannot edit a payment: the user deletes it and records the corrected one.
+    xero.add_payment(
+        invoice_id=remote_id,
+        amount="1000.00",
+        date="2026-11-10",
+        updated=at(11),
+        payment_id=first["PaymentID"],
+        status="DELETED",
+    )
+    xero.add_payment(invoice_id=remote_id, amount="900.00", date="2026-11-11", updated=at(11))
+    run = payments_sync(connection=sync_connection)
+
+    assert (run.counts["deleted"], run.counts["recorded"], run.counts["updated"]) == (1, 1, 0)
+    invoice.refresh_from_db()
+    assert invoice.amount_paid == Decimal("900.00") and invoice.payment_status == PaymentStatus.PARTIALLY_PAID
+    assert RemotePayment.objects.filter(connection=sync_connection).count() == 2
+    assert set(RemotePayment.objects.values_list("allocation_key", flat=True)) == {remote_id}
+
+
+def test_a_payment_refused_on_a_superseded_copy_is_said_once(xero, sync_connection):
+    invoice, old_remote = copied(sync_connection)
+    InvoiceCopy.objects.filter(invoice=invoice).update(is_latest=False, superseded_at=at(9))
+    xero.add_payment(invoice_id=old_remote, amount="100.00", date="2026-11-10", updated=at(10))
+    payments_sync(connection=sync_connection)
+    sync_connection.sync_cursors = {}  # Xero sends it again
+    sync_connection.save()
+
+    run = payments_sync(connection=sync_connection)
+
+    assert run.counts["ignored"] == 1 and run.outcome == SyncOutcome.SUCCEEDED
+    assert SyncLogEntry.objects.filter(action="payment.superseded").count() == 1
+    assert not Payment.objects.exists()

@@ -19,6 +19,7 @@ from integrations.providers.base import (
 )
 
 from .mapping import DEFAULT_ACCOUNT_SETTING, NUMBERING_APP, NUMBERING_PROVIDER, NUMBERING_SETTING
+from .payments import XERO_PAYMENT_FEED
 
 
 class XeroProvider(Provider):
@@ -39,6 +40,7 @@ class XeroProvider(Provider):
     # (INVOICE updates) make a connection due at once.
     poll_interval_setting = "PAYMENTS_SYNC_INTERVAL_MINUTES"
     webhook_key_setting = "XERO_WEBHOOK_KEY"
+    payment_feed = XERO_PAYMENT_FEED
 
     def identity(self, connection=None):
         from .auth import XeroIdentity

@@ -15,6 +15,11 @@ fills in the hooks below, and gets every test of this class for free:
   missing, wrong-key and tampered deliveries are refused by the route with a 401 and nothing stored), its sample
   deliveries parse into WebhookNotices with stable, distinct dedupe keys, a replayed delivery is stored once, an
   unknown tenant is acknowledged, and a burst of its payment hints about one copied document queues one sync.
+- its payment feed (contract_feed.py), through the whole sync onto our invoices: a new payment, an edited one,
+  one split over two invoices, a deleted one, the same changes replayed, the cursor only forward (or, for the
+  remainder kind, what is owed followed both ways). Cases the provider cannot produce (Provider.payment_feed:
+  Xero neither edits nor splits) skip with its reason. Hooks: `feed_server(mock)` / `remainder_server(mock)`
+  and `feed_document_id()`.
 """
 
 from __future__ import annotations
@@ -57,6 +62,8 @@ from integrations.providers.base import (
 )
 from tests.factories import make_invoice
 
+from .contract_feed import PaymentFeedContract, RemainderFeedContract
+
 FAULTS = {
     "timeout": (dict(body=requests.exceptions.ReadTimeout("read timed out")), TransientError),
     "connection error": (dict(body=requests.exceptions.ConnectionError("reset")), TransientError),
@@ -72,7 +79,7 @@ FAULTS = {
 PAGE_BOUNDARY_COUNTS = (0, 1, 99, 100, 101, 200)
 
 
-class ProviderContract:
+class ProviderContract(PaymentFeedContract, RemainderFeedContract):
     """Hooks to fill in per provider."""
 
     provider_key: str = ""

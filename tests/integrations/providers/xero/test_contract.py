@@ -4,6 +4,7 @@ import base64
 import hashlib
 import hmac
 import json
+import uuid
 from datetime import UTC, datetime, timedelta
 
 import responses
@@ -16,6 +17,30 @@ from . import spec
 
 API = "https://api.xero.com/api.xro/2.0"
 CHANGES_START = datetime(2026, 11, 10, 9, 0, tzinfo=UTC)
+
+
+class XeroFeedServer:
+    """Xero's side of the payment feed: a payment pays one invoice, and a deletion is the payment again with
+    Status DELETED (it keeps its invoice); each change is a second later than the one before."""
+
+    def __init__(self, mock):
+        self.xero = FakeXero(mock, API).install()
+        self.changes = 0
+        self.paid: dict[str, dict] = {}
+
+    def _updated(self):
+        self.changes += 1
+        return CHANGES_START + timedelta(seconds=self.changes)
+
+    def pay(self, payment_id, lines, *, date="2026-11-10"):
+        [(invoice_id, amount)] = lines  # one invoice per Xero payment
+        self.paid[payment_id] = {"invoice_id": invoice_id, "amount": amount, "date": date}
+        return self.xero.add_payment(updated=self._updated(), payment_id=payment_id, **self.paid[payment_id])
+
+    def delete(self, payment_id):
+        return self.xero.add_payment(
+            updated=self._updated(), payment_id=payment_id, status="DELETED", **self.paid[payment_id]
+        )
 
 
 class TestXeroContract(ProviderContract):
@@ -46,6 +71,12 @@ class TestXeroContract(ProviderContract):
 
     def invoice_payload(self):
         return spec.request_example("/Invoices", "put")["Invoices"][0]
+
+    def feed_server(self, mock):
+        return XeroFeedServer(mock)
+
+    def feed_document_id(self):
+        return str(uuid.uuid4())
 
     def serve_changed_payments(self, mock, count):
         xero = FakeXero(mock, API).install()
