@@ -10,8 +10,8 @@ from django.test import Client
 
 from integrations.sandbox.kit import limits
 from integrations.sandbox.models import InFlight, XeroInvoice, XeroOrg
-from integrations.sandbox.xero.provider import XERO
 from integrations.sandbox.xero.demo import ORGS, TRADING_TENANT_ID, demo_orgs_ensure
+from integrations.sandbox.xero.provider import XERO
 
 from .conftest import XeroSandbox
 

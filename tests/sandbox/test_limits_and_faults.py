@@ -7,8 +7,8 @@ from django.test import override_settings
 
 from integrations.sandbox.kit import limits
 from integrations.sandbox.models import Fault, InFlight, XeroInvoice, XeroOrg
-from integrations.sandbox.xero.provider import XERO
 from integrations.sandbox.xero.demo import DESIGN_TENANT_ID, TRADING_TENANT_ID
+from integrations.sandbox.xero.provider import XERO
 
 START = dt.datetime(2026, 11, 2, 9, 0, 10, tzinfo=dt.UTC)
 
@@ -61,7 +61,9 @@ def test_five_calls_in_flight_make_the_sixth_429_concurrent(connected):
 
 def test_abandoned_in_flight_markers_expire(connected):
     for _ in range(5):
-        InFlight.objects.create(provider="xero", tenant_key=TRADING_TENANT_ID, started_at=START - dt.timedelta(minutes=5))
+        InFlight.objects.create(
+            provider="xero", tenant_key=TRADING_TENANT_ID, started_at=START - dt.timedelta(minutes=5)
+        )
     with time_machine.travel(START, tick=False):
         assert connected.get("Organisation").status_code == 200
 

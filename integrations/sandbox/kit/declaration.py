@@ -110,6 +110,7 @@ class SandboxProvider:
     client_secret: str
     tenants: Callable[[], list[TenantInfo]]
     tenant_noun: str = "organisation"
+    tenant_nouns: str = "organisations"
     tenant_path: str = "tenants"  # the pages live under /sandbox/<key>/<tenant_path>/<tenant key>/
     document_path: str = "documents"  # …/<tenant>/<document_path>/<id>/payments/ records a payment
     tenant_url_name: str = "tenant"  # reverse("sandbox:<key>-<tenant_url_name>", kwargs={"tenant_id": …})

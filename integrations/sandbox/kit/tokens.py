@@ -194,8 +194,9 @@ def refresh(provider: SandboxProvider, *, client_id: str, refresh_token: str, si
         now = now_ms()
         if token is None or token.grant.client_id != client_id or token.grant.revoked_at is not None:
             raise OAuthError("invalid_grant")
-        if token.expires_at <= now or (token.rotated_at and now > token.rotated_at + policy.refresh_grace):
-            raise OAuthError("invalid_grant")
+        grace = policy.refresh_grace
+        if token.expires_at <= now or (token.rotated_at and (not grace or now > token.rotated_at + grace)):
+            raise OAuthError("invalid_grant")  # without grace a rotated refresh token is dead at once
         if policy.min_refresh_age and now < token.created_at + policy.min_refresh_age:
             raise OAuthError(
                 policy.early_refresh_error, policy.early_refresh_description, status=policy.early_refresh_status
