@@ -4,6 +4,8 @@ from django.urls import include, path
 
 from integrations.sandbox.kit.urls import provider_urlpatterns
 
-from .tiny_provider import TINY
+from .tiny_provider import TINY, TINY_STATIC
 
-urlpatterns = [path("sandbox/", include((provider_urlpatterns(TINY), "sandbox")))]
+urlpatterns = [
+    path("sandbox/", include(([*provider_urlpatterns(TINY), *provider_urlpatterns(TINY_STATIC)], "sandbox")))
+]

@@ -179,3 +179,21 @@ def test_fault_switches_and_the_call_log_on_the_shared_tenant_page(client):
 
 def test_a_provider_without_payments_has_no_payment_page(client):
     assert client.post(f"{BASE}/tenants/{ACME}/documents/1/payments/", {"amount": "1"}).status_code == 404
+
+
+def test_a_provider_without_oauth_hands_out_a_grant_token_for_its_two_header_tokens(client):
+    install = "/sandbox/tinystatic/requestaccess.aspx?" + urlencode(
+        {"appPublicToken": "tiny-public-token", "redirectUrl": "http://testserver/integrations/tinystatic/installed/"}
+    )
+    assert "Agreements to connect" in client.get(install).content.decode()
+    assert client.get(install.replace("tiny-public-token", "other")).status_code == 400
+    assert "token" not in callback(client.post(install, {"cancel": "1"}))
+    grant_token = callback(client.post(install, {"tenant": ["agreement-1"], "allow": "1"}))["token"]
+    url = "/sandbox/tinystatic/api/v3/counter"
+    headers = {"HTTP_X_APPSECRETTOKEN": "tiny-app-secret-token", "HTTP_X_AGREEMENTGRANTTOKEN": grant_token}
+    assert client.post(url, **headers).json() == {"value": 1}
+    wrong_app = {**headers, "HTTP_X_APPSECRETTOKEN": "guess"}
+    assert client.get(url, **wrong_app).status_code == 401
+    assert client.get(url, HTTP_AUTHORIZATION=f"Bearer {grant_token}").status_code == 401  # no Bearer here
+    assert client.post("/sandbox/tinystatic/oauth/token", {}).status_code == 404  # no OAuth endpoints
+    assert ApiCall.objects.filter(provider="tinystatic", tenant_key="agreement-1").count() == 1

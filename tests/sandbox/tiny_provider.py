@@ -5,11 +5,15 @@ callback (QuickBooks), the tenant is in the URL path, refreshes are refused befo
 refresh token dies at once (Exact, QuickBooks: no grace), token calls are capped per day, writes are made
 idempotent by a `requestid` query parameter (QuickBooks), and limits are tiny so tests can reach them.
 Its one resource is a counter: POST …/counter adds one, GET reads it.
+
+TINY_STATIC is the e-conomic shape: no OAuth, an installation URL whose redirect carries a grant token, and two
+static tokens in headers on every call.
 """
 
 import datetime as dt
 
 from integrations.sandbox.kit.declaration import (
+    GrantTokenConsent,
     Idempotency,
     LimitPolicy,
     Refusal,
@@ -61,6 +65,25 @@ TINY = register(
         idempotency=Idempotency(query_param="requestid", max_length=50),
         callback_params=lambda tenant_keys: {"realmId": tenant_keys[0]},
         tenant_from_request=lambda request, path: path.split("/")[2] if path.startswith("v3/company/") else "",
+        route=_route,
+    )
+)
+
+
+TINY_STATIC = register(
+    SandboxProvider(
+        key="tinystatic",
+        label="Tiny Static",
+        client_id="tiny-public-token",
+        client_secret="tiny-app-secret-token",
+        tenants=lambda: [TenantInfo("agreement-1", "Agreement One", "DKK")],
+        tenant_noun="agreement",
+        tenant_nouns="agreements",
+        authorize_path="requestaccess.aspx",
+        redirect_paths=("/integrations/tinystatic/installed/",),
+        grant_token_consent=GrantTokenConsent(),
+        tokens=TokenPolicy(access_lifetime=dt.timedelta(days=3650)),
+        tenant_from_request=lambda request, path: "agreement-1",  # one grant token = one agreement
         route=_route,
     )
 )

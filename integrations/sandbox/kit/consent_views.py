@@ -76,6 +76,31 @@ def authorize(request, provider_key):
     return render(request, "sandbox/kit/authorize.html", context)
 
 
+@sandbox_enabled
+@require_http_methods(["GET", "POST"])
+def install(request, provider_key):
+    """Consent without OAuth (an installation URL): approve, and the redirect carries a grant token."""
+    provider = provider_of(provider_key)
+    consent = provider.grant_token_consent
+    client_id, redirect_uri = request.GET.get(consent.client_param, ""), request.GET.get(consent.redirect_param, "")
+    if client_id != provider.client_id:
+        return _authorize_error(request, provider, "The app is not registered with the sandbox.")
+    if not tokens.redirect_uri_registered(provider, redirect_uri):
+        return _authorize_error(request, provider, "The redirect URL is not registered for this app.")
+    tenants = provider.tenants()
+    context = {"provider": provider, "tenants": tenants, "scopes": []}
+    if request.method == "POST":
+        if "cancel" in request.POST:
+            return _redirect(redirect_uri)  # the person declined: back without a token
+        selected = [tenant.key for tenant in tenants if tenant.key in request.POST.getlist("tenant")][:1]
+        if not selected:
+            context["error"] = f"Select the {provider.tenant_noun} to connect."
+            return render(request, "sandbox/kit/authorize.html", context, status=400)
+        grant_token = tokens.grant_token_issue(provider, client_id=client_id, tenant_keys=selected)
+        return _redirect(redirect_uri, **{consent.token_param: grant_token})
+    return render(request, "sandbox/kit/authorize.html", context)
+
+
 def _token_json(body: dict, status: int = 200) -> JsonResponse:
     response = JsonResponse(body, status=status)
     response["Cache-Control"] = "no-store"

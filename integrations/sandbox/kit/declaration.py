@@ -71,6 +71,18 @@ class WebhookSpec:
 
 
 @dataclass(frozen=True)
+class GrantTokenConsent:
+    """Consent without OAuth (e-conomic's installation URL): the person approves, the redirect carries a
+    long-lived grant token that the API then takes in a header beside the app's own static token."""
+
+    client_param: str = "appPublicToken"
+    redirect_param: str = "redirectUrl"
+    token_param: str = "token"
+    grant_header: str = "X-AgreementGrantToken"
+    app_header: str = "X-AppSecretToken"  # must carry the provider's client_secret
+
+
+@dataclass(frozen=True)
 class TenantInfo:
     key: str
     name: str
@@ -122,6 +134,7 @@ class SandboxProvider:
     redirect_paths: tuple[str, ...] = ()
     redirect_paths_setting: str = ""
     challenge_methods: tuple[str, ...] = ("S256",)
+    grant_token_consent: GrantTokenConsent | None = None  # set: no code/token endpoints, headers instead of Bearer
     offline_scope_required: bool = False  # True: a refresh token only with the offline_access scope (OIDC)
     tokens: TokenPolicy = field(default_factory=TokenPolicy)
     limits: LimitPolicy = field(default_factory=LimitPolicy)

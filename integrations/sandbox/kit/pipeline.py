@@ -49,7 +49,7 @@ def _tenant_key(provider: SandboxProvider, request, path: str) -> str:
 
 def serve(provider: SandboxProvider, request, path: str) -> Reply:
     try:
-        grant = tokens.bearer_grant(provider, request.headers.get("Authorization", ""))
+        grant = tokens.request_grant(provider, request)
     except tokens.BearerError as exc:
         return _log(provider, "", request, _unauthorized(provider, exc), exc.detail)
     tenant_key = _tenant_key(provider, request, path)

@@ -165,20 +165,42 @@ def exchange_code(
     if row.redirect_uri != redirect_uri or not pkce_ok(row, code_verifier):
         raise OAuthError("invalid_grant")
     with transaction.atomic():
-        grant = Grant.objects.create(
-            provider=provider.key, client_id=client_id, scope=row.scope, tenant_keys=row.tenant_keys, created_at=now
-        )
-        for tenant_key in row.tenant_keys:
-            connection, created = Connection.objects.get_or_create(
-                provider=provider.key,
-                client_id=client_id,
-                tenant_key=tenant_key,
-                defaults={"auth_event_id": grant.auth_event_id, "created_at": now, "updated_at": now},
-            )
-            if not created:
-                connection.auth_event_id, connection.updated_at, connection.is_active = grant.auth_event_id, now, True
-                connection.save()
+        grant = _grant_create(provider, client_id=client_id, scope=row.scope, tenant_keys=row.tenant_keys)
         return _issue(provider, grant, site_url=site_url)
+
+
+def _grant_create(provider: SandboxProvider, *, client_id: str, scope: str, tenant_keys: list[str]) -> Grant:
+    """A new token set and the connections it makes (a re-consent re-activates the app's existing ones)."""
+    now = now_ms()
+    grant = Grant.objects.create(
+        provider=provider.key, client_id=client_id, scope=scope, tenant_keys=tenant_keys, created_at=now
+    )
+    for tenant_key in tenant_keys:
+        connection, created = Connection.objects.get_or_create(
+            provider=provider.key,
+            client_id=client_id,
+            tenant_key=tenant_key,
+            defaults={"auth_event_id": grant.auth_event_id, "created_at": now, "updated_at": now},
+        )
+        if not created:
+            connection.auth_event_id, connection.updated_at, connection.is_active = grant.auth_event_id, now, True
+            connection.save()
+    return grant
+
+
+def grant_token_issue(provider: SandboxProvider, *, client_id: str, tenant_keys: list[str]) -> str:
+    """Consent without OAuth: one long-lived access token (the policy's access lifetime), no refresh token."""
+    with transaction.atomic():
+        grant = _grant_create(provider, client_id=client_id, scope="", tenant_keys=[str(k) for k in tenant_keys])
+        value, now = secrets.token_urlsafe(32), now_ms()
+        Token.objects.create(
+            grant=grant,
+            kind=TokenKind.ACCESS,
+            token_hash=token_hash(value),
+            expires_at=now + provider.tokens.access_lifetime,
+            created_at=now,
+        )
+    return value
 
 
 def refresh(provider: SandboxProvider, *, client_id: str, refresh_token: str, site_url: str) -> dict:
@@ -242,9 +264,23 @@ def bearer_grant(provider: SandboxProvider, authorization: str) -> Grant:
     """The grant behind `Authorization: Bearer …`. Raises BearerError (→ 401)."""
     if not authorization.startswith("Bearer "):
         raise BearerError("AuthenticationUnsuccessful")
+    return access_grant(provider, authorization[7:].strip())
+
+
+def request_grant(provider: SandboxProvider, request) -> Grant:
+    """The grant an API call authenticates with: a Bearer token, or the grant-token headers (no OAuth)."""
+    consent = provider.grant_token_consent
+    if consent is None:
+        return bearer_grant(provider, request.headers.get("Authorization", ""))
+    if not hmac.compare_digest(request.headers.get(consent.app_header, ""), provider.client_secret):
+        raise BearerError("AuthenticationUnsuccessful")
+    return access_grant(provider, request.headers.get(consent.grant_header, ""))
+
+
+def access_grant(provider: SandboxProvider, value: str) -> Grant:
     token = (
         Token.objects.select_related("grant")
-        .filter(grant__provider=provider.key, token_hash=token_hash(authorization[7:].strip()), kind=TokenKind.ACCESS)
+        .filter(grant__provider=provider.key, token_hash=token_hash(value), kind=TokenKind.ACCESS)
         .first()
     )
     # Like JWT access tokens, a token stays valid until it expires even after its grant is revoked; what

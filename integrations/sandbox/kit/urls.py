@@ -34,7 +34,9 @@ def provider_urlpatterns(provider: SandboxProvider) -> list:
         path(f"{key}/{tenants}/<str:tenant_id>/faults/", page_views.fault_arm, kw, name=f"{key}-fault"),
         *provider.extra_urls(),
     ]
-    if provider.authorize_path:
+    if provider.grant_token_consent:
+        patterns.append(path(f"{key}/{provider.authorize_path}", consent_views.install, kw, name=f"{key}-authorize"))
+    elif provider.authorize_path:
         patterns += [
             path(f"{key}/{provider.authorize_path}", consent_views.authorize, kw, name=f"{key}-authorize"),
             path(f"{key}/{provider.token_path}", consent_views.token, kw, name=f"{key}-token"),
