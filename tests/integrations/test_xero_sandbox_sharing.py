@@ -9,7 +9,8 @@ from django.test import override_settings
 from django.urls import reverse
 
 from integrations.models import Connection, ConnectionStatus
-from integrations.sandbox.models import XeroConnection, XeroGrant
+from integrations.sandbox.models import Connection as SandboxConnection
+from integrations.sandbox.models import Grant
 from integrations.sandbox.xero.demo import DESIGN_TENANT_ID, TRADING_TENANT_ID
 from productive.settings.sandbox import sandbox_provider_settings
 from tests.factories import SubsidiaryFactory
@@ -36,7 +37,7 @@ def refresh_lists(client, connection) -> Connection:
 
 
 def live_sandbox_connections() -> set[str]:
-    return {str(row.org.tenant_id) for row in XeroConnection.objects.filter(is_active=True).select_related("org")}
+    return set(SandboxConnection.objects.filter(provider="xero", is_active=True).values_list("tenant_key", flat=True))
 
 
 @pytest.fixture
@@ -83,7 +84,7 @@ def test_cancelling_a_second_consent_withdraws_only_the_organisation_nobody_uses
     admin_client.post(reverse("integrations:choose-tenant", args=["xero"]), {"cancel": "1"})
 
     assert live_sandbox_connections() == {TRADING_TENANT_ID}  # Design withdrawn, Trading kept
-    assert not XeroGrant.objects.filter(revoked_at__isnull=False).exists()  # revoking it would take Trading along
+    assert not Grant.objects.filter(revoked_at__isnull=False).exists()  # revoking it would take Trading along
     connection = refresh_lists(admin_client, Connection.objects.get())
     assert connection.status == ConnectionStatus.ACTIVE and connection.last_error == ""
 
@@ -92,4 +93,4 @@ def test_cancelling_a_second_consent_withdraws_only_the_organisation_nobody_uses
     consent(admin_client, sister, "Books UK", [TRADING_TENANT_ID, DESIGN_TENANT_ID])
     admin_client.post(reverse("integrations:choose-tenant", args=["xero"]), {"cancel": "1"})
     assert live_sandbox_connections() == set()
-    assert XeroGrant.objects.filter(revoked_at__isnull=False).count() == 1
+    assert Grant.objects.filter(revoked_at__isnull=False).count() == 1
