@@ -40,4 +40,6 @@ def sandbox_provider_settings(site_url: str) -> dict:
         "XERO_CONNECTIONS_URL": f"{base}/xero/api/connections",
         "XERO_API_URL": f"{base}/xero/api/api.xro/2.0",
         "XERO_USES_SANDBOX": True,
+        # The sandbox signs its webhooks with the key the app's receiver verifies (/integrations/xero/webhooks/).
+        "XERO_WEBHOOK_KEY": "sandbox-xero-webhook-key",
     }

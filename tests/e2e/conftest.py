@@ -13,6 +13,7 @@ import subprocess
 import sys
 import time
 from dataclasses import dataclass
+from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
 
@@ -30,7 +31,7 @@ from billing.choices import InvoiceStatus, PaymentStatus
 from billing.demo import DEMO_LOGINS, NL, demo_seed
 from billing.models import Invoice, Subsidiary
 from billing.services import LineInput
-from integrations.models import Connection
+from integrations.models import Connection, SyncOutcome, SyncRun
 from integrations.sandbox.models import XeroInvoice
 from integrations.sandbox.xero.demo import DESIGN_TENANT_ID
 from integrations.schedules import schedules_sync
@@ -137,9 +138,13 @@ def worker(e2e_site, tmp_path, request):
 
 
 def payments_poll_due() -> None:
-    """Install the app's schedules (as `setup_schedules` does) and make the payment poll due now: the worker's
-    scheduler (it looks about every 30 seconds) queues payments_sync_all without anyone pressing a button."""
+    """Install the app's schedules (as `setup_schedules` does) and make the payment poll due now, as if the
+    provider's poll interval had passed since each connection's last run: the worker's scheduler (it looks about
+    every 30 seconds) queues payments_sync_all, which queues the connections, without anyone pressing a button."""
     schedules_sync()
+    interval_ago = timezone.now() - timedelta(hours=1)
+    SyncRun.objects.exclude(outcome=SyncOutcome.RUNNING).update(started_at=interval_ago)
+    Connection.objects.update(last_synced_at=interval_ago, sync_queued_at=None)
     Schedule.objects.filter(name=PAYMENTS_SCHEDULE).update(next_run=timezone.now())
 
 

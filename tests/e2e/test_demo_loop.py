@@ -18,7 +18,7 @@ from playwright.sync_api import Page, expect
 from billing.choices import PaymentSource, PaymentStatus
 from billing.models import Invoice
 from billing.money import format_money
-from integrations.models import CopyStatus, InvoiceCopy
+from integrations.models import CopyStatus, InvoiceCopy, WebhookEvent, WebhookResult
 
 from .conftest import (
     connect_xero,
@@ -68,7 +68,7 @@ def sync_now_and_wait(page: Page, base_url: str, invoice, status: str) -> None:
     page.reload()  # the rest of the page (status badge, payments table) is not part of the panel
 
 
-def test_demo_loop(browser_page, live_url, login, seeded_demo, worker):
+def test_demo_loop(browser_page, live_url, login, seeded_demo, worker, settings):
     demo = seeded_demo
     page, invoice = browser_page, demo.invoice
     first_line = invoice.lines.order_by("position", "pk").first().description
@@ -94,18 +94,19 @@ def test_demo_loop(browser_page, live_url, login, seeded_demo, worker):
     copy = InvoiceCopy.objects.get(invoice=invoice)
     assert copy.status == CopyStatus.SUCCEEDED and copy.is_latest
 
-    # "In Xero": a partial payment; the scheduled poll (no button) brings it into the app.
+    # "In Xero": a partial payment. Xero's signed INVOICE webhook reaches the app, which queues a payment sync
+    # for the worker: no button, and the schedule is not due.
     open_sandbox_org(page, live_url)
     row = page.locator(f'tr[data-invoice="{invoice.number}"]')
     expect(row).to_contain_text(f"{invoice.total:.2f}")
     record_payment_in_sandbox(page, invoice.number, "500.00")
     shots.take("sandbox-org")
-    payments_poll_due()
     wait_until(
         lambda: payment_status(invoice) == PaymentStatus.PARTIALLY_PAID,
-        timeout=POLL_TIMEOUT,
-        message="the scheduled payment poll to mark the invoice partially paid",
+        timeout=SYNC_TIMEOUT,
+        message="the webhook's payment sync to mark the invoice partially paid",
     )
+    assert WebhookEvent.objects.filter(provider="xero", result=WebhookResult.SYNC_QUEUED).exists()
     page.goto(live_url + invoice.get_absolute_url())
     expect(page.locator(".badges")).to_contain_text("Partially paid")
     payments = page.locator("#payments")
@@ -114,16 +115,23 @@ def test_demo_loop(browser_page, live_url, login, seeded_demo, worker):
     expect(payments.locator(".source-xero")).to_have_text("Xero")
     shots.take("invoice-partially-paid")
 
-    # The rest, recorded in Xero, then "Sync payments now": Paid.
+    # Webhooks off (Xero's are best effort): the rest, recorded in Xero, comes back with the scheduled poll.
+    settings.XERO_WEBHOOK_KEY = ""
     open_sandbox_org(page, live_url)
     record_payment_in_sandbox(page, invoice.number)  # the form offers the amount due
-    sync_now_and_wait(page, live_url, invoice, PaymentStatus.PAID)
+    payments_poll_due()
+    wait_until(
+        lambda: payment_status(invoice) == PaymentStatus.PAID,
+        timeout=POLL_TIMEOUT,
+        message="the scheduled payment poll to mark the invoice paid",
+    )
+    page.goto(live_url + invoice.get_absolute_url())
     expect(page.locator(".badge[class*=pay-]")).to_have_text("Paid")
     expect(page.locator("#payments .source-xero")).to_have_count(2)
     expect(page.locator("#payments")).to_contain_text(format_money(rest, "EUR"))
     shots.take("invoice-paid")
 
-    # One payment deleted in Xero: partially paid again, the deleted one struck through.
+    # One payment deleted in Xero, then "Sync payments now": partially paid again, the deleted one struck through.
     open_sandbox_org(page, live_url)
     page.locator(f'tr[data-payment-of="{invoice.number}"]', has_text="500.00").get_by_role(
         "button", name="Delete payment"
