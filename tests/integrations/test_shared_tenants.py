@@ -108,8 +108,8 @@ def test_disconnecting_one_of_two_subsidiaries_on_one_organisation_keeps_it_for_
     assert not responses.calls, "Xero's connection was deleted although “Xero UK” still uses it"
     first.refresh_from_db()
     second.refresh_from_db()
-    assert first.status == ConnectionStatus.DISCONNECTED and first.access_token == ""
-    assert second.status == ConnectionStatus.ACTIVE and second.access_token
+    assert first.status == ConnectionStatus.DISCONNECTED and first.grant is None
+    assert second.status == ConnectionStatus.ACTIVE and second.grant.access_token
     kept = first.log_entries.get(action="connection.revoke_kept")
     assert "“Xero UK” (Acme UK) still uses Demo Company (NZ)" in kept.message
 
