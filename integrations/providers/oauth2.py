@@ -95,7 +95,9 @@ class OAuth2TokenClient(ApiClient):
                 detail,
                 response.status_code,
             )
-        return IntegrationError(f"{name} refused the request (HTTP {response.status_code}).", detail, response.status_code)
+        return IntegrationError(
+            f"{name} refused the request (HTTP {response.status_code}).", detail, response.status_code
+        )
 
     # token endpoint
 
@@ -237,4 +239,3 @@ def _json_or_none(response):
         return response.json()
     except ValueError:
         return None
-

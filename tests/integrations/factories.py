@@ -9,7 +9,6 @@ from integrations.models import Connection, ConnectionStatus, Grant, TaxRateMapp
 
 from ..factories import OrganizationFactory, SubsidiaryFactory, TaxRateFactory
 
-
 CREDENTIALS = ("access_token", "refresh_token", "token_expires_at", "access_token_obtained_at")
 
 

@@ -401,6 +401,4 @@ class XeroApi(ApiClient, AccountingApi):
 
         provider = registry.get(self.connection.provider)
         identity = XeroIdentity(provider, connection=self.connection, session=self.session, sleep=self.sleep)
-        identity.delete_connection(
-            connection_access_token(self.connection), self.connection.remote_connection_id
-        )
+        identity.delete_connection(connection_access_token(self.connection), self.connection.remote_connection_id)
