@@ -10,7 +10,10 @@ fills in the hooks below, and gets every test of this class for free:
   RemotePaymentRecord with Decimal amounts);
 - its payments cursor only moves forward: whatever number of changes (0, 1, a page minus one, exactly one or two
   pages, a page plus one), a run sees every change, no page's cursor reaches back before the previous one (an
-  empty last page keeps the cursor it got), and the idle poll after the run costs one API call.
+  empty last page keeps the cursor it got), and the idle poll after the run costs one API call;
+- connect and refresh policy (contract_auth.AuthContract): a consent lands on a Grant, several tenants of one
+  consent share it, and the provider's TokenPolicy is honoured (one refresh per grant, margin, minimum age,
+  invalid_grant for every connection of the grant).
 """
 
 from __future__ import annotations
@@ -48,6 +51,8 @@ from integrations.providers.base import (
     RemotePaymentRecord,
 )
 
+from .contract_auth import AuthContract
+
 FAULTS = {
     "timeout": (dict(body=requests.exceptions.ReadTimeout("read timed out")), TransientError),
     "connection error": (dict(body=requests.exceptions.ConnectionError("reset")), TransientError),
@@ -63,8 +68,8 @@ FAULTS = {
 PAGE_BOUNDARY_COUNTS = (0, 1, 99, 100, 101, 200)
 
 
-class ProviderContract:
-    """Hooks to fill in per provider."""
+class ProviderContract(AuthContract):
+    """Hooks to fill in per provider (and AuthContract's: connect and refresh policy)."""
 
     provider_key: str = ""
     # Settings that make the provider configured / not configured.
