@@ -30,7 +30,7 @@ from django.utils import timezone
 
 from . import registry
 from .connection_state import connection_mark_needs_reconnect
-from .exceptions import TerminalError, ThrottledError
+from .exceptions import IntegrationError, TerminalError, ThrottledError
 from .models import Connection, ConnectionStatus, Grant
 from .providers.base import TokenPolicy
 
@@ -103,10 +103,11 @@ def _count_token_call(grant: Grant, policy: TokenPolicy, provider_name: str) -> 
 
 
 def _grant_of(connection: Connection) -> Grant:
-    grant = connection.grant if connection.grant_id else None
-    if connection.status == ConnectionStatus.DISCONNECTED or grant is None:
+    if connection.status == ConnectionStatus.DISCONNECTED:
         raise TerminalError("This connection is disconnected: connect it again to use it.")
-    return grant
+    if not connection.grant_id:
+        raise TerminalError("This connection has no usable authorisation: reconnect it.")
+    return connection.grant
 
 
 def connection_access_token(connection: Connection, *, rejected: str | None = None) -> str:
@@ -138,10 +139,13 @@ def connection_access_token(connection: Connection, *, rejected: str | None = No
             raise TerminalError("This connection has no usable authorisation: reconnect it.")
         _count_token_call(current, policy, provider.name)
         connection.grant = current
+        passing = None  # a transient failure: raised after the block, so the counted call is committed
         try:
             tokens = provider.refresh_tokens(connection)
         except TerminalError as exc:
             failure = exc
+        except IntegrationError as exc:
+            passing = exc
         else:
             current.access_token = tokens.access_token
             current.refresh_token = tokens.refresh_token or used_refresh_token
@@ -153,6 +157,8 @@ def connection_access_token(connection: Connection, *, rejected: str | None = No
             return current.access_token
         finally:
             connection.grant = grant
+    if passing is not None:
+        raise passing
     # invalid_grant (or equivalent), outside the lock so marking the connections is committed on its own.
     latest = Grant.objects.using(grant._state.db or "default").get(pk=grant.pk)
     if latest.refresh_token != used_refresh_token and _is_fresh(latest, policy, rejected):

@@ -453,3 +453,17 @@ def test_reconnecting_replaces_the_shared_grants_credentials(admin_client, organ
     assert first.status == ConnectionStatus.ACTIVE and first.grant_id == grant.pk
     second.refresh_from_db()
     assert second.grant.access_token == ACCESS  # the other tenant of the consent uses the new token set too
+
+
+@responses.activate
+def test_a_refused_connect_leaves_no_grant_behind(admin_client, organization, subsidiary):
+    existing = connected_to_a(organization, subsidiary)
+    state = start(admin_client, subsidiary)
+    mock_token_and_tenants([TENANT_A], lists=False)
+    responses.add(responses.POST, REVOKE_URL, status=200)
+
+    response = callback(admin_client, code="c", state=state.state)
+
+    assert any("already connected" in m for m in messages_of(response))
+    assert list(Grant.objects.values_list("pk", flat=True)) == [existing.grant_id]
+    assert Connection.objects.get() == existing

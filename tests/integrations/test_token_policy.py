@@ -180,6 +180,16 @@ def test_the_daily_count_starts_again_on_a_new_day():
     assert (grant.token_calls_day, grant.token_calls) == (yesterday + timedelta(days=1), 1)
 
 
+@responses.activate
+def test_a_refresh_that_fails_on_the_way_still_counts_against_the_cap():
+    # The provider counted the call even if its answer never arrived.
+    connection = connection_on("exactlike", expires_in=timedelta(seconds=-1))
+    responses.add(responses.POST, TOKEN_URL, status=503)
+    with pytest.raises(TransientError):
+        connection_access_token(connection)
+    assert Grant.objects.get(pk=connection.grant_id).token_calls == 1
+
+
 # --- rotation grace: only a refresh whose old token survives is retried ---------------------------------------
 
 
