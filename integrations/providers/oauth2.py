@@ -103,10 +103,8 @@ class OAuth2TokenClient(ApiClient):
 
     def token_request(self, body: str, *, idempotent: bool, options: dict) -> TokenSet:
         provider = self.provider
-        auth = None
-        if provider.client_auth == BASIC:
-            auth = (provider.client_id(), provider.client_secret())
-        else:
+        auth = self._client_auth()
+        if auth is None:
             body = f"{body}&{urlencode({'client_id': provider.client_id(), 'client_secret': provider.client_secret()})}"
         response = self.request(
             "POST",
@@ -122,14 +120,16 @@ class OAuth2TokenClient(ApiClient):
     def revoke_token(self, token: str, *, options: dict) -> None:
         """RFC 7009: POST the token to the revocation endpoint (revoking a refresh token ends the grant)."""
         provider = self.provider
-        self.request(
-            "POST",
-            provider.endpoint("revoke", options),
-            data={"token": token},
-            auth=(provider.client_id(), provider.client_secret()),
-            idempotent=True,
-            write=False,
-        )
+        data, auth = {"token": token}, self._client_auth()
+        if auth is None:
+            data.update(client_id=provider.client_id(), client_secret=provider.client_secret())
+        self.request("POST", provider.endpoint("revoke", options), data=data, auth=auth, idempotent=True, write=False)
+
+    def _client_auth(self) -> tuple[str, str] | None:
+        """HTTP Basic credentials for client_secret_basic; None when they travel in the form body instead."""
+        if self.provider.client_auth == BASIC:
+            return (self.provider.client_id(), self.provider.client_secret())
+        return None
 
 
 def token_set_from(data, provider_name: str) -> TokenSet:
