@@ -10,6 +10,7 @@ from .models import (
     AuthorizationState,
     Connection,
     ContactLink,
+    Grant,
     InvoiceCopy,
     PendingPaymentChange,
     RemotePayment,
@@ -20,7 +21,7 @@ from .models import (
     WebhookEvent,
 )
 
-CONNECTION_SECRETS = ("access_token", "refresh_token")
+GRANT_SECRETS = ("access_token", "refresh_token")
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -52,8 +53,7 @@ class ConnectionAdmin(admin.ModelAdmin):
     )
     list_filter = ("provider", "status", "is_sandbox")
     search_fields = ("name", "remote_tenant_name", "remote_tenant_id", "organization__name", "subsidiary__name")
-    list_select_related = ("organization", "subsidiary")
-    exclude = CONNECTION_SECRETS
+    list_select_related = ("organization", "subsidiary", "grant")
     readonly_fields = (
         "organization",
         "subsidiary",
@@ -63,8 +63,8 @@ class ConnectionAdmin(admin.ModelAdmin):
         "remote_connection_id",
         "region",
         "is_sandbox",
+        "grant",
         "has_credentials",
-        "token_expires_at",
         "last_error",
         "last_error_at",
         "settings",
@@ -84,7 +84,39 @@ class ConnectionAdmin(admin.ModelAdmin):
 
     @admin.display(boolean=True, description="Credentials stored")
     def has_credentials(self, obj):
-        return bool(obj.access_token or obj.refresh_token)
+        return bool(obj.grant_id and obj.grant.has_credentials)
+
+
+@admin.register(Grant)
+class GrantAdmin(ReadOnlyAdmin):
+    """A consent's credentials and the connections (tenants) sharing them: the tokens themselves are excluded."""
+
+    list_display = ("__str__", "organization", "provider", "granted_by", "has_credentials", "token_calls", "updated_at")
+    list_filter = ("provider",)
+    search_fields = ("organization__name", "connections__name")
+    list_select_related = ("organization", "granted_by")
+    exclude = GRANT_SECRETS
+    readonly_fields = (
+        "organization",
+        "provider",
+        "granted_by",
+        "has_credentials",
+        "token_expires_at",
+        "access_token_obtained_at",
+        "token_calls_day",
+        "token_calls",
+        "connection_names",
+        "created_at",
+        "updated_at",
+    )
+
+    @admin.display(boolean=True, description="Credentials stored")
+    def has_credentials(self, obj):
+        return obj.has_credentials
+
+    @admin.display(description="Connections")
+    def connection_names(self, obj):
+        return ", ".join(str(connection) for connection in obj.connections.order_by("pk")) or "–"
 
 
 @admin.register(AuthorizationState)

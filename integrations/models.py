@@ -25,6 +25,44 @@ class ConnectionStatus(models.TextChoices):
     DISCONNECTED = "disconnected", "Disconnected"
 
 
+class Grant(models.Model):
+    """One consent at a provider: the credentials, shared by every connection (remote tenant) it grants.
+
+    One Xero consent can grant several organisations, one Exact user's grant covers several divisions: their
+    connections share this row, so a token is refreshed once for all of them and a rotating refresh token has
+    one owner. Credentials are encrypted at rest and never shown in pages, admin, API, logs or task arguments.
+    """
+
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="grants")
+    provider = models.CharField(max_length=30, help_text="Registry key, e.g. xero.")
+    granted_by = models.ForeignKey(
+        django_settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    access_token = EncryptedTextField(blank=True)
+    refresh_token = EncryptedTextField(blank=True)
+    token_expires_at = EncryptedDateTimeField(null=True, blank=True)
+    # When the current access token was obtained: some providers refuse a refresh before it is old enough.
+    access_token_obtained_at = models.DateTimeField(null=True, blank=True)
+    # Token-endpoint calls made on token_calls_day (UTC): some providers cap them per user and day.
+    token_calls_day = models.DateField(null=True, blank=True)
+    token_calls = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["provider", "pk"]
+
+    def __str__(self):
+        return f"{self.provider} grant #{self.pk}"
+
+    def __repr__(self):  # never print credentials, not even in a traceback
+        return f"<Grant {self.pk} {self.provider}>"
+
+    @property
+    def has_credentials(self) -> bool:
+        return bool(self.access_token or self.refresh_token)
+
+
 class Connection(models.Model):
     organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="connections")
     subsidiary = models.ForeignKey(Subsidiary, on_delete=models.PROTECT, related_name="connections")
@@ -40,10 +78,8 @@ class Connection(models.Model):
     status = models.CharField(max_length=20, choices=ConnectionStatus.choices, default=ConnectionStatus.ACTIVE)
     last_error = models.TextField(blank=True)
     last_error_at = models.DateTimeField(null=True, blank=True)
-    # Credentials: encrypted at rest, never shown in pages, admin, API, logs or task arguments.
-    access_token = EncryptedTextField(blank=True)
-    refresh_token = EncryptedTextField(blank=True)
-    token_expires_at = EncryptedDateTimeField(null=True, blank=True)
+    # The credentials it uses; shared with the other tenants of the same consent. None once disconnected.
+    grant = models.ForeignKey(Grant, null=True, blank=True, on_delete=models.SET_NULL, related_name="connections")
     settings = models.JSONField(default=dict, blank=True, help_text="Provider-specific setup choices.")
     payment_sync_enabled_at = models.DateTimeField(
         null=True, blank=True, help_text="Payments dated before this are not synced."

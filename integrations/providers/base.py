@@ -67,6 +67,34 @@ class TokenSet:
 
 
 @dataclass(frozen=True)
+class TokenPolicy:
+    """How a provider's tokens may be refreshed (integrations.tokens follows it). The defaults are Xero's.
+
+    - `refresh_margin`: refresh this long before the access token expires;
+    - `minimum_age`: no refresh before the access token is this old (Exact: 9.5 minutes); a refresh asked
+      earlier uses the current token while it is still valid, else waits (ThrottledError);
+    - `rotates` / `rotation_grace`: each refresh returns a new refresh token; the old one stays usable for the
+      grace period (Xero: 30 minutes) or not at all (QuickBooks, Exact). Without a grace a refresh whose answer
+      was lost cannot be repeated, so it is never retried;
+    - `daily_token_calls`: token-endpoint calls allowed per grant and UTC day (Exact: about 200), refused before
+      they would exceed it;
+    - `refresh_after_401`: a 401 from the API means the access token died early: refresh once and retry.
+    """
+
+    refresh_margin: timedelta = timedelta(seconds=60)
+    minimum_age: timedelta = timedelta(0)
+    rotates: bool = True
+    rotation_grace: timedelta = timedelta(minutes=30)
+    daily_token_calls: int | None = None
+    refresh_after_401: bool = True
+
+    @property
+    def refresh_is_retryable(self) -> bool:
+        """Whether a refresh may be sent again after its answer was lost (the old refresh token still works)."""
+        return not self.rotates or self.rotation_grace > timedelta(0)
+
+
+@dataclass(frozen=True)
 class RemoteTenant:
     """One remote organisation / company / division / agreement a grant gives access to."""
 
@@ -320,6 +348,8 @@ class Provider:
     webhook_key_setting: str = ""
     # How payments come back (services/payments_sync.py): a cursor feed unless the provider says otherwise.
     payment_feed: PaymentFeed = PaymentFeed()
+    # How its tokens are refreshed (margin, minimum age, rotation, daily cap, 401 rule).
+    token_policy: TokenPolicy = TokenPolicy()
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} {self.key}>"
@@ -391,8 +421,9 @@ class Provider:
         raise NotImplementedError
 
     def refresh_tokens(self, connection: Connection) -> TokenSet:
-        """A new token set from the connection's refresh token (called under the refresh lock with the re-read
-        row, so `connection.region` etc. are current). Raise TerminalError when the grant is gone."""
+        """A new token set from `connection.grant.refresh_token` (called under the grant's refresh lock with the
+        re-read grant on `connection.grant`; `connection.region` etc. are the connection's). Raise TerminalError
+        when the grant is gone."""
         raise NotImplementedError
 
     def tenant_details(self, connection: Connection) -> dict:
@@ -402,7 +433,8 @@ class Provider:
 
     def revoke(self, connection: Connection) -> None:
         """Withdraw this connection's grant at the provider (the caller treats failures as best effort). Only
-        called when no other live connection uses the same remote tenant (services/revocation.py)."""
+        called when no other live connection uses the same remote tenant nor the same grant
+        (services/revocation.py); a grant still shared gets `revoke_tenant` for this tenant instead."""
         raise NotImplementedError
 
     # Withdrawing the grant of a connect round trip that connected nothing (services/revocation.py decides what

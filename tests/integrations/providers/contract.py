@@ -20,6 +20,9 @@ fills in the hooks below, and gets every test of this class for free:
   remainder kind, what is owed followed both ways). Cases the provider cannot produce (Provider.payment_feed:
   Xero neither edits nor splits) skip with its reason. Hooks: `feed_server(mock)` / `remainder_server(mock)`
   and `feed_document_id()`.
+- connect and refresh policy (contract_auth.AuthContract): a consent lands on a Grant, several tenants of one
+  consent share it, and the provider's TokenPolicy is honoured (one refresh per grant, margin, minimum age,
+  invalid_grant for every connection of the grant).
 """
 
 from __future__ import annotations
@@ -64,6 +67,8 @@ from tests.factories import make_invoice
 
 from .contract_feed import PaymentFeedContract, RemainderFeedContract
 
+from .contract_auth import AuthContract
+
 FAULTS = {
     "timeout": (dict(body=requests.exceptions.ReadTimeout("read timed out")), TransientError),
     "connection error": (dict(body=requests.exceptions.ConnectionError("reset")), TransientError),
@@ -79,8 +84,9 @@ FAULTS = {
 PAGE_BOUNDARY_COUNTS = (0, 1, 99, 100, 101, 200)
 
 
-class ProviderContract(PaymentFeedContract, RemainderFeedContract):
-    """Hooks to fill in per provider."""
+class ProviderContract(AuthContract, PaymentFeedContract, RemainderFeedContract):
+    """Hooks to fill in per provider (and those of AuthContract: connect and refresh policy; of the feed
+    contracts: payments)."""
 
     provider_key: str = ""
     # Settings that make the provider configured / not configured.

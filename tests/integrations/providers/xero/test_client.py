@@ -18,7 +18,7 @@ from integrations.exceptions import (
     ThrottledError,
     TransientError,
 )
-from integrations.models import Connection, ConnectionStatus, SyncLogEntry
+from integrations.models import Connection, ConnectionStatus, Grant, SyncLogEntry
 from integrations.providers.base import PaymentsPage, RemoteChoice, RemoteContact, RemoteInvoice
 from integrations.providers.xero.client import XeroApi, format_cursor, where_string
 from tests.factories import CompanyFactory
@@ -377,7 +377,7 @@ def test_401_refreshes_once_and_retries(api, connection):
     responses.add(responses.GET, f"{API}/Accounts", json=spec.example("/Accounts", "get"))
     assert api.list_accounts()
     assert responses.calls[2].request.headers["Authorization"] == "Bearer second"
-    assert Connection.objects.get(pk=connection.pk).refresh_token == "r2"
+    assert Connection.objects.get(pk=connection.pk).grant.refresh_token == "r2"
 
 
 @responses.activate
@@ -391,7 +391,7 @@ def test_401_after_a_refresh_marks_the_connection_needs_reconnect(api, connectio
 
 @responses.activate
 def test_invalid_grant_on_the_refresh_is_terminal(connection):
-    Connection.objects.filter(pk=connection.pk).update(token_expires_at=timezone.now() - timedelta(minutes=5))
+    Grant.objects.filter(pk=connection.grant_id).update(token_expires_at=timezone.now() - timedelta(minutes=5))
     connection.refresh_from_db()
     responses.add(responses.POST, TOKEN_URL, status=400, json={"error": "invalid_grant"})
     with pytest.raises(TerminalError):

@@ -60,6 +60,22 @@ class TestXeroContract(ProviderContract):
             json={"access_token": "again", "refresh_token": "r", "expires_in": 1800},
         )
 
+    token_url = "https://identity.xero.com/connect/token"
+    refreshed_token = "again"
+
+    def mock_connect(self, mock, tenant_count):
+        tenants = [
+            {"id": f"c-{n}", "tenantId": f"tenant-{n}", "tenantType": "ORGANISATION", "tenantName": f"Org {n}"}
+            for n in range(tenant_count)
+        ]
+        mock.add(responses.POST, self.token_url, json={"access_token": "a", "refresh_token": "r", "expires_in": 1800})
+        mock.add(responses.GET, "https://api.xero.com/connections", json=tenants)
+        mock.add(responses.GET, f"{API}/Organisation", json={"Organisations": [{"BaseCurrency": "EUR"}]})
+        return [tenant["tenantId"] for tenant in tenants]
+
+    def mock_refresh_refused(self, mock):
+        mock.add(responses.POST, self.token_url, status=400, json={"error": "invalid_grant"})
+
     def mock_api(self, mock):
         mock.add(responses.GET, f"{API}/Accounts", json=spec.example("/Accounts", "get"))
         mock.add(responses.GET, f"{API}/TaxRates", json=spec.example("/TaxRates", "get"))
