@@ -65,9 +65,8 @@ from integrations.providers.base import (
 )
 from tests.factories import make_invoice
 
-from .contract_feed import PaymentFeedContract, RemainderFeedContract
-
 from .contract_auth import AuthContract
+from .contract_feed import PaymentFeedContract, RemainderFeedContract
 
 FAULTS = {
     "timeout": (dict(body=requests.exceptions.ReadTimeout("read timed out")), TransientError),
