@@ -31,6 +31,7 @@ from integrations.providers.base import (
     RemotePaymentRecord,
     RemoteRemainder,
 )
+from integrations.tokens import connection_access_token
 
 LEDGER_API = "https://ledger.feed.test/v1"
 REMAINDER_API = "https://remainder.feed.test/v1"
@@ -47,7 +48,7 @@ class _FakeApi(ApiClient, AccountingApi):
     """The parts of AccountingApi a payment sync uses; the rest is not this fake's business."""
 
     def auth_headers(self) -> dict:
-        return {"Authorization": f"Bearer {self.connection.access_token}"}
+        return {"Authorization": f"Bearer {connection_access_token(self.connection)}"}
 
     def search_contacts(self, term):
         raise NotImplementedError

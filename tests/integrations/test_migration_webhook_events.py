@@ -4,7 +4,6 @@ import pytest
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 
-from integrations.models import Connection, WebhookEvent
 from tests.factories import OrganizationFactory, SubsidiaryFactory
 
 BEFORE = [("integrations", "0008_sync_log_http_call_flag")]
@@ -35,11 +34,12 @@ def test_existing_connections_are_kept_and_the_migration_reverses():
             sync_cursors={"payments": {"modified_since": "2026-11-01T00:00:00+00:00"}},
         )
         executor = _migrate(AFTER)
-        migrated = Connection.objects.get(pk=before.pk)
+        after = executor.loader.project_state(AFTER).apps  # later migrations change these models again
+        migrated = after.get_model("integrations", "Connection").objects.get(pk=before.pk)
         assert (migrated.name, migrated.remote_tenant_id) == ("Xero NL", "tenant-before")
         assert migrated.sync_cursors == {"payments": {"modified_since": "2026-11-01T00:00:00+00:00"}}
         assert migrated.sync_requested_at is None and migrated.sync_queued_at is None
-        assert not WebhookEvent.objects.exists()
+        assert not after.get_model("integrations", "WebhookEvent").objects.exists()
 
         executor = _migrate(BEFORE)
         reverted = executor.loader.project_state(BEFORE).apps.get_model("integrations", "Connection")

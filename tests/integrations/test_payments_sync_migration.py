@@ -8,11 +8,12 @@ from decimal import Decimal
 import pytest
 from django.db import connection as db
 from django.db.migrations.executor import MigrationExecutor
+from django.utils import timezone
 
 from billing.services import payment_record
-from integrations.models import CopyStatus, InvoiceCopy, PendingPaymentChange, RemotePayment
+from integrations.models import Connection, CopyStatus, PendingPaymentChange, RemotePayment
 from integrations.services.payments_sync import payments_sync
-from tests.factories import make_invoice
+from tests.factories import SubsidiaryFactory, make_invoice
 
 from .factories import ConnectionFactory
 from .fake_xero import FakeXero
@@ -40,14 +41,26 @@ def test_existing_remote_payments_become_one_allocation_each(mock):
     try:
         old = executor.loader.project_state(BEFORE).apps
         OldRemotePayment = old.get_model("integrations", "RemotePayment")
-        # Connection, invoices and payments keep their tables through this migration: today's factories write them.
-        connection = ConnectionFactory(payment_sync_enabled_at=datetime.datetime(2026, 11, 1, tzinfo=datetime.UTC))
-        invoice = make_invoice(organization=connection.organization, subsidiary=connection.subsidiary, finalize=True)
+        # billing is not migrated back: invoices and payments are written with today's services; the integration
+        # rows with the models of that state (later migrations change them).
+        subsidiary = SubsidiaryFactory()
+        connection = old.get_model("integrations", "Connection").objects.create(
+            organization_id=subsidiary.organization_id,
+            subsidiary_id=subsidiary.pk,
+            provider="xero",
+            name="Xero",
+            remote_tenant_id=str(uuid.uuid4()),
+            access_token="access-before",
+            refresh_token="refresh-before",
+            token_expires_at=timezone.now() + datetime.timedelta(minutes=30),
+            payment_sync_enabled_at=datetime.datetime(2026, 11, 1, tzinfo=datetime.UTC),
+        )
+        invoice = make_invoice(organization=subsidiary.organization, subsidiary=subsidiary, finalize=True)
         remote_invoice = str(uuid.uuid4())
-        InvoiceCopy.objects.create(
-            organization=connection.organization,
-            invoice=invoice,
-            connection=connection,
+        old.get_model("integrations", "InvoiceCopy").objects.create(
+            organization_id=subsidiary.organization_id,
+            invoice_id=invoice.pk,
+            connection_id=connection.pk,
             idempotency_key=str(uuid.uuid4()),
             status=CopyStatus.SUCCEEDED,
             remote_id=remote_invoice,
@@ -79,6 +92,7 @@ def test_existing_remote_payments_become_one_allocation_each(mock):
     assert not PendingPaymentChange.objects.exists()
 
     # Xero sends the migrated payment again: it is the same allocation, so nothing is recorded twice.
+    connection = Connection.objects.get(pk=connection.pk)
     xero = FakeXero(mock, API).install()
     xero.add_payment(invoice_id=remote_invoice, amount="100.00", date="2026-11-10", updated=updated, payment_id="pay-1")
     run = payments_sync(connection=connection)
