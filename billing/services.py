@@ -485,6 +485,22 @@ def payment_restore(*, payment: Payment) -> Payment:
     return payment
 
 
+@transaction.atomic
+def payment_update(*, payment: Payment, amount: Decimal, date: date, reference: str | None = None) -> Payment:
+    """Change a payment's amount, date (and reference) to what the accounting tool now says it is; the invoice's
+    amount paid and status follow. Reported payments already happened there, so no overpayment question."""
+    payment = Payment.objects.select_for_update().select_related("invoice").get(pk=payment.pk)
+    amount = _validate_payment(model=Payment, amount=amount, currency=None, expected_currency=payment.currency)
+    if date is None:
+        raise ValidationError({"date": "Enter the payment date."})
+    payment.amount, payment.date = amount, date
+    if reference is not None:
+        payment.reference = reference
+    payment.save(update_fields=["amount", "date", "reference"])
+    invoice_refresh_payments(invoice=payment.invoice)
+    return payment
+
+
 def payment_delete_manual(*, payment: Payment) -> Payment:
     """A user removes a payment they recorded; payments synced from an accounting tool are removed there."""
     if payment.source != PaymentSource.MANUAL:

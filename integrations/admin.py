@@ -10,15 +10,18 @@ from .models import (
     AuthorizationState,
     Connection,
     ContactLink,
+    Grant,
     InvoiceCopy,
+    PendingPaymentChange,
     RemotePayment,
     ServiceTypeMapping,
     SyncLogEntry,
     SyncRun,
     TaxRateMapping,
+    WebhookEvent,
 )
 
-CONNECTION_SECRETS = ("access_token", "refresh_token")
+GRANT_SECRETS = ("access_token", "refresh_token")
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -50,8 +53,7 @@ class ConnectionAdmin(admin.ModelAdmin):
     )
     list_filter = ("provider", "status", "is_sandbox")
     search_fields = ("name", "remote_tenant_name", "remote_tenant_id", "organization__name", "subsidiary__name")
-    list_select_related = ("organization", "subsidiary")
-    exclude = CONNECTION_SECRETS
+    list_select_related = ("organization", "subsidiary", "grant")
     readonly_fields = (
         "organization",
         "subsidiary",
@@ -61,14 +63,16 @@ class ConnectionAdmin(admin.ModelAdmin):
         "remote_connection_id",
         "region",
         "is_sandbox",
+        "grant",
         "has_credentials",
-        "token_expires_at",
         "last_error",
         "last_error_at",
         "settings",
         "payment_sync_enabled_at",
         "sync_cursors",
         "last_synced_at",
+        "sync_requested_at",
+        "sync_queued_at",
         "created_by",
         "created_at",
         "updated_at",
@@ -80,7 +84,39 @@ class ConnectionAdmin(admin.ModelAdmin):
 
     @admin.display(boolean=True, description="Credentials stored")
     def has_credentials(self, obj):
-        return bool(obj.access_token or obj.refresh_token)
+        return bool(obj.grant_id and obj.grant.has_credentials)
+
+
+@admin.register(Grant)
+class GrantAdmin(ReadOnlyAdmin):
+    """A consent's credentials and the connections (tenants) sharing them: the tokens themselves are excluded."""
+
+    list_display = ("__str__", "organization", "provider", "granted_by", "has_credentials", "token_calls", "updated_at")
+    list_filter = ("provider",)
+    search_fields = ("organization__name", "connections__name")
+    list_select_related = ("organization", "granted_by")
+    exclude = GRANT_SECRETS
+    readonly_fields = (
+        "organization",
+        "provider",
+        "granted_by",
+        "has_credentials",
+        "token_expires_at",
+        "access_token_obtained_at",
+        "token_calls_day",
+        "token_calls",
+        "connection_names",
+        "created_at",
+        "updated_at",
+    )
+
+    @admin.display(boolean=True, description="Credentials stored")
+    def has_credentials(self, obj):
+        return obj.has_credentials
+
+    @admin.display(description="Connections")
+    def connection_names(self, obj):
+        return ", ".join(str(connection) for connection in obj.connections.order_by("pk")) or "–"
 
 
 @admin.register(AuthorizationState)
@@ -152,6 +188,29 @@ class SyncLogEntryAdmin(ReadOnlyAdmin):
 
 @admin.register(RemotePayment)
 class RemotePaymentAdmin(ReadOnlyAdmin):
-    list_display = ("remote_id", "connection", "payment", "remote_updated_at", "created_at")
-    search_fields = ("remote_id",)
+    list_display = ("remote_id", "allocation_key", "connection", "payment", "remote_updated_at", "created_at")
+    search_fields = ("remote_id", "allocation_key", "remote_invoice_id")
     list_select_related = ("connection", "payment")
+
+
+@admin.register(WebhookEvent)
+class WebhookEventAdmin(ReadOnlyAdmin):
+    list_display = ("received_at", "provider", "resource_kind", "event_type", "resource_id", "connection", "result")
+    list_filter = ("provider", "result", "resource_kind")
+    search_fields = ("resource_id", "remote_tenant_id", "dedupe_key")
+    list_select_related = ("connection",)
+
+
+@admin.register(PendingPaymentChange)
+class PendingPaymentChangeAdmin(ReadOnlyAdmin):
+    """Changes the payment sync could not apply and retries first on every run. Deleting one gives up on it
+    (a newer change of the same payment in the provider is still applied)."""
+
+    allow_delete = True
+    list_display = ("remote_id", "connection", "attempts", "last_tried_at", "short_error", "created_at")
+    search_fields = ("remote_id", "error")
+    list_select_related = ("connection",)
+
+    @admin.display(description="error")
+    def short_error(self, obj):
+        return obj.error[:120]

@@ -2,7 +2,11 @@
 
 - timeouts from settings on every request;
 - bounded retries (INTEGRATIONS_HTTP_RETRIES) with exponential backoff and full jitter, only for requests that
-  are safe to repeat: reads, and writes that carry an idempotency key; the sleep is injectable for tests;
+  are safe to repeat: reads, and writes that carry an idempotency key the provider honours (the client's
+  `idempotency` declaration: a header, a query parameter, or none — then a write is never retried blindly and
+  the caller looks the record up before writing again); the sleep is injectable for tests;
+- a 429's wait is read by an overridable hook (`throttle_from`; default Retry-After);
+- answers are JSON unless a request asks for bytes or text (`expect=`, e.g. a PDF);
 - every failure mapped to integrations.exceptions (see there): the provider's own words, verbatim, when it sent
   them in its documented error shape (each provider's `error_messages`), else a short summary with the HTTP
   status; the raw body (an HTML error page, say) is kept trimmed on the exception and in the write log's
@@ -14,6 +18,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json as jsonlib
 import logging
 import random
@@ -49,11 +54,46 @@ BACKOFF_CAP = 8.0
 RAW_BODY_MAX = 2000  # characters of a failed call's raw body kept for support
 
 
+JSON, TEXT, BYTES = "json", "text", "bytes"  # what a request expects back (`request(..., expect=)`)
+
+
 @dataclass(frozen=True)
 class ApiResponse:
     status_code: int
     headers: dict
-    data: object  # decoded JSON, or None for an empty body
+    data: object  # decoded JSON (None for an empty body), or the text / bytes a request asked for
+
+
+@dataclass(frozen=True)
+class IdempotencyStyle:
+    """How a provider deduplicates a repeated write: the key travels in a header (Xero's `Idempotency-Key`, 128
+    characters), in a query parameter (QuickBooks' `requestid`, 50) or not at all (Exact, e-conomic). A key
+    longer than `max_length` is replaced by a digest of it, so every retry of one attempt still sends the same
+    value."""
+
+    where: str = "none"  # "header", "query" or "none"
+    name: str = ""
+    max_length: int = 0
+
+    @classmethod
+    def header(cls, name: str, max_length: int) -> IdempotencyStyle:
+        return cls("header", name, max_length)
+
+    @classmethod
+    def query(cls, name: str, max_length: int) -> IdempotencyStyle:
+        return cls("query", name, max_length)
+
+    @property
+    def supported(self) -> bool:
+        return self.where in ("header", "query")
+
+    def value(self, key: str) -> str:
+        if len(key) <= self.max_length:
+            return key
+        return hashlib.sha256(key.encode()).hexdigest()[: self.max_length]
+
+
+NO_IDEMPOTENCY = IdempotencyStyle()
 
 
 # A per-process random marker, so no text a user typed can ever be mistaken for a number.
@@ -114,6 +154,8 @@ class ApiClient:
 
     service_name = "The provider"
     base_url = ""
+    # How this provider deduplicates repeated writes; none by default, so no write is ever retried blindly.
+    idempotency: IdempotencyStyle = NO_IDEMPOTENCY
 
     def __init__(
         self,
@@ -176,6 +218,11 @@ class ApiClient:
             return IntegrationError(f"{self.service_name} could not find that record (HTTP 404).", joined, status)
         return IntegrationError(f"{self.service_name} answered with {status_text(status)}.", joined, status)
 
+    def throttle_from(self, response: requests.Response) -> tuple[int | None, str]:
+        """A 429's (seconds to wait, which limit was hit). The default reads Retry-After; a provider with its
+        own headers (Xero's X-Rate-Limit-Problem, Exact's X-RateLimit-Reset) overrides this."""
+        return parse_retry_after(response.headers.get("Retry-After")), ""
+
     def validate_response(self, data) -> None:
         """Raise for a 2xx answer to a write that still reports a failure (e.g. per-element validation errors)."""
 
@@ -203,19 +250,37 @@ class ApiClient:
         idempotent: bool | None = None,
         write: bool | None = None,
         action: str = "",
+        expect: str = JSON,
     ) -> ApiResponse:
-        """`idempotent`: safe to repeat (default: reads, and writes carrying `idempotency_key`). `write`: changes
-        accounting data, so it is logged and an unknown outcome is ambiguous (default: every non-read method;
-        token endpoint calls pass False)."""
+        """`idempotency_key`: sent the way the client's `idempotency` says. `idempotent`: safe to repeat
+        (default: reads, and writes carrying a key the provider honours). `write`: changes accounting data, so it
+        is logged and an unknown outcome is ambiguous (default: every non-read method; token endpoint calls pass
+        False). `expect`: JSON (default), TEXT or BYTES (a PDF): what `ApiResponse.data` holds."""
         method = method.upper()
         is_write = method not in READ_METHODS if write is None else write
+        style = self.idempotency
+        if idempotency_key and style.supported:
+            value = style.value(idempotency_key)
+            if style.where == "header":
+                headers = {**(headers or {}), style.name: value}
+            else:
+                params = {**(params or {}), style.name: value}
         if idempotent is None:
-            idempotent = not is_write or bool(idempotency_key)
+            idempotent = not is_write or bool(idempotency_key and style.supported)
         attempts = 1 + max(0, self.retries) if idempotent else 1
         url = self.url(path)
         try:
             response = self._attempts(
-                method, url, attempts, is_write, params=params, json=json, data=data, headers=headers, auth=auth
+                method,
+                url,
+                attempts,
+                is_write,
+                params=params,
+                json=json,
+                data=data,
+                headers=headers,
+                auth=auth,
+                expect=expect,
             )
         except IntegrationError as exc:
             if is_write:
@@ -247,7 +312,7 @@ class ApiClient:
                     raise
                 self.sleep(backoff_delay(attempt))
 
-    def _once(self, method, url, is_write, *, params, json, data, headers, auth) -> ApiResponse:
+    def _once(self, method, url, is_write, *, params, json, data, headers, auth, expect) -> ApiResponse:
         all_headers = {**self.auth_headers(), **(headers or {})}
         if json is not None:
             data = dumps_json(json).encode("utf-8")
@@ -276,7 +341,7 @@ class ApiClient:
             error = self._http_error(response, is_write)
             error.raw_body = raw_body_excerpt(response)
             raise error
-        data = self._decode(response, is_write)
+        data = self._decode(response, is_write, expect)
         if is_write:
             self.validate_response(data)
         return ApiResponse(status, dict(response.headers), data)
@@ -284,11 +349,12 @@ class ApiClient:
     def _http_error(self, response: requests.Response, is_write: bool) -> IntegrationError:
         status = response.status_code
         if status == 429:
+            retry_after, problem = self.throttle_from(response)
             return ThrottledError(
                 f"{self.service_name} is rate limiting this connection (HTTP 429).",
                 "; ".join(self.error_messages(response)),
-                retry_after=parse_retry_after(response.headers.get("Retry-After")),
-                problem=response.headers.get("X-Rate-Limit-Problem", ""),
+                retry_after=retry_after,
+                problem=problem,
             )
         if status >= 500:
             error_class = AmbiguousWriteError if is_write else TransientError
@@ -299,7 +365,11 @@ class ApiClient:
             )
         return self.error_for(response)
 
-    def _decode(self, response: requests.Response, is_write: bool):
+    def _decode(self, response: requests.Response, is_write: bool, expect: str = JSON):
+        if expect == BYTES:
+            return response.content
+        if expect == TEXT:
+            return response.text
         if not response.content or not response.content.strip():
             return None
         try:

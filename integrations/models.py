@@ -25,6 +25,44 @@ class ConnectionStatus(models.TextChoices):
     DISCONNECTED = "disconnected", "Disconnected"
 
 
+class Grant(models.Model):
+    """One consent at a provider: the credentials, shared by every connection (remote tenant) it grants.
+
+    One Xero consent can grant several organisations, one Exact user's grant covers several divisions: their
+    connections share this row, so a token is refreshed once for all of them and a rotating refresh token has
+    one owner. Credentials are encrypted at rest and never shown in pages, admin, API, logs or task arguments.
+    """
+
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="grants")
+    provider = models.CharField(max_length=30, help_text="Registry key, e.g. xero.")
+    granted_by = models.ForeignKey(
+        django_settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    access_token = EncryptedTextField(blank=True)
+    refresh_token = EncryptedTextField(blank=True)
+    token_expires_at = EncryptedDateTimeField(null=True, blank=True)
+    # When the current access token was obtained: some providers refuse a refresh before it is old enough.
+    access_token_obtained_at = models.DateTimeField(null=True, blank=True)
+    # Token-endpoint calls made on token_calls_day (UTC): some providers cap them per user and day.
+    token_calls_day = models.DateField(null=True, blank=True)
+    token_calls = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["provider", "pk"]
+
+    def __str__(self):
+        return f"{self.provider} grant #{self.pk}"
+
+    def __repr__(self):  # never print credentials, not even in a traceback
+        return f"<Grant {self.pk} {self.provider}>"
+
+    @property
+    def has_credentials(self) -> bool:
+        return bool(self.access_token or self.refresh_token)
+
+
 class Connection(models.Model):
     organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="connections")
     subsidiary = models.ForeignKey(Subsidiary, on_delete=models.PROTECT, related_name="connections")
@@ -40,10 +78,8 @@ class Connection(models.Model):
     status = models.CharField(max_length=20, choices=ConnectionStatus.choices, default=ConnectionStatus.ACTIVE)
     last_error = models.TextField(blank=True)
     last_error_at = models.DateTimeField(null=True, blank=True)
-    # Credentials: encrypted at rest, never shown in pages, admin, API, logs or task arguments.
-    access_token = EncryptedTextField(blank=True)
-    refresh_token = EncryptedTextField(blank=True)
-    token_expires_at = EncryptedDateTimeField(null=True, blank=True)
+    # The credentials it uses; shared with the other tenants of the same consent. None once disconnected.
+    grant = models.ForeignKey(Grant, null=True, blank=True, on_delete=models.SET_NULL, related_name="connections")
     settings = models.JSONField(default=dict, blank=True, help_text="Provider-specific setup choices.")
     payment_sync_enabled_at = models.DateTimeField(
         null=True, blank=True, help_text="Payments dated before this are not synced."
@@ -51,6 +87,10 @@ class Connection(models.Model):
     sync_cursors = models.JSONField(default=dict, blank=True)
     paused_until = models.DateTimeField(null=True, blank=True, help_text="Throttled by the provider until then.")
     last_synced_at = models.DateTimeField(null=True, blank=True)
+    # Webhooks (services/webhooks.py): a webhook said something changed (due at the schedule's next tick, whatever
+    # the poll interval; cleared by the run that covers it), and when a sync was last queued (the debounce).
+    sync_requested_at = models.DateTimeField(null=True, blank=True, help_text="A webhook said something changed.")
+    sync_queued_at = models.DateTimeField(null=True, blank=True, help_text="When a payment sync was last queued.")
     # A disconnected connection the admin removed from the marketplace list: its rows stay (invoice history).
     removed_at = models.DateTimeField(null=True, blank=True, help_text="Removed from the list (disconnected).")
     created_by = models.ForeignKey(
@@ -230,10 +270,13 @@ class TaxRateMapping(models.Model):
 
 
 class RemotePayment(models.Model):
-    """A payment seen in the provider, keyed by (connection, remote id), and the Payment it became."""
+    """One allocation of a payment seen in the provider (a payment split over two of our invoices is two rows),
+    keyed by (connection, remote payment id, allocation key), and the Payment it became."""
 
     connection = models.ForeignKey(Connection, on_delete=models.CASCADE, related_name="remote_payments")
     remote_id = models.CharField(max_length=100)
+    # PaymentAllocation.key: the remote document's id, or "number:<its number>" where the provider gives only that.
+    allocation_key = models.CharField(max_length=120, blank=True)
     # The remote invoice (copy) it was recorded on; "" for rows recorded before this was kept.
     remote_invoice_id = models.CharField(max_length=100, blank=True)
     payment = models.OneToOneField(Payment, on_delete=models.PROTECT, related_name="remote")
@@ -241,10 +284,37 @@ class RemotePayment(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["connection", "remote_id"], name="unique_remote_payment")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["connection", "remote_id", "allocation_key"], name="unique_remote_payment_allocation"
+            )
+        ]
+        indexes = [models.Index(fields=["connection", "remote_invoice_id"], name="remote_payment_document_idx")]
 
     def __str__(self):
-        return f"{self.connection} payment {self.remote_id}"
+        return f"{self.connection} payment {self.remote_id}" + (
+            f" on {self.allocation_key}" if self.allocation_key else ""
+        )
+
+
+class PendingPaymentChange(models.Model):
+    """A payment change that could not be applied (currency, amount, a refusal of billing), kept so later runs
+    retry it first; the newest change of a remote payment replaces the kept one, and applying it removes the row."""
+
+    connection = models.ForeignKey(Connection, on_delete=models.CASCADE, related_name="pending_payment_changes")
+    remote_id = models.CharField(max_length=100, help_text="The remote payment, or the document of a remainder.")
+    record = models.JSONField(help_text="The change as the provider gave it (amounts as strings).")
+    error = models.TextField()
+    attempts = models.PositiveIntegerField(default=1)
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_tried_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["last_tried_at", "id"]
+        constraints = [models.UniqueConstraint(fields=["connection", "remote_id"], name="unique_pending_payment")]
+
+    def __str__(self):
+        return f"{self.connection} payment {self.remote_id} (kept after {self.attempts} attempts)"
 
 
 class SyncKind(models.TextChoices):
@@ -319,3 +389,44 @@ class SyncLogEntry(models.Model):
 
     def __str__(self):
         return f"[{self.level}] {self.action}: {self.message[:60]}"
+
+
+class WebhookResult(models.TextChoices):
+    SYNC_QUEUED = "sync_queued", "Payment sync queued"
+    SYNC_PENDING = "sync_pending", "A payment sync was already queued or running"
+    SYNC_SKIPPED = "sync_skipped", "The connection does not sync payments now"
+    NOT_OURS = "not_ours", "Not a document we copied"
+    NO_SYNC = "no_sync", "Nothing to sync for this event"
+    UNKNOWN_TENANT = "unknown_tenant", "No live connection for this tenant"
+
+
+class WebhookEvent(models.Model):
+    """One event of a signed webhook delivery, stored once (redeliveries are acknowledged and ignored).
+    A hint that something changed: the payment sync it may queue reads the provider."""
+
+    provider = models.CharField(max_length=30)
+    dedupe_key = models.CharField(max_length=255, help_text="The provider's identity of the event.")
+    # The connection the event concerns (the one holding the copied document, else the tenant's first); None for a
+    # tenant no live connection of ours has.
+    connection = models.ForeignKey(
+        Connection, null=True, blank=True, on_delete=models.SET_NULL, related_name="webhook_events"
+    )
+    remote_tenant_id = models.CharField(max_length=100, blank=True)
+    resource_kind = models.CharField(max_length=40, blank=True)
+    resource_id = models.CharField(max_length=100, blank=True)
+    event_type = models.CharField(max_length=40, blank=True)
+    occurred_at = models.DateTimeField(null=True, blank=True)
+    received_at = models.DateTimeField(default=timezone.now)
+    result = models.CharField(max_length=20, choices=WebhookResult.choices)
+    processed_at = models.DateTimeField(
+        null=True, blank=True, help_text="When a payment sync covering it finished (or at once when it asked none)."
+    )
+    payload_excerpt = models.JSONField(default=dict, blank=True, help_text="A few fields of the event, no secrets.")
+
+    class Meta:
+        ordering = ["-received_at", "-id"]
+        constraints = [models.UniqueConstraint(fields=["provider", "dedupe_key"], name="unique_webhook_event")]
+        indexes = [models.Index(fields=["connection", "processed_at"])]
+
+    def __str__(self):
+        return f"{self.provider} {self.resource_kind} {self.event_type} {self.resource_id}"

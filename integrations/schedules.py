@@ -7,7 +7,9 @@ no longer listed. Schedules without the prefix (added by hand in the admin) are 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import timedelta
 
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
@@ -15,6 +17,13 @@ from django.db import transaction
 from django_q.models import Schedule
 
 PREFIX = "productive:"
+
+
+def setting_minutes(name: str, default: int) -> int:
+    value = getattr(settings, name, default)
+    if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+        raise ImproperlyConfigured(f"{name} must be a whole number of minutes (1 or more).")
+    return value
 
 
 @dataclass(frozen=True)
@@ -25,12 +34,13 @@ class PeriodicTask:
     default_minutes: int  # ... and its value when the setting is absent
     why: str  # why it runs (printed by setup_schedules)
     args: tuple = field(default=())
+    # When the interval is worked out rather than read (the payment sync: its providers' smallest poll interval).
+    minutes_from: Callable[[], int] | None = None
 
     def minutes(self) -> int:
-        value = getattr(settings, self.minutes_setting, self.default_minutes)
-        if not isinstance(value, int) or isinstance(value, bool) or value < 1:
-            raise ImproperlyConfigured(f"{self.minutes_setting} must be a whole number of minutes (1 or more).")
-        return value
+        if self.minutes_from is not None:
+            return self.minutes_from()
+        return setting_minutes(self.minutes_setting, self.default_minutes)
 
     def schedule_fields(self) -> dict:
         return {
@@ -45,6 +55,22 @@ class PeriodicTask:
         }
 
 
+def payments_poll_minutes() -> int:
+    """The payment-sync schedule ticks at the smallest poll interval of the configured providers that sync
+    payments; each connection is then polled on its own provider's interval (tasks.payments_sync_all)."""
+    from .providers.base import SYNC_PAYMENTS
+    from .registry import configured
+
+    intervals = [provider.poll_interval for provider in configured() if SYNC_PAYMENTS in provider.capabilities]
+    if not intervals:
+        return setting_minutes("PAYMENTS_SYNC_INTERVAL_MINUTES", 2)
+    return max(1, int(min(intervals).total_seconds() // 60))
+
+
+def payments_poll_tick() -> timedelta:
+    return timedelta(minutes=payments_poll_minutes())
+
+
 SCHEDULES: tuple[PeriodicTask, ...] = (
     PeriodicTask(
         name="productive:clear-expired-sessions",
@@ -57,9 +83,11 @@ SCHEDULES: tuple[PeriodicTask, ...] = (
     PeriodicTask(
         name="productive:payments-sync",
         func="integrations.tasks.payments_sync_all",
-        minutes_setting="PAYMENTS_SYNC_INTERVAL_MINUTES",
+        minutes_setting="PAYMENTS_SYNC_INTERVAL_MINUTES",  # when no configured provider syncs payments
         default_minutes=2,
-        why="Xero has no payment webhooks: poll each connection for payments changed since its cursor.",
+        why="Polling is the source of truth for payments (Xero has no payment webhooks): each connection is polled "
+        "on its provider's interval, or at once after a webhook said something changed.",
+        minutes_from=payments_poll_minutes,
     ),
     PeriodicTask(
         name="productive:purge-authorization-states",

@@ -1,6 +1,8 @@
 """django-q2 tasks. They take ids only (never a token or a model instance), re-load the rows and re-check them.
 
-payments_sync_all()                       scheduled ("productive:payments-sync"): one task per eligible connection
+payments_sync_all()                       scheduled ("productive:payments-sync", at the smallest poll interval):
+                                          one task per eligible connection that is due on its provider's interval
+                                          (or that a webhook marked as changed)
 payments_sync_connection(connection_id)   one connection's run; returns early if it may not run now
 invoice_copy_task(invoice_id, connection_id, mode, user_id)   one copy of the bulk copy; while the provider
                                           throttles the connection it waits (deferred, never failed; see below)
@@ -11,8 +13,11 @@ from __future__ import annotations
 import logging
 from datetime import timedelta
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
+from django.db.models import OuterRef, Q, Subquery
+from django.utils import timezone
 from django_q.models import Schedule
 from django_q.tasks import async_task, schedule
 
@@ -20,12 +25,14 @@ from billing.models import Invoice
 
 from . import registry, selectors
 from .exceptions import IntegrationError, ThrottledError
-from .models import Connection, CopyStatus, InvoiceCopy, LogLevel
+from .models import Connection, CopyStatus, InvoiceCopy, LogLevel, SyncKind, SyncOutcome, SyncRun
 from .providers.base import SYNC_PAYMENTS
+from .schedules import payments_poll_tick
 from .services.connections import SYNC_PAYMENTS_SETTING
 from .services.invoice_copy import copy_error_text, invoice_copy
 from .services.invoice_copy_bulk import invoice_copy_defer, invoice_copy_give_up
 from .services.payments_sync import payments_sync
+from .services.webhooks import webhook_requests_covered
 from .synclog import log
 
 logger = logging.getLogger("integrations.tasks")
@@ -54,15 +61,56 @@ def payment_sync_skip_reason(connection: Connection | None) -> str:
     return ""
 
 
+def _last_run_started():
+    """When the connection's latest payment run (not a skipped one) started: a failing connection waits its
+    interval too."""
+    runs = SyncRun.objects.filter(connection=OuterRef("pk"), kind=SyncKind.PAYMENTS).exclude(
+        outcome=SyncOutcome.SKIPPED
+    )
+    return Subquery(runs.order_by("-started_at").values("started_at")[:1])
+
+
+def payment_sync_due(connection: Connection, *, now, tick: timedelta) -> bool:
+    """A webhook marked it as changed, or its provider's poll interval has passed since its last run. The
+    schedule ticks every `tick`, a little after the interval or a little before: half a tick of slack keeps an
+    interval equal to the tick from slipping to every other tick."""
+    if connection.sync_requested_at:
+        return True
+    last = getattr(connection, "last_run_started", None) or connection.last_synced_at
+    if last is None:
+        return True
+    return now >= last + registry.get(connection.provider).poll_interval - tick / 2
+
+
 def payments_sync_all() -> list[int]:
-    """Fan out: one payments_sync_connection task per connection that may sync now. Returns the ids queued."""
-    queued = []
-    for connection in selectors.payment_sync_connections().select_related("organization"):
-        if payment_sync_skip_reason(connection):
-            continue
-        async_task("integrations.tasks.payments_sync_connection", connection.pk, group=PAYMENTS_GROUP)
-        queued.append(connection.pk)
-    return queued
+    """Fan out: one payments_sync_connection task per connection that may sync and is due. Returns the ids queued."""
+    now = timezone.now()
+    tick = payments_poll_tick()
+    connections = selectors.payment_sync_connections().select_related("organization")
+    due = [
+        connection.pk
+        for connection in connections.annotate(last_run_started=_last_run_started())
+        if not payment_sync_skip_reason(connection) and payment_sync_due(connection, now=now, tick=tick)
+    ]
+    return payments_sync_queue(payments_sync_claim(due, now=now))
+
+
+def payments_sync_claim(connection_ids, *, now) -> list[int]:
+    """The connections a sync may be queued for now: none was queued within the debounce (a webhook burst, or
+    the schedule moments ago). Each claim is one conditional UPDATE, so concurrent callers get it once."""
+    recent = now - timedelta(seconds=settings.INTEGRATIONS_WEBHOOK_DEBOUNCE_SECONDS)
+    claimed = []
+    for pk in connection_ids:
+        free = Q(sync_queued_at__isnull=True) | Q(sync_queued_at__lt=recent)
+        if Connection.objects.filter(free, pk=pk).update(sync_queued_at=now):
+            claimed.append(pk)
+    return claimed
+
+
+def payments_sync_queue(connection_ids) -> list[int]:
+    for pk in connection_ids:
+        async_task("integrations.tasks.payments_sync_connection", pk, group=PAYMENTS_GROUP)
+    return list(connection_ids)
 
 
 def payments_sync_connection(connection_id: int) -> str:
@@ -72,6 +120,8 @@ def payments_sync_connection(connection_id: int) -> str:
         logger.info("payment sync of connection %s skipped: %s", connection_id, reason)
         return f"skipped: {reason}"
     run = payments_sync(connection=connection)
+    if run.outcome != SyncOutcome.SKIPPED:
+        webhook_requests_covered(connection_id=connection.pk, run=run)
     return f"{run.outcome}: {run.counts}"
 
 

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import connect, connections, contact_links, copy, marketplace, void
+from .views import connect, connections, contact_links, copy, marketplace, void, webhooks
 
 app_name = "integrations"
 urlpatterns = [
@@ -43,4 +43,5 @@ urlpatterns = [
     path("settings/connections/<int:pk>/sync/", copy.SyncNowView.as_view(), name="connection-sync"),
     # The OAuth redirect URI registered at each provider: one per provider (mix-up defence).
     path("integrations/<str:provider>/callback/", connect.CallbackView.as_view(), name="callback"),
+    path("integrations/<str:provider>/webhooks/", webhooks.WebhookView.as_view(), name="webhooks"),  # signed
 ]

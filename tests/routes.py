@@ -8,7 +8,10 @@ declares is read from the view itself:
   include `IsOrganizationAdmin` or a permission listing the method in `admin_only_methods`;
 - the model behind `pk`: `view_class.model`, `view_class.queryset.model`, or a `model` attribute on a function view;
 - the model behind any other `*_pk` kwarg: `view_class.child_models = {"payment_pk": Payment}` (or the same
-  attribute on a function view).
+  attribute on a function view);
+- a signed webhook: `view_class.signed_webhook = True` (CSRF-exempt, no login: the provider's signature
+  authenticates it). Those routes leave the tenant matrix for their own rules (`signed_webhook_routes()`):
+  unsigned → 401 with nothing stored, and no other view of the app may be CSRF-exempt.
 
 The few routes that cannot say it themselves get an entry in HINTS below, with the reason.
 """
@@ -41,7 +44,7 @@ ALLOWED = [
         "no tenant pages of this app; off in production (issue 4 tests them).",
     ),
     # Static files are served by WhiteNoise middleware, not by a route. Signed webhook routes (CSRF-exempt,
-    # authenticated by the provider's signature) go here when they appear, each with its own entry.
+    # authenticated by the provider's signature) declare themselves on the view: see signed_webhook_routes().
 ]
 
 # Per-route facts a view cannot declare itself: {"namespace:name": {...}}.
@@ -178,11 +181,34 @@ def _resolve_models(route: Route) -> None:
         route.models[kwarg] = model
 
 
-def routes() -> list[Route]:
-    """Every route of the URL configuration that the matrix covers (the ALLOWED ones left out)."""
+def is_signed_webhook(entry: URLPattern) -> bool:
+    callback = entry.callback
+    view_class = getattr(callback, "view_class", None)
+    return bool(getattr(view_class or callback, "signed_webhook", False))
+
+
+def signed_webhook_routes() -> list[tuple[str, str, URLPattern]]:
+    """(path, namespaced name, pattern) of every route whose view declares itself a signed webhook."""
+    return [(path, name, entry) for path, name, entry in _walk(get_resolver()) if is_signed_webhook(entry)]
+
+
+def csrf_exempt_routes() -> list[tuple[str, str]]:
+    """(path, name) of every CSRF-exempt route outside the ALLOWED list. DRF marks all its views exempt and checks
+    CSRF itself for session-authenticated requests (the matrix tests that), so they are not counted."""
     found = []
     for path, name, entry in _walk(get_resolver()):
-        if allow_reason(path, name):
+        if allow_reason(path, name) or _drf_class(entry.callback) is not None:
+            continue
+        if getattr(entry.callback, "csrf_exempt", False):
+            found.append((path, name))
+    return found
+
+
+def routes() -> list[Route]:
+    """Every route of the URL configuration that the matrix covers (the ALLOWED ones and signed webhooks left out)."""
+    found = []
+    for path, name, entry in _walk(get_resolver()):
+        if allow_reason(path, name) or is_signed_webhook(entry):
             continue
         callback = entry.callback
         drf_class = _drf_class(callback)

@@ -6,6 +6,9 @@ For every route (except the explicit allow-list in tests/routes.py) and every me
 - an admin of organization A asking for organization B's object → 404, and B's rows do not change;
 - an unsafe request with session auth and no CSRF token → 403.
 Positive controls keep the 404s honest: the same routes open for A's own objects.
+
+Signed webhooks (views declaring `signed_webhook = True`) are the only CSRF-exempt views and need no login: an
+unsigned request, anonymous or with an admin's session, is a 401 and stores nothing.
 """
 
 from __future__ import annotations
@@ -27,7 +30,16 @@ from billing import models as billing
 from billing import services
 from billing.choices import Role
 from tests import factories
-from tests.routes import ALLOWED, HINTS, UNSAFE_METHODS, all_patterns, allow_reason, routes
+from tests.routes import (
+    ALLOWED,
+    HINTS,
+    UNSAFE_METHODS,
+    all_patterns,
+    allow_reason,
+    csrf_exempt_routes,
+    routes,
+    signed_webhook_routes,
+)
 
 ROUTES = routes()
 LOGIN_URL = reverse(settings.LOGIN_URL)
@@ -389,3 +401,41 @@ def test_unsafe_request_without_csrf_token_is_403(route, method, organization, a
     assert b"CSRF" in response.content, response.content[:300]
     assert_refusal_page(route, response)
     assert snapshot(objects) == before
+
+
+# --- Signed webhooks --------------------------------------------------------------------------------------------
+
+WEBHOOKS = signed_webhook_routes()
+
+
+def test_the_webhook_receiver_is_a_declared_signed_webhook():
+    assert "integrations:webhooks" in {name for _, name, _ in WEBHOOKS}
+    assert not {name for _, name, _ in WEBHOOKS} & {route.name for route in ROUTES}
+
+
+def test_only_signed_webhooks_are_csrf_exempt():
+    assert {name for _, name in csrf_exempt_routes()} == {name for _, name, _ in WEBHOOKS}
+
+
+def _webhook_providers():
+    from integrations import registry
+
+    return [provider for provider in registry.all() if provider.has_webhooks]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("name", [name for _, name, _ in WEBHOOKS])
+def test_an_unsigned_webhook_is_401_with_or_without_a_session(name, settings, admin_user):
+    from integrations.models import WebhookEvent
+
+    providers = _webhook_providers()
+    assert providers, "no provider declares webhooks"
+    for provider in providers:
+        setattr(settings, provider.webhook_key_setting, "route-security-webhook-key")
+        url = reverse(name, kwargs={"provider": provider.key})
+        body = b'{"events": []}'
+        for client in (Client(enforce_csrf_checks=True), logged_in(admin_user, enforce_csrf_checks=True)):
+            response = client.post(url, body, content_type="application/json")
+            assert response.status_code == 401, f"{provider.key}: {response.status_code}"
+            assert client.get(url).status_code == 405
+    assert not WebhookEvent.objects.exists()

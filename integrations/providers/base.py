@@ -7,14 +7,17 @@ Services never see a provider's JSON: they get these dataclasses, with money as 
 from __future__ import annotations
 
 import abc
-from collections.abc import Iterator
+import base64
+import hashlib
+import hmac
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
+from django.core.exceptions import ImproperlyConfigured, ValidationError
 
 from billing.choices import Plan
 from integrations.exceptions import IntegrationError
@@ -66,6 +69,34 @@ class TokenSet:
 
 
 @dataclass(frozen=True)
+class TokenPolicy:
+    """How a provider's tokens may be refreshed (integrations.tokens follows it). The defaults are Xero's.
+
+    - `refresh_margin`: refresh this long before the access token expires;
+    - `minimum_age`: no refresh before the access token is this old (Exact: 9.5 minutes); a refresh asked
+      earlier uses the current token while it is still valid, else waits (ThrottledError);
+    - `rotates` / `rotation_grace`: each refresh returns a new refresh token; the old one stays usable for the
+      grace period (Xero: 30 minutes) or not at all (QuickBooks, Exact). Without a grace a refresh whose answer
+      was lost cannot be repeated, so it is never retried;
+    - `daily_token_calls`: token-endpoint calls allowed per grant and UTC day (Exact: about 200), refused before
+      they would exceed it;
+    - `refresh_after_401`: a 401 from the API means the access token died early: refresh once and retry.
+    """
+
+    refresh_margin: timedelta = timedelta(seconds=60)
+    minimum_age: timedelta = timedelta(0)
+    rotates: bool = True
+    rotation_grace: timedelta = timedelta(minutes=30)
+    daily_token_calls: int | None = None
+    refresh_after_401: bool = True
+
+    @property
+    def refresh_is_retryable(self) -> bool:
+        """Whether a refresh may be sent again after its answer was lost (the old refresh token still works)."""
+        return not self.rotates or self.rotation_grace > timedelta(0)
+
+
+@dataclass(frozen=True)
 class RemoteTenant:
     """One remote organisation / company / division / agreement a grant gives access to."""
 
@@ -102,16 +133,69 @@ class RemoteInvoice:
     total: Decimal | None = None
 
 
+# --- The payment change feed ------------------------------------------------------------------------------
+# Two kinds (Provider.payment_feed.kind): `cursor`, pages of changed payments since a stored cursor (Xero's
+# If-Modified-Since, QuickBooks' CDC, Exact's Modified filters), and `remainder`, for a provider with no payment
+# feed (e-conomic): the core asks what is still owed on a bounded set of our open documents and derives the
+# payments from the difference (integrations/services/payment_remainders.py).
+
+FEED_CURSOR = "cursor"
+FEED_REMAINDER = "remainder"
+FEED_KINDS = (FEED_CURSOR, FEED_REMAINDER)
+
+
+@dataclass(frozen=True)
+class PaymentFeed:
+    """What a provider's payment feed is like. The apply engine handles every case; these say which ones the
+    provider can produce (the contract suite skips the others with `note` as the reason)."""
+
+    kind: str = FEED_CURSOR
+    # The provider changes a payment's amount or date in place (False: it deletes and recreates instead).
+    edits: bool = True
+    # One remote payment can be allocated over several documents (QuickBooks' Payment.Line[].LinkedTxn).
+    splits: bool = True
+    # Remainder kind: at most this many of our open documents are asked about per run.
+    batch_size: int = 50
+    note: str = ""
+
+    def __post_init__(self):
+        if self.kind not in FEED_KINDS:
+            raise ValueError(f"Unknown payment feed kind {self.kind!r}; one of {FEED_KINDS}.")
+        if self.batch_size < 1:
+            raise ValueError("A payment feed asks about at least one document per run.")
+
+
+@dataclass(frozen=True)
+class PaymentAllocation:
+    """The part of a remote payment allocated to one remote document: by its id, or only by its number where the
+    provider gives no id (Exact's receivables carry the invoice number)."""
+
+    amount: Decimal
+    document_id: str = ""
+    document_number: str = ""
+
+    @property
+    def key(self) -> str:
+        """What keys this allocation among its payment's allocations (RemotePayment.allocation_key)."""
+        return self.document_id or f"number:{self.document_number}"
+
+
 @dataclass(frozen=True)
 class RemotePaymentRecord:
+    """One change of a remote payment. A deleted stub may carry only the id (QuickBooks CDC, Exact sync/Deleted):
+    deletions apply by payment id alone, to every allocation seen before."""
+
     id: str
-    invoice_remote_id: str
-    amount: Decimal
-    currency: str
-    date: date | None
+    allocations: tuple[PaymentAllocation, ...] = ()
+    currency: str = ""
+    date: date | None = None
     reference: str = ""
     deleted: bool = False
     updated_at: datetime | None = None
+
+    @property
+    def amount(self) -> Decimal:
+        return sum((allocation.amount for allocation in self.allocations), Decimal("0"))
 
 
 @dataclass(frozen=True)
@@ -119,6 +203,66 @@ class PaymentsPage:
     payments: list[RemotePaymentRecord]
     next_cursor: dict
     has_more: bool
+
+
+# What a webhook event asks of us (WebhookNotice.wants_sync): nothing; a payments sync of the tenant's connections
+# that hold a copy of the resource (Xero: an INVOICE update, its only sign of a payment); or a payments sync of
+# every connection of the tenant (a payment event of a provider that sends them).
+SYNC_NONE = ""
+SYNC_IF_OUR_DOCUMENT = "document"
+SYNC_TENANT = "tenant"
+
+
+@dataclass(frozen=True)
+class WebhookNotice:
+    """One event of a signed webhook delivery, in the provider's words. A hint that something changed, never data
+    to apply: the payments sync it may queue reads the provider (polling stays the source of truth)."""
+
+    key: str  # unique per provider for one real event, the same in every redelivery of it (the dedupe key)
+    tenant_id: str  # the remote tenant: Connection.remote_tenant_id
+    resource_kind: str  # e.g. "INVOICE", "Payment"
+    resource_id: str
+    event_type: str  # e.g. "UPDATE", "Delete"
+    occurred_at: datetime | None = None
+    wants_sync: str = SYNC_NONE
+    # What support may read in the admin: a few of the event's own fields, never a secret or a signature.
+    excerpt: dict = field(default_factory=dict)
+
+
+class WebhookPayloadError(ValueError):
+    """A correctly signed body that is not the provider's documented shape."""
+
+
+def hmac_sha256_base64(key: str, body: bytes) -> str:
+    """base64(HMAC-SHA256(body, key)): how Xero (x-xero-signature) and Intuit (intuit-signature) sign the raw body."""
+    return base64.b64encode(hmac.new(key.encode(), body, hashlib.sha256).digest()).decode("ascii")
+
+
+def signatures_match(expected: str, given: str) -> bool:
+    """Constant-time comparison of two signatures (never ==: its timing tells an attacker how much matched)."""
+    return hmac.compare_digest(expected.encode(), given.strip().encode("utf-8", "replace"))
+
+
+@dataclass(frozen=True)
+class RemainderQuery:
+    """One of our open documents the core asks a remainder-kind provider about."""
+
+    document_id: str
+    document_number: str = ""
+
+
+@dataclass(frozen=True)
+class RemoteRemainder:
+    """What the provider says of one remote document: its total and what is still owed (paid = total - remainder)."""
+
+    document_id: str
+    total: Decimal
+    remainder: Decimal
+    currency: str = ""
+
+    @property
+    def paid(self) -> Decimal:
+        return self.total - self.remainder
 
 
 # --- What services call -------------------------------------------------------------------------------------
@@ -161,10 +305,15 @@ class AccountingApi(abc.ABC):
         Already voided or deleted is success. An invoice with payments is refused by the provider: raise
         ProviderValidationError with its words (Provider.refusal_action says what the user can do)."""
 
-    @abc.abstractmethod
     def fetch_payments(self, cursor: dict) -> Iterator[PaymentsPage]:
-        """Pages of payments changed since the stored cursor; each page carries the cursor to store once it
-        has been applied."""
+        """Cursor feed: pages of payments changed since the stored cursor; each page carries the cursor to store
+        once it has been applied, and never one that reaches back before the cursor it was asked with."""
+        raise NotImplementedError
+
+    def fetch_remainders(self, documents: list[RemainderQuery]) -> list[RemoteRemainder]:
+        """Remainder feed: what is still owed on each of these remote documents (at most the feed's batch_size).
+        A document the provider does not know is left out of the answer."""
+        raise NotImplementedError
 
     @abc.abstractmethod
     def revoke(self) -> None:
@@ -205,6 +354,16 @@ class Provider:
     )
     # How many invoices one bulk copy may take (each is one task, spread over `rate_limit`).
     bulk_copy_max: int = 100
+    # Webhooks and scheduling: the setting holding the minutes between two polls of a connection's payments
+    # (polling is the source of truth; a webhook only makes a connection due at once). Providers whose reads are
+    # metered (QuickBooks) name their own, longer one.
+    poll_interval_setting: str = "PAYMENTS_SYNC_INTERVAL_MINUTES"
+    # The setting holding the webhook signing key; "" = the provider sends no webhooks we receive.
+    webhook_key_setting: str = ""
+    # How payments come back (services/payments_sync.py): a cursor feed unless the provider says otherwise.
+    payment_feed: PaymentFeed = PaymentFeed()
+    # How its tokens are refreshed (margin, minimum age, rotation, daily cap, 401 rule).
+    token_policy: TokenPolicy = TokenPolicy()
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} {self.key}>"
@@ -289,8 +448,9 @@ class Provider:
         raise NotImplementedError
 
     def refresh_tokens(self, connection: Connection) -> TokenSet:
-        """A new token set from the connection's refresh token (called under the refresh lock with the re-read
-        row, so `connection.region` etc. are current). Raise TerminalError when the grant is gone."""
+        """A new token set from `connection.grant.refresh_token` (called under the grant's refresh lock with the
+        re-read grant on `connection.grant`; `connection.region` etc. are the connection's). Raise TerminalError
+        when the grant is gone."""
         raise NotImplementedError
 
     def tenant_details(self, connection: Connection) -> dict:
@@ -300,7 +460,8 @@ class Provider:
 
     def revoke(self, connection: Connection) -> None:
         """Withdraw this connection's grant at the provider (the caller treats failures as best effort). Only
-        called when no other live connection uses the same remote tenant (services/revocation.py)."""
+        called when no other live connection uses the same remote tenant nor the same grant
+        (services/revocation.py); a grant still shared gets `revoke_tenant` for this tenant instead."""
         raise NotImplementedError
 
     # Withdrawing the grant of a connect round trip that connected nothing (services/revocation.py decides what
@@ -349,4 +510,40 @@ class Provider:
         raise NotImplementedError
 
     def list_tenants(self, access_token: str, *, options: dict) -> list[RemoteTenant]:
+        raise NotImplementedError
+
+    # Webhooks and scheduling (POST /integrations/<key>/webhooks/: views/webhooks.py, services/webhooks.py)
+
+    @property
+    def poll_interval(self) -> timedelta:
+        """How often the schedule polls one connection's payments (integrations.tasks.payments_sync_all)."""
+        minutes = getattr(settings, self.poll_interval_setting, None)
+        if not isinstance(minutes, int) or isinstance(minutes, bool) or minutes < 1:
+            raise ImproperlyConfigured(f"{self.poll_interval_setting} must be a whole number of minutes (1 or more).")
+        return timedelta(minutes=minutes)
+
+    @property
+    def poll_interval_minutes(self) -> int:
+        return int(self.poll_interval.total_seconds() // 60)
+
+    @property
+    def has_webhooks(self) -> bool:
+        """The provider sends webhooks we receive (it names its key setting and implements the two hooks below)."""
+        return bool(self.webhook_key_setting)
+
+    def webhook_key(self) -> str:
+        return str(getattr(settings, self.webhook_key_setting, "") or "") if self.has_webhooks else ""
+
+    def webhooks_on(self) -> bool:
+        """Configured and with a webhook key: its webhook URL answers (otherwise 404) and the card says so."""
+        return self.is_configured() and bool(self.webhook_key())
+
+    def verify_webhook(self, headers: Mapping[str, str], body: bytes) -> bool:
+        """Whether `body` (the raw bytes, never a re-serialised copy) carries the provider's valid signature.
+        Called before anything reads the body; compare with signatures_match (constant time)."""
+        raise NotImplementedError
+
+    def parse_webhook(self, body: bytes) -> list[WebhookNotice]:
+        """The events of a verified delivery ([] for a validation ping); WebhookPayloadError when it is not the
+        provider's documented shape."""
         raise NotImplementedError

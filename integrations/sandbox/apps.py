@@ -8,3 +8,6 @@ class SandboxConfig(AppConfig):
     name = "integrations.sandbox"
     label = "sandbox"
     verbose_name = "Provider sandboxes"
+
+    def ready(self):
+        from . import providers  # noqa: F401 (registers the built-in sandboxes with the kit)

@@ -1,12 +1,30 @@
-"""State of the Xero sandbox, in its own tables so the web process and the worker see the same sandbox.
+"""State of the provider sandboxes, in their own tables so the web process and the worker see the same sandbox.
 
-Nothing here belongs to a tenant of the app: a sandbox organisation is a pretend Xero organisation.
-Money is Decimal; timestamps are stored at millisecond precision, as Xero reports them.
+The kit's tables (consents, token sets, limits, faults, replays, the call log) are shared by every provider and
+keyed by provider; below them, each provider's resources (here Xero's). Nothing here belongs to a tenant of the
+app: a sandbox organisation is a pretend Xero organisation. Money is Decimal; timestamps are stored at
+millisecond precision, as Xero reports them.
 """
 
 import uuid
 
 from django.db import models
+
+from .kit.models import (  # noqa: F401 (the app's models module is where Django finds the kit's models)
+    ApiCall,
+    AuthCode,
+    CallDirection,
+    Connection,
+    Fault,
+    FaultKind,
+    Grant,
+    IdempotentResponse,
+    InFlight,
+    RateCounter,
+    Sequence,
+    Token,
+    TokenKind,
+)
 
 
 class XeroOrg(models.Model):
@@ -184,153 +202,3 @@ class XeroPayment(models.Model):
 
     def __str__(self):
         return f"{self.amount} on {self.invoice}"
-
-
-# --- OAuth --------------------------------------------------------------------------------------------------
-
-
-class XeroAuthCode(models.Model):
-    """A consent: single use, valid five minutes, bound to the client, redirect URI and PKCE challenge."""
-
-    code_hash = models.CharField(max_length=64, unique=True)
-    client_id = models.CharField(max_length=100)
-    redirect_uri = models.CharField(max_length=2000)
-    scope = models.CharField(max_length=2000)
-    code_challenge = models.CharField(max_length=200, blank=True)
-    code_challenge_method = models.CharField(max_length=10, blank=True)
-    orgs = models.ManyToManyField(XeroOrg, related_name="+")
-    expires_at = models.DateTimeField()
-    used_at = models.DateTimeField(null=True, blank=True)
-    created_at = models.DateTimeField()
-
-    def __str__(self):
-        return f"code for {self.client_id} ({self.created_at:%Y-%m-%d %H:%M})"
-
-
-class XeroGrant(models.Model):
-    """One token set (one consent): the refresh-token chain and the organisations it covers."""
-
-    auth_event_id = models.UUIDField(default=uuid.uuid4, unique=True)
-    client_id = models.CharField(max_length=100)
-    scope = models.CharField(max_length=2000)
-    orgs = models.ManyToManyField(XeroOrg, related_name="grants")
-    revoked_at = models.DateTimeField(null=True, blank=True)
-    created_at = models.DateTimeField()
-
-    def __str__(self):
-        return f"grant {self.auth_event_id}"
-
-
-class XeroConnection(models.Model):
-    """What GET /connections lists: the app's access to one organisation (kept across re-consents)."""
-
-    connection_id = models.UUIDField(default=uuid.uuid4, unique=True)
-    client_id = models.CharField(max_length=100)
-    org = models.ForeignKey(XeroOrg, on_delete=models.CASCADE, related_name="connections")
-    auth_event_id = models.UUIDField()
-    is_active = models.BooleanField(default=True)
-    created_at = models.DateTimeField()
-    updated_at = models.DateTimeField()
-
-    class Meta:
-        constraints = [models.UniqueConstraint(fields=["client_id", "org"], name="sandbox_xero_connection_unique")]
-
-    def __str__(self):
-        return f"{self.client_id} → {self.org_id}"
-
-
-class TokenKind(models.TextChoices):
-    ACCESS = "access"
-    REFRESH = "refresh"
-
-
-class XeroToken(models.Model):
-    """Only a SHA-256 of each token is stored."""
-
-    grant = models.ForeignKey(XeroGrant, on_delete=models.CASCADE, related_name="tokens")
-    kind = models.CharField(max_length=10, choices=TokenKind.choices)
-    token_hash = models.CharField(max_length=64, unique=True)
-    expires_at = models.DateTimeField()
-    # Refresh tokens: when it was exchanged for a new one (it stays usable for the grace period after that).
-    rotated_at = models.DateTimeField(null=True, blank=True)
-    created_at = models.DateTimeField()
-
-    def __str__(self):
-        return f"{self.kind} token of grant {self.grant_id}"
-
-
-# --- Limits, faults, idempotency, log ----------------------------------------------------------------------
-
-
-class XeroRateCounter(models.Model):
-    """Per-tenant fixed windows; also the row locked to serialise admission of calls for a tenant."""
-
-    org = models.OneToOneField(XeroOrg, on_delete=models.CASCADE, related_name="rate_counter")
-    window_started_at = models.DateTimeField(null=True, blank=True)
-    window_count = models.PositiveIntegerField(default=0)
-    day = models.DateField(null=True, blank=True)
-    day_count = models.PositiveIntegerField(default=0)
-
-    def __str__(self):
-        return f"limits of org {self.org_id}"
-
-
-class XeroInFlight(models.Model):
-    org = models.ForeignKey(XeroOrg, on_delete=models.CASCADE, related_name="in_flight")
-    started_at = models.DateTimeField()
-
-    def __str__(self):
-        return f"call in flight for org {self.org_id}"
-
-
-class FaultKind(models.TextChoices):
-    TIMEOUT = "timeout", "Next call times out"
-    SERVER_ERROR = "server_error", "Next call returns 500"
-    THROTTLE = "throttle", "Next call returns 429"
-
-
-class XeroFault(models.Model):
-    """A one-shot switch: the next API call for the organisation consumes it."""
-
-    org = models.ForeignKey(XeroOrg, on_delete=models.CASCADE, related_name="faults")
-    kind = models.CharField(max_length=20, choices=FaultKind.choices)
-    created_at = models.DateTimeField()
-    consumed_at = models.DateTimeField(null=True, blank=True)
-
-    class Meta:
-        ordering = ["created_at", "id"]
-
-    def __str__(self):
-        return f"{self.kind} for org {self.org_id}"
-
-
-class XeroIdempotentResponse(models.Model):
-    org = models.ForeignKey(XeroOrg, on_delete=models.CASCADE, related_name="+")
-    key = models.CharField(max_length=128)
-    method = models.CharField(max_length=10)
-    path = models.CharField(max_length=500)
-    status_code = models.PositiveSmallIntegerField()
-    content_type = models.CharField(max_length=100)
-    body = models.TextField()
-    created_at = models.DateTimeField()
-
-    class Meta:
-        constraints = [models.UniqueConstraint(fields=["org", "key"], name="sandbox_xero_idempotency_unique")]
-
-    def __str__(self):
-        return f"{self.method} {self.path} [{self.key}]"
-
-
-class XeroApiCall(models.Model):
-    org = models.ForeignKey(XeroOrg, on_delete=models.CASCADE, null=True, blank=True, related_name="api_calls")
-    at = models.DateTimeField()
-    method = models.CharField(max_length=10)
-    path = models.CharField(max_length=2000)
-    status_code = models.PositiveSmallIntegerField()
-    note = models.CharField(max_length=255, blank=True)
-
-    class Meta:
-        ordering = ["-at", "-id"]
-
-    def __str__(self):
-        return f"{self.method} {self.path} → {self.status_code}"

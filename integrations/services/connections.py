@@ -33,6 +33,7 @@ from ..models import (
     AuthorizationState,
     Connection,
     ConnectionStatus,
+    Grant,
     LogLevel,
 )
 from ..providers.base import Provider, RemoteTenant, TokenSet
@@ -49,6 +50,7 @@ from .revocation import (  # noqa: F401 - authorization_cancel/_states_purge: th
     authorization_cancel,
     authorization_states_purge,
     connection_revoke,
+    grant_release,
     pending_token_from_json,
     pending_token_json,
     round_trip_abandon,
@@ -225,9 +227,18 @@ def pending_state(*, provider: Provider, pk, user, session_key: str, organizatio
 
 
 def authorization_complete(*, state: AuthorizationState, tenant_id: str) -> Connection:
+    """Connect the chosen tenant of the round trip."""
+    return authorization_complete_tenants(state=state, tenant_ids=[tenant_id])[0]
+
+
+def authorization_complete_tenants(*, state: AuthorizationState, tenant_ids: list[str]) -> list[Connection]:
+    """Connect the chosen tenants of one consent: one connection each, all on one Grant (the consent's
+    credentials), so a token refresh serves them all. A reconnect revives its connection and replaces its
+    grant's credentials."""
     provider = registry.get(state.provider)
-    tenant = next((t for t in state.pending_tenants if t["id"] == tenant_id), None)
-    if tenant is None:
+    by_id = {t["id"]: t for t in state.pending_tenants}
+    chosen = [by_id[tenant_id] for tenant_id in dict.fromkeys(tenant_ids) if tenant_id in by_id]
+    if not chosen or len(chosen) != len(set(tenant_ids)) or (state.reconnect_id and len(chosen) > 1):
         raise ValidationError({"tenant": f"Choose one of the {provider.name} organisations you authorised."})
     tokens = pending_token_from_json(state.pending_token)
     refusal = None
@@ -237,11 +248,14 @@ def authorization_complete(*, state: AuthorizationState, tenant_id: str) -> Conn
             raise ValidationError("This authorisation was already completed.")
         try:
             if state.reconnect_id:
-                connection = _reconnect(state, tenant, tokens)
+                connections = [_reconnect(state, chosen[0], tokens)]
             else:
-                connection = _create(state, provider, tenant, tokens)
+                grant = _grant_create(state, provider, tokens)
+                several = len(chosen) > 1
+                connections = [_create(state, provider, tenant, grant, several=several) for tenant in chosen]
         except ValidationError as exc:
             refusal = exc
+            transaction.set_rollback(True)
         else:
             locked.completed_at = timezone.now()
             locked.pending_token = ""
@@ -250,18 +264,38 @@ def authorization_complete(*, state: AuthorizationState, tenant_id: str) -> Conn
         round_trip_abandon(state, tokens=tokens, why="refused")
         raise refusal
     state.completed_at, state.pending_token = locked.completed_at, ""
-    logger.info("connection %s (%s) connected", connection.pk, provider.key)
-    log_for_connection(
-        connection, LogLevel.INFO, "connection.connected", f"Connected to {connection.remote_tenant_name}."
+    for connection in connections:
+        logger.info("connection %s (%s) connected", connection.pk, provider.key)
+        log_for_connection(
+            connection, LogLevel.INFO, "connection.connected", f"Connected to {connection.remote_tenant_name}."
+        )
+        try:  # the setup page needs the pick lists; not fatal, the page has a refresh button
+            connection_refresh_lists(connection=connection)
+        except (IntegrationError, NotImplementedError) as exc:
+            logger.warning("connection %s: pick lists not loaded: %s", connection.pk, getattr(exc, "message", exc))
+    return connections
+
+
+def _grant_create(state: AuthorizationState, provider: Provider, tokens: TokenSet) -> Grant:
+    return Grant.objects.create(
+        organization_id=state.organization_id,
+        provider=provider.key,
+        granted_by_id=state.user_id,
+        **grant_credentials(tokens),
     )
-    try:  # the setup page needs the pick lists; not fatal, the page has a refresh button
-        connection_refresh_lists(connection=connection)
-    except (IntegrationError, NotImplementedError) as exc:
-        logger.warning("connection %s: pick lists not loaded: %s", connection.pk, getattr(exc, "message", exc))
-    return connection
 
 
-def _create(state: AuthorizationState, provider: Provider, tenant: dict, tokens: TokenSet) -> Connection:
+def grant_credentials(tokens: TokenSet) -> dict:
+    """A Grant's credential fields for a token set just obtained from the provider."""
+    return {
+        "access_token": tokens.access_token,
+        "refresh_token": tokens.refresh_token,
+        "token_expires_at": tokens.expires_at,
+        "access_token_obtained_at": timezone.now(),
+    }
+
+
+def _create(state: AuthorizationState, provider: Provider, tenant: dict, grant: Grant, *, several: bool) -> Connection:
     existing = (
         Connection.objects.filter(
             provider=provider.key, subsidiary_id=state.subsidiary_id, remote_tenant_id=tenant["id"]
@@ -280,16 +314,14 @@ def _create(state: AuthorizationState, provider: Provider, tenant: dict, tokens:
                 organization_id=state.organization_id,
                 subsidiary_id=state.subsidiary_id,
                 provider=provider.key,
-                name=state.connection_name,
+                name=f"{state.connection_name} · {tenant['name']}"[:100] if several else state.connection_name,
                 remote_tenant_id=tenant["id"],
                 remote_tenant_name=tenant["name"],
                 remote_connection_id=tenant.get("connection_id", ""),
                 region=str(state.options.get("region", ""))[:10],
                 is_sandbox=provider.is_sandbox(),
                 status=ConnectionStatus.ACTIVE,
-                access_token=tokens.access_token,
-                refresh_token=tokens.refresh_token,
-                token_expires_at=tokens.expires_at,
+                grant=grant,
                 settings={SYNC_PAYMENTS_SETTING: False, **provider.initial_settings()},
                 created_by_id=state.user_id,
             )
@@ -301,9 +333,17 @@ def _reconnect(state: AuthorizationState, tenant: dict, tokens: TokenSet) -> Con
     connection = Connection.objects.select_for_update().get(pk=state.reconnect_id)
     if tenant["id"] != connection.remote_tenant_id:
         raise ValidationError("A connection cannot switch to another organisation: nothing was changed.")
-    connection.access_token = tokens.access_token
-    connection.refresh_token = tokens.refresh_token
-    connection.token_expires_at = tokens.expires_at
+    # The consent is new: its credentials replace the grant's (for every connection on it), or make a grant
+    # again for a connection that was disconnected.
+    if connection.grant_id:
+        Grant.objects.filter(pk=connection.grant_id).update(**grant_credentials(tokens), updated_at=timezone.now())
+    else:
+        connection.grant = Grant.objects.create(
+            organization_id=connection.organization_id,
+            provider=connection.provider,
+            granted_by_id=state.user_id,
+            **grant_credentials(tokens),
+        )
     connection.remote_tenant_name = tenant["name"] or connection.remote_tenant_name
     connection.remote_connection_id = tenant.get("connection_id") or connection.remote_connection_id
     connection.status = ConnectionStatus.ACTIVE
@@ -329,16 +369,14 @@ def connection_disconnect(*, connection: Connection, user=None) -> Connection:
     """Withdraw the grant at the provider (best effort), wipe the credentials, stop using the connection.
 
     Copies, contact links, mappings and synced payments stay: they are history, and a reconnect reuses them."""
-    if connection.status != ConnectionStatus.DISCONNECTED and (connection.access_token or connection.refresh_token):
+    grant = connection.grant if connection.grant_id else None
+    if connection.status != ConnectionStatus.DISCONNECTED and grant is not None and grant.has_credentials:
         connection_revoke(connection)  # best effort, and never what another connection still uses
     Connection.objects.filter(pk=connection.pk).update(
-        status=ConnectionStatus.DISCONNECTED,
-        access_token="",
-        refresh_token="",
-        token_expires_at=None,
-        paused_until=None,
-        updated_at=timezone.now(),
+        status=ConnectionStatus.DISCONNECTED, grant=None, paused_until=None, updated_at=timezone.now()
     )
+    if grant is not None:
+        grant_release(grant)
     connection.refresh_from_db()
     subsidiary_numbering_refresh(subsidiary_id=connection.subsidiary_id)  # its numbering comes back to the app
     who = f" by {user}" if user is not None else ""

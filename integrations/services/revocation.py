@@ -25,7 +25,7 @@ from django.utils import timezone
 
 from .. import registry
 from ..exceptions import IntegrationError
-from ..models import AuthorizationState, Connection, ConnectionStatus, LogLevel
+from ..models import AuthorizationState, Connection, ConnectionStatus, Grant, LogLevel
 from ..providers.base import Provider, RemoteTenant, TokenSet
 from ..synclog import log_for_connection
 
@@ -73,8 +73,10 @@ def _failure(exc: Exception) -> str:
 
 
 def connection_revoke(connection: Connection) -> None:
-    """Withdraw a connection's grant at the provider (before its credentials are wiped), unless another live
-    connection still uses its remote tenant. Leaves a log entry on the connection either way it goes wrong."""
+    """Withdraw a connection's access at the provider (before its credentials are wiped), unless another live
+    connection still uses its remote tenant. While other live connections share its grant only this tenant is
+    withdrawn (`provider.revoke_tenant`); the last one on the grant withdraws it (`provider.revoke`). Leaves a
+    log entry on the connection either way it goes wrong."""
     provider = registry.get(connection.provider)
     tenant = RemoteTenant(connection.remote_tenant_id, connection.remote_tenant_name, connection.remote_connection_id)
     user = tenants_in_use(provider_key=provider.key, tenants=[tenant], exclude_pk=connection.pk).get(tenant.id)
@@ -88,8 +90,14 @@ def connection_revoke(connection: Connection) -> None:
             f"still uses {connection.remote_tenant_name or provider.name}; the credentials were deleted here.",
         )
         return
+    sharers = grant_sharers(connection)
     try:
-        provider.revoke(connection)
+        if sharers:
+            # Other tenants of the same consent stay connected: withdraw only this tenant, keep the grant.
+            logger.info("connection %s: grant kept for connections %s", connection.pk, [c.pk for c in sharers])
+            provider.revoke_tenant(_current_tokens(connection), tenant)
+        else:
+            provider.revoke(connection)
     except (IntegrationError, NotImplementedError) as exc:
         message = _failure(exc)
         logger.warning("connection %s: revoking at %s failed: %s", connection.pk, provider.key, message)
@@ -100,6 +108,34 @@ def connection_revoke(connection: Connection) -> None:
             f"Could not withdraw the authorisation at {provider.name} ({message}); the credentials were "
             "deleted here anyway. You can also remove the app in the provider's settings.",
         )
+
+
+def grant_sharers(connection: Connection) -> list[Connection]:
+    """The other live connections on the connection's grant (the other tenants of the same consent)."""
+    if not connection.grant_id:
+        return []
+    return list(
+        Connection.objects.filter(grant_id=connection.grant_id)
+        .exclude(pk=connection.pk)
+        .exclude(status=ConnectionStatus.DISCONNECTED)
+        .order_by("pk")
+    )
+
+
+def _current_tokens(connection: Connection) -> TokenSet:
+    """A usable access token of the connection's grant, through the single-flight refresh, without the refresh
+    token: whoever gets it must not refresh behind the grant's lock."""
+    from ..tokens import connection_access_token
+
+    return TokenSet(connection_access_token(connection))
+
+
+def grant_release(grant: Grant) -> None:
+    """A connection left `grant`: once no connection uses it any more its credentials are deleted (the grant
+    row goes; the provider was told by connection_revoke)."""
+    if not Connection.objects.filter(grant_id=grant.pk).exclude(status=ConnectionStatus.DISCONNECTED).exists():
+        Connection.objects.filter(grant_id=grant.pk).update(grant=None)
+        Grant.objects.filter(pk=grant.pk).delete()
 
 
 # --- a round trip that connected nothing ----------------------------------------------------------------------

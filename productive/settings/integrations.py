@@ -17,8 +17,13 @@ INTEGRATIONS_ENCRYPTION_KEYS = [
     key.strip() for key in env_secret("INTEGRATIONS_ENCRYPTION_KEYS", default=DEV_ENCRYPTION_KEY).split(",") if key
 ]
 
-# Seconds between payment-sync polls (django-q2 schedule; setup_schedules reads it).
+# Minutes between two payment-sync polls of one connection, for providers that do not name their own
+# (Provider.poll_interval_setting); the schedule ticks at the smallest interval of the configured providers.
 PAYMENTS_SYNC_INTERVAL_MINUTES = env.int("PAYMENTS_SYNC_INTERVAL_MINUTES", default=2)
+# Webhooks (POST /integrations/<key>/webhooks/): bodies larger than this many bytes are refused (413) before the
+# signature is checked; a connection a webhook already queued a sync for is not queued again within the debounce.
+INTEGRATIONS_WEBHOOK_MAX_BYTES = env.int("INTEGRATIONS_WEBHOOK_MAX_BYTES", default=256 * 1024)
+INTEGRATIONS_WEBHOOK_DEBOUNCE_SECONDS = env.int("INTEGRATIONS_WEBHOOK_DEBOUNCE_SECONDS", default=30)
 # Minutes between purges of old OAuth round trips (AuthorizationState rows, which may hold a pending token).
 AUTHORIZATION_STATES_PURGE_MINUTES = env.int("AUTHORIZATION_STATES_PURGE_MINUTES", default=60)
 # HTTP timeouts (connect, read) in seconds for provider calls, and bounded retries of transient failures.
@@ -55,3 +60,6 @@ XERO_REVOKE_URL = env.str("XERO_REVOKE_URL", default="https://identity.xero.com/
 XERO_CONNECTIONS_URL = env.str("XERO_CONNECTIONS_URL", default="https://api.xero.com/connections")
 XERO_API_URL = env.str("XERO_API_URL", default="https://api.xero.com/api.xro/2.0")
 XERO_USES_SANDBOX = False
+# The webhook key of the Xero app (developer portal → Webhooks; delivery URL SITE_URL + /integrations/xero/webhooks/).
+# Empty: no Xero webhooks (the URL answers 404) and payments are only polled.
+XERO_WEBHOOK_KEY = env_secret("XERO_WEBHOOK_KEY", default="")

@@ -1,7 +1,32 @@
-"""Point providers without real credentials at the built-in sandbox (imported by dev settings and the demo).
+"""The built-in provider sandboxes' settings: the defaults of their knobs, and the provider settings that point
+the app at them (imported by dev settings, the demo and the end-to-end tests).
 
-Kept in one place so dev, the demo and the end-to-end tests resolve sandbox URLs the same way.
+Kept in one place so dev, the demo and the end-to-end tests resolve sandbox URLs the same way. The knobs are
+read at call time (`getattr(settings, name, SANDBOX_DEFAULTS[name])`), so tests can shrink them with
+override_settings.
 """
+
+SANDBOX_DEFAULTS = {
+    # Xero's per-tenant limits (integrations/sandbox/xero/provider.py).
+    "SANDBOX_XERO_MINUTE_LIMIT": 60,  # calls per tenant per fixed window
+    "SANDBOX_XERO_WINDOW_SECONDS": 60,
+    "SANDBOX_XERO_DAY_LIMIT": 5000,
+    "SANDBOX_XERO_CONCURRENT_LIMIT": 5,
+    "SANDBOX_XERO_APP_MINUTE_LIMIT": 10000,
+    # Retry-After sent by the injected 429 fault.
+    "SANDBOX_XERO_FAULT_RETRY_AFTER": 5,
+    # Redirect URIs registered for the sandbox app: any host, these paths.
+    "SANDBOX_XERO_REDIRECT_PATHS": ["/integrations/xero/callback/"],
+    # "Next call times out": the call is processed, then the answer is held this long. None means one second
+    # longer than the app's own read timeout (INTEGRATIONS_HTTP_TIMEOUT), so the client really does time out.
+    "SANDBOX_TIMEOUT_SECONDS": None,
+    # Signed webhooks (sent only when the provider's key setting, e.g. XERO_WEBHOOK_KEY, is set). An empty URL
+    # means SITE_URL + the provider's receiver path (/integrations/<key>/webhooks/).
+    "SANDBOX_WEBHOOK_URL": "",
+    "SANDBOX_WEBHOOK_ATTEMPTS": 3,
+    "SANDBOX_WEBHOOK_RETRY_SECONDS": 0.2,  # times the attempt number, between attempts
+    "SANDBOX_WEBHOOK_TIMEOUT": 5.0,
+}
 
 
 def sandbox_provider_settings(site_url: str) -> dict:
@@ -15,4 +40,6 @@ def sandbox_provider_settings(site_url: str) -> dict:
         "XERO_CONNECTIONS_URL": f"{base}/xero/api/connections",
         "XERO_API_URL": f"{base}/xero/api/api.xro/2.0",
         "XERO_USES_SANDBOX": True,
+        # The sandbox signs its webhooks with the key the app's receiver verifies (/integrations/xero/webhooks/).
+        "XERO_WEBHOOK_KEY": "sandbox-xero-webhook-key",
     }

@@ -13,11 +13,13 @@ import subprocess
 import sys
 import time
 from dataclasses import dataclass
+from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
 from django.conf import settings as django_settings
+from django.contrib.auth import get_user_model
 from django.db import connection as db_connection
 from django.urls import reverse
 from django.utils import timezone
@@ -25,8 +27,11 @@ from django_q.conf import Conf
 from django_q.models import Schedule
 from playwright.sync_api import Page, expect
 
+from billing.choices import InvoiceStatus, PaymentStatus
+from billing.demo import DEMO_LOGINS, NL, demo_seed
+from billing.models import Invoice, Subsidiary
 from billing.services import LineInput
-from integrations.models import Connection
+from integrations.models import Connection, SyncOutcome, SyncRun
 from integrations.sandbox.models import XeroInvoice
 from integrations.sandbox.xero.demo import DESIGN_TENANT_ID
 from integrations.schedules import schedules_sync
@@ -133,20 +138,34 @@ def worker(e2e_site, tmp_path, request):
 
 
 def payments_poll_due() -> None:
-    """Install the app's schedules (as `setup_schedules` does) and make the payment poll due now: the worker's
-    scheduler (it looks about every 30 seconds) queues payments_sync_all without anyone pressing a button."""
+    """Install the app's schedules (as `setup_schedules` does) and make the payment poll due now, as if the
+    provider's poll interval had passed since each connection's last run: the worker's scheduler (it looks about
+    every 30 seconds) queues payments_sync_all, which queues the connections, without anyone pressing a button."""
     schedules_sync()
+    interval_ago = timezone.now() - timedelta(hours=1)
+    SyncRun.objects.exclude(outcome=SyncOutcome.RUNNING).update(started_at=interval_ago)
+    Connection.objects.update(last_synced_at=interval_ago, sync_queued_at=None)
     Schedule.objects.filter(name=PAYMENTS_SCHEDULE).update(next_run=timezone.now())
 
 
 @dataclass
 class Demo:
-    """What the demo loop starts from: an org admin, a tax rate, and a finalized invoice of subsidiary Acme NL."""
+    """What a journey starts from: an org admin (and their password), a finalized invoice of one subsidiary, and
+    what the setup page maps: our tax rate label → the sandbox tax rate it is mapped to."""
 
     admin: object
     subsidiary: object
     invoice: object
-    tax_rate: object
+    tax_rates: dict
+    password: str = PASSWORD
+
+
+# The README's step 4 on the seeded demo data: the rates Demo Agency B.V.'s invoices use, and the optional 9 %.
+DEMO_TAX_RATES = {
+    "NL VAT (21%)": "Hoog tarief (21%)",
+    "NL VAT reduced (9%)": "Laag tarief (9%)",
+    "Zero rated (0%)": "Vrijgesteld",
+}
 
 
 @pytest.fixture
@@ -164,7 +183,35 @@ def demo(admin_user, subsidiary):
         ],
         finalize=True,
     )
-    return Demo(admin=admin_user, subsidiary=subsidiary, invoice=invoice, tax_rate=vat)
+    return Demo(
+        admin=admin_user, subsidiary=subsidiary, invoice=invoice, tax_rates={"VAT high (21%)": "Hoog tarief (21%)"}
+    )
+
+
+@pytest.fixture
+def seeded_demo(transactional_db):
+    """The demo data a newcomer sees after `make run` (billing.demo), logged in as its admin, with the oldest
+    finalized, unpaid, never-paid EUR invoice of Demo Agency B.V. above 1,000 whose lines all carry NL VAT."""
+    demo_seed()
+    admin_login = DEMO_LOGINS[0]
+    subsidiary = Subsidiary.objects.get(name=NL)
+    candidates = Invoice.objects.filter(
+        subsidiary=subsidiary,
+        status=InvoiceStatus.FINALIZED,
+        payment_status=PaymentStatus.UNPAID,
+        currency="EUR",
+        total__gt=Decimal("1000"),
+        payments__isnull=True,
+    ).exclude(lines__tax_rate__percentage=0)
+    invoice = candidates.order_by("issue_date", "pk").first()
+    assert invoice is not None, "the demo data has no unpaid NL invoice to copy"
+    return Demo(
+        admin=get_user_model().objects.get(username=admin_login.email),
+        subsidiary=subsidiary,
+        invoice=invoice,
+        tax_rates=DEMO_TAX_RATES,
+        password=admin_login.password,
+    )
 
 
 # --- browser steps shared by the suites -------------------------------------------------------------------
@@ -192,14 +239,16 @@ def consent_and_allow(page: Page, org_name: str = SANDBOX_ORG) -> None:
 
 
 def set_up_connection(
-    page: Page, *, tax_rate_label: str, sync_payments: bool = True, xero_numbers: bool = False, before_save=None
+    page: Page, *, tax_rates: dict, sync_payments: bool = True, xero_numbers: bool = False, before_save=None
 ) -> None:
-    """On the setup page: default revenue account and the tax rate from the sandbox's lists, payment sync,
-    numbering (Xero refuses a second invoice with one number, so "Create new" needs Xero's numbering), Save."""
+    """On the setup page: default revenue account and the tax rates (our label → the sandbox's) from the
+    sandbox's lists, payment sync, numbering (Xero refuses a second invoice with one number, so "Create new"
+    needs Xero's numbering), Save."""
     if xero_numbers:
         page.get_by_label("Xero numbers invoices", exact=False).check()
     select_option_starting(page.get_by_label("Default revenue account"), "200 · Omzet")
-    select_option_starting(page.get_by_label(tax_rate_label), "Hoog tarief (21%)")
+    for ours, theirs in tax_rates.items():
+        select_option_starting(page.get_by_label(ours), theirs)
     page.get_by_label("Synchronize payments from Xero").set_checked(sync_payments)
     if before_save:
         before_save()
@@ -216,7 +265,7 @@ def select_option_starting(select, text: str) -> None:
 
 def connect_and_set_up(page: Page, base_url: str, demo: Demo, *, xero_numbers: bool = False) -> Connection:
     connect_xero(page, base_url, subsidiary_name=demo.subsidiary.name)
-    set_up_connection(page, tax_rate_label="VAT high (21%)", xero_numbers=xero_numbers)
+    set_up_connection(page, tax_rates=demo.tax_rates, xero_numbers=xero_numbers)
     card = page.locator(".connection-row", has_text="Xero sandbox")
     expect(card.locator(".status-ok")).to_contain_text("Ready")
     return Connection.objects.get(organization=demo.subsidiary.organization, provider="xero")

@@ -7,7 +7,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from integrations.models import InvoiceCopy
-from integrations.sandbox.models import XeroApiCall
+from integrations.sandbox.models import ApiCall
 
 from .conftest import PASSWORD, connect_and_set_up, copy_to_xero, sandbox_invoices
 
@@ -55,7 +55,7 @@ def test_update_existing_then_create_new(browser_page, live_url, login, demo, e2
     updated = latest_copy(invoice)
     assert updated.pk != first.pk and updated.remote_id == first.remote_id
     assert [str(i.invoice_id) for i in sandbox_invoices()] == [first.remote_id]  # the same one, changed
-    assert XeroApiCall.objects.filter(method="POST", path__contains=f"/Invoices/{first.remote_id}").exists()
+    assert ApiCall.objects.filter(method="POST", path__contains=f"/Invoices/{first.remote_id}").exists()
 
     panel_link(page, "Create new").click()
     expect(page.locator("body")).to_contain_text("makes a second invoice in Xero for the same sale")

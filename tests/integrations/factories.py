@@ -5,12 +5,28 @@ from datetime import timedelta
 import factory
 from django.utils import timezone
 
-from integrations.models import Connection, ConnectionStatus, TaxRateMapping
+from integrations.models import Connection, ConnectionStatus, Grant, TaxRateMapping
 
 from ..factories import OrganizationFactory, SubsidiaryFactory, TaxRateFactory
 
+CREDENTIALS = ("access_token", "refresh_token", "token_expires_at", "access_token_obtained_at")
+
+
+class GrantFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Grant
+
+    organization = factory.SubFactory(OrganizationFactory)
+    provider = "xero"
+    access_token = factory.Sequence(lambda n: f"access-token-{n}-SECRET")
+    refresh_token = factory.Sequence(lambda n: f"refresh-token-{n}-SECRET")
+    token_expires_at = factory.LazyFunction(lambda: timezone.now() + timedelta(minutes=30))
+
 
 class ConnectionFactory(factory.django.DjangoModelFactory):
+    """A live connection on its own grant. The credential keywords (access_token, refresh_token,
+    token_expires_at, access_token_obtained_at) create that grant with them, or update the `grant=` given."""
+
     class Meta:
         model = Connection
 
@@ -22,10 +38,21 @@ class ConnectionFactory(factory.django.DjangoModelFactory):
     remote_tenant_name = factory.Sequence(lambda n: f"Demo Company {n}")
     remote_connection_id = factory.Sequence(lambda n: f"conn-{n:04d}-0000-0000-0000-000000000000")
     status = ConnectionStatus.ACTIVE
-    access_token = factory.Sequence(lambda n: f"access-token-{n}-SECRET")
-    refresh_token = factory.Sequence(lambda n: f"refresh-token-{n}-SECRET")
-    token_expires_at = factory.LazyFunction(lambda: timezone.now() + timedelta(minutes=30))
     settings = factory.LazyFunction(dict)
+
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):
+        credentials = {name: kwargs.pop(name) for name in CREDENTIALS if name in kwargs}
+        grant = kwargs.get("grant")
+        if grant is None and "grant" not in kwargs:
+            kwargs["grant"] = GrantFactory(
+                organization=kwargs["organization"], provider=kwargs.get("provider", "xero"), **credentials
+            )
+        elif grant is not None and credentials:
+            for name, value in credentials.items():
+                setattr(grant, name, value)
+            grant.save()
+        return super()._create(model_class, *args, **kwargs)
 
 
 def ready_xero_connection(organization, subsidiary, **fields) -> Connection:

@@ -114,7 +114,7 @@ def test_connections_never_show_credentials(api, xero_connection):
     (row,) = response.json()["results"]
     assert row["id"] == xero_connection.pk and row["status"] == "active"
     text = response.content.decode()
-    assert xero_connection.access_token not in text and xero_connection.refresh_token not in text
+    assert xero_connection.grant.access_token not in text and xero_connection.grant.refresh_token not in text
     assert "token" not in text
     assert api.get(f"/api/v1/connections/{xero_connection.pk}/").status_code == 200
 

@@ -21,6 +21,7 @@ from integrations.models import (
     Connection,
     ConnectionStatus,
     ContactLink,
+    Grant,
     InvoiceCopy,
     ServiceTypeMapping,
     TaxRateMapping,
@@ -143,7 +144,9 @@ def test_connect_happy_path_creates_the_connection_and_goes_to_setup(admin_clien
     assert connection.remote_connection_id == "c-a"
     assert connection.is_sandbox is False
     assert connection.status == ConnectionStatus.ACTIVE
-    assert (connection.access_token, connection.refresh_token) == (ACCESS, REFRESH)
+    assert (connection.grant.access_token, connection.grant.refresh_token) == (ACCESS, REFRESH)
+    assert (connection.grant.provider, connection.grant.granted_by) == ("xero", admin_user)
+    assert connection.grant.access_token_obtained_at is not None
     assert connection.created_by == admin_user
     assert connection.settings["numbering"] == "app"
     assert [a["code"] for a in connection.settings["lists"]["accounts"]] == ["200"]
@@ -344,7 +347,8 @@ def test_reconnect_same_tenant_keeps_everything(admin_client, organization, subs
     connection.refresh_from_db()
     assert connection.status == ConnectionStatus.ACTIVE
     assert connection.last_error == ""
-    assert (connection.access_token, connection.refresh_token) == (ACCESS, REFRESH)
+    assert (connection.grant.access_token, connection.grant.refresh_token) == (ACCESS, REFRESH)
+    assert Grant.objects.count() == 1  # the reconnect replaced the grant's credentials
     assert connection.remote_tenant_name == "Demo Company (NZ)"
     assert connection.invoice_copies.count() == 1
     assert connection.contact_links.count() == 1
@@ -575,7 +579,8 @@ def test_disconnect_revokes_wipes_tokens_and_keeps_history(admin_client, organiz
     assert response["Location"] == reverse("integrations:marketplace")
     connection.refresh_from_db()
     assert connection.status == ConnectionStatus.DISCONNECTED
-    assert (connection.access_token, connection.refresh_token, connection.token_expires_at) == ("", "", None)
+    assert connection.grant is None
+    assert not Grant.objects.exists()  # no connection uses it any more: the credentials are gone
     assert connection.invoice_copies.count() == 1 and connection.contact_links.count() == 1
     assert len(responses.calls) == 1
 
@@ -587,7 +592,7 @@ def test_disconnect_when_xero_fails_still_disconnects(admin_client, organization
     response = admin_client.post(reverse("integrations:connection-disconnect", args=[connection.pk]))
     assert response.status_code == 302
     connection.refresh_from_db()
-    assert connection.status == ConnectionStatus.DISCONNECTED and connection.access_token == ""
+    assert connection.status == ConnectionStatus.DISCONNECTED and connection.grant is None
     assert connection.log_entries.filter(action="connection.revoke", level="warning").exists()
     assert "revoking at xero failed" in caplog.text
 
@@ -628,7 +633,7 @@ def test_another_organizations_connection_is_404(admin_client, other_organizatio
         if "/connections/" in url:
             assert getattr(admin_client, method)(url).status_code == 404, url
     foreign.refresh_from_db()
-    assert foreign.status == ConnectionStatus.ACTIVE and foreign.access_token
+    assert foreign.status == ConnectionStatus.ACTIVE and foreign.grant.access_token
 
 
 @responses.activate
@@ -705,11 +710,16 @@ def test_integrations_admin_pages_open_and_connections_cannot_be_added(admin_cli
         "syncrun",
         "synclogentry",
         "remotepayment",
+        "grant",
     ):
         assert admin_client.get(reverse(f"admin:integrations_{model}_changelist")).status_code == 200, model
     assert admin_client.get(reverse("admin:integrations_connection_add")).status_code == 403
     change = admin_client.get(reverse("admin:integrations_connection_change", args=[Connection.objects.get().pk]))
     assert "access_token" not in change.content.decode() and "refresh_token" not in change.content.decode()
+    grant = admin_client.get(reverse("admin:integrations_grant_change", args=[Grant.objects.get().pk])).content.decode()
+    assert 'field-access_token"' not in grant and 'field-refresh_token"' not in grant
+    assert "access_token_obtained_at" in grant  # the page is the grant's, with what support may read
+    assert "SECRET" not in grant  # the factory's tokens all carry it
 
 
 def test_the_setup_page_shows_what_is_saved_and_saving_it_unchanged_changes_nothing(admin_client, set_up):

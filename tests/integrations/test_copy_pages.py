@@ -47,7 +47,7 @@ def test_panel_offers_copy_and_after_a_copy_links_to_xero(admin_client, xero, xe
     assert "Invoice copied" in page and "View in Xero" in page and copy.remote_url in page
     assert "Update existing" in page and "Create new" in page
     assert f"Invoice copied to Acme Xero as {invoice.number}." in page  # the flash message
-    assert xero_connection.access_token not in page and xero_connection.refresh_token not in page
+    assert xero_connection.grant.access_token not in page and xero_connection.grant.refresh_token not in page
 
 
 def test_prompt_shows_remembered_contact_and_preview(admin_client, xero_connection, invoice):

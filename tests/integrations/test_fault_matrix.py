@@ -77,8 +77,8 @@ def connection(organization, subsidiary):
 
 
 def expire_token(connection):
-    connection.token_expires_at = timezone.now() - datetime.timedelta(minutes=5)
-    connection.save(update_fields=["token_expires_at"])
+    connection.grant.token_expires_at = timezone.now() - datetime.timedelta(minutes=5)
+    connection.grant.save(update_fields=["token_expires_at"])
 
 
 # fault → (exception, copy status, connection status, paused, PUT /Invoices calls)

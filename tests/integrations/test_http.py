@@ -3,6 +3,7 @@ for requests that are safe to repeat, and writes are logged."""
 
 import logging
 from decimal import Decimal
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 import requests
@@ -16,7 +17,7 @@ from integrations.exceptions import (
     ThrottledError,
     TransientError,
 )
-from integrations.http import ApiClient, backoff_delay, dumps_json, parse_retry_after
+from integrations.http import BYTES, TEXT, ApiClient, IdempotencyStyle, backoff_delay, dumps_json, parse_retry_after
 from integrations.models import LogLevel, SyncLogEntry
 
 from .factories import ConnectionFactory
@@ -28,6 +29,7 @@ SECRET = "sekrit-bearer-token"
 class DemoClient(ApiClient):
     service_name = "Demo"
     base_url = BASE
+    idempotency = IdempotencyStyle.header("Idempotency-Key", 128)
 
     def __init__(self, **kwargs):
         self.slept: list[float] = []
@@ -124,9 +126,22 @@ def test_429_is_throttled_with_retry_after_and_not_retried(client):
     with pytest.raises(ThrottledError) as caught:
         client.request("GET", "things")
     assert caught.value.retry_after == 37
-    assert caught.value.problem == "minute"
+    assert caught.value.problem == ""  # the base reads only Retry-After; a provider's hook reads more
     assert client.calls == 1
     assert client.slept == []
+
+
+class ExactLikeThrottle(DemoClient):
+    def throttle_from(self, response):
+        return int(response.headers["X-RateLimit-Minutely-Reset"]), "minutely"
+
+
+@responses.activate
+def test_the_throttle_is_read_by_the_clients_hook():
+    responses.add(responses.GET, f"{BASE}/things", status=429, headers={"X-RateLimit-Minutely-Reset": "55"})
+    with pytest.raises(ThrottledError) as caught:
+        ExactLikeThrottle().request("GET", "things")
+    assert (caught.value.retry_after, caught.value.problem) == (55, "minutely")
 
 
 def test_retry_after_accepts_an_http_date():
@@ -227,7 +242,7 @@ def test_invalid_json_after_a_write_is_ambiguous(client):
 def test_write_with_idempotency_key_is_retried_with_the_same_key(client):
     responses.add(responses.PUT, f"{BASE}/things", body=requests.exceptions.ReadTimeout())
     responses.add(responses.PUT, f"{BASE}/things", json={"id": "r-1"})
-    result = client.request("PUT", "things", json={"a": 1}, headers={"Idempotency-Key": "k-1"}, idempotency_key="k-1")
+    result = client.request("PUT", "things", json={"a": 1}, idempotency_key="k-1")
     assert result.data == {"id": "r-1"}
     assert [call.request.headers["Idempotency-Key"] for call in responses.calls] == ["k-1", "k-1"]
 
@@ -321,3 +336,73 @@ def test_a_post_that_is_not_a_data_write_is_neither_ambiguous_nor_logged():
     assert not isinstance(caught.value, AmbiguousWriteError)
     assert client.calls == 3
     assert not SyncLogEntry.objects.exists()
+
+
+# --- idempotency styles: header, query parameter, none ---------------------------------------------------------
+
+
+class QueryKeyClient(DemoClient):
+    idempotency = IdempotencyStyle.query("requestid", 50)  # QuickBooks' style
+
+
+class NoKeyClient(DemoClient):
+    idempotency = IdempotencyStyle()  # Exact, e-conomic: nothing deduplicates a repeated write
+
+
+@responses.activate
+def test_a_query_parameter_key_is_sent_on_every_try_and_bounded_to_its_length():
+    long_key = "copy-" + "x" * 80
+    responses.add(responses.POST, f"{BASE}/invoice", status=503)
+    responses.add(responses.POST, f"{BASE}/invoice", json={"id": "9"})
+    client = QueryKeyClient()
+    assert client.request("POST", "invoice", json={}, idempotency_key=long_key).data == {"id": "9"}
+    sent = [parse_qs(urlsplit(call.request.url).query)["requestid"] for call in responses.calls]
+    assert len(sent) == 2 and sent[0] == sent[1]
+    assert len(sent[0][0]) == 50 and sent[0][0] != long_key[:50]  # a digest: two long keys never collide
+    assert "Idempotency-Key" not in responses.calls[0].request.headers
+    short = QueryKeyClient()
+    responses.add(responses.POST, f"{BASE}/short", json={})
+    short.request("POST", "short", json={}, idempotency_key="k-7")
+    assert parse_qs(urlsplit(responses.calls[-1].request.url).query)["requestid"] == ["k-7"]
+
+
+@responses.activate
+@pytest.mark.parametrize("failure", [dict(status=502), dict(body=requests.exceptions.ReadTimeout())])
+def test_without_idempotency_a_write_is_never_retried_even_with_a_key(failure):
+    responses.add(responses.POST, f"{BASE}/invoice", **failure)
+    client = NoKeyClient()
+    with pytest.raises(AmbiguousWriteError):  # the copy engine looks the document up before a new try
+        client.request("POST", "invoice", json={}, idempotency_key="k-1")
+    assert client.calls == 1 and client.slept == []
+    assert "Idempotency-Key" not in responses.calls[0].request.headers
+    assert "k-1" not in responses.calls[0].request.url
+
+
+@responses.activate
+def test_without_idempotency_reads_are_still_retried():
+    responses.add(responses.GET, f"{BASE}/things", status=503)
+    responses.add(responses.GET, f"{BASE}/things", json={"ok": True})
+    client = NoKeyClient()
+    assert client.request("GET", "things").data == {"ok": True}
+    assert client.calls == 2
+
+
+# --- answers that are not JSON -----------------------------------------------------------------------------------
+
+
+@responses.activate
+def test_a_request_can_ask_for_bytes_or_text():
+    pdf = b"%PDF-1.7\n\x00\xff binary"
+    responses.add(responses.GET, f"{BASE}/invoice.pdf", body=pdf, content_type="application/pdf")
+    responses.add(responses.GET, f"{BASE}/export.csv", body="a;b\n1;2\n", content_type="text/csv")
+    client = DemoClient()
+    assert client.request("GET", "invoice.pdf", expect=BYTES).data == pdf
+    assert client.request("GET", "export.csv", expect=TEXT).data == "a;b\n1;2\n"
+    assert client.calls == 2  # neither is "invalid JSON", so neither is retried
+
+
+@responses.activate
+def test_a_json_request_answered_with_something_else_is_still_transient(client):
+    responses.add(responses.GET, f"{BASE}/things", body=b"%PDF-1.7", content_type="application/pdf")
+    with pytest.raises(TransientError, match="not valid JSON"):
+        client.request("GET", "things")

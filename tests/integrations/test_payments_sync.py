@@ -234,14 +234,14 @@ def test_queries_per_page_are_bounded(xero, sync_connection):
     per_payment = (forty - ten) / 30
     assert per_payment <= 15, f"{per_payment} queries per new payment"
     # Payments seen again (same second as the cursor) and an idle run cost no queries per payment
-    # (a fixed handful per run, including closing runs abandoned by a dead worker).
+    # (a fixed handful per run, including closing runs abandoned by a dead worker, and reading the grant).
     with CaptureQueriesContext(db_connection) as replay:
         payments_sync(connection=sync_connection)
-    assert len(replay) <= 13
+    assert len(replay) <= 14
     xero.payments = []
     with CaptureQueriesContext(db_connection) as idle:
         payments_sync(connection=sync_connection)
-    assert len(idle) <= 13
+    assert len(idle) <= 14
 
 
 def test_429_pauses_the_connection_until_retry_after(mock, sync_connection):
@@ -261,8 +261,8 @@ def test_429_pauses_the_connection_until_retry_after(mock, sync_connection):
 
 
 def test_invalid_grant_needs_reconnect(mock, sync_connection):
-    sync_connection.token_expires_at = timezone.now() - datetime.timedelta(minutes=1)
-    sync_connection.save()
+    sync_connection.grant.token_expires_at = timezone.now() - datetime.timedelta(minutes=1)
+    sync_connection.grant.save()
     mock.add(responses.POST, "https://identity.xero.com/connect/token", status=400, json={"error": "invalid_grant"})
 
     run = payments_sync(connection=sync_connection)
@@ -321,3 +321,42 @@ def test_a_recent_running_run_still_makes_a_second_start_skip(xero, sync_connect
     connection = sync_connection
     SyncRun.objects.create(connection=connection, kind=SyncKind.PAYMENTS, started_at=timezone.now())
     assert payments_sync(connection=connection).outcome == SyncOutcome.SKIPPED
+
+
+def test_an_edit_in_xero_is_a_deletion_and_a_new_payment(xero, sync_connection):
+    invoice, remote_id = copied(sync_connection)
+    first = xero.add_payment(invoice_id=remote_id, amount="1000.00", date="2026-11-10", updated=at(10))
+    payments_sync(connection=sync_connection)
+
+    # Xero cannot edit a payment: the user deletes it and records the corrected one.
+    xero.add_payment(
+        invoice_id=remote_id,
+        amount="1000.00",
+        date="2026-11-10",
+        updated=at(11),
+        payment_id=first["PaymentID"],
+        status="DELETED",
+    )
+    xero.add_payment(invoice_id=remote_id, amount="900.00", date="2026-11-11", updated=at(11))
+    run = payments_sync(connection=sync_connection)
+
+    assert (run.counts["deleted"], run.counts["recorded"], run.counts["updated"]) == (1, 1, 0)
+    invoice.refresh_from_db()
+    assert invoice.amount_paid == Decimal("900.00") and invoice.payment_status == PaymentStatus.PARTIALLY_PAID
+    assert RemotePayment.objects.filter(connection=sync_connection).count() == 2
+    assert set(RemotePayment.objects.values_list("allocation_key", flat=True)) == {remote_id}
+
+
+def test_a_payment_refused_on_a_superseded_copy_is_said_once(xero, sync_connection):
+    invoice, old_remote = copied(sync_connection)
+    InvoiceCopy.objects.filter(invoice=invoice).update(is_latest=False, superseded_at=at(9))
+    xero.add_payment(invoice_id=old_remote, amount="100.00", date="2026-11-10", updated=at(10))
+    payments_sync(connection=sync_connection)
+    sync_connection.sync_cursors = {}  # Xero sends it again
+    sync_connection.save()
+
+    run = payments_sync(connection=sync_connection)
+
+    assert run.counts["ignored"] == 1 and run.outcome == SyncOutcome.SUCCEEDED
+    assert SyncLogEntry.objects.filter(action="payment.superseded").count() == 1
+    assert not Payment.objects.exists()

@@ -115,6 +115,6 @@ def test_a_grant_token_provider_connects_without_oauth(admin_client, subsidiary)
     admin_client.get(reverse("integrations:callback", args=["granttoken"]), {"state": state, "token": "grant-123"})
 
     connection = Connection.objects.get()
-    assert (connection.access_token, connection.token_expires_at) == ("grant-123", None)
+    assert (connection.grant.access_token, connection.grant.token_expires_at) == ("grant-123", None)
     assert connection_access_token(connection) == "grant-123"  # never expires, never refreshed
     assert len(responses.calls) == 0

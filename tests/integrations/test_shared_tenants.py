@@ -14,13 +14,13 @@ from django.urls import reverse
 from django.utils import timezone
 from responses import matchers
 
-from integrations.models import AuthorizationState, Connection, ConnectionStatus
+from integrations.models import AuthorizationState, Connection, ConnectionStatus, Grant
 from integrations.providers.base import RemoteTenant
 from integrations.services.connections import authorization_states_purge
 from integrations.services.revocation import pending_token_json, tenants_in_use
 from tests.factories import SubsidiaryFactory
 
-from .factories import ConnectionFactory
+from .factories import ConnectionFactory, GrantFactory
 from .test_connect_views import (
     ACCESS,
     API,
@@ -108,8 +108,8 @@ def test_disconnecting_one_of_two_subsidiaries_on_one_organisation_keeps_it_for_
     assert not responses.calls, "Xero's connection was deleted although “Xero UK” still uses it"
     first.refresh_from_db()
     second.refresh_from_db()
-    assert first.status == ConnectionStatus.DISCONNECTED and first.access_token == ""
-    assert second.status == ConnectionStatus.ACTIVE and second.access_token
+    assert first.status == ConnectionStatus.DISCONNECTED and first.grant is None
+    assert second.status == ConnectionStatus.ACTIVE and second.grant.access_token
     kept = first.log_entries.get(action="connection.revoke_kept")
     assert "“Xero UK” (Acme UK) still uses Demo Company (NZ)" in kept.message
 
@@ -368,3 +368,102 @@ def test_a_failed_revocation_is_logged_and_the_purge_goes_on(admin_user, subsidi
     for state in (first, second):
         state.refresh_from_db()
         assert state.pending_token == ""
+
+
+# --- one consent, several tenants: connections that share one grant ----------------------------------------------
+
+
+@responses.activate
+def test_one_consent_for_two_organisations_connects_both_on_one_grant(admin_client, admin_user, subsidiary):
+    from integrations.services.connections import authorization_complete_tenants
+
+    state = start(admin_client, subsidiary)
+    mock_token_and_tenants([TENANT_A, TENANT_B])
+    callback(admin_client, code="c", state=state.state)  # two tenants: the choose page
+    state.refresh_from_db()
+
+    first, second = authorization_complete_tenants(state=state, tenant_ids=["tenant-a", "tenant-b"])
+
+    assert first.grant_id == second.grant_id
+    grant = Grant.objects.get()
+    assert (grant.access_token, grant.refresh_token, grant.granted_by) == (ACCESS, REFRESH, admin_user)
+    assert {first.remote_tenant_id, second.remote_tenant_id} == {"tenant-a", "tenant-b"}
+    assert first.name == "Xero NL · Demo Company (NZ)"
+    assert len(calls_to(TOKEN_URL)) == 1
+
+
+def on_one_grant(organization, subsidiary):
+    grant = GrantFactory(organization=organization, token_expires_at=timezone.now() + timedelta(minutes=20))
+    first = connected_to_a(organization, subsidiary, name="Xero NZ", grant=grant)
+    second = ConnectionFactory(
+        organization=organization,
+        subsidiary=subsidiary,
+        name="Xero UK",
+        remote_tenant_id="tenant-b",
+        remote_connection_id="c-b",
+        grant=grant,
+    )
+    return grant, first, second
+
+
+@responses.activate
+def test_disconnecting_one_tenant_of_a_shared_grant_withdraws_only_that_tenant(admin_client, organization, subsidiary):
+    grant, first, second = on_one_grant(organization, subsidiary)
+    responses.add(responses.DELETE, f"{CONNECTIONS_URL}/c-a", status=204)
+
+    admin_client.post(reverse("integrations:connection-disconnect", args=[first.pk]))
+
+    (deleted,) = calls_to(CONNECTIONS_URL)
+    assert deleted.request.url.endswith("/c-a")
+    assert deleted.request.headers["Authorization"] == f"Bearer {grant.access_token}"
+    assert not revocations()  # the token set lives on for organisation B
+    first.refresh_from_db()
+    second.refresh_from_db()
+    assert first.status == ConnectionStatus.DISCONNECTED and first.grant is None
+    assert second.grant_id == grant.pk and Grant.objects.get(pk=grant.pk).access_token == grant.access_token
+
+
+@responses.activate
+def test_the_last_connection_of_a_grant_takes_the_credentials_along(admin_client, organization, subsidiary):
+    grant, first, second = on_one_grant(organization, subsidiary)
+    responses.add(responses.DELETE, f"{CONNECTIONS_URL}/c-a", status=204)
+    responses.add(responses.DELETE, f"{CONNECTIONS_URL}/c-b", status=204)
+
+    admin_client.post(reverse("integrations:connection-disconnect", args=[first.pk]))
+    assert Grant.objects.filter(pk=grant.pk).exists()
+    admin_client.post(reverse("integrations:connection-disconnect", args=[second.pk]))
+
+    assert not Grant.objects.filter(pk=grant.pk).exists()
+    assert [call.request.url.rsplit("/", 1)[-1] for call in calls_to(CONNECTIONS_URL)] == ["c-a", "c-b"]
+
+
+@responses.activate
+def test_reconnecting_replaces_the_shared_grants_credentials(admin_client, organization, subsidiary):
+    grant, first, second = on_one_grant(organization, subsidiary)
+    Connection.objects.filter(pk__in=[first.pk, second.pk]).update(status=ConnectionStatus.NEEDS_RECONNECT)
+    state = reconnect(admin_client, first)
+    mock_token_and_tenants([TENANT_A, TENANT_B])
+
+    callback(admin_client, code="c", state=state.state)
+
+    stored = Grant.objects.get(pk=grant.pk)
+    assert (stored.access_token, stored.refresh_token) == (ACCESS, REFRESH)
+    assert Grant.objects.count() == 1
+    first.refresh_from_db()
+    assert first.status == ConnectionStatus.ACTIVE and first.grant_id == grant.pk
+    second.refresh_from_db()
+    assert second.grant.access_token == ACCESS  # the other tenant of the consent uses the new token set too
+
+
+@responses.activate
+def test_a_refused_connect_leaves_no_grant_behind(admin_client, organization, subsidiary):
+    existing = connected_to_a(organization, subsidiary)
+    state = start(admin_client, subsidiary)
+    mock_token_and_tenants([TENANT_A], lists=False)
+    responses.add(responses.POST, REVOKE_URL, status=200)
+
+    response = callback(admin_client, code="c", state=state.state)
+
+    assert any("already connected" in m for m in messages_of(response))
+    assert list(Grant.objects.values_list("pk", flat=True)) == [existing.grant_id]
+    assert Connection.objects.get() == existing

@@ -15,7 +15,7 @@ from django.db import connection as db_connection
 from django.utils import timezone
 
 from integrations.exceptions import IntegrationError, TerminalError, ThrottledError, TransientError
-from integrations.models import Connection, ConnectionStatus
+from integrations.models import Connection, ConnectionStatus, Grant
 from integrations.tokens import connection_access_token
 
 from .factories import ConnectionFactory
@@ -75,10 +75,10 @@ def test_refresh_rotates_and_persists_the_refresh_token_and_expiry():
     assert sent == {"grant_type": ["refresh_token"], "refresh_token": ["old-refresh"]}
     assert responses.calls[0].request.headers["Authorization"].startswith("Basic ")
     stored = Connection.objects.get(pk=connection.pk)
-    assert stored.access_token == "new-access-1"
-    assert stored.refresh_token == "new-refresh-1"
-    assert timedelta(minutes=29) < stored.token_expires_at - timezone.now() <= timedelta(minutes=30)
-    assert connection.refresh_token == "new-refresh-1"  # the caller's instance is updated too
+    assert stored.grant.access_token == "new-access-1"
+    assert stored.grant.refresh_token == "new-refresh-1"
+    assert timedelta(minutes=29) < stored.grant.token_expires_at - timezone.now() <= timedelta(minutes=30)
+    assert connection.grant.refresh_token == "new-refresh-1"  # the caller's instance is updated too
     # And now it is fresh: no second request.
     assert connection_access_token(stored) == "new-access-1"
     assert len(responses.calls) == 1
@@ -105,7 +105,7 @@ def test_invalid_grant_marks_the_connection_needs_reconnect():
     assert stored.status == ConnectionStatus.NEEDS_RECONNECT
     assert "invalid_grant" in stored.last_error
     assert stored.last_error_at is not None
-    assert stored.refresh_token == "old-refresh"  # nothing else touched
+    assert stored.grant.refresh_token == "old-refresh"  # nothing else touched
     assert connection.status == ConnectionStatus.NEEDS_RECONNECT
 
 
@@ -117,7 +117,7 @@ def test_invalid_grant_after_a_concurrent_rotation_is_a_race_not_a_revocation():
     def someone_else_refreshed_first(request):
         # Another worker rotated the token between our read and our refresh; ours is now the stale one.
         Connection.objects.filter(pk=connection.pk).update(status=ConnectionStatus.ACTIVE)
-        other = Connection.objects.get(pk=connection.pk)
+        other = Grant.objects.get(pk=connection.grant_id)
         other.access_token, other.refresh_token = "their-access", "their-refresh"
         other.token_expires_at = timezone.now() + timedelta(minutes=30)
         other.save()
@@ -140,7 +140,7 @@ def test_a_server_error_while_refreshing_changes_nothing():
         connection_access_token(connection)
     stored = Connection.objects.get(pk=connection.pk)
     assert stored.status == ConnectionStatus.ACTIVE
-    assert stored.refresh_token == "old-refresh"
+    assert stored.grant.refresh_token == "old-refresh"
 
 
 @pytest.mark.django_db
@@ -254,6 +254,6 @@ def test_refresh_fault_matrix(fault, settings):
     assert type(caught.value) is expected
     stored = Connection.objects.get(pk=connection.pk)
     assert stored.status == status
-    assert (stored.access_token, stored.refresh_token) == ("old-access", "old-refresh")  # nothing lost
+    assert (stored.grant.access_token, stored.grant.refresh_token) == ("old-access", "old-refresh")  # nothing lost
     # Refreshing is safe to repeat (Xero's 30-minute grace): transient failures are retried, nothing else is.
     assert retried == (2 if expected is TransientError else 1)

@@ -9,7 +9,7 @@ from django.test import override_settings
 from django.urls import reverse
 from django.utils import timezone
 
-from integrations.models import Connection, ConnectionStatus
+from integrations.models import Connection, ConnectionStatus, Grant
 from integrations.sandbox.xero.demo import TRADING_TENANT_ID
 from productive.settings.sandbox import sandbox_provider_settings
 from tests.factories import TaxRateFactory
@@ -61,19 +61,20 @@ def test_connect_setup_refresh_and_disconnect_against_the_sandbox(live_server, a
         assert "✔ Ready" in page
 
         # An expired access token is refreshed (rotating the refresh token) and the call succeeds.
-        Connection.objects.filter(pk=connection.pk).update(token_expires_at=timezone.now() - timedelta(minutes=1))
+        Grant.objects.filter(pk=connection.grant_id).update(token_expires_at=timezone.now() - timedelta(minutes=1))
         connection.refresh_from_db()
-        old_refresh = connection.refresh_token
+        old_refresh = connection.grant.refresh_token
         refreshed = admin_client.post(reverse("integrations:connection-refresh-lists", args=[connection.pk]))
         assert refreshed.status_code == 302
         connection.refresh_from_db()
-        assert connection.refresh_token != old_refresh
-        assert connection.token_expires_at > timezone.now()
+        assert connection.grant.refresh_token != old_refresh
+        assert connection.grant.token_expires_at > timezone.now()
+        grant_pk = connection.grant_id
 
         admin_client.post(reverse("integrations:connection-disconnect", args=[connection.pk]))
         connection.refresh_from_db()
         assert connection.status == ConnectionStatus.DISCONNECTED
-        assert connection.access_token == "" and connection.refresh_token == ""
+        assert connection.grant is None and not Grant.objects.filter(pk=grant_pk).exists()
         assert not connection.log_entries.filter(action="connection.revoke", level="warning").exists()
 
 

@@ -2,15 +2,19 @@
 sandbox keeps one connection per app and organisation, as Xero does, so withdrawing it for one of our
 connections would cut the other off: disconnecting one, and abandoning a second consent, leave the other working."""
 
+from datetime import timedelta
 from urllib.parse import urlsplit
 
 import pytest
 from django.test import override_settings
 from django.urls import reverse
+from django.utils import timezone
 
-from integrations.models import Connection, ConnectionStatus
-from integrations.sandbox.models import XeroConnection, XeroGrant
+from integrations.models import AuthorizationState, Connection, ConnectionStatus, Grant
+from integrations.sandbox.models import Connection as SandboxConnection
+from integrations.sandbox.models import Grant as SandboxGrant
 from integrations.sandbox.xero.demo import DESIGN_TENANT_ID, TRADING_TENANT_ID
+from integrations.services.connections import authorization_complete_tenants
 from productive.settings.sandbox import sandbox_provider_settings
 from tests.factories import SubsidiaryFactory
 
@@ -36,7 +40,7 @@ def refresh_lists(client, connection) -> Connection:
 
 
 def live_sandbox_connections() -> set[str]:
-    return {str(row.org.tenant_id) for row in XeroConnection.objects.filter(is_active=True).select_related("org")}
+    return set(SandboxConnection.objects.filter(provider="xero", is_active=True).values_list("tenant_key", flat=True))
 
 
 @pytest.fixture
@@ -83,7 +87,7 @@ def test_cancelling_a_second_consent_withdraws_only_the_organisation_nobody_uses
     admin_client.post(reverse("integrations:choose-tenant", args=["xero"]), {"cancel": "1"})
 
     assert live_sandbox_connections() == {TRADING_TENANT_ID}  # Design withdrawn, Trading kept
-    assert not XeroGrant.objects.filter(revoked_at__isnull=False).exists()  # revoking it would take Trading along
+    assert not SandboxGrant.objects.filter(revoked_at__isnull=False).exists()  # revoking it would take Trading along
     connection = refresh_lists(admin_client, Connection.objects.get())
     assert connection.status == ConnectionStatus.ACTIVE and connection.last_error == ""
 
@@ -92,4 +96,24 @@ def test_cancelling_a_second_consent_withdraws_only_the_organisation_nobody_uses
     consent(admin_client, sister, "Books UK", [TRADING_TENANT_ID, DESIGN_TENANT_ID])
     admin_client.post(reverse("integrations:choose-tenant", args=["xero"]), {"cancel": "1"})
     assert live_sandbox_connections() == set()
-    assert XeroGrant.objects.filter(revoked_at__isnull=False).count() == 1
+    assert SandboxGrant.objects.filter(revoked_at__isnull=False).count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_one_consent_for_two_organisations_shares_one_grant_refreshed_once(sandbox, admin_client, subsidiary):
+    consent(admin_client, subsidiary, "Books", [TRADING_TENANT_ID, DESIGN_TENANT_ID])  # the choose page
+    state = AuthorizationState.objects.get()
+    first, second = authorization_complete_tenants(state=state, tenant_ids=[TRADING_TENANT_ID, DESIGN_TENANT_ID])
+    assert first.grant_id == second.grant_id
+    grant = Grant.objects.get()
+    old_refresh = grant.refresh_token
+    Grant.objects.filter(pk=grant.pk).update(token_expires_at=timezone.now() - timedelta(minutes=1))
+
+    first = refresh_lists(admin_client, first)
+    second = refresh_lists(admin_client, second)
+
+    assert first.status == second.status == ConnectionStatus.ACTIVE
+    assert first.last_error == second.last_error == ""
+    grant.refresh_from_db()
+    assert grant.token_calls == 1 and grant.refresh_token != old_refresh  # rotated once, for both organisations
+    assert live_sandbox_connections() == {TRADING_TENANT_ID, DESIGN_TENANT_ID}

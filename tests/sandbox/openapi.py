@@ -10,7 +10,7 @@ Reusable by the client tests:
     xero_schemas("xero-identity.yaml").assert_valid(row, "Connection")
 
 It resolves $ref (siblings of a $ref are merged in), allOf / oneOf / anyOf, and checks type, enum, required,
-properties, items, format uuid / date-time, and Xero's x-is-msdate / x-is-msdate-time ("/Date(…)/") markers
+const, properties, items, format uuid / date-time, and Xero's x-is-msdate / x-is-msdate-time ("/Date(…)/") markers
 (in request mode ISO dates are accepted there too, as Xero accepts "YYYY-MM-DD" on writes).
 Unknown properties are allowed (the spec does not forbid them and Xero sends extras such as DateString).
 `request_schema(path, method)` gives the requestBody schema of an operation, to check what a client sends.
@@ -70,6 +70,8 @@ class SchemaChecker:
         kind = schema.get("type")
         if kind and not _TYPES[kind](value):
             return [*found, f"{where}: expected {kind}, got {type(value).__name__} {value!r}"]
+        if "const" in schema and value != schema["const"]:
+            found.append(f"{where}: {value!r} is not {schema['const']!r}")
         if "enum" in schema and value not in schema["enum"]:
             found.append(f"{where}: {value!r} not in enum {schema['enum'][:8]}…")
         if isinstance(value, str):

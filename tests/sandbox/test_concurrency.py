@@ -8,9 +8,10 @@ import pytest
 from django.db import IntegrityError, connection, connections
 from django.test import Client
 
-from integrations.sandbox.models import XeroInFlight, XeroInvoice, XeroOrg
-from integrations.sandbox.xero import limits
+from integrations.sandbox.kit import limits
+from integrations.sandbox.models import InFlight, XeroInvoice, XeroOrg
 from integrations.sandbox.xero.demo import ORGS, TRADING_TENANT_ID, demo_orgs_ensure
+from integrations.sandbox.xero.provider import XERO
 
 from .conftest import XeroSandbox
 
@@ -47,12 +48,12 @@ def test_demo_data_is_created_once(db):
 @pytest.mark.django_db(transaction=True)
 def test_at_most_five_calls_are_admitted_at_once():
     needs_postgres()
-    org = next(o for o in demo_orgs_ensure() if str(o.tenant_id) == TRADING_TENANT_ID)
-    admissions = race(lambda _: limits.admit(org))
+    demo_orgs_ensure()
+    admissions = race(lambda _: limits.admit(XERO, TRADING_TENANT_ID))
     admitted = [a for a in admissions if a.admitted]
     assert len(admitted) == 5
     assert {a.problem for a in admissions if not a.admitted} == {"concurrent"}
-    assert XeroInFlight.objects.filter(org=org).count() == 5
+    assert InFlight.objects.filter(provider="xero", tenant_key=TRADING_TENANT_ID).count() == 5
 
 
 @pytest.mark.postgres

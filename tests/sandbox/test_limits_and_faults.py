@@ -5,9 +5,10 @@ import datetime as dt
 import time_machine
 from django.test import override_settings
 
-from integrations.sandbox.models import XeroFault, XeroInFlight, XeroInvoice, XeroOrg
-from integrations.sandbox.xero import limits
+from integrations.sandbox.kit import limits
+from integrations.sandbox.models import Fault, InFlight, XeroInvoice, XeroOrg
 from integrations.sandbox.xero.demo import DESIGN_TENANT_ID, TRADING_TENANT_ID
+from integrations.sandbox.xero.provider import XERO
 
 START = dt.datetime(2026, 11, 2, 9, 0, 10, tzinfo=dt.UTC)
 
@@ -17,7 +18,7 @@ def trading():
 
 
 def arm(kind: str, tenant=TRADING_TENANT_ID):
-    return limits.fault_arm(org=XeroOrg.objects.get(tenant_id=tenant), kind=kind)
+    return limits.fault_arm(XERO, tenant, kind)
 
 
 @override_settings(SANDBOX_XERO_MINUTE_LIMIT=3)
@@ -46,22 +47,23 @@ def test_day_limit(connected):
 
 
 def test_five_calls_in_flight_make_the_sixth_429_concurrent(connected):
-    org = trading()
+    in_flight = InFlight.objects.filter(provider="xero", tenant_key=str(trading().tenant_id))
     with time_machine.travel(START, tick=False):
         for _ in range(5):
-            XeroInFlight.objects.create(org=org, started_at=START)
+            InFlight.objects.create(provider="xero", tenant_key=TRADING_TENANT_ID, started_at=START)
         refused = connected.get("Organisation")
         assert refused.status_code == 429
         assert refused["X-Rate-Limit-Problem"] == "concurrent" and refused["Retry-After"]
-        XeroInFlight.objects.filter(org=org).first().delete()
+        in_flight.first().delete()
         assert connected.get("Organisation").status_code == 200
-    assert XeroInFlight.objects.filter(org=org).count() == 4  # the admitted call released its slot
+    assert in_flight.count() == 4  # the admitted call released its slot
 
 
 def test_abandoned_in_flight_markers_expire(connected):
-    org = trading()
     for _ in range(5):
-        XeroInFlight.objects.create(org=org, started_at=START - dt.timedelta(minutes=5))
+        InFlight.objects.create(
+            provider="xero", tenant_key=TRADING_TENANT_ID, started_at=START - dt.timedelta(minutes=5)
+        )
     with time_machine.travel(START, tick=False):
         assert connected.get("Organisation").status_code == 200
 
@@ -71,7 +73,7 @@ def test_500_fault_is_one_shot(connected):
     response = connected.get("Organisation")
     assert response.status_code == 500 and response.json()["Status"] == 500
     assert connected.get("Organisation").status_code == 200
-    assert not XeroFault.objects.filter(consumed_at__isnull=True).exists()
+    assert not Fault.objects.filter(consumed_at__isnull=True).exists()
 
 
 def test_500_fault_on_a_write_changes_nothing(connected):
@@ -94,7 +96,7 @@ def test_429_fault(connected):
 @override_settings(SANDBOX_TIMEOUT_SECONDS=0.2)
 def test_timeout_fault_processes_the_write_then_holds_the_answer(connected, monkeypatch):
     slept = []
-    monkeypatch.setattr("integrations.sandbox.xero.api.time.sleep", slept.append)
+    monkeypatch.setattr("integrations.sandbox.kit.pipeline.time.sleep", slept.append)
     arm("timeout")
     invoice = {"Type": "ACCREC", "Contact": {"Name": "Acme Widgets Ltd"}, "LineItems": []}
     response = connected.put("Invoices", {"Invoices": [invoice]}, **{"Idempotency-Key": "k1"})

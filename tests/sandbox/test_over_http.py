@@ -9,7 +9,7 @@ import pytest
 import requests
 from django.test import override_settings
 
-from integrations.sandbox.models import XeroInFlight
+from integrations.sandbox.models import InFlight
 from integrations.sandbox.xero.demo import TRADING_TENANT_ID
 from productive.settings.sandbox import sandbox_provider_settings
 
@@ -104,7 +104,7 @@ def test_full_loop_over_http_including_a_real_read_timeout(xero_urls, live_serve
         with pytest.raises(requests.exceptions.ReadTimeout):
             requests.get(f"{xero_urls['XERO_API_URL']}/Organisation", headers=api, timeout=(2.0, 0.3))
         assert requests.get(f"{xero_urls['XERO_API_URL']}/Organisation", headers=api, timeout=10).status_code == 200
-        wait_until(lambda: not XeroInFlight.objects.exists())  # the held answer is released (1.3 s) before teardown
+        wait_until(lambda: not InFlight.objects.exists())  # the held answer is released (1.3 s) before teardown
 
 
 def wait_until(condition, limit: float = 10.0) -> None:

@@ -9,7 +9,7 @@ from django.urls import clear_url_caches
 
 from integrations.models import Connection
 from integrations.sandbox.links import sandbox_page_url
-from integrations.sandbox.models import XeroApiCall, XeroFault, XeroInvoice, XeroPayment
+from integrations.sandbox.models import ApiCall, Fault, XeroInvoice, XeroPayment
 from integrations.sandbox.xero.demo import TRADING_TENANT_ID
 
 PAGE = f"/sandbox/xero/orgs/{TRADING_TENANT_ID}/"
@@ -61,11 +61,11 @@ def test_fault_switches_arm_and_clear(connected):
     client = connected.client
     for kind in ("timeout", "server_error", "throttle"):
         client.post(f"{PAGE}faults/", {"kind": kind})
-    assert XeroFault.objects.filter(consumed_at__isnull=True).count() == 3
+    assert Fault.objects.filter(consumed_at__isnull=True).count() == 3
     page = client.get(PAGE).content.decode()
     assert "Armed:" in page
     client.post(f"{PAGE}faults/", {"kind": "clear"})
-    assert not XeroFault.objects.exists()
+    assert not Fault.objects.exists()
     response = client.post(f"{PAGE}faults/", {"kind": "explode"}, follow=True)
     assert "Unknown fault" in response.content.decode()
 
@@ -73,7 +73,7 @@ def test_fault_switches_arm_and_clear(connected):
 def test_pages_need_csrf(connected):
     strict = Client(enforce_csrf_checks=True)
     assert strict.post(f"{PAGE}faults/", {"kind": "server_error"}).status_code == 403
-    assert not XeroFault.objects.exists()
+    assert not Fault.objects.exists()
 
 
 def test_unknown_tenant_page_is_404(db):
@@ -87,7 +87,7 @@ def test_index_lists_the_demo_organisations(db):
 
 def test_api_calls_are_logged_per_tenant(connected):
     connected.get("Organisation")
-    assert XeroApiCall.objects.filter(org__tenant_id=TRADING_TENANT_ID, status_code=200).exists()
+    assert ApiCall.objects.filter(provider="xero", tenant_key=TRADING_TENANT_ID, status_code=200).exists()
 
 
 def test_sandbox_page_url_for_sandbox_connections_only(organization, subsidiary):
@@ -135,7 +135,7 @@ def test_views_refuse_even_if_the_urls_were_mounted(connected):
 
 
 def test_the_call_log_is_pruned(connected, monkeypatch):
-    monkeypatch.setattr("integrations.sandbox.xero.api.LOG_KEEP", 5)
+    monkeypatch.setattr("integrations.sandbox.kit.calllog.LOG_KEEP", 5)
     for _ in range(200):
         connected.get("Organisation")
-    assert XeroApiCall.objects.count() <= 105  # pruned at least once (every 100th row) down to the newest 5
+    assert ApiCall.objects.count() <= 105  # pruned at least once (every 100th row) down to the newest 5

@@ -16,11 +16,12 @@ from datetime import UTC, datetime
 
 from django.conf import settings
 
+from integrations import registry
 from integrations.connection_state import connection_mark_needs_reconnect
 from integrations.exceptions import ProviderValidationError, TerminalError, TransientError
-from integrations.http import ApiClient
+from integrations.http import ApiClient, IdempotencyStyle
 from integrations.providers.base import AccountingApi, PaymentsPage, RemoteChoice, RemoteContact, RemoteInvoice
-from integrations.tokens import connection_access_token
+from integrations.tokens import connection_access_token, connection_reauthorize
 
 logger = logging.getLogger("integrations.xero")
 
@@ -86,6 +87,8 @@ def xero_messages(body) -> list[str]:
 
 class XeroApi(ApiClient, AccountingApi):
     service_name = "Xero"
+    # developer.xero.com/documentation/guides/idempotent-requests: on every PUT/POST, 128 characters at most.
+    idempotency = IdempotencyStyle.header("Idempotency-Key", 128)
 
     def __init__(self, connection, **kwargs):
         super().__init__(connection=connection, **kwargs)
@@ -106,8 +109,7 @@ class XeroApi(ApiClient, AccountingApi):
         }
 
     def reauthorize(self) -> bool:
-        connection_access_token(self.connection, rejected=self._token)
-        return True
+        return connection_reauthorize(self.connection, self._token)
 
     def request(self, method, path, **kwargs):
         try:
@@ -115,6 +117,11 @@ class XeroApi(ApiClient, AccountingApi):
         except TerminalError as exc:
             connection_mark_needs_reconnect(self.connection, exc)
             raise
+
+    def throttle_from(self, response) -> tuple[int | None, str]:
+        """Retry-After, and X-Rate-Limit-Problem naming the limit hit ("minute", "day")."""
+        retry_after, _ = super().throttle_from(response)
+        return retry_after, response.headers.get("X-Rate-Limit-Problem", "")
 
     def error_messages(self, response) -> list[str]:
         try:
@@ -152,7 +159,7 @@ class XeroApi(ApiClient, AccountingApi):
             path,
             params={"summarizeErrors": "false", **(params or {})},
             json=body,
-            headers={"Idempotency-Key": idempotency_key[:128], "Content-Type": "application/json"},
+            headers={"Content-Type": "application/json"},
             idempotency_key=idempotency_key,
             action=action,
         )
@@ -392,6 +399,6 @@ class XeroApi(ApiClient, AccountingApi):
     def revoke(self) -> None:
         from .auth import XeroIdentity
 
-        XeroIdentity(connection=self.connection, session=self.session, sleep=self.sleep).delete_connection(
-            connection_access_token(self.connection), self.connection.remote_connection_id
-        )
+        provider = registry.get(self.connection.provider)
+        identity = XeroIdentity(provider, connection=self.connection, session=self.session, sleep=self.sleep)
+        identity.delete_connection(connection_access_token(self.connection), self.connection.remote_connection_id)

@@ -1,5 +1,8 @@
 """Xero Payment JSON → RemotePaymentRecord. Pure parsing; the client does the paging.
 
+A Xero payment pays exactly one invoice (one allocation), and is never edited: an edit in Xero is the payment
+deleted and a new one created (XERO_PAYMENT_FEED says so to the contract suite).
+
 Xero dates come as MS JSON dates ("/Date(1552262400000+0000)/") or ISO strings ("2019-03-11T00:00:00");
 amounts are JSON numbers and become Decimal through their text, never through float arithmetic.
 """
@@ -11,10 +14,17 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 
 from integrations.exceptions import TransientError
-from integrations.providers.base import RemotePaymentRecord
+from integrations.providers.base import FEED_CURSOR, PaymentAllocation, PaymentFeed, RemotePaymentRecord
 
 _MS_DATE = re.compile(r"^/Date\((?P<millis>-?\d+)(?P<offset>[+-]\d{4})?\)/$")
 DELETED = "DELETED"
+
+XERO_PAYMENT_FEED = PaymentFeed(
+    kind=FEED_CURSOR,
+    edits=False,
+    splits=False,
+    note="Xero never edits or splits a payment: it deletes it and creates a new one, on one invoice each.",
+)
 
 
 def parse_datetime(value) -> datetime | None:
@@ -55,10 +65,11 @@ def parse_amount(value) -> Decimal:
 
 def payment_from_json(data: dict) -> RemotePaymentRecord:
     invoice = data.get("Invoice") or {}
+    invoice_id = str(invoice.get("InvoiceID") or "")
+    amount = parse_amount(data.get("Amount", 0))
     return RemotePaymentRecord(
         id=str(data["PaymentID"]),
-        invoice_remote_id=str(invoice.get("InvoiceID") or ""),
-        amount=parse_amount(data.get("Amount", 0)),
+        allocations=(PaymentAllocation(amount=amount, document_id=invoice_id),) if invoice_id else (),
         currency=str(invoice.get("CurrencyCode") or data.get("CurrencyCode") or ""),
         date=parse_date(data.get("Date")),
         reference=str(data.get("Reference") or ""),

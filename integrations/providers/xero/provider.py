@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from datetime import timedelta
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -13,17 +14,19 @@ from integrations.providers.base import (
     EXPORT_EXPENSES,
     OAUTH2,
     SYNC_PAYMENTS,
-    Provider,
     RemoteTenant,
+    TokenPolicy,
     TokenSet,
 )
+from integrations.providers.oauth2 import OAuth2Provider
 from integrations.setup_schema import INVOICE
 
 from .mapping import NUMBERING_APP, NUMBERING_PROVIDER, NUMBERING_SETTING
+from .payments import XERO_PAYMENT_FEED
 from .setup import INVOICE_PROMPT, PICK_LISTS, SCHEMA
 
 
-class XeroProvider(Provider):
+class XeroProvider(OAuth2Provider):
     key = "xero"
     name = "Xero"
     description = (
@@ -41,55 +44,62 @@ class XeroProvider(Provider):
     tenant_noun_plural = "organisations"
     pick_lists = PICK_LISTS
     bulk_copy_max = 100  # one task per invoice, spread over the 60 calls a minute
+    # Webhooks and scheduling: Xero's reads are not metered, so it keeps the global poll interval; its webhooks
+    # (INVOICE updates) make a connection due at once.
+    poll_interval_setting = "PAYMENTS_SYNC_INTERVAL_MINUTES"
+    webhook_key_setting = "XERO_WEBHOOK_KEY"
+    payment_feed = XERO_PAYMENT_FEED
+    # Access tokens live 30 minutes; every refresh rotates the refresh token, the old one stays usable for 30
+    # minutes (developer.xero.com/faq/oauth2); a 401 means the token died early: refresh and retry once.
+    token_policy = TokenPolicy(
+        refresh_margin=timedelta(seconds=60),
+        rotates=True,
+        rotation_grace=timedelta(minutes=30),
+        refresh_after_401=True,
+    )
+    client_id_setting = "XERO_CLIENT_ID"
+    client_secret_setting = "XERO_CLIENT_SECRET"
+    authorize_url_setting = "XERO_AUTHORIZE_URL"
+    token_url_setting = "XERO_TOKEN_URL"
+    revoke_url_setting = "XERO_REVOKE_URL"
+    scopes_setting = "XERO_SCOPES"
 
     def identity(self, connection=None):
         from .auth import XeroIdentity
 
-        return XeroIdentity(connection=connection)
+        return XeroIdentity(self, connection=connection)
+
+    token_client = identity
 
     def api(self, connection):
         from .client import XeroApi
 
         return XeroApi(connection)
 
-    def authorization_url(self, *, state: str, code_verifier: str, redirect_uri: str, options: dict) -> str:
-        from .auth import authorization_url
-
-        return authorization_url(state=state, code_verifier=code_verifier, redirect_uri=redirect_uri)
-
-    def exchange_code(self, *, code: str, code_verifier: str, redirect_uri: str, options: dict) -> TokenSet:
-        return self.identity().exchange_code(code=code, code_verifier=code_verifier, redirect_uri=redirect_uri)
+    def allows_insecure_transport(self) -> bool:
+        # The built-in sandbox runs on plain http; production forces both settings off.
+        return bool(settings.XERO_USES_SANDBOX and settings.SANDBOX_PROVIDERS)
 
     def list_tenants(self, access_token: str, *, options: dict) -> list[RemoteTenant]:
         return self.identity().tenants(access_token)
-
-    def refresh_tokens(self, connection) -> TokenSet:
-        return self.identity().refresh(connection.refresh_token)
 
     def revoke(self, connection) -> None:
         """Disconnect this Xero organisation only (DELETE /connections/{id}). Revoking the refresh token would
         drop every organisation the Xero user granted, including other subsidiaries' connections."""
         self.api(connection).revoke()
 
-    def revoke_grant(self, tokens: TokenSet) -> None:
-        """POST /connect/revocation: the token set dies and with it every Xero connection it made."""
-        if tokens.refresh_token:  # without offline_access there is only an access token, gone in 30 minutes
-            self.identity().revoke(tokens.refresh_token)
-
     def revoke_tenant(self, tokens: TokenSet, tenant: RemoteTenant) -> None:
         """DELETE /connections/{id} of one organisation, with the grant's access token (refreshed if stale)."""
-        from datetime import timedelta
-
         from django.utils import timezone
 
         if not tenant.connection_id:
             return
-        identity = self.identity()
         access_token = tokens.access_token
-        stale = tokens.expires_at is not None and tokens.expires_at <= timezone.now() + timedelta(seconds=60)
+        margin = self.token_policy.refresh_margin
+        stale = tokens.expires_at is not None and tokens.expires_at <= timezone.now() + margin
         if stale and tokens.refresh_token:  # a purged round trip is older than the token's 30 minutes
-            access_token = identity.refresh(tokens.refresh_token).access_token
-        identity.delete_connection(access_token, tenant.connection_id)
+            access_token = self.refresh_with(tokens.refresh_token, options={}).access_token
+        self.identity().delete_connection(access_token, tenant.connection_id)
 
     def tenant_details(self, connection) -> dict:
         return _tenant_facts(self.api(connection).organisation())
@@ -129,6 +139,18 @@ class XeroProvider(Provider):
         from .refusals import refusal_action
 
         return refusal_action(messages, operation)
+
+    # Webhooks and scheduling
+
+    def verify_webhook(self, headers, body: bytes) -> bool:
+        from .webhooks import verify
+
+        return verify(headers, body, self.webhook_key())
+
+    def parse_webhook(self, body: bytes):
+        from .webhooks import parse
+
+        return parse(body)
 
 
 def _tenant_facts(organisation: dict) -> dict:

@@ -4,7 +4,8 @@ from decimal import Decimal
 
 from django.db import IntegrityError, transaction
 
-from ..models import XeroAccount, XeroContact, XeroItem, XeroOrg, XeroRateCounter, XeroTaxRate
+from ..kit.models import RateCounter
+from ..models import XeroAccount, XeroContact, XeroItem, XeroOrg, XeroTaxRate
 from .formats import now_ms
 
 # Fixed tenant ids so a demo database, the README and the tests can name them.
@@ -98,7 +99,7 @@ def _create_org(spec: dict) -> XeroOrg:
         **{key: spec[key] for key in ("timezone", "short_code", "tax_number", "currencies")},
         created_at=now,
     )
-    XeroRateCounter.objects.create(org=org)
+    RateCounter.objects.create(provider="xero", tenant_key=str(org.tenant_id))
     for code, name, kind, tax_type in spec["accounts"]:
         XeroAccount.objects.create(
             org=org,

@@ -6,15 +6,9 @@ import uuid
 from decimal import Decimal
 from email.utils import parsedate_to_datetime
 
-from django.utils import timezone
+from ..kit.clock import now_ms  # noqa: F401 (Xero reports milliseconds; the services import it from here)
 
 UTC = dt.UTC
-
-
-def now_ms() -> dt.datetime:
-    """Now, truncated to milliseconds (Xero's precision), so what we store is exactly what we report."""
-    now = timezone.now()
-    return now.replace(microsecond=now.microsecond // 1000 * 1000)
 
 
 def _epoch_ms(value: dt.datetime) -> int:

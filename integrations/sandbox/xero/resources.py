@@ -18,10 +18,11 @@ from ..models import (
     XeroTaxRate,
 )
 from . import services, shapes
-from .formats import malformed_guid, parse_date, parse_if_modified_since
+from .formats import malformed_guid, now_ms, parse_date, parse_if_modified_since
 from .lines import round_unit_amounts
 from .pdf import document_pdf
 from .responses import Reply, json_reply, not_found, post_data_invalid, query_parse_error, validation_reply
+from .webhooks import invoice_events_send
 from .where import WhereError, compile_where
 
 DEFAULT_PAGE_SIZE = 100
@@ -269,7 +270,7 @@ def write(call: Call, collection: str, *, create_only: bool) -> Reply:
         return not_found()
     if malformed_guid(elements):
         return post_data_invalid(UNPARSEABLE_GUID)
-    results = []
+    results, changed = [], []
     for submitted in elements:
         try:
             with transaction.atomic():
@@ -277,16 +278,19 @@ def write(call: Call, collection: str, *, create_only: bool) -> Reply:
                     raise services.ElementInvalid([f"Each of {collection} must be an object."])
                 kwargs = {id_kwarg: call.ident} if call.ident else {}
                 data = round_unit_amounts(submitted, call.unit_places)
+                started = now_ms()
                 row = save(org=call.org, data=data, create_only=create_only, **kwargs)
         except services.ElementInvalid as exc:
             results.append((_failed_element(submitted, exc.messages, flag), exc.messages))
             continue
         if collection == "Invoices":
             element = shape(_invoice_rows(call.org).get(pk=row.pk), unit_places=call.unit_places)
+            changed.append((row, "CREATE" if row.created_at >= started else "UPDATE"))
         else:
             element = shape(row)
         element["StatusAttributeString"] = "OK"
         results.append((element, None))
+    invoice_events_send(call.org.tenant_id, changed)  # sent once the call commits (Xero batches events too)
     return _write_reply(call, collection, results)
 
 
@@ -297,7 +301,7 @@ def payments_write(call: Call) -> Reply:
         return validation_reply("The request body must contain a Payments array.")
     if malformed_guid(elements):
         return post_data_invalid(UNPARSEABLE_GUID)
-    results = []
+    results, changed = [], []
     for submitted in elements:
         try:
             with transaction.atomic():
@@ -318,4 +322,6 @@ def payments_write(call: Call) -> Reply:
         element = shapes.payment(XeroPayment.objects.select_related("invoice__contact", "account").get(pk=payment.pk))
         element["StatusAttributeString"] = "OK"
         results.append((element, None))
+        changed.append((payment.invoice, "UPDATE"))  # Xero has no PAYMENT events: the invoice changed
+    invoice_events_send(call.org.tenant_id, changed)
     return _write_reply(call, "Payments", results)

@@ -1,31 +1,7 @@
-"""A transport-neutral response the API pipeline builds, stores for Idempotency-Key replay, and serves."""
+"""Xero's error bodies as kit replies (problem details, ValidationException, PostDataInvalid, QueryParse)."""
 
-import json
-from dataclasses import dataclass, field
-
-from django.http import HttpResponse
-
+from ..kit.reply import JSON, Reply, json_reply  # noqa: F401 (the resources build their replies from here)
 from . import shapes
-
-JSON = "application/json; charset=utf-8"
-
-
-@dataclass
-class Reply:
-    status: int
-    body: bytes
-    content_type: str = JSON
-    headers: dict = field(default_factory=dict)
-
-    def http(self) -> HttpResponse:
-        response = HttpResponse(self.body, status=self.status, content_type=self.content_type)
-        for name, value in self.headers.items():
-            response[name] = value
-        return response
-
-
-def json_reply(body, status: int = 200, headers: dict | None = None) -> Reply:
-    return Reply(status, json.dumps(body).encode(), JSON, headers or {})
 
 
 def problem_reply(status: int, title: str, detail: str, headers: dict | None = None) -> Reply:

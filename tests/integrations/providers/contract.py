@@ -10,19 +10,33 @@ fills in the hooks below, and gets every test of this class for free:
   RemotePaymentRecord with Decimal amounts);
 - its payments cursor only moves forward: whatever number of changes (0, 1, a page minus one, exactly one or two
   pages, a page plus one), a run sees every change, no page's cursor reaches back before the previous one (an
-  empty last page keeps the cursor it got), and the idle poll after the run costs one API call.
+  empty last page keeps the cursor it got), and the idle poll after the run costs one API call;
+- webhooks (providers that declare a webhook key setting): the signature is its own (right key, the raw bytes;
+  missing, wrong-key and tampered deliveries are refused by the route with a 401 and nothing stored), its sample
+  deliveries parse into WebhookNotices with stable, distinct dedupe keys, a replayed delivery is stored once, an
+  unknown tenant is acknowledged, and a burst of its payment hints about one copied document queues one sync.
+- its payment feed (contract_feed.py), through the whole sync onto our invoices: a new payment, an edited one,
+  one split over two invoices, a deleted one, the same changes replayed, the cursor only forward (or, for the
+  remainder kind, what is owed followed both ways). Cases the provider cannot produce (Provider.payment_feed:
+  Xero neither edits nor splits) skip with its reason. Hooks: `feed_server(mock)` / `remainder_server(mock)`
+  and `feed_document_id()`.
+- connect and refresh policy (contract_auth.AuthContract): a consent lands on a Grant, several tenants of one
+  consent share it, and the provider's TokenPolicy is honoured (one refresh per grant, margin, minimum age,
+  invalid_grant for every connection of the grant).
 """
 
 from __future__ import annotations
 
+import datetime
 import re
+import uuid
 from decimal import Decimal
 
 import pytest
 import requests
 import responses
 from django.contrib.staticfiles import finders
-from django.test import override_settings
+from django.test import Client, override_settings
 from django.urls import reverse
 
 from billing.choices import Plan
@@ -35,6 +49,7 @@ from integrations.exceptions import (
     TransientError,
 )
 from integrations.http import ApiClient
+from integrations.models import CopyStatus, InvoiceCopy, SyncKind, SyncRun, WebhookEvent, WebhookResult
 from integrations.providers.base import (
     CAPABILITIES,
     OAUTH2,
@@ -46,7 +61,12 @@ from integrations.providers.base import (
     RemoteContact,
     RemoteInvoice,
     RemotePaymentRecord,
+    WebhookNotice,
 )
+from tests.factories import make_invoice
+
+from .contract_auth import AuthContract
+from .contract_feed import PaymentFeedContract, RemainderFeedContract
 
 FAULTS = {
     "timeout": (dict(body=requests.exceptions.ReadTimeout("read timed out")), TransientError),
@@ -63,8 +83,9 @@ FAULTS = {
 PAGE_BOUNDARY_COUNTS = (0, 1, 99, 100, 101, 200)
 
 
-class ProviderContract:
-    """Hooks to fill in per provider."""
+class ProviderContract(AuthContract, PaymentFeedContract, RemainderFeedContract):
+    """Hooks to fill in per provider (and those of AuthContract: connect and refresh policy; of the feed
+    contracts: payments)."""
 
     provider_key: str = ""
     # Settings that make the provider configured / not configured.
@@ -90,6 +111,21 @@ class ProviderContract:
     def serve_changed_payments(self, mock: responses.RequestsMock, count: int) -> None:
         """Serve `count` payments changed one after another (distinct change times), the way the provider serves
         them to fetch_payments: filtered by the cursor the request carries and paged at the provider's page size."""
+        raise NotImplementedError
+
+    # Webhooks (only for providers with `webhook_key_setting`).
+
+    def sign_webhook(self, body: bytes, key: str) -> dict:
+        """The signature headers the provider sends with `body` when its webhook key is `key`."""
+        raise NotImplementedError
+
+    def webhook_samples(self, tenant_id: str) -> list[bytes]:
+        """The provider's own example deliveries (from its spec or docs), their events re-pointed at `tenant_id`."""
+        raise NotImplementedError
+
+    def webhook_payment_hint(self, tenant_id: str, resource_id: str, sequence: int) -> bytes:
+        """A delivery of the event that tells us a payment may have changed on the copied document `resource_id`
+        (Xero: an INVOICE update; a provider with payment events: one of those); `sequence` makes it distinct."""
         raise NotImplementedError
 
     # --- helpers ---------------------------------------------------------------------------------------------
@@ -231,3 +267,82 @@ class ProviderContract:
             assert len(seen) == changes, "a run sees every change"
             _ids, idle_calls = self._fetch_ids(connection, stored)
             assert idle_calls == 1, f"the idle poll after {changes} changes took {idle_calls} API calls"
+
+    # --- webhooks ------------------------------------------------------------------------------------------------
+
+    WEBHOOK_KEY = "contract-webhook-key-7f3a9c"
+
+    @pytest.fixture
+    def webhooks_on(self, settings):
+        if not self.provider.has_webhooks:
+            pytest.skip(f"{self.provider_key} declares no webhooks")
+        setattr(settings, self.provider.webhook_key_setting, self.WEBHOOK_KEY)
+        assert self.provider.webhooks_on()
+        return reverse("integrations:webhooks", args=[self.provider_key])
+
+    def _post_webhook(self, url: str, body: bytes, headers: dict):
+        meta = {"HTTP_" + name.upper().replace("-", "_"): value for name, value in headers.items()}
+        return Client(enforce_csrf_checks=True).post(url, body, content_type="application/json", **meta)
+
+    def test_webhook_signature_is_the_providers(self, webhooks_on):
+        provider = self.provider
+        for body in self.webhook_samples("tenant-signature"):
+            assert provider.verify_webhook(self.sign_webhook(body, self.WEBHOOK_KEY), body)
+            assert not provider.verify_webhook(self.sign_webhook(body, self.WEBHOOK_KEY + "-other"), body)
+            assert not provider.verify_webhook(self.sign_webhook(body, self.WEBHOOK_KEY), body + b" ")
+            assert not provider.verify_webhook({}, body)
+
+    def test_webhook_samples_parse_with_stable_distinct_keys(self, webhooks_on):
+        samples = self.webhook_samples("tenant-parse")
+        assert samples, "no sample delivery"
+        keys = []
+        for body in samples:
+            notices = self.provider.parse_webhook(body)
+            assert notices and all(isinstance(notice, WebhookNotice) for notice in notices)
+            assert all(notice.key and notice.tenant_id == "tenant-parse" and notice.resource_id for notice in notices)
+            assert [n.key for n in self.provider.parse_webhook(body)] == [n.key for n in notices], "keys are stable"
+            keys += [notice.key for notice in notices]
+        assert len(set(keys)) == len(keys), "distinct events share a dedupe key"
+
+    @pytest.mark.django_db
+    def test_webhook_route_stores_once_and_refuses_bad_signatures(self, webhooks_on):
+        url = webhooks_on
+        body = self.webhook_samples("tenant-nobody-connected")[0]
+        good = self.sign_webhook(body, self.WEBHOOK_KEY)
+        for refused in ({}, self.sign_webhook(body, "wrong-key"), self.sign_webhook(body + b"x", self.WEBHOOK_KEY)):
+            assert self._post_webhook(url, body, refused).status_code == 401
+        assert not WebhookEvent.objects.exists()
+        for _replay in range(3):
+            response = self._post_webhook(url, body, good)
+            assert response.status_code == 200 and response.content == b""
+        stored = WebhookEvent.objects.filter(provider=self.provider_key)
+        assert stored.count() == len(self.provider.parse_webhook(body))
+        assert {event.result for event in stored} == {WebhookResult.UNKNOWN_TENANT}  # acknowledged, not an error
+
+    @pytest.mark.django_db
+    def test_webhook_burst_about_a_copied_document_queues_one_sync(self, webhooks_on, organization, subsidiary):
+        connection = self.make_connection(
+            organization=organization,
+            subsidiary=subsidiary,
+            payment_sync_enabled_at=datetime.datetime(2026, 11, 1, tzinfo=datetime.UTC),
+            settings={"sync_payments": True},
+        )
+        invoice = make_invoice(organization=organization, subsidiary=subsidiary, finalize=True)
+        remote_id = str(uuid.uuid4())
+        InvoiceCopy.objects.create(
+            organization=organization,
+            invoice=invoice,
+            connection=connection,
+            idempotency_key=str(uuid.uuid4()),
+            status=CopyStatus.SUCCEEDED,
+            remote_id=remote_id,
+            is_latest=True,
+        )
+        with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
+            self.serve_changed_payments(mock, 0)
+            for sequence in range(1, 6):
+                body = self.webhook_payment_hint(connection.remote_tenant_id, remote_id, sequence)
+                response = self._post_webhook(webhooks_on, body, self.sign_webhook(body, self.WEBHOOK_KEY))
+                assert response.status_code == 200
+        assert WebhookEvent.objects.filter(connection=connection).count() == 5
+        assert SyncRun.objects.filter(connection=connection, kind=SyncKind.PAYMENTS).count() == 1

@@ -21,6 +21,7 @@ from tests.provider_specs import PROVIDER_SPECS_DIR
 SPEC_DIR = PROVIDER_SPECS_DIR / "xero"
 ACCOUNTING = SPEC_DIR / "xero_accounting.yaml"
 IDENTITY = SPEC_DIR / "xero-identity.yaml"
+WEBHOOKS = SPEC_DIR / "xero-webhooks.yaml"
 
 
 def require_spec():
@@ -50,6 +51,21 @@ def accounting() -> dict:
 def identity() -> dict:
     require_spec()
     return _load(IDENTITY)
+
+
+def webhooks() -> dict:
+    if not WEBHOOKS.is_file():
+        pytest.skip(f"Xero webhooks spec not found at {WEBHOOKS} (shared provider specs are not mounted).")
+    return _load(WEBHOOKS)
+
+
+def webhook_examples() -> list[dict]:
+    """Every delivery the webhooks spec shows: the credit note example and the 200 response's (a contact)."""
+    spec = webhooks()
+    credit_note = spec["webhooks"]["creditNotes"]["post"]["requestBody"]["content"]["application/json"]
+    received = spec["components"]["responses"]["200WebhookDataReceivedOk"]["content"]["application/json"]
+    found = [example["value"] for example in credit_note["examples"].values()] + [received["schema"]["example"]]
+    return copy.deepcopy(found)
 
 
 def example(path: str, method: str, status: str = "200", spec: dict | None = None):

@@ -18,7 +18,7 @@ from integrations.exceptions import (
     ThrottledError,
     TransientError,
 )
-from integrations.models import Connection, ConnectionStatus, SyncLogEntry
+from integrations.models import Connection, ConnectionStatus, Grant, SyncLogEntry
 from integrations.providers.base import PaymentsPage, RemoteChoice, RemoteContact, RemoteInvoice
 from integrations.providers.xero.client import XeroApi, format_cursor, where_string
 from tests.factories import CompanyFactory
@@ -308,7 +308,9 @@ def test_fetch_payments_pages_with_if_modified_since_and_advances_the_cursor(api
     assert pages[0].next_cursor == {"modified_since": "2018-11-02T16:36:32Z"}
     assert pages[1].next_cursor == {"modified_since": "2023-11-14T22:13:20Z"}
     first = pages[0].payments[0]
-    assert (first.invoice_remote_id, first.amount) == ("046d8a6d-1ae1-4b4d-9340-5601bdf41b87", Decimal("46.0"))
+    assert [(a.document_id, a.amount) for a in first.allocations] == [
+        ("046d8a6d-1ae1-4b4d-9340-5601bdf41b87", Decimal("46.0"))
+    ]
 
 
 @responses.activate
@@ -375,7 +377,7 @@ def test_401_refreshes_once_and_retries(api, connection):
     responses.add(responses.GET, f"{API}/Accounts", json=spec.example("/Accounts", "get"))
     assert api.list_accounts()
     assert responses.calls[2].request.headers["Authorization"] == "Bearer second"
-    assert Connection.objects.get(pk=connection.pk).refresh_token == "r2"
+    assert Connection.objects.get(pk=connection.pk).grant.refresh_token == "r2"
 
 
 @responses.activate
@@ -389,7 +391,7 @@ def test_401_after_a_refresh_marks_the_connection_needs_reconnect(api, connectio
 
 @responses.activate
 def test_invalid_grant_on_the_refresh_is_terminal(connection):
-    Connection.objects.filter(pk=connection.pk).update(token_expires_at=timezone.now() - timedelta(minutes=5))
+    Grant.objects.filter(pk=connection.grant_id).update(token_expires_at=timezone.now() - timedelta(minutes=5))
     connection.refresh_from_db()
     responses.add(responses.POST, TOKEN_URL, status=400, json={"error": "invalid_grant"})
     with pytest.raises(TerminalError):

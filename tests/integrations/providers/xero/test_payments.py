@@ -8,7 +8,14 @@ import pytest
 import yaml
 
 from integrations.exceptions import TransientError
-from integrations.providers.xero.payments import parse_date, parse_datetime, payment_from_json, payments_from_json
+from integrations.providers.base import FEED_CURSOR, PaymentAllocation
+from integrations.providers.xero.payments import (
+    XERO_PAYMENT_FEED,
+    parse_date,
+    parse_datetime,
+    payment_from_json,
+    payments_from_json,
+)
 from tests.provider_specs import PROVIDER_SPECS_DIR
 
 SPEC = PROVIDER_SPECS_DIR / "xero" / "xero_accounting.yaml"
@@ -34,7 +41,9 @@ def test_payment_record_from_xero_json():
     record = payment_from_json(payment_json())
 
     assert record.id == "99ea7f6b-c513-4066-bc27-b7c65dcd76c2"
-    assert record.invoice_remote_id == "046d8a6d-1ae1-4b4d-9340-5601bdf41b87"
+    assert record.allocations == (
+        PaymentAllocation(amount=Decimal("46.1"), document_id="046d8a6d-1ae1-4b4d-9340-5601bdf41b87"),
+    )
     assert record.amount == Decimal("46.1") and isinstance(record.amount, Decimal)
     assert record.currency == "NZD"
     assert record.date == datetime.date(2019, 3, 11)
@@ -44,14 +53,26 @@ def test_payment_record_from_xero_json():
 
 
 def test_amounts_parsed_from_json_text_stay_exact():
-    body = json.loads('{"Payments": [{"PaymentID": "p", "Amount": 0.1, "Status": "AUTHORISED"}]}')
+    body = json.loads(
+        '{"Payments": [{"PaymentID": "p", "Amount": 0.1, "Status": "AUTHORISED", "Invoice": {"InvoiceID": "i"}}]}'
+    )
     assert payments_from_json(body)[0].amount == Decimal("0.1")
     decimal_body = json.loads('{"Amount": 1234567.89}', parse_float=Decimal)
-    assert payment_from_json({"PaymentID": "p", **decimal_body}).amount == Decimal("1234567.89")
+    record = payment_from_json({"PaymentID": "p", "Invoice": {"InvoiceID": "i"}, **decimal_body})
+    assert record.amount == Decimal("1234567.89")
 
 
 def test_deleted_status_marks_the_record_deleted():
-    assert payment_from_json(payment_json(Status="DELETED")).deleted is True
+    record = payment_from_json(payment_json(Status="DELETED"))
+    assert record.deleted is True and len(record.allocations) == 1  # Xero's deleted payments keep their invoice
+
+
+def test_xero_declares_a_cursor_feed_without_edits_or_splits():
+    from integrations import registry
+
+    feed = registry.get("xero").payment_feed
+    assert feed is XERO_PAYMENT_FEED
+    assert (feed.kind, feed.edits, feed.splits) == (FEED_CURSOR, False, False) and "deletes" in feed.note
 
 
 def test_iso_dates_and_missing_invoice():
@@ -60,7 +81,7 @@ def test_iso_dates_and_missing_invoice():
     )
     assert record.date == datetime.date(2019, 3, 11)
     assert record.updated_at == datetime.datetime(2019, 3, 5, 18, 59, 6, tzinfo=UTC)
-    assert record.invoice_remote_id == ""
+    assert record.allocations == ()  # nothing of ours to pay: a payment on no invoice is ignored
 
 
 @pytest.mark.parametrize(
@@ -98,6 +119,6 @@ def test_spec_example_page():
         "99ea7f6b-c513-4066-bc27-b7c65dcd76c2",
         "6b037c9b-2e5d-4905-84d3-eabfb3438242",
     ]
-    assert records[0].amount == Decimal("46.00") and records[0].invoice_remote_id.startswith("046d8a6d")
+    assert records[0].amount == Decimal("46.00") and records[0].allocations[0].document_id.startswith("046d8a6d")
     assert records[0].date == datetime.date(2018, 11, 29)
     assert records[1].reference == "Too much" and records[1].currency == "NZD"

@@ -1,0 +1,1 @@
+"""The sandbox kit: what every provider sandbox shares (see integrations/sandbox/README.md)."""

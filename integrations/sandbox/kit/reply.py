@@ -1,0 +1,26 @@
+"""A transport-neutral response the kit builds, stores for idempotent replay, and serves."""
+
+import json
+from dataclasses import dataclass, field
+
+from django.http import HttpResponse
+
+JSON = "application/json; charset=utf-8"
+
+
+@dataclass
+class Reply:
+    status: int
+    body: bytes
+    content_type: str = JSON
+    headers: dict = field(default_factory=dict)
+
+    def http(self) -> HttpResponse:
+        response = HttpResponse(self.body, status=self.status, content_type=self.content_type)
+        for name, value in self.headers.items():
+            response[name] = value
+        return response
+
+
+def json_reply(body, status: int = 200, headers: dict | None = None) -> Reply:
+    return Reply(status, json.dumps(body).encode(), JSON, headers or {})

@@ -1,0 +1,89 @@
+"""The signed-webhook sender: base64(HMAC-SHA256(body, key)) in the provider's header, POSTed with requests.
+
+Sent after the sandbox action's transaction commits (a rolled-back action sends nothing), each attempt recorded
+in the call log. A failed delivery is retried a few times and then given up: it never breaks the action that
+caused it (the app's polling stays the source of truth, as with the real providers).
+"""
+
+import base64
+import hashlib
+import hmac
+import json
+import logging
+import time
+
+import requests
+from django.conf import settings
+from django.db import transaction
+
+from productive.settings.sandbox import SANDBOX_DEFAULTS
+
+from .calllog import log_call
+from .declaration import SandboxProvider
+from .models import CallDirection, Sequence
+
+logger = logging.getLogger(__name__)
+
+
+def _conf(name: str):
+    return getattr(settings, name, SANDBOX_DEFAULTS[name])
+
+
+def sign(body: bytes, key: str) -> str:
+    return base64.b64encode(hmac.new(key.encode(), body, hashlib.sha256).digest()).decode()
+
+
+def webhook_key(provider: SandboxProvider) -> str:
+    return getattr(settings, provider.webhook.key_setting, "") if provider.webhook else ""
+
+
+def webhook_url(provider: SandboxProvider) -> str:
+    spec = provider.webhook
+    configured = getattr(settings, spec.url_setting, "") if spec.url_setting else ""
+    return configured or f"{settings.SITE_URL.rstrip('/')}{spec.default_path}"
+
+
+def sequence_next(name: str, count: int = 1) -> int:
+    """Reserve `count` numbers of a named sequence; returns the first."""
+    with transaction.atomic():
+        row, _ = Sequence.objects.get_or_create(name=name)
+        row = Sequence.objects.select_for_update().get(pk=row.pk)
+        row.value += count
+        row.save(update_fields=["value"])
+        return row.value - count + 1
+
+
+def send(provider: SandboxProvider, tenant_key: str, payload: dict) -> bool:
+    """Queue a delivery for when the current transaction commits; False when webhooks are off (no key)."""
+    key = webhook_key(provider)
+    if not key:
+        return False
+    body = json.dumps(payload, separators=(",", ":")).encode()
+    url = webhook_url(provider)
+    transaction.on_commit(lambda: deliver(provider, tenant_key, body=body, url=url, key=key))
+    return True
+
+
+def deliver(provider: SandboxProvider, tenant_key: str, *, body: bytes, url: str, key: str) -> bool:
+    attempts = int(_conf("SANDBOX_WEBHOOK_ATTEMPTS"))
+    headers = {"Content-Type": "application/json", provider.webhook.signature_header: sign(body, key)}
+    for attempt in range(1, attempts + 1):
+        try:
+            response = requests.post(url, data=body, headers=headers, timeout=_conf("SANDBOX_WEBHOOK_TIMEOUT"))
+            status, outcome = response.status_code, f"HTTP {response.status_code}"
+        except requests.RequestException as exc:
+            status, outcome = 0, type(exc).__name__
+        delivered = 200 <= status < 300
+        note = f"webhook attempt {attempt}/{attempts}: {outcome}" + ("" if delivered else " (not delivered)")
+        try:
+            log_call(
+                provider.key, tenant_key, method="POST", path=url, status=status, note=note, direction=CallDirection.OUT
+            )
+        except Exception:  # the log is for people; a failed log row must not undo a delivery
+            logger.exception("Sandbox webhook log failed")
+        if delivered:
+            return True
+        if attempt < attempts:
+            time.sleep(float(_conf("SANDBOX_WEBHOOK_RETRY_SECONDS")) * attempt)
+    logger.warning("Sandbox %s webhook to %s not delivered after %s attempts", provider.key, url, attempts)
+    return False

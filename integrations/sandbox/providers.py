@@ -1,0 +1,5 @@
+"""The provider sandboxes this app serves (each registers itself with the kit on import)."""
+
+from .xero.provider import XERO
+
+BUILT_IN = [XERO]

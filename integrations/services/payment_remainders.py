@@ -1,0 +1,157 @@
+"""The remainder feed kind: for a provider with no payment feed (e-conomic), payments are derived from what is
+still owed on our documents.
+
+Each run asks the provider about a bounded set of our open copies (Provider.payment_feed.batch_size): the ones
+kept for retry first, then round the rest in copy order from where the last run stopped (the cursor
+{"after": <copy id>}). For each answer, what the provider says is paid (total - remainder) is compared with the
+active payments this connection derived on that document:
+
+- paid more → one payment of the difference, dated the day the run saw it;
+- paid less (a payment removed there: the remainder grew again) → the newest derived payments are removed, the
+  last one reduced, until they add up to what is paid; payments recorded by hand are never touched;
+- the same → nothing written, nothing logged (a replay changes nothing).
+A document that cannot be applied is logged, kept, and asked about again first by the next run.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError
+from django.db import DatabaseError, transaction
+from django.utils import timezone
+
+from billing.money import format_money
+
+from ..models import LogLevel, RemotePayment
+from ..providers.base import RemainderQuery, RemoteRemainder
+from .payment_feed_apply import RETRY_NOTE, FeedRun, failure_text
+from .payment_pending import REMAINDER_PREFIX, remainder_key, remainder_to_json
+from .payment_targets import Target
+
+ZERO = Decimal("0")
+
+
+def _still_owed(remainder: RemoteRemainder, provider_name: str) -> str:
+    return f"{provider_name} shows {format_money(remainder.remainder, remainder.currency or None)} still owed"
+
+
+def _money(payment) -> str:
+    return f"{format_money(payment.amount, payment.currency)} on {payment.date}"
+
+
+def _derive(feed: FeedRun, target: Target, remainder: RemoteRemainder, rows: list[RemotePayment], name: str):
+    """Bring this connection's derived payments on one document to what the provider says is paid."""
+    active = sorted((row for row in rows if not row.payment.is_deleted), key=lambda r: (r.created_at, r.pk))
+    recorded = sum((row.payment.amount for row in active), ZERO)
+    difference = remainder.paid - recorded
+    owed = _still_owed(remainder, name)
+    remote_id = f"remainder-{len(rows) + 1}"
+    if difference > 0:
+        payment = feed.targets.record(
+            target,
+            amount=difference,
+            date=timezone.localdate(),
+            reference="",
+            currency=remainder.currency,
+            external_id=remote_id,
+        )
+        RemotePayment.objects.create(
+            connection_id=feed.run.connection_id,
+            remote_id=remote_id,
+            allocation_key=target.remote_document_id,
+            remote_invoice_id=target.remote_document_id,
+            payment=payment,
+        )
+        feed.counts["recorded"] += 1
+        feed.entry(
+            LogLevel.INFO,
+            "payment.recorded",
+            f"Payment of {_money(payment)} recorded ({owed}).",
+            invoice_id=target.document_id,
+            remote_id=target.remote_document_id,
+        )
+        return
+    excess = -difference
+    for row in reversed(active):  # the newest derived payment goes first
+        if excess <= 0:
+            break
+        payment = row.payment
+        if payment.amount <= excess:
+            feed.targets.remove(payment)
+            excess -= payment.amount
+            counted, message = "deleted", f"Payment of {_money(payment)} removed: {owed} again."
+        else:
+            before = _money(payment)
+            payment = feed.targets.update(payment, amount=payment.amount - excess, date=payment.date)
+            excess = ZERO
+            counted, message = "updated", f"Payment of {before} reduced to {_money(payment)}: {owed}."
+        feed.counts[counted] += 1
+        feed.entry(
+            LogLevel.INFO,
+            f"payment.{counted}",
+            message,
+            invoice_id=target.document_id,
+            remote_id=target.remote_document_id,
+        )
+
+
+def _apply(feed: FeedRun, target: Target, remainder: RemoteRemainder, rows: list[RemotePayment], name: str) -> None:
+    key = remainder_key(target.remote_document_id)
+    written, counts_before = len(feed.entries), dict(feed.counts)
+    try:
+        with transaction.atomic():
+            _derive(feed, target, remainder, rows, name)
+    except (ValidationError, DatabaseError) as exc:
+        del feed.entries[written:]
+        feed.counts.clear()
+        feed.counts.update(counts_before)
+        feed.counts["failed"] += 1
+        number = target.remote_number or target.remote_document_id
+        text = f"What {name} shows paid on {number} was not applied: {failure_text(exc)}"
+        if feed.pending.keep(key, remainder_to_json(remainder), text):
+            feed.entry(
+                LogLevel.ERROR,
+                "payment.failed",
+                f"{text} {RETRY_NOTE}",
+                invoice_id=target.document_id,
+                remote_id=target.remote_document_id,
+            )
+        return
+    if len(feed.entries) == written:
+        feed.counts["unchanged"] += 1
+    if feed.pending.clear(key):
+        feed.counts["retried"] += 1
+
+
+def remainders_sync(feed: FeedRun, api, *, cursor: dict, batch_size: int, provider_name: str, save_cursor) -> None:
+    """One bounded round of remainders: the provider is asked outside any transaction, then the answers are
+    applied in one, together with the cursor (`save_cursor(cursor)`)."""
+    kept = [
+        row.remote_id.removeprefix(REMAINDER_PREFIX)
+        for row in feed.pending.due()
+        if row.remote_id.startswith(REMAINDER_PREFIX)
+    ]
+    after = int((cursor or {}).get("after") or 0)
+    documents = feed.targets.open_documents(after=after, limit=batch_size, first=kept)
+    if not documents:
+        return
+    answers = api.fetch_remainders(
+        [RemainderQuery(document_id=d.remote_document_id, document_number=d.remote_number) for d in documents]
+    )
+    by_document = {answer.document_id: answer for answer in answers}
+    feed.counts["fetched"] += len(by_document)
+    rotated = [d.order for d in documents if d.remote_document_id not in set(kept)]
+    with transaction.atomic():
+        rows: dict[str, list[RemotePayment]] = {}
+        for row in RemotePayment.objects.filter(
+            connection_id=feed.run.connection_id, remote_invoice_id__in=[d.remote_document_id for d in documents]
+        ).select_related("payment"):
+            rows.setdefault(row.remote_invoice_id, []).append(row)
+        feed.pending.prefetch([remainder_key(d.remote_document_id) for d in documents])
+        for target in documents:
+            answer = by_document.get(target.remote_document_id)
+            if answer is not None:
+                _apply(feed, target, answer, rows.get(target.remote_document_id, []), provider_name)
+        feed.save_entries()
+        save_cursor({"after": rotated[-1]} if rotated else dict(cursor or {}))

@@ -1,0 +1,147 @@
+"""Which of our documents a remote payment pays, and the payment model it becomes there: the one seam between
+the payment feed and billing.
+
+Today the documents are our invoices' copies (InvoiceCopy) and the payments billing's Payment, written through
+billing.services. Bills' payments (ExpensePayment) come as a second kind of target beside InvoiceTargets.
+The copies of a connection are read once per run (one query), so matching costs no query per record.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+
+from django.db.models import Exists, OuterRef, Q
+
+from billing.choices import InvoiceStatus, PaymentSource, PaymentStatus
+from billing.models import Invoice, Payment
+from billing.services import payment_delete, payment_record, payment_restore, payment_update
+
+from ..models import Connection, CopyStatus, InvoiceCopy, RemotePayment
+from ..providers.base import PaymentAllocation
+
+
+@dataclass(frozen=True)
+class Target:
+    """One of our documents as the provider knows it."""
+
+    document_id: int  # our invoice
+    remote_document_id: str
+    # When another copy first replaced this remote document (None: it is the latest copy).
+    superseded_at: datetime | None = None
+    remote_number: str = ""
+    order: int = 0  # the copy's id: the order in which remainder runs go round the open documents
+
+
+class InvoiceTargets:
+    """Our invoices' copies on one connection, matched by remote id or, where the provider gives only that, by
+    number (a number two of our invoices' copies share matches neither)."""
+
+    def __init__(self, connection: Connection):
+        self.connection = connection
+        self.source = connection.provider if connection.provider in PaymentSource.values else PaymentSource.MANUAL
+        self._by_id: dict[str, Target] = {}
+        self._by_number: dict[str, Target | None] = {}
+        self._load()
+
+    def _load(self) -> None:
+        earliest: dict[str, datetime | None] = {}
+        invoice_of: dict[str, int] = {}
+        number_of: dict[str, str] = {}
+        latest: set[str] = set()
+        rows = InvoiceCopy.objects.filter(connection=self.connection).exclude(remote_id="")
+        for remote_id, invoice_id, superseded_at, is_latest, number in rows.values_list(
+            "remote_id", "invoice_id", "superseded_at", "is_latest", "remote_number"
+        ):
+            invoice_of[remote_id] = invoice_id
+            number_of[remote_id] = number_of.get(remote_id) or number
+            since = earliest.get(remote_id)
+            if superseded_at and (since is None or superseded_at < since):
+                since = superseded_at
+            earliest[remote_id] = since
+            if is_latest:
+                latest.add(remote_id)
+        for remote_id, invoice_id in invoice_of.items():
+            target = Target(
+                document_id=invoice_id,
+                remote_document_id=remote_id,
+                superseded_at=None if remote_id in latest else earliest[remote_id],
+                remote_number=number_of[remote_id],
+            )
+            self._by_id[remote_id] = target
+            if target.remote_number:
+                taken = target.remote_number in self._by_number
+                self._by_number[target.remote_number] = None if taken else target
+
+    def match(self, allocation: PaymentAllocation) -> Target | None:
+        if allocation.document_id:
+            return self._by_id.get(allocation.document_id)
+        if allocation.document_number:
+            return self._by_number.get(allocation.document_number.strip())
+        return None
+
+    def open_documents(self, *, after: int, limit: int, first: list[str]) -> list[Target]:
+        """Up to `limit` latest copies whose remote remainder may still change what we recorded: `first` (kept
+        for retry) ahead, then round the rest in copy order from `after`, wrapping to the start. A copy counts
+        while its invoice is not fully paid, or while payments derived on this connection are on it (a remainder
+        that grows again removes them)."""
+        derived = RemotePayment.objects.filter(
+            connection=self.connection, remote_invoice_id=OuterRef("remote_id"), payment__is_deleted=False
+        )
+        copies = (
+            InvoiceCopy.objects.filter(
+                connection=self.connection,
+                is_latest=True,
+                status=CopyStatus.SUCCEEDED,
+                remote_voided_at__isnull=True,
+                invoice__status=InvoiceStatus.FINALIZED,
+            )
+            .exclude(remote_id="")
+            .filter(
+                Q(invoice__payment_status__in=[PaymentStatus.UNPAID, PaymentStatus.PARTIALLY_PAID]) | Exists(derived)
+            )
+            .order_by("id")
+        )
+        fields = ("id", "remote_id", "invoice_id", "remote_number")
+        chosen = list(copies.filter(remote_id__in=first).values_list(*fields)[:limit]) if first else []
+        seen = {row[0] for row in chosen}
+        for window in (copies.filter(id__gt=after), copies.filter(id__lte=after)):
+            if len(chosen) >= limit:
+                break
+            for row in window.exclude(id__in=seen).values_list(*fields)[: limit - len(chosen)]:
+                chosen.append(row)
+                seen.add(row[0])
+        return [
+            Target(document_id=invoice_id, remote_document_id=remote_id, remote_number=number, order=copy_id)
+            for copy_id, remote_id, invoice_id, number in chosen
+        ]
+
+    # --- the payment model ---------------------------------------------------------------------------------
+
+    def record(
+        self, target: Target, *, amount: Decimal, date: date, reference: str, currency: str, external_id: str
+    ) -> Payment:
+        return payment_record(
+            invoice=Invoice(pk=target.document_id),
+            amount=amount,
+            date=date,
+            reference=reference[:200],
+            currency=currency or None,
+            source=self.source,
+            external_id=external_id,
+        )
+
+    @staticmethod
+    def update(payment: Payment, *, amount: Decimal, date: date, reference: str | None = None) -> Payment:
+        return payment_update(
+            payment=payment, amount=amount, date=date, reference=None if reference is None else reference[:200]
+        )
+
+    @staticmethod
+    def remove(payment: Payment) -> Payment:
+        return payment_delete(payment=payment)
+
+    @staticmethod
+    def restore(payment: Payment) -> Payment:
+        return payment_restore(payment=payment)
