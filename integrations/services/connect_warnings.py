@@ -70,7 +70,7 @@ def connect_warnings(
         else:
             warnings.append(
                 f"{name} is already connected for {other.subsidiary} (“{other.name}”): the invoices and payments "
-                f"of both subsidiaries go to the same {provider.name} organisation."
+                f"of both subsidiaries go to the same {provider.name} {provider.tenant_noun}."
             )
     currency = (base_currency or "").strip().upper()
     if currency and currency != (subsidiary.default_currency or "").upper():

@@ -177,7 +177,7 @@ def authorization_callback(
         raise ValidationError(f"{provider.name} did not complete the authorisation: {exc}") from None
     if not tenants:
         round_trip_abandon(state, tokens=tokens, tenants=[], why="no tenant granted")
-        raise ValidationError(f"The authorisation did not grant access to any {provider.name} organisation.")
+        raise ValidationError(f"The authorisation did not grant access to any {provider.name} {provider.tenant_noun}.")
 
     if state.reconnect_id:
         wanted = state.reconnect.remote_tenant_id
@@ -188,7 +188,7 @@ def authorization_callback(
             raise ValidationError(
                 f"You authorised {granted} but “{state.reconnect.name}” is connected to "
                 f"{state.reconnect.remote_tenant_name or wanted}. A connection cannot switch to another "
-                f"{provider.name} organisation: nothing was changed. Connect it as a new connection instead."
+                f"{provider.name} {provider.tenant_noun}: nothing was changed. Connect it as a new connection instead."
             )
         tenants = match
     elif len(tenants) > 1:  # the choose page warns about each: it needs their base currency
@@ -239,7 +239,9 @@ def authorization_complete_tenants(*, state: AuthorizationState, tenant_ids: lis
     by_id = {t["id"]: t for t in state.pending_tenants}
     chosen = [by_id[tenant_id] for tenant_id in dict.fromkeys(tenant_ids) if tenant_id in by_id]
     if not chosen or len(chosen) != len(set(tenant_ids)) or (state.reconnect_id and len(chosen) > 1):
-        raise ValidationError({"tenant": f"Choose one of the {provider.name} organisations you authorised."})
+        raise ValidationError(
+            {"tenant": f"Choose one of the {provider.name} {provider.tenant_noun_plural} you authorised."}
+        )
     tokens = pending_token_from_json(state.pending_token)
     refusal = None
     with transaction.atomic():
@@ -332,7 +334,8 @@ def _create(state: AuthorizationState, provider: Provider, tenant: dict, grant: 
 def _reconnect(state: AuthorizationState, tenant: dict, tokens: TokenSet) -> Connection:
     connection = Connection.objects.select_for_update().get(pk=state.reconnect_id)
     if tenant["id"] != connection.remote_tenant_id:
-        raise ValidationError("A connection cannot switch to another organisation: nothing was changed.")
+        noun = registry.get(connection.provider).tenant_noun
+        raise ValidationError(f"A connection cannot switch to another {noun}: nothing was changed.")
     # The consent is new: its credentials replace the grant's (for every connection on it), or make a grant
     # again for a connection that was disconnected.
     if connection.grant_id:
