@@ -10,7 +10,7 @@ from .models import (
     AuthorizationState,
     Connection,
     ContactLink,
-    InvoiceCopy,
+    RemoteDocument,
     RemotePayment,
     ServiceTypeMapping,
     SyncLogEntry,
@@ -103,8 +103,8 @@ class AuthorizationStateAdmin(ReadOnlyAdmin):
     allow_delete = True
 
 
-@admin.register(InvoiceCopy)
-class InvoiceCopyAdmin(ReadOnlyAdmin):
+@admin.register(RemoteDocument)
+class RemoteDocumentAdmin(ReadOnlyAdmin):
     list_display = ("invoice", "connection", "status", "remote_number", "is_latest", "created_at")
     list_filter = ("status", "is_latest", "connection__provider")
     search_fields = ("invoice__number", "remote_number", "remote_id", "idempotency_key")

@@ -128,12 +128,12 @@ class CopyStatus(models.TextChoices):
 UNFINISHED_COPY_STATUSES = (CopyStatus.PENDING, CopyStatus.WAITING)
 
 
-class InvoiceCopy(models.Model):
+class RemoteDocument(models.Model):
     """One copy of an invoice in an accounting tool. The latest successful copy is what "Update existing" changes."""
 
     organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
     invoice = models.ForeignKey(Invoice, on_delete=models.PROTECT, related_name="copies")
-    connection = models.ForeignKey(Connection, on_delete=models.PROTECT, related_name="invoice_copies")
+    connection = models.ForeignKey(Connection, on_delete=models.PROTECT, related_name="remote_documents")
     # Sent as the provider's idempotency key: retries of one attempt reuse it, a new attempt gets a new one.
     idempotency_key = models.CharField(max_length=100, unique=True)
     status = models.CharField(max_length=10, choices=CopyStatus.choices, default=CopyStatus.PENDING)

@@ -20,7 +20,7 @@ from billing.models import Invoice
 
 from . import registry, selectors
 from .exceptions import IntegrationError, ThrottledError
-from .models import Connection, CopyStatus, InvoiceCopy, LogLevel
+from .models import Connection, CopyStatus, LogLevel, RemoteDocument
 from .providers.base import SYNC_PAYMENTS
 from .services.connections import SYNC_PAYMENTS_SETTING
 from .services.invoice_copy import copy_error_text, invoice_copy
@@ -130,7 +130,7 @@ def _defer_copy(invoice: Invoice, connection: Connection, args: tuple, deferrals
 
 def _give_up_waiting(invoice: Invoice, connection: Connection, reason: str) -> None:
     """Attempts of this invoice still waiting for this task will not run: they fail, saying why."""
-    waiting = InvoiceCopy.objects.filter(invoice=invoice, connection=connection, status=CopyStatus.WAITING)
+    waiting = RemoteDocument.objects.filter(invoice=invoice, connection=connection, status=CopyStatus.WAITING)
     for attempt in waiting:
         invoice_copy_give_up(copy=attempt, reason=reason)
 

@@ -2,7 +2,7 @@
 
 from rest_framework import serializers
 
-from ..models import Connection, InvoiceCopy, SyncRun
+from ..models import Connection, RemoteDocument, SyncRun
 from ..services.invoice_copy import COPY_MODES, MODE_UPDATE
 
 
@@ -14,7 +14,7 @@ class InvoiceCopySerializer(serializers.ModelSerializer):
     )
 
     class Meta:
-        model = InvoiceCopy
+        model = RemoteDocument
         fields = [
             "id",
             "invoice",

@@ -39,7 +39,7 @@ OAUTH2 = "oauth2"
 TOKEN = "token"
 
 PLAN_ORDER = [Plan.ESSENTIAL, Plan.PROFESSIONAL, Plan.ULTIMATE]
-REMOTE_ID_MAX = 100  # ContactLink.remote_id, InvoiceCopy.remote_id
+REMOTE_ID_MAX = 100  # ContactLink.remote_id, RemoteDocument.remote_id
 
 
 def plan_allows(plan: str, minimum: str) -> bool:

@@ -12,7 +12,7 @@ from django.core.exceptions import ValidationError
 from billing.models import Company
 
 from .. import registry
-from ..models import Connection, ContactLink, InvoiceCopy, LogLevel
+from ..models import Connection, ContactLink, LogLevel, RemoteDocument
 from ..synclog import log
 
 
@@ -49,7 +49,7 @@ def _log(connection_id: int, organization_id: int, action: str, message: str, re
     )
 
 
-def contact_link_remember(*, copy: InvoiceCopy, company: Company) -> None:
+def contact_link_remember(*, copy: RemoteDocument, company: Company) -> None:
     """After the provider accepted the copy: remember the contact it was sent to (`copy.contact_sent`, set while
     sending; None when an earlier copy was adopted and nothing was sent)."""
     sent = copy.contact_sent

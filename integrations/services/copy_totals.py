@@ -2,7 +2,7 @@
 
 Both sides round each line to the cent, but a provider may still land elsewhere (its own tax rounding, a setting
 on its side); a payment of its amount due would then leave our invoice over- or underpaid. The difference is
-shown on the invoice (InvoiceCopy.total_mismatch) and logged, never hidden.
+shown on the invoice (RemoteDocument.total_mismatch) and logged, never hidden.
 """
 
 from __future__ import annotations
@@ -10,12 +10,12 @@ from __future__ import annotations
 from billing.models import Invoice
 from billing.money import format_money
 
-from ..models import InvoiceCopy, LogLevel
+from ..models import LogLevel, RemoteDocument
 from ..providers.base import RemoteInvoice
 from ..synclog import log
 
 
-def invoice_copy_total_check(*, copy: InvoiceCopy, invoice: Invoice, remote: RemoteInvoice) -> None:
+def invoice_copy_total_check(*, copy: RemoteDocument, invoice: Invoice, remote: RemoteInvoice) -> None:
     """Store the provider's total on the copy; log a warning when it differs from the invoice's total."""
     copy.remote_total = remote.total
     copy.save(update_fields=["remote_total", "updated_at"])

@@ -1,6 +1,6 @@
 """Copy an invoice to an accounting tool: one remote invoice per attempt, however often it is retried.
 
-An attempt is an InvoiceCopy row, committed (status pending, fresh idempotency key) BEFORE any HTTP call:
+An attempt is an RemoteDocument row, committed (status pending, fresh idempotency key) BEFORE any HTTP call:
 - the call sends the key as the provider's idempotency key, so a retried call is answered, not repeated;
 - a second request for the same invoice + connection while an attempt is pending (double click, retried task,
   concurrent request) takes the invoice's row lock, finds that attempt and finishes it instead of starting
@@ -46,8 +46,8 @@ from ..models import (
     Connection,
     ContactLink,
     CopyStatus,
-    InvoiceCopy,
     LogLevel,
+    RemoteDocument,
     ServiceTypeMapping,
     TaxRateMapping,
 )
@@ -136,7 +136,7 @@ def invoice_copy_preview(*, invoice: Invoice, connection: Connection) -> list:
 # --- the copy -----------------------------------------------------------------------------------------------
 
 
-def _log(copy: InvoiceCopy, level: str, action: str, message: str, remote_id: str = "") -> None:
+def _log(copy: RemoteDocument, level: str, action: str, message: str, remote_id: str = "") -> None:
     log(
         organization_id=copy.organization_id,
         connection_id=copy.connection_id,
@@ -165,7 +165,7 @@ def copy_number_for_new(*, invoice: Invoice, connection: Connection) -> str:
     number (voided or not) and refuses a duplicate; "" when the invoice has no number (the provider numbers it)."""
     if not invoice.number:
         return ""
-    copies = InvoiceCopy.objects.filter(invoice=invoice, connection=connection)
+    copies = RemoteDocument.objects.filter(invoice=invoice, connection=connection)
     if not copies.filter(status=CopyStatus.SUCCEEDED).exists():
         return invoice.number
     taken = set(copies.exclude(status=CopyStatus.FAILED).values_list("remote_number", flat=True))
@@ -178,23 +178,23 @@ def copy_number_for_new(*, invoice: Invoice, connection: Connection) -> str:
 @transaction.atomic
 def _claim_attempt(
     *, invoice: Invoice, connection: Connection, mode: str, user, attempt_key: str = ""
-) -> tuple[InvoiceCopy, bool]:
+) -> tuple[RemoteDocument, bool]:
     """The attempt this form already started (any status), else the unfinished (pending or waiting) attempt of
     this invoice + connection (re-used: True), else a new one committed now (keyed by the form's attempt key)."""
     Invoice.objects.select_for_update().get(pk=invoice.pk)  # serialises attempts for one invoice
     if attempt_key:
-        submitted = InvoiceCopy.objects.filter(idempotency_key=attempt_key).first()
+        submitted = RemoteDocument.objects.filter(idempotency_key=attempt_key).first()
         if submitted is not None:
             if submitted.invoice_id != invoice.pk or submitted.connection_id != connection.pk:
                 raise ValidationError({"attempt": "This copy form was used for another copy: open the page again."})
             return submitted, True
-    copies = InvoiceCopy.objects.filter(invoice=invoice, connection=connection)
+    copies = RemoteDocument.objects.filter(invoice=invoice, connection=connection)
     unfinished = copies.filter(status__in=UNFINISHED_COPY_STATUSES).order_by("created_at", "id").first()
     if unfinished is not None:
         return unfinished, True
     latest = copies.filter(is_latest=True, remote_voided_at__isnull=True).first()
     target = latest if mode == MODE_UPDATE else None
-    copy = InvoiceCopy.objects.create(
+    copy = RemoteDocument.objects.create(
         organization_id=invoice.organization_id,
         invoice=invoice,
         connection=connection,
@@ -208,7 +208,7 @@ def _claim_attempt(
     return copy, False
 
 
-def _contact_id(api, copy: InvoiceCopy, company, contact_id: str, contact_name: str) -> str:
+def _contact_id(api, copy: RemoteDocument, company, contact_id: str, contact_name: str) -> str:
     """The contact to send to: the one named (its form checked by the caller, contact_id_clean), else the one
     remembered for the company, else a new one made from it. Nothing is remembered here: the contact sent is kept
     on `copy.contact_sent` and `_succeed` links it once the provider accepted the invoice."""
@@ -234,7 +234,7 @@ def _contact_id(api, copy: InvoiceCopy, company, contact_id: str, contact_name: 
     return copy.contact_sent.id
 
 
-def _find_existing(api, copy: InvoiceCopy, invoice: Invoice, context: CopyContext):
+def _find_existing(api, copy: RemoteDocument, invoice: Invoice, context: CopyContext):
     """After an attempt that may have reached the provider: the invoice it created, if any."""
     number = copy.remote_number
     reference = "" if number else context.mapping.invoice_reference(invoice)
@@ -244,7 +244,7 @@ def _find_existing(api, copy: InvoiceCopy, invoice: Invoice, context: CopyContex
     if found is None:
         return None
     # Never adopt a remote invoice that is already another invoice's copy (a shared reference, say).
-    taken = InvoiceCopy.objects.filter(connection_id=copy.connection_id, remote_id=found.id).exclude(invoice=invoice)
+    taken = RemoteDocument.objects.filter(connection_id=copy.connection_id, remote_id=found.id).exclude(invoice=invoice)
     return None if taken.exists() else found
 
 
@@ -267,9 +267,9 @@ def _send(api, copy, invoice, context, *, look_up, contact_id, contact_name):
 
 
 @transaction.atomic
-def _succeed(copy: InvoiceCopy, remote, how: str, invoice: Invoice, context: CopyContext) -> InvoiceCopy:
+def _succeed(copy: RemoteDocument, remote, how: str, invoice: Invoice, context: CopyContext) -> RemoteDocument:
     Invoice.objects.select_for_update().get(pk=invoice.pk)
-    others = InvoiceCopy.objects.filter(invoice=invoice, connection_id=copy.connection_id).exclude(pk=copy.pk)
+    others = RemoteDocument.objects.filter(invoice=invoice, connection_id=copy.connection_id).exclude(pk=copy.pk)
     others.filter(is_latest=True).update(is_latest=False)
     # Another remote invoice is now this sale's copy: the earlier ones are superseded (payment sync counts no new
     # payment on them, so one sale is never paid twice through two copies).
@@ -306,11 +306,11 @@ def copy_error_text(exc: IntegrationError) -> str:
     return str(exc)
 
 
-def _wait(copy: InvoiceCopy, exc: ThrottledError) -> None:
+def _wait(copy: RemoteDocument, exc: ThrottledError) -> None:
     """A 429 refuses nothing: pause the connection and leave the attempt waiting for the provider's window."""
     connection_pause(copy.connection, exc)
     until = copy.connection.paused_until
-    InvoiceCopy.objects.filter(pk=copy.pk, status__in=UNFINISHED_COPY_STATUSES).update(
+    RemoteDocument.objects.filter(pk=copy.pk, status__in=UNFINISHED_COPY_STATUSES).update(
         status=CopyStatus.WAITING, waiting_until=until, updated_at=timezone.now()
     )
     copy.refresh_from_db()
@@ -323,7 +323,7 @@ def _wait(copy: InvoiceCopy, exc: ThrottledError) -> None:
     )
 
 
-def _fail(copy: InvoiceCopy, exc: IntegrationError, prefix: str = "") -> None:
+def _fail(copy: RemoteDocument, exc: IntegrationError, prefix: str = "") -> None:
     """Record the outcome on the attempt (only if no concurrent try finished it meanwhile)."""
     if isinstance(exc, ThrottledError):
         _wait(copy, exc)
@@ -333,7 +333,7 @@ def _fail(copy: InvoiceCopy, exc: IntegrationError, prefix: str = "") -> None:
     status = CopyStatus.PENDING if keep_pending else CopyStatus.FAILED
     if keep_pending:
         text = f"{text} The outcome is unknown: the next try looks the invoice up before copying again."
-    InvoiceCopy.objects.filter(pk=copy.pk, status__in=UNFINISHED_COPY_STATUSES).update(
+    RemoteDocument.objects.filter(pk=copy.pk, status__in=UNFINISHED_COPY_STATUSES).update(
         status=status, error=text, outcome_unknown=keep_pending or copy.outcome_unknown, updated_at=timezone.now()
     )
     copy.refresh_from_db()
@@ -352,7 +352,7 @@ def invoice_copy(
     contact_name: str = "",
     attempt_key: str = "",
     void_previous: bool = False,
-) -> InvoiceCopy:
+) -> RemoteDocument:
     """Copy (mode "new") or re-copy over the latest copy (mode "update"; without a copy it creates one).
 
     `attempt_key` (a uuid4 rendered with the copy form) becomes the new attempt's idempotency key; a second
@@ -376,7 +376,9 @@ def invoice_copy(
         return copy  # this form was already sent and the copy is done
     if copy.status == CopyStatus.FAILED:
         raise ValidationError(f"This copy was already sent and failed: {copy.error} Open the copy page again to retry.")
-    latest = InvoiceCopy.objects.filter(invoice=invoice, connection=connection, is_latest=True, remote_voided_at=None)
+    latest = RemoteDocument.objects.filter(
+        invoice=invoice, connection=connection, is_latest=True, remote_voided_at=None
+    )
     previous = latest.exclude(pk=copy.pk).first() if mode == MODE_NEW and void_previous and not copy.remote_id else None
     if previous is not None and remote_void_refusal(previous):  # our records refuse: nothing is sent
         if not reused:
@@ -384,7 +386,7 @@ def invoice_copy(
         raise ValidationError(remote_void_refusal(previous))
     # A waiting attempt never reached the provider (429, or deferred before any call); a pending one may have.
     look_up = reused and (copy.status == CopyStatus.PENDING or copy.outcome_unknown)
-    InvoiceCopy.objects.filter(pk=copy.pk, status=CopyStatus.WAITING).update(
+    RemoteDocument.objects.filter(pk=copy.pk, status=CopyStatus.WAITING).update(
         status=CopyStatus.PENDING, waiting_until=None, updated_at=timezone.now()
     )
     copy.refresh_from_db()

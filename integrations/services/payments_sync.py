@@ -32,7 +32,7 @@ from billing.services import payment_delete, payment_record, payment_restore
 from .. import registry
 from ..connection_state import connection_mark_needs_reconnect, connection_pause
 from ..exceptions import IntegrationError, TerminalError, ThrottledError
-from ..models import Connection, InvoiceCopy, LogLevel, RemotePayment, SyncKind, SyncLogEntry, SyncOutcome, SyncRun
+from ..models import Connection, LogLevel, RemoteDocument, RemotePayment, SyncKind, SyncLogEntry, SyncOutcome, SyncRun
 from ..providers.base import PaymentsPage
 from ..synclog import log_entry
 
@@ -149,7 +149,7 @@ def _copies_of(connection: Connection) -> dict[str, tuple[int, object]]:
     """Remote invoice id → (our invoice id, when another copy first replaced it, or None), read once per run."""
     copies: dict[str, tuple[int, object]] = {}
     latest: set[str] = set()
-    rows = InvoiceCopy.objects.filter(connection=connection).exclude(remote_id="")
+    rows = RemoteDocument.objects.filter(connection=connection).exclude(remote_id="")
     for remote_id, invoice_id, superseded_at, is_latest in rows.values_list(
         "remote_id", "invoice_id", "superseded_at", "is_latest"
     ):

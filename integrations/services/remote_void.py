@@ -28,11 +28,11 @@ from billing.services import invoice_void
 from .. import registry
 from ..connection_state import connection_pause
 from ..exceptions import IntegrationError, ThrottledError
-from ..models import CopyStatus, InvoiceCopy, LogLevel, RemotePayment
+from ..models import CopyStatus, LogLevel, RemoteDocument, RemotePayment
 from ..synclog import log
 
 
-def copy_payments_total(copy: InvoiceCopy) -> Decimal:
+def copy_payments_total(copy: RemoteDocument) -> Decimal:
     """Active payments we recorded from this remote invoice (rows from before the remote invoice was kept on a
     payment count for every copy of its invoice: the cautious reading)."""
     total = (
@@ -45,7 +45,7 @@ def copy_payments_total(copy: InvoiceCopy) -> Decimal:
     return total or Decimal("0.00")
 
 
-def remote_void_refusal(copy: InvoiceCopy) -> str:
+def remote_void_refusal(copy: RemoteDocument) -> str:
     """Why our records already say this copy cannot be voided in the provider ("" when it may be tried)."""
     connection = copy.connection
     provider = registry.get(connection.provider)
@@ -63,7 +63,7 @@ def remote_void_refusal(copy: InvoiceCopy) -> str:
     return ""
 
 
-def copy_void_remote(copy: InvoiceCopy, *, api=None) -> InvoiceCopy:
+def copy_void_remote(copy: RemoteDocument, *, api=None) -> RemoteDocument:
     """Void one remote copy; ValidationError when our records refuse, the integrations.exceptions when the
     provider does (logged verbatim on the invoice by the client's write log)."""
     refusal = remote_void_refusal(copy)
@@ -78,7 +78,7 @@ def copy_void_remote(copy: InvoiceCopy, *, api=None) -> InvoiceCopy:
         connection_pause(connection, exc)
         raise
     now = timezone.now()
-    InvoiceCopy.objects.filter(connection_id=copy.connection_id, remote_id=copy.remote_id).update(
+    RemoteDocument.objects.filter(connection_id=copy.connection_id, remote_id=copy.remote_id).update(
         remote_voided_at=now, updated_at=now
     )
     copy.remote_voided_at = now
@@ -95,10 +95,10 @@ def copy_void_remote(copy: InvoiceCopy, *, api=None) -> InvoiceCopy:
     return copy
 
 
-def live_copies(*, invoice: Invoice) -> list[InvoiceCopy]:
+def live_copies(*, invoice: Invoice) -> list[RemoteDocument]:
     """The invoice's remote invoices not voided there: one row per remote invoice, the latest first."""
     rows = (
-        InvoiceCopy.objects.filter(invoice=invoice, status=CopyStatus.SUCCEEDED, remote_voided_at__isnull=True)
+        RemoteDocument.objects.filter(invoice=invoice, status=CopyStatus.SUCCEEDED, remote_voided_at__isnull=True)
         .exclude(remote_id="")
         .select_related("connection", "invoice")
         .order_by("-is_latest", "-created_at", "-id")
@@ -115,7 +115,7 @@ def live_copies(*, invoice: Invoice) -> list[InvoiceCopy]:
 class VoidOption:
     """A live copy as the void prompt offers it: voidable from here, or why it stays."""
 
-    copy: InvoiceCopy
+    copy: RemoteDocument
     provider_name: str
     refusal: str = ""
 
@@ -132,8 +132,8 @@ def void_options(*, invoice: Invoice) -> list[VoidOption]:
 @dataclass
 class VoidResult:
     invoice: Invoice
-    voided: list[InvoiceCopy] = field(default_factory=list)
-    kept: list[tuple[InvoiceCopy, object]] = field(default_factory=list)  # (copy, why: str or IntegrationError)
+    voided: list[RemoteDocument] = field(default_factory=list)
+    kept: list[tuple[RemoteDocument, object]] = field(default_factory=list)  # (copy, why: str or IntegrationError)
 
 
 def invoice_void_with_copies(*, invoice: Invoice, void_copies: bool) -> VoidResult:

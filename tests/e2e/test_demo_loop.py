@@ -16,7 +16,7 @@ from playwright.sync_api import Page, expect
 
 from billing.choices import PaymentSource, PaymentStatus
 from billing.models import Invoice
-from integrations.models import CopyStatus, InvoiceCopy
+from integrations.models import CopyStatus, RemoteDocument
 
 from .conftest import (
     PASSWORD,
@@ -87,7 +87,7 @@ def test_demo_loop(browser_page, live_url, login, demo, worker):
     expect(page.locator("body")).to_contain_text(f"Invoice copied to Xero sandbox as {invoice.number}")
     expect(page.locator("#integrations").get_by_role("link", name="View in Xero")).to_be_visible()
     shots.take("invoice-copied")
-    copy = InvoiceCopy.objects.get(invoice=invoice)
+    copy = RemoteDocument.objects.get(invoice=invoice)
     assert copy.status == CopyStatus.SUCCEEDED and copy.is_latest
 
     # "In Xero": a partial payment; the scheduled poll (no button) brings it into the app.

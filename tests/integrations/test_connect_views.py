@@ -21,7 +21,7 @@ from integrations.models import (
     Connection,
     ConnectionStatus,
     ContactLink,
-    InvoiceCopy,
+    RemoteDocument,
     ServiceTypeMapping,
     TaxRateMapping,
 )
@@ -307,7 +307,7 @@ def _connection_with_history(organization, subsidiary, **extra):
         **extra,
     )
     invoice = make_invoice(organization=organization, subsidiary=subsidiary, finalize=True)
-    InvoiceCopy.objects.create(
+    RemoteDocument.objects.create(
         organization=organization,
         invoice=invoice,
         connection=connection,
@@ -346,7 +346,7 @@ def test_reconnect_same_tenant_keeps_everything(admin_client, organization, subs
     assert connection.last_error == ""
     assert (connection.access_token, connection.refresh_token) == (ACCESS, REFRESH)
     assert connection.remote_tenant_name == "Demo Company (NZ)"
-    assert connection.invoice_copies.count() == 1
+    assert connection.remote_documents.count() == 1
     assert connection.contact_links.count() == 1
     assert connection.tax_rate_mappings.count() == 1
 
@@ -576,7 +576,7 @@ def test_disconnect_revokes_wipes_tokens_and_keeps_history(admin_client, organiz
     connection.refresh_from_db()
     assert connection.status == ConnectionStatus.DISCONNECTED
     assert (connection.access_token, connection.refresh_token, connection.token_expires_at) == ("", "", None)
-    assert connection.invoice_copies.count() == 1 and connection.contact_links.count() == 1
+    assert connection.remote_documents.count() == 1 and connection.contact_links.count() == 1
     assert len(responses.calls) == 1
 
 
@@ -698,7 +698,7 @@ def test_integrations_admin_pages_open_and_connections_cannot_be_added(admin_cli
     for model in (
         "connection",
         "authorizationstate",
-        "invoicecopy",
+        "remotedocument",
         "contactlink",
         "servicetypemapping",
         "taxratemapping",
