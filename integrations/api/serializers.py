@@ -7,6 +7,9 @@ from ..services.invoice_copy import COPY_MODES, MODE_UPDATE
 
 
 class InvoiceCopySerializer(serializers.ModelSerializer):
+    """An invoice's copy (a RemoteDocument of the invoice kind: its invoice is always set)."""
+
+    invoice = serializers.PrimaryKeyRelatedField(read_only=True)
     connection_name = serializers.CharField(source="connection.name", read_only=True)
     provider = serializers.CharField(source="connection.provider", read_only=True)
     total_mismatch = serializers.BooleanField(

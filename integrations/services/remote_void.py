@@ -5,7 +5,7 @@ Then the provider decides (the remote truth): it refuses an invoice with payment
 its words come back with what to do (Provider.refusal_action). A voided copy is marked (remote_voided_at) on
 every attempt row of that remote invoice. Each void gets a fresh idempotency key (retries of that call reuse it):
 a key's answer is replayed, so a refusal under a derived key would outlive the payment's removal; voiding twice
-is harmless (AccountingApi.void_invoice: already voided is success).
+is harmless (AccountingApi.void_document: already voided is success).
 
 Our invoice is voided first, in its own transaction (billing.services.invoice_void), and the remote copies after
 it, outside any transaction: a copy the provider refuses stays there, and the result says so.
@@ -27,9 +27,10 @@ from billing.services import invoice_void
 
 from .. import registry
 from ..connection_state import connection_pause
+from ..documents import adapter_for
 from ..exceptions import IntegrationError, ThrottledError
 from ..models import CopyStatus, LogLevel, RemoteDocument, RemotePayment
-from ..synclog import log
+from ..synclog import document_log_fields, log
 
 
 def copy_payments_total(copy: RemoteDocument) -> Decimal:
@@ -57,7 +58,7 @@ def remote_void_refusal(copy: RemoteDocument) -> str:
     paid = copy_payments_total(copy)
     if paid:
         return (
-            f"{label} has payments in {provider.name} ({paid} {copy.invoice.currency}): it cannot be voided while "
+            f"{label} has payments in {provider.name} ({paid} {copy.document.currency}): it cannot be voided while "
             f"they are there. Remove the payment in {provider.name} first."
         )
     return ""
@@ -71,9 +72,10 @@ def copy_void_remote(copy: RemoteDocument, *, api=None) -> RemoteDocument:
         raise ValidationError(refusal)
     connection = copy.connection
     api = api or registry.get(connection.provider).api(connection)
+    adapter = adapter_for(copy.kind)
     try:
-        with api.bind(invoice=copy.invoice):
-            remote = api.void_invoice(copy.remote_id, f"void-{uuid.uuid4()}")
+        with api.bind(**adapter.bind(copy.document)):
+            remote = api.void_document(copy.kind, copy.remote_id, f"void-{uuid.uuid4()}")
     except ThrottledError as exc:
         connection_pause(connection, exc)
         raise
@@ -82,14 +84,17 @@ def copy_void_remote(copy: RemoteDocument, *, api=None) -> RemoteDocument:
         remote_voided_at=now, updated_at=now
     )
     copy.remote_voided_at = now
+    copy.remote_state = remote.state or copy.remote_state
+    if remote.state:
+        RemoteDocument.objects.filter(pk=copy.pk).update(remote_state=remote.state)
     state = (remote.status or "voided").lower()
     log(
         organization_id=copy.organization_id,
         connection_id=copy.connection_id,
-        invoice_id=copy.invoice_id,
+        **document_log_fields(copy),
         level=LogLevel.INFO,
-        action="invoice.remote_voided",
-        message=f"{connection.name} invoice {copy.remote_number or copy.remote_id} is {state} there now.",
+        action=f"{copy.kind}.remote_voided",
+        message=f"{connection.name} {adapter.label} {copy.remote_number or copy.remote_id} is {state} there now.",
         remote_id=copy.remote_id,
     )
     return copy

@@ -35,7 +35,7 @@ from ..exceptions import (
     ThrottledError,
     TransientError,
 )
-from ..models import Connection, ContactLink, CopyStatus, SyncRun
+from ..models import Connection, ContactLink, ContactRole, CopyStatus, SyncRun
 from ..services.contact_links import contact_id_clean
 from ..services.invoice_copy import (
     COPY_MODES,
@@ -113,7 +113,9 @@ class CopyPromptView(CopyMixin, View):
 
     def context(self, **extra):
         invoice, connection = self.invoice, self.connection
-        link = ContactLink.objects.filter(connection=connection, company=invoice.company).first()
+        link = ContactLink.objects.filter(
+            connection=connection, company=invoice.company, role=ContactRole.CUSTOMER
+        ).first()
         latest = selectors.latest_copies_by_connection(invoice=invoice).get(connection.pk)
         try:
             preview, refusal = invoice_copy_preview(invoice=invoice, connection=connection), []

@@ -10,6 +10,7 @@ from django.core.exceptions import ValidationError
 from billing.choices import InvoiceStatus
 from billing.models import Invoice, ServiceType, TaxRate
 from billing.money import format_percentage
+from integrations.models import MappingPurpose
 from integrations.selectors import used_tax_rate_ids
 from integrations.services.connections import SYNC_PAYMENTS_SETTING, cached_lists
 
@@ -59,8 +60,11 @@ class XeroSetupForm(forms.Form):
         )
 
         organization_id = connection.organization_id
-        service_mapped = dict(connection.service_type_mappings.values_list("service_type_id", "remote_code"))
-        tax_mapped = dict(connection.tax_rate_mappings.values_list("tax_rate_id", "remote_code"))
+        sales = {"purpose": MappingPurpose.SALES}  # the setup maps what invoices use
+        service_mapped = dict(
+            connection.service_type_mappings.filter(**sales).values_list("service_type_id", "remote_code")
+        )
+        tax_mapped = dict(connection.tax_rate_mappings.filter(**sales).values_list("tax_rate_id", "remote_code"))
         self.service_types = list(ServiceType.objects.filter(organization_id=organization_id))
         self.used_tax_rate_ids = used_tax_rate_ids(connection)
         # Used rates first: those are what the setup asks for; the others are optional.

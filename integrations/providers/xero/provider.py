@@ -18,7 +18,7 @@ from integrations.providers.base import (
     TokenSet,
 )
 
-from .mapping import DEFAULT_ACCOUNT_SETTING, NUMBERING_APP, NUMBERING_PROVIDER, NUMBERING_SETTING
+from .mapping import DEFAULT_ACCOUNT_SETTING, NUMBERING_APP, NUMBERING_SETTING
 
 
 class XeroProvider(Provider):
@@ -118,20 +118,24 @@ class XeroProvider(Provider):
     def setup_missing(self, connection) -> list[str]:
         """A default revenue account, and a Xero tax type for every tax rate the subsidiary's invoices use."""
         from billing.models import TaxRate
+        from integrations.models import MappingPurpose
         from integrations.selectors import used_tax_rate_ids
 
         missing = []
         if not (connection.settings or {}).get(DEFAULT_ACCOUNT_SETTING):
             missing.append("a default revenue account")
-        mapped = connection.tax_rate_mappings.exclude(remote_code="").values_list("tax_rate_id", flat=True)
+        mapped = connection.tax_rate_mappings.filter(purpose=MappingPurpose.SALES).exclude(remote_code="")
+        mapped = mapped.values_list("tax_rate_id", flat=True)
         unmapped = TaxRate.objects.filter(
             organization_id=connection.organization_id, pk__in=used_tax_rate_ids(connection)
         ).exclude(pk__in=list(mapped))
         missing += [f"a Xero tax rate for “{rate}”" for rate in unmapped]
         return missing
 
-    def numbers_invoices(self, connection) -> bool:
-        return (connection.settings or {}).get(NUMBERING_SETTING) == NUMBERING_PROVIDER
+    def mapper(self):
+        from .mapping import MAPPER
+
+        return MAPPER
 
     def refusal_action(self, messages: list[str], operation: str) -> str:
         from .refusals import refusal_action

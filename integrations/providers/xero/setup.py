@@ -14,7 +14,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from billing.models import ServiceType, TaxRate
-from integrations.models import Connection, ServiceTypeMapping, TaxRateMapping
+from integrations.models import Connection, MappingPurpose, ServiceTypeMapping, TaxRateMapping
 from integrations.services.connections import SYNC_PAYMENTS_SETTING, cached_lists
 from integrations.services.numbering import numbering_check, subsidiary_numbering_refresh
 
@@ -104,11 +104,13 @@ def _save_mappings(model, key: str, connection: Connection, wanted: dict, allowe
     for object_id, code in wanted.items():
         if object_id not in allowed:  # another organization's id: ignored, never mapped
             continue
+        # The setup maps what invoices (sales) use; a purchase mapping of the same row is another row.
         if code:
             model.objects.update_or_create(
                 connection=connection,
+                purpose=MappingPurpose.SALES,
                 **{key: object_id},
                 defaults={"remote_code": code, "remote_name": names.get(code, "")},
             )
         else:
-            model.objects.filter(connection=connection, **{key: object_id}).delete()
+            model.objects.filter(connection=connection, purpose=MappingPurpose.SALES, **{key: object_id}).delete()
