@@ -19,7 +19,7 @@ from django.core.exceptions import ValidationError
 from billing.models import Invoice
 
 from .models import DOCUMENT_FIELDS, ContactRole, DocumentKind, MappingPurpose
-from .providers.base import COPY_INVOICE
+from .providers.base import COPY_INVOICE, KindNotExported
 
 
 class DocumentAdapter:
@@ -105,10 +105,6 @@ class InvoiceAdapter(DocumentAdapter):
 
 
 ADAPTERS: dict[str, DocumentAdapter] = {DocumentKind.INVOICE: InvoiceAdapter()}
-
-
-class KindNotExported(LookupError):
-    """A document kind the engine has records for but no adapter yet."""
 
 
 def adapter_for(kind: str) -> DocumentAdapter:
