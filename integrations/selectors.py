@@ -75,9 +75,14 @@ def connection_warnings_for_invoice(*, invoice: Invoice) -> list[Connection]:
     )
 
 
+def document_copy_list(*, document) -> QuerySet[RemoteDocument]:
+    """A document's remote documents (every attempt, every connection), whatever its kind."""
+    # Through the related manager, so each copy's document is this instance (total_mismatch costs no query).
+    return document.copies.filter(organization_id=document.organization_id).select_related("connection")
+
+
 def invoice_copy_list(*, invoice: Invoice) -> QuerySet[RemoteDocument]:
-    # Through the related manager, so each copy's .invoice is this instance (total_mismatch costs no query).
-    return invoice.copies.filter(organization_id=invoice.organization_id).select_related("connection")
+    return document_copy_list(document=invoice)
 
 
 def latest_copies_by_connection(*, invoice: Invoice) -> dict[int, RemoteDocument]:

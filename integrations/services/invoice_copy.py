@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import uuid
 from contextlib import nullcontext
-from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -37,7 +36,7 @@ from billing.models import Invoice
 
 from .. import registry
 from ..connection_state import connection_mark_needs_reconnect, connection_pause
-from ..documents import DocumentAdapter, adapter_of
+from ..documents import adapter_of
 from ..exceptions import (
     AmbiguousWriteError,
     IntegrationError,
@@ -52,112 +51,22 @@ from ..models import (
     CopyStatus,
     LogLevel,
     RemoteDocument,
-    ServiceTypeMapping,
-    TaxRateMapping,
 )
 from ..providers.base import RemoteContact
 from ..synclog import document_log_fields, log
 from .contact_links import contact_link_remember, contact_link_usable, copy_role
 from .copy_totals import invoice_copy_total_check
+from .export_checks import (  # noqa: F401  (invoice_copy_check / _preview: the views' and the bulk copy's names)
+    CopyContext,
+    _copy_context,
+    document_export_check,
+    invoice_copy_check,
+    invoice_copy_preview,
+)
 
 MODE_UPDATE = "update"
 MODE_NEW = "new"
 COPY_MODES = (MODE_UPDATE, MODE_NEW)
-
-
-# --- checks and preview -------------------------------------------------------------------------------------
-
-
-def document_export_check(*, document, connection: Connection) -> None:
-    """Refuse (ValidationError) what may not be exported, before anything is saved or sent."""
-    adapter = adapter_of(document)
-    if connection.organization_id != document.organization_id:
-        raise ValidationError({"connection": "Not found."})
-    if connection.subsidiary_id != adapter.subsidiary_id(document):
-        raise ValidationError(
-            {"connection": f"{connection.name} is connected for another subsidiary than this {adapter.label}'s."}
-        )
-    refusal = adapter.export_refusal(document)
-    if refusal:
-        raise ValidationError(refusal)
-    try:
-        provider = registry.get(connection.provider)
-    except registry.ProviderNotFound:
-        raise ValidationError({"connection": "This integration is not available."}) from None
-    capability = adapter.capability
-    if (
-        not provider.is_configured()
-        or capability not in provider.capabilities
-        or adapter.kind not in provider.export_kinds
-    ):
-        raise ValidationError({"connection": f"{provider.name} cannot copy {adapter.label}s here."})
-    if not provider.allows(document.organization, capability):
-        raise ValidationError({"connection": f"Copying {adapter.label}s to {provider.name} needs a higher plan."})
-    if not connection.is_active:
-        raise ValidationError(
-            {
-                "connection": f"{connection.name} is {connection.get_status_display().lower()}: "
-                "reconnect it in Settings > App marketplace first."
-            }
-        )
-    if not provider.setup_is_complete(connection):
-        raise ValidationError(
-            {"connection": f"Finish the setup of {connection.name} (accounts and tax rates) before copying."}
-        )
-    if not adapter.number(document) and not provider.numbers_documents(connection, adapter.kind):
-        raise ValidationError(
-            f"This {adapter.label} has no number yet: it takes the number of the accounting tool that numbers "
-            f"{document.subsidiary}'s {adapter.label}s. Copy it there first."
-        )
-
-
-def invoice_copy_check(*, invoice: Invoice, connection: Connection) -> None:
-    document_export_check(document=invoice, connection=connection)
-
-
-@dataclass
-class CopyContext:
-    """What an export sends, loaded once: the document's adapter, the provider's mapper, our lines and the
-    connection's mappings of the document's purpose."""
-
-    adapter: DocumentAdapter
-    mapper: object
-    lines: list
-    mappings: object
-    previews: list = field(default_factory=list)
-    provider_numbers: bool = False  # the provider numbers documents that have no number of ours
-
-
-def _copy_context(document, connection: Connection) -> CopyContext:
-    adapter = adapter_of(document)
-    mapper = registry.get(connection.provider).mapper()
-    purpose = adapter.mapping_purpose
-    service_type_codes = dict(
-        ServiceTypeMapping.objects.filter(connection=connection, purpose=purpose).values_list(
-            "service_type_id", "remote_code"
-        )
-    )
-    tax_codes = dict(
-        TaxRateMapping.objects.filter(connection=connection, purpose=purpose).values_list("tax_rate_id", "remote_code")
-    )
-    mappings = mapper.mappings(
-        connection=connection, kind=adapter.kind, service_type_codes=service_type_codes, tax_codes=tax_codes
-    )
-    context = CopyContext(
-        adapter=adapter,
-        mapper=mapper,
-        lines=adapter.lines(document),
-        mappings=mappings,
-        provider_numbers=mapper.provider_numbers(connection, adapter.kind),
-    )
-    context.previews = mapper.preview(adapter.kind, document, context.lines, mappings)  # mapping problems raise here
-    return context
-
-
-def invoice_copy_preview(*, invoice: Invoice, connection: Connection) -> list:
-    """The lines, accounts and tax types a copy would send (for the prompt); ValidationError if it can't."""
-    invoice_copy_check(invoice=invoice, connection=connection)
-    return _copy_context(invoice, connection).previews
 
 
 # --- the copy -----------------------------------------------------------------------------------------------

@@ -107,4 +107,4 @@ def invoice_copy_give_up(*, copy: RemoteDocument, reason: str) -> None:
         status=CopyStatus.FAILED, error=reason, waiting_until=None, updated_at=timezone.now()
     )
     copy.refresh_from_db()
-    _log(copy, LogLevel.ERROR, "invoice.copy_failed", reason)
+    _log(copy, LogLevel.ERROR, f"{copy.kind}.copy_failed", reason)
