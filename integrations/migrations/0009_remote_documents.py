@@ -1,3 +1,4 @@
+# rename_remote_document: skip (this migration renames InvoiceCopy: it must keep naming it)
 import django.db.models.deletion
 from django.db import migrations, models
 

@@ -23,7 +23,6 @@ from integrations.models import (
 )
 
 BEFORE = [("integrations", "0008_sync_log_http_call_flag")]
-AFTER = [("integrations", "0009_remote_documents")]
 
 
 def _migrate(targets):
