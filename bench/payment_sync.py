@@ -54,7 +54,7 @@ def build(invoice_count: int):
     """A Xero connection with `invoice_count` finalized invoices, each copied once."""
     from billing.choices import InvoiceStatus
     from billing.models import Invoice
-    from integrations.models import CopyStatus, InvoiceCopy
+    from integrations.models import CopyStatus, RemoteDocument
     from tests.factories import CompanyFactory, OrganizationFactory, SubsidiaryFactory
     from tests.integrations.factories import ConnectionFactory
 
@@ -86,9 +86,9 @@ def build(invoice_count: int):
         ],
         batch_size=1000,
     )
-    InvoiceCopy.objects.bulk_create(
+    RemoteDocument.objects.bulk_create(
         [
-            InvoiceCopy(
+            RemoteDocument(
                 organization=organization,
                 invoice=invoice,
                 connection=connection,
@@ -143,13 +143,13 @@ def main():
 def run(args):
     import responses
 
-    from integrations.models import InvoiceCopy
+    from integrations.models import RemoteDocument
     from integrations.providers.xero.client import XeroApi
     from integrations.services.payments_sync import payments_sync
     from tests.integrations.fake_xero import FakeXero
 
     connection = build(args.invoices)
-    remote_ids = list(InvoiceCopy.objects.filter(connection=connection).values_list("remote_id", flat=True))
+    remote_ids = list(RemoteDocument.objects.filter(connection=connection).values_list("remote_id", flat=True))
     rows = []
     with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
         xero = FakeXero(mock).install()
@@ -185,7 +185,7 @@ def run(args):
 
         def naive():
             api = XeroApi(connection)
-            for remote_id in InvoiceCopy.objects.filter(connection=connection).values_list("remote_id", flat=True):
+            for remote_id in RemoteDocument.objects.filter(connection=connection).values_list("remote_id", flat=True):
                 api.request("GET", f"Invoices/{remote_id}")
             return api.calls, 0
 
@@ -197,12 +197,12 @@ def idle_after(args):
     """For each count: that many changed payments since an empty cursor, one run, then the idle run after it."""
     import responses
 
-    from integrations.models import InvoiceCopy
+    from integrations.models import RemoteDocument
     from integrations.services.payments_sync import payments_sync
     from tests.integrations.fake_xero import FakeXero
 
     connection = build(max(args.invoices, max(args.idle_after, default=0)))
-    remote_ids = list(InvoiceCopy.objects.filter(connection=connection).values_list("remote_id", flat=True))
+    remote_ids = list(RemoteDocument.objects.filter(connection=connection).values_list("remote_id", flat=True))
     results = []
     start = datetime.datetime(2026, 11, 2, tzinfo=UTC)
     with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:

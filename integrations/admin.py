@@ -11,8 +11,8 @@ from .models import (
     Connection,
     ContactLink,
     Grant,
-    InvoiceCopy,
     PendingPaymentChange,
+    RemoteDocument,
     RemotePayment,
     ServiceTypeMapping,
     SyncLogEntry,
@@ -139,17 +139,37 @@ class AuthorizationStateAdmin(ReadOnlyAdmin):
     allow_delete = True
 
 
-@admin.register(InvoiceCopy)
-class InvoiceCopyAdmin(ReadOnlyAdmin):
-    list_display = ("invoice", "connection", "status", "remote_number", "is_latest", "created_at")
-    list_filter = ("status", "is_latest", "connection__provider")
-    search_fields = ("invoice__number", "remote_number", "remote_id", "idempotency_key")
-    list_select_related = ("invoice", "connection")
+@admin.register(RemoteDocument)
+class RemoteDocumentAdmin(ReadOnlyAdmin):
+    list_display = (
+        "document",
+        "kind",
+        "connection",
+        "status",
+        "remote_number",
+        "remote_state",
+        "is_latest",
+        "created_at",
+    )
+    list_filter = ("kind", "status", "remote_state", "is_latest", "connection__provider")
+    search_fields = (
+        "invoice__number",
+        "purchase_order__number",
+        "remote_number",
+        "remote_id",
+        "idempotency_key",
+    )
+    list_select_related = ("invoice", "expense", "purchase_order", "connection")
+
+    @admin.display(description="document")
+    def document(self, obj):
+        return obj.document
 
 
 @admin.register(ContactLink)
 class ContactLinkAdmin(ReadOnlyAdmin):
-    list_display = ("company", "connection", "remote_name", "remote_id", "updated_at")
+    list_display = ("company", "role", "connection", "remote_name", "remote_id", "updated_at")
+    list_filter = ("role",)
     search_fields = ("company__name", "remote_name", "remote_id")
     list_select_related = ("company", "connection")
     allow_delete = True  # forget a wrong link; the next copy asks again
@@ -157,13 +177,15 @@ class ContactLinkAdmin(ReadOnlyAdmin):
 
 @admin.register(ServiceTypeMapping)
 class ServiceTypeMappingAdmin(ReadOnlyAdmin):
-    list_display = ("service_type", "connection", "remote_code", "remote_name")
+    list_display = ("service_type", "purpose", "connection", "remote_code", "remote_name")
+    list_filter = ("purpose",)
     list_select_related = ("service_type", "connection")
 
 
 @admin.register(TaxRateMapping)
 class TaxRateMappingAdmin(ReadOnlyAdmin):
-    list_display = ("tax_rate", "connection", "remote_code", "remote_name")
+    list_display = ("tax_rate", "purpose", "connection", "remote_code", "remote_name")
+    list_filter = ("purpose",)
     list_select_related = ("tax_rate", "connection")
 
 
@@ -176,10 +198,14 @@ class SyncRunAdmin(ReadOnlyAdmin):
 
 @admin.register(SyncLogEntry)
 class SyncLogEntryAdmin(ReadOnlyAdmin):
-    list_display = ("created_at", "connection", "level", "action", "short_message", "invoice", "http_status")
+    list_display = ("created_at", "connection", "level", "action", "short_message", "document", "http_status")
     list_filter = ("level", "is_http_call", "action")
-    search_fields = ("message", "remote_id", "invoice__number")
-    list_select_related = ("connection", "invoice")
+    search_fields = ("message", "remote_id", "invoice__number", "purchase_order__number")
+    list_select_related = ("connection", "invoice", "expense", "purchase_order")
+
+    @admin.display(description="document")
+    def document(self, obj):
+        return obj.invoice or obj.expense or obj.purchase_order
 
     @admin.display(description="message")
     def short_message(self, obj):

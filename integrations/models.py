@@ -13,7 +13,18 @@ from django.db.models import Q
 from django.utils import timezone
 
 from billing.amount_limits import TolerantDecimalField
-from billing.models import MONEY, Company, Invoice, Organization, Payment, ServiceType, Subsidiary, TaxRate
+from billing.models import (
+    MONEY,
+    Company,
+    Expense,
+    Invoice,
+    Organization,
+    Payment,
+    PurchaseOrder,
+    ServiceType,
+    Subsidiary,
+    TaxRate,
+)
 
 from .fields import EncryptedDateTimeField, EncryptedTextField
 
@@ -168,12 +179,69 @@ class CopyStatus(models.TextChoices):
 UNFINISHED_COPY_STATUSES = (CopyStatus.PENDING, CopyStatus.WAITING)
 
 
-class InvoiceCopy(models.Model):
-    """One copy of an invoice in an accounting tool. The latest successful copy is what "Update existing" changes."""
+class DocumentKind(models.TextChoices):
+    """What kind of our documents a remote document copies (integrations.documents has an adapter per kind)."""
+
+    INVOICE = "invoice", "Invoice"
+    BILL = "bill", "Bill"  # a budget expense, exported as the supplier's bill
+    PURCHASE_ORDER = "purchase_order", "Purchase order"
+
+
+# The document field of RemoteDocument (and SyncLogEntry) that each kind sets.
+DOCUMENT_FIELDS = {
+    DocumentKind.INVOICE: "invoice",
+    DocumentKind.BILL: "expense",
+    DocumentKind.PURCHASE_ORDER: "purchase_order",
+}
+
+
+class MappingPurpose(models.TextChoices):
+    """Which side of the books a mapping serves: sales documents (revenue accounts, sales tax codes) or purchase
+    documents (expense accounts, purchase tax codes)."""
+
+    SALES = "sales", "Sales"
+    PURCHASE = "purchase", "Purchase"
+
+
+class ContactRole(models.TextChoices):
+    CUSTOMER = "customer", "Customer"
+    SUPPLIER = "supplier", "Supplier"
+
+
+class RemoteState(models.TextChoices):
+    """The document's state in the provider where it matters to us; "" when the provider did not say."""
+
+    DRAFT = "draft", "Draft"
+    OPEN = "open", "Open"  # approved / authorised: still changeable where the provider allows it
+    BOOKED = "booked", "Booked"  # e-conomic booked, Exact processed: it can no longer change
+    VOIDED = "voided", "Voided"
+
+
+def _exactly_the_kinds_document() -> Q:
+    """Each kind sets its own document field and none of the others."""
+    condition = Q()
+    for kind, name in DOCUMENT_FIELDS.items():
+        only = Q(kind=kind, **{f"{name}__isnull": False})
+        for other in DOCUMENT_FIELDS.values():
+            if other != name:
+                only &= Q(**{f"{other}__isnull": True})
+        condition |= only
+    return condition
+
+
+class RemoteDocument(models.Model):
+    """One copy of one of our documents (an invoice, an expense as a bill, a purchase order) in an accounting
+    tool. The latest successful copy is what "Update existing" changes."""
 
     organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
-    invoice = models.ForeignKey(Invoice, on_delete=models.PROTECT, related_name="copies")
-    connection = models.ForeignKey(Connection, on_delete=models.PROTECT, related_name="invoice_copies")
+    kind = models.CharField(max_length=20, choices=DocumentKind.choices, default=DocumentKind.INVOICE)
+    # Exactly the one field of `kind` is set (check constraint remote_document_kind_matches).
+    invoice = models.ForeignKey(Invoice, null=True, blank=True, on_delete=models.PROTECT, related_name="copies")
+    expense = models.ForeignKey(Expense, null=True, blank=True, on_delete=models.PROTECT, related_name="copies")
+    purchase_order = models.ForeignKey(
+        PurchaseOrder, null=True, blank=True, on_delete=models.PROTECT, related_name="copies"
+    )
+    connection = models.ForeignKey(Connection, on_delete=models.PROTECT, related_name="remote_documents")
     # Sent as the provider's idempotency key: retries of one attempt reuse it, a new attempt gets a new one.
     idempotency_key = models.CharField(max_length=100, unique=True)
     status = models.CharField(max_length=10, choices=CopyStatus.choices, default=CopyStatus.PENDING)
@@ -181,15 +249,18 @@ class InvoiceCopy(models.Model):
     # Before success: the number this attempt sends ("" = the provider numbers it); after: the provider's answer.
     remote_number = models.CharField(max_length=100, blank=True)
     remote_url = models.URLField(max_length=500, blank=True)
+    # The provider's version of the document an update must name (QuickBooks' SyncToken); "" where there is none.
+    remote_version = models.CharField(max_length=100, blank=True)
+    remote_state = models.CharField(max_length=20, choices=RemoteState.choices, blank=True)
     is_latest = models.BooleanField(default=False)
-    # The invoice's total as the provider computed it when it accepted this copy (in the invoice's currency).
-    remote_total = TolerantDecimalField(**MONEY, null=True, blank=True)  # as Xero answered it, however wide
+    # The document's total as the provider computed it when it accepted this copy (in the document's currency).
+    remote_total = TolerantDecimalField(**MONEY, null=True, blank=True)  # as the provider answered it, however wide
     error = models.TextField(blank=True)
-    # A try may have reached the provider without an answer: the next try looks the invoice up before creating.
+    # A try may have reached the provider without an answer: the next try looks the document up before creating.
     outcome_unknown = models.BooleanField(default=False)
     waiting_until = models.DateTimeField(null=True, blank=True, help_text="Waiting: when the attempt runs again.")
     superseded_at = models.DateTimeField(
-        null=True, blank=True, help_text="When another remote invoice became the latest copy of this invoice."
+        null=True, blank=True, help_text="When another remote document became the latest copy of this document."
     )
     remote_voided_at = models.DateTimeField(null=True, blank=True, help_text="When it was voided in the provider.")
     created_by = models.ForeignKey(
@@ -200,11 +271,19 @@ class InvoiceCopy(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-id"]
-        verbose_name_plural = "invoice copies"
         constraints = [
+            models.CheckConstraint(condition=_exactly_the_kinds_document(), name="remote_document_kind_matches"),
             models.UniqueConstraint(
                 fields=["invoice", "connection"], condition=Q(is_latest=True), name="one_latest_copy"
-            )
+            ),
+            models.UniqueConstraint(
+                fields=["expense", "connection"], condition=Q(is_latest=True), name="one_latest_bill_copy"
+            ),
+            models.UniqueConstraint(
+                fields=["purchase_order", "connection"],
+                condition=Q(is_latest=True),
+                name="one_latest_purchase_order_copy",
+            ),
         ]
         indexes = [models.Index(fields=["connection", "remote_id"])]
 
@@ -213,60 +292,88 @@ class InvoiceCopy(models.Model):
     contact_sent = None
 
     def __str__(self):
-        return f"{self.invoice} → {self.connection} ({self.status})"
+        return f"{self.document} → {self.connection} ({self.status})"
+
+    @property
+    def document_field(self) -> str:
+        return DOCUMENT_FIELDS[self.kind]
+
+    @property
+    def document(self):
+        """Our invoice, expense or purchase order this is a copy of."""
+        return getattr(self, self.document_field)
+
+    @property
+    def is_booked(self) -> bool:
+        """Booked in the provider (e-conomic, Exact processed): it can no longer be changed there, only replaced."""
+        return self.remote_state == RemoteState.BOOKED
 
     @property
     def total_mismatch(self) -> bool:
-        """The provider's total for this copy is not ours: paying its amount due would not settle our invoice."""
-        return self.remote_total is not None and self.remote_total != self.invoice.total
+        """The provider's total for this copy is not ours: paying its amount due would not settle our document."""
+        return self.remote_total is not None and self.remote_total != self.document.total
 
 
 class ContactLink(models.Model):
-    """Our company ↔ the provider's contact/customer, remembered per connection."""
+    """Our company ↔ the provider's contact, remembered per connection and role: the customer our invoices go to,
+    the supplier our bills and purchase orders come from (one provider contact may be both)."""
 
     connection = models.ForeignKey(Connection, on_delete=models.CASCADE, related_name="contact_links")
     company = models.ForeignKey(Company, on_delete=models.CASCADE, related_name="+")
+    role = models.CharField(max_length=10, choices=ContactRole.choices, default=ContactRole.CUSTOMER)
     remote_id = models.CharField(max_length=100)
     remote_name = models.CharField(max_length=255, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["connection", "company"], name="unique_contact_link")]
+        constraints = [
+            models.UniqueConstraint(fields=["connection", "company", "role"], name="unique_contact_link_role")
+        ]
 
     def __str__(self):
-        return f"{self.company} ↔ {self.remote_name or self.remote_id}"
+        return f"{self.company} ↔ {self.remote_name or self.remote_id} ({self.role})"
 
 
 class ServiceTypeMapping(models.Model):
-    """Service type → the provider's revenue account / item / ledger code."""
+    """Service type → the provider's account / item / ledger code: a revenue one for sales documents, an expense
+    (purchase) one for bills and purchase orders."""
 
     connection = models.ForeignKey(Connection, on_delete=models.CASCADE, related_name="service_type_mappings")
     service_type = models.ForeignKey(ServiceType, on_delete=models.CASCADE, related_name="+")
+    purpose = models.CharField(max_length=10, choices=MappingPurpose.choices, default=MappingPurpose.SALES)
     remote_code = models.CharField(max_length=100)
     remote_name = models.CharField(max_length=255, blank=True)
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["connection", "service_type"], name="unique_service_type_mapping")
+            models.UniqueConstraint(
+                fields=["connection", "service_type", "purpose"], name="unique_service_type_mapping_purpose"
+            )
         ]
 
     def __str__(self):
-        return f"{self.service_type} → {self.remote_code}"
+        return f"{self.service_type} → {self.remote_code} ({self.purpose})"
 
 
 class TaxRateMapping(models.Model):
-    """Our tax rate → the provider's tax type / code."""
+    """Our tax rate → the provider's tax type / VAT code, for sales or for purchases (they differ: Xero's INPUT vs
+    OUTPUT types, Exact's VAT codes per side)."""
 
     connection = models.ForeignKey(Connection, on_delete=models.CASCADE, related_name="tax_rate_mappings")
     tax_rate = models.ForeignKey(TaxRate, on_delete=models.CASCADE, related_name="+")
+    purpose = models.CharField(max_length=10, choices=MappingPurpose.choices, default=MappingPurpose.SALES)
     remote_code = models.CharField(max_length=100)
     remote_name = models.CharField(max_length=255, blank=True)
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["connection", "tax_rate"], name="unique_tax_rate_mapping")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["connection", "tax_rate", "purpose"], name="unique_tax_rate_mapping_purpose"
+            )
+        ]
 
     def __str__(self):
-        return f"{self.tax_rate} → {self.remote_code}"
+        return f"{self.tax_rate} → {self.remote_code} ({self.purpose})"
 
 
 class RemotePayment(models.Model):
@@ -361,12 +468,18 @@ class LogLevel(models.TextChoices):
 
 
 class SyncLogEntry(models.Model):
-    """Per-record log: every write to a provider and every payment applied. Shown on invoices and in admin."""
+    """Per-record log: every write to a provider and every payment applied. Shown on the document it is about
+    (an invoice, an expense, a purchase order) and in the admin."""
 
     organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
     connection = models.ForeignKey(Connection, on_delete=models.CASCADE, related_name="log_entries")
     run = models.ForeignKey(SyncRun, null=True, blank=True, on_delete=models.SET_NULL, related_name="entries")
     invoice = models.ForeignKey(Invoice, null=True, blank=True, on_delete=models.CASCADE, related_name="sync_log")
+    # The document an entry is about, beside `invoice`: an expense exported as a bill, a purchase order.
+    expense = models.ForeignKey(Expense, null=True, blank=True, on_delete=models.CASCADE, related_name="sync_log")
+    purchase_order = models.ForeignKey(
+        PurchaseOrder, null=True, blank=True, on_delete=models.CASCADE, related_name="sync_log"
+    )
     level = models.CharField(max_length=10, choices=LogLevel.choices, default=LogLevel.INFO)
     action = models.CharField(max_length=60, help_text="e.g. invoice.create, contact.create, payment.recorded")
     message = models.TextField()

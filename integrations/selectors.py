@@ -9,7 +9,7 @@ from django.db.models import Case, Exists, OuterRef, Q, QuerySet, Value, When
 from billing.models import Invoice, Organization
 
 from . import registry
-from .models import Connection, ConnectionStatus, CopyStatus, InvoiceCopy, SyncKind, SyncLogEntry, SyncRun
+from .models import Connection, ConnectionStatus, CopyStatus, RemoteDocument, SyncKind, SyncLogEntry, SyncRun
 from .providers.base import COPY_INVOICE
 
 PANEL_LOG_ENTRIES = 8
@@ -75,23 +75,28 @@ def connection_warnings_for_invoice(*, invoice: Invoice) -> list[Connection]:
     )
 
 
-def invoice_copy_list(*, invoice: Invoice) -> QuerySet[InvoiceCopy]:
-    # Through the related manager, so each copy's .invoice is this instance (total_mismatch costs no query).
-    return invoice.copies.filter(organization_id=invoice.organization_id).select_related("connection")
+def document_copy_list(*, document) -> QuerySet[RemoteDocument]:
+    """A document's remote documents (every attempt, every connection), whatever its kind."""
+    # Through the related manager, so each copy's document is this instance (total_mismatch costs no query).
+    return document.copies.filter(organization_id=document.organization_id).select_related("connection")
 
 
-def latest_copies_by_connection(*, invoice: Invoice) -> dict[int, InvoiceCopy]:
+def invoice_copy_list(*, invoice: Invoice) -> QuerySet[RemoteDocument]:
+    return document_copy_list(document=invoice)
+
+
+def latest_copies_by_connection(*, invoice: Invoice) -> dict[int, RemoteDocument]:
     """The copy each connection shows: the latest successful one, else the newest attempt."""
-    result: dict[int, InvoiceCopy] = {}
+    result: dict[int, RemoteDocument] = {}
     for copy in invoice_copy_list(invoice=invoice).order_by("-is_latest", "-created_at", "-id"):
         result.setdefault(copy.connection_id, copy)
     return result
 
 
-def _panel_copies(invoice: Invoice) -> tuple[dict[int, InvoiceCopy], dict[int, InvoiceCopy]]:
+def _panel_copies(invoice: Invoice) -> tuple[dict[int, RemoteDocument], dict[int, RemoteDocument]]:
     """In one query: each connection's shown copy (as latest_copies_by_connection) and its newest attempt."""
-    shown: dict[int, InvoiceCopy] = {}
-    newest: dict[int, InvoiceCopy] = {}
+    shown: dict[int, RemoteDocument] = {}
+    newest: dict[int, RemoteDocument] = {}
     for copy in invoice_copy_list(invoice=invoice).order_by("-created_at", "-id"):
         newest.setdefault(copy.connection_id, copy)
         if copy.is_latest:
@@ -117,12 +122,12 @@ class AccountingState:
     LABELS = dict(CHOICES)
 
 
-def _newest_attempts(status: str) -> QuerySet[InvoiceCopy]:
+def _newest_attempts(status: str) -> QuerySet[RemoteDocument]:
     """The invoice's attempts in `status` that are their connection's newest (what the panel shows)."""
-    newer = InvoiceCopy.objects.filter(
+    newer = RemoteDocument.objects.filter(
         invoice_id=OuterRef("invoice_id"), connection_id=OuterRef("connection_id")
     ).filter(Q(created_at__gt=OuterRef("created_at")) | Q(created_at=OuterRef("created_at"), id__gt=OuterRef("id")))
-    return InvoiceCopy.objects.filter(invoice_id=OuterRef("pk"), status=status).filter(~Exists(newer))
+    return RemoteDocument.objects.filter(invoice_id=OuterRef("pk"), status=status).filter(~Exists(newer))
 
 
 def invoices_with_accounting_state(invoices: QuerySet[Invoice]) -> QuerySet[Invoice]:
@@ -131,7 +136,9 @@ def invoices_with_accounting_state(invoices: QuerySet[Invoice]) -> QuerySet[Invo
     A connection's newest attempt that failed or waits wins (it needs someone's attention); else "updated" when
     the invoice changed after a latest successful copy, "copied" when it has one, else "not copied".
     """
-    latest_success = InvoiceCopy.objects.filter(invoice_id=OuterRef("pk"), is_latest=True, status=CopyStatus.SUCCEEDED)
+    latest_success = RemoteDocument.objects.filter(
+        invoice_id=OuterRef("pk"), is_latest=True, status=CopyStatus.SUCCEEDED
+    )
     return invoices.annotate(
         accounting_state=Case(
             When(Exists(_newest_attempts(CopyStatus.FAILED)), then=Value(AccountingState.FAILED)),
@@ -214,8 +221,8 @@ def bulk_copy_progress(*, organization: Organization, invoice_ids, since) -> lis
     """How the copies of a bulk copy queued at `since` are doing, one row per invoice of the organization: done,
     failed with the reason (the provider's refusal, or a refusal before sending), waiting, or still queued."""
     invoices = Invoice.objects.filter(organization=organization, pk__in=invoice_ids).order_by("pk")
-    copies: dict[int, InvoiceCopy] = {}
-    for copy in InvoiceCopy.objects.filter(invoice__in=invoices, updated_at__gte=since).order_by("updated_at", "id"):
+    copies: dict[int, RemoteDocument] = {}
+    for copy in RemoteDocument.objects.filter(invoice__in=invoices, updated_at__gte=since).order_by("updated_at", "id"):
         copies[copy.invoice_id] = copy  # the newest attempt of this batch
     refusals: dict[int, str] = {}
     entries = SyncLogEntry.objects.filter(invoice__in=invoices, action="invoice.copy_refused", created_at__gte=since)

@@ -24,6 +24,8 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
+from integrations.document_kinds import INVOICE
+
 if TYPE_CHECKING:
     from integrations.models import Connection
     from integrations.providers.base import Provider
@@ -296,7 +298,8 @@ class SetupContext:
         """Our row id → the remote code saved for it."""
         if table.name not in self._stored:
             target = MAPPING_TARGETS[table.target]
-            rows = target.mapping_rows(self.connection).values_list(target.key, "remote_code")
+            rows = target.mapping_rows(self.connection).filter(purpose=table.purpose)
+            rows = rows.values_list(target.key, "remote_code")
             self._stored[table.name] = {row_id: code for row_id, code in rows if code}
         return self._stored[table.name]
 
@@ -367,8 +370,6 @@ def _field_problem(item: SetupField, value, context: SetupContext) -> str:
 
 
 # --- The copy prompt ------------------------------------------------------------------------------------------
-
-INVOICE = "invoice"
 
 
 @dataclass(frozen=True)

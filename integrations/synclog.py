@@ -23,6 +23,8 @@ def log_entry(
     action: str,
     message: str,
     invoice_id: int | None = None,
+    expense_id: int | None = None,
+    purchase_order_id: int | None = None,
     run=None,
     remote_id: str = "",
     http_status: int | None = None,
@@ -35,6 +37,8 @@ def log_entry(
         connection_id=connection_id,
         run=run,
         invoice_id=invoice_id,
+        expense_id=expense_id,
+        purchase_order_id=purchase_order_id,
         level=level,
         action=action[:_ACTION_MAX],
         message=message[:MESSAGE_MAX],
@@ -43,6 +47,11 @@ def log_entry(
         provider_response=(provider_response or "")[:PROVIDER_RESPONSE_MAX],
         is_http_call=is_http_call,
     )
+
+
+def document_log_fields(copy) -> dict:
+    """log() arguments pointing an entry at the document a RemoteDocument copies (its invoice, expense, PO)."""
+    return {f"{copy.document_field}_id": getattr(copy, f"{copy.document_field}_id")}
 
 
 def log(**fields) -> SyncLogEntry:

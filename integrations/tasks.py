@@ -25,7 +25,7 @@ from billing.models import Invoice
 
 from . import registry, selectors
 from .exceptions import IntegrationError, ThrottledError
-from .models import Connection, CopyStatus, InvoiceCopy, LogLevel, SyncKind, SyncOutcome, SyncRun
+from .models import Connection, CopyStatus, LogLevel, RemoteDocument, SyncKind, SyncOutcome, SyncRun
 from .providers.base import SYNC_PAYMENTS
 from .schedules import payments_poll_tick
 from .services.connections import SYNC_PAYMENTS_SETTING
@@ -180,7 +180,7 @@ def _defer_copy(invoice: Invoice, connection: Connection, args: tuple, deferrals
 
 def _give_up_waiting(invoice: Invoice, connection: Connection, reason: str) -> None:
     """Attempts of this invoice still waiting for this task will not run: they fail, saying why."""
-    waiting = InvoiceCopy.objects.filter(invoice=invoice, connection=connection, status=CopyStatus.WAITING)
+    waiting = RemoteDocument.objects.filter(invoice=invoice, connection=connection, status=CopyStatus.WAITING)
     for attempt in waiting:
         invoice_copy_give_up(copy=attempt, reason=reason)
 

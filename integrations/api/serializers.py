@@ -2,11 +2,14 @@
 
 from rest_framework import serializers
 
-from ..models import Connection, InvoiceCopy, SyncRun
+from ..models import Connection, RemoteDocument, SyncRun
 from ..services.invoice_copy import COPY_MODES, MODE_UPDATE
 
 
 class InvoiceCopySerializer(serializers.ModelSerializer):
+    """An invoice's copy (a RemoteDocument of the invoice kind: its invoice is always set)."""
+
+    invoice = serializers.PrimaryKeyRelatedField(read_only=True)
     connection_name = serializers.CharField(source="connection.name", read_only=True)
     provider = serializers.CharField(source="connection.provider", read_only=True)
     total_mismatch = serializers.BooleanField(
@@ -14,7 +17,7 @@ class InvoiceCopySerializer(serializers.ModelSerializer):
     )
 
     class Meta:
-        model = InvoiceCopy
+        model = RemoteDocument
         fields = [
             "id",
             "invoice",

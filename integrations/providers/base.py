@@ -20,8 +20,9 @@ from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured, ValidationError
 
 from billing.choices import Plan
+from integrations.document_kinds import BILL, DOCUMENT_KINDS, INVOICE, PURCHASE_ORDER  # noqa: F401 - re-exported
 from integrations.exceptions import IntegrationError
-from integrations.setup_schema import INVOICE, CopyPrompt, PickList, SetupContext, SetupSchema, code_and_name
+from integrations.setup_schema import CopyPrompt, PickList, SetupContext, SetupSchema, code_and_name
 from integrations.setup_schema import setup_missing as schema_setup_missing
 
 if TYPE_CHECKING:
@@ -40,11 +41,12 @@ CAPABILITY_LABELS = {
     PURCHASE_ORDERS: "Copy purchase orders",
 }
 
+
 OAUTH2 = "oauth2"
 TOKEN = "token"
 
 PLAN_ORDER = [Plan.ESSENTIAL, Plan.PROFESSIONAL, Plan.ULTIMATE]
-REMOTE_ID_MAX = 100  # ContactLink.remote_id, InvoiceCopy.remote_id
+REMOTE_ID_MAX = 100  # ContactLink.remote_id, RemoteDocument.remote_id
 
 
 def plan_allows(plan: str, minimum: str) -> bool:
@@ -124,13 +126,23 @@ class RemoteChoice:
 
 @dataclass(frozen=True)
 class RemoteInvoice:
+    """A document as the provider answered a write or a lookup (an invoice, a bill, a purchase order)."""
+
     id: str
     number: str = ""
     url: str = ""
-    status: str = ""
+    status: str = ""  # the provider's own word (AUTHORISED, Booked...)
     amount_due: Decimal | None = None
     # The total as the provider computed it (its rounding), compared with ours after every copy; None: not said.
     total: Decimal | None = None
+    # The version the next update must name (QuickBooks' SyncToken); "" where the provider has none.
+    version: str = ""
+    # Our reading of `status` (a RemoteState value: draft, open, booked, voided); "" when it does not matter.
+    state: str = ""
+
+
+# The same answer for any kind of document: the name the export engine uses.
+RemoteDocumentAnswer = RemoteInvoice
 
 
 # --- The payment change feed ------------------------------------------------------------------------------
@@ -265,6 +277,59 @@ class RemoteRemainder:
         return self.total - self.remainder
 
 
+# --- The provider's half of the export: its mapper ----------------------------------------------------------
+
+
+class KindNotExported(LookupError):
+    """A document kind this provider (or this app) does not export."""
+
+
+@dataclass(frozen=True)
+class LookupKeys:
+    """What to look a document up by before a create is tried again after an ambiguous outcome."""
+
+    number: str = ""
+    reference: str = ""
+
+    def __bool__(self) -> bool:
+        return bool(self.number or self.reference)
+
+
+class DocumentMapper(abc.ABC):
+    """Our documents → the provider's payloads, and its rules about them. Pure: no queries of its own, no HTTP.
+
+    The engine loads the document's lines and the connection's mapping rows of the document's purpose (sales for
+    invoices, purchase for bills and purchase orders) and hands them in; the mapper alone reads the connection's
+    provider-specific settings (its accounts, its numbering choice)."""
+
+    kinds: frozenset[str] = frozenset()
+
+    @abc.abstractmethod
+    def mappings(self, *, connection: Connection, kind: str, service_type_codes: dict, tax_codes: dict):
+        """This connection's mappings for `kind` (an opaque object the other methods take): the connection's
+        settings plus the mapping rows (service type id → code, tax rate id → code) of the kind's purpose."""
+
+    @abc.abstractmethod
+    def preview(self, kind: str, document, lines: list, mappings) -> list:
+        """What will be sent, line by line (for the copy prompt); ValidationError listing every mapping that is
+        missing, before anything is saved or sent."""
+
+    @abc.abstractmethod
+    def payload(self, kind: str, document, lines: list, mappings, *, contact_id: str, number: str | None) -> dict:
+        """The provider's document. `number`: the number to send (None: the document's own; "": none, the
+        provider numbers it)."""
+
+    def provider_numbers(self, connection: Connection, kind: str) -> bool:
+        """Whether this connection's setup lets the provider number this kind of document: documents are then
+        issued without a number of ours and take the provider's on their first export."""
+        return False
+
+    def lookup_keys(self, kind: str, document, *, number: str) -> LookupKeys:
+        """What an attempt that may have reached the provider is looked up by before it is tried again: the
+        number it sent, else (the provider numbers it) a reference the provider keeps and searches by."""
+        return LookupKeys(number=number)
+
+
 # --- What services call -------------------------------------------------------------------------------------
 
 
@@ -290,21 +355,54 @@ class AccountingApi(abc.ABC):
     @abc.abstractmethod
     def list_items(self) -> list[RemoteChoice]: ...
 
-    @abc.abstractmethod
-    def create_invoice(self, payload: dict, idempotency_key: str) -> RemoteInvoice: ...
+    # Export: one set of write methods for every kind of document. A provider's client lists the kinds it exports
+    # in `export_kinds` and refuses others (KindNotExported); the payload is its mapper's (DocumentMapper.payload).
+
+    export_kinds: frozenset[str] = frozenset()
 
     @abc.abstractmethod
-    def update_invoice(self, remote_id: str, payload: dict, idempotency_key: str) -> RemoteInvoice: ...
+    def create_document(self, kind: str, payload: dict, idempotency_key: str) -> RemoteInvoice:
+        """Create the document; `idempotency_key` is the attempt's (a retried attempt sends the same one). A
+        provider without idempotency (Exact) must never retry it blindly: the engine looks it up first
+        (`find_document`) after an ambiguous outcome."""
 
     @abc.abstractmethod
-    def find_invoice(self, *, number: str = "", reference: str = "") -> RemoteInvoice | None: ...
+    def update_document(
+        self, kind: str, remote_id: str, payload: dict, idempotency_key: str, *, version: str = ""
+    ) -> RemoteInvoice:
+        """Change the remote document in place. `version` is the one the last answer carried (QuickBooks'
+        SyncToken; "" where there is none). A booked document that cannot change is refused
+        (ProviderValidationError)."""
 
     @abc.abstractmethod
-    def void_invoice(self, remote_id: str, idempotency_key: str) -> RemoteInvoice:
-        """Void (or, where the provider wants that for an unapproved invoice, delete) a remote invoice we copied.
-        Already voided or deleted is success. An invoice with payments is refused by the provider: raise
+    def find_document(self, kind: str, *, number: str = "", reference: str = "") -> RemoteInvoice | None:
+        """The live (not voided or deleted) document this app made with that number, else that reference; None."""
+
+    @abc.abstractmethod
+    def void_document(self, kind: str, remote_id: str, idempotency_key: str) -> RemoteInvoice:
+        """Void (or, where the provider wants that for an unapproved document, delete) a document we exported.
+        Already voided or deleted is success. A document with payments is refused by the provider: raise
         ProviderValidationError with its words (Provider.refusal_action says what the user can do)."""
 
+    def check_export_kind(self, kind: str) -> None:
+        if kind not in self.export_kinds:
+            raise KindNotExported(f"{getattr(self, 'service_name', type(self).__name__)} does not export {kind}s.")
+
+    # The invoice kind by its old names (the invoice copy is what most callers and tests know).
+
+    def create_invoice(self, payload: dict, idempotency_key: str) -> RemoteInvoice:
+        return self.create_document(INVOICE, payload, idempotency_key)
+
+    def update_invoice(self, remote_id: str, payload: dict, idempotency_key: str) -> RemoteInvoice:
+        return self.update_document(INVOICE, remote_id, payload, idempotency_key)
+
+    def find_invoice(self, *, number: str = "", reference: str = "") -> RemoteInvoice | None:
+        return self.find_document(INVOICE, number=number, reference=reference)
+
+    def void_invoice(self, remote_id: str, idempotency_key: str) -> RemoteInvoice:
+        return self.void_document(INVOICE, remote_id, idempotency_key)
+
+    @abc.abstractmethod
     def fetch_payments(self, cursor: dict) -> Iterator[PaymentsPage]:
         """Cursor feed: pages of payments changed since the stored cursor; each page carries the cursor to store
         once it has been applied, and never one that reaches back before the cursor it was asked with."""
@@ -421,10 +519,25 @@ class Provider:
         """What the copy prompt asks for a document of `kind` (None: that kind is not copied to this provider)."""
         return CopyPrompt(kind=kind) if kind == INVOICE and COPY_INVOICE in self.capabilities else None
 
+    # Export: the provider's mapper declares the kinds it maps and its numbering and lookup rules.
+
+    def mapper(self) -> DocumentMapper | None:
+        """This provider's DocumentMapper (None: it exports nothing)."""
+        return None
+
+    @property
+    def export_kinds(self) -> frozenset[str]:
+        mapper = self.mapper()
+        return frozenset(mapper.kinds) if mapper else frozenset()
+
+    def numbers_documents(self, connection: Connection, kind: str) -> bool:
+        mapper = self.mapper()
+        return bool(mapper and kind in mapper.kinds and mapper.provider_numbers(connection, kind))
+
     def numbers_invoices(self, connection: Connection) -> bool:
         """Whether this connection's setup gives the provider the subsidiary's invoice numbering: invoices are then
         finalized without a number and take the provider's on their first copy (issued numbers never change)."""
-        return False
+        return self.numbers_documents(connection, INVOICE)
 
     def refusal_action(self, messages: list[str], operation: str) -> str:
         """What the user can do about a refusal the provider worded in `messages` ("" when nothing specific).

@@ -67,11 +67,13 @@ def connection_setup_save(*, connection: Connection, values: SetupValues) -> Con
 
 def _save_mappings(connection: Connection, table, wanted: dict[int, str], names: dict[str, str]) -> None:
     target = MAPPING_TARGETS[table.target]
-    rows = target.mapping_rows(connection)
+    # One table maps one purpose (sales for invoices, purchase for bills): the other purpose's rows stay.
+    rows = target.mapping_rows(connection).filter(purpose=table.purpose)
     for row_id, code in wanted.items():
         if code:
             rows.model.objects.update_or_create(
                 connection=connection,
+                purpose=table.purpose,
                 **{target.key: row_id},
                 defaults={"remote_code": code, "remote_name": names.get(code, "")},
             )

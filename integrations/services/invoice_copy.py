@@ -1,6 +1,10 @@
-"""Copy an invoice to an accounting tool: one remote invoice per attempt, however often it is retried.
+"""Export a document (an invoice today; bills and purchase orders through the same engine): one remote document
+per attempt, however often it is retried. The engine is generic over the document's kind: its adapter
+(integrations.documents) says what the document is, its lines, contact role and mapping purpose; the provider's
+mapper (Provider.mapper(), a DocumentMapper) builds the payload and says who numbers it and what a lookup before a
+retry searches by; the client's *_document methods take the kind.
 
-An attempt is an InvoiceCopy row, committed (status pending, fresh idempotency key) BEFORE any HTTP call:
+An attempt is a RemoteDocument row, committed (status pending, fresh idempotency key) BEFORE any HTTP call:
 - the call sends the key as the provider's idempotency key, so a retried call is answered, not repeated;
 - a second request for the same invoice + connection while an attempt is pending (double click, retried task,
   concurrent request) takes the invoice's row lock, finds that attempt and finishes it instead of starting
@@ -22,18 +26,17 @@ from __future__ import annotations
 
 import uuid
 from contextlib import nullcontext
-from dataclasses import dataclass, field
-from importlib import import_module
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from billing.models import Invoice
-from billing.services import invoice_set_number
 
 from .. import registry
 from ..connection_state import connection_mark_needs_reconnect, connection_pause
+from ..documents import adapter_of
 from ..exceptions import (
     AmbiguousWriteError,
     IntegrationError,
@@ -46,101 +49,34 @@ from ..models import (
     Connection,
     ContactLink,
     CopyStatus,
-    InvoiceCopy,
     LogLevel,
-    ServiceTypeMapping,
-    TaxRateMapping,
+    RemoteDocument,
 )
-from ..providers.base import COPY_INVOICE, RemoteContact
-from ..synclog import log
-from .contact_links import contact_link_remember, contact_link_usable
+from ..providers.base import RemoteContact
+from ..synclog import document_log_fields, log
+from .contact_links import contact_link_remember, contact_link_usable, copy_role
 from .copy_totals import invoice_copy_total_check
+from .export_checks import (  # noqa: F401  (invoice_copy_check / _preview: the views' and the bulk copy's names)
+    CopyContext,
+    _copy_context,
+    document_export_check,
+    invoice_copy_check,
+    invoice_copy_preview,
+)
 
 MODE_UPDATE = "update"
 MODE_NEW = "new"
 COPY_MODES = (MODE_UPDATE, MODE_NEW)
 
 
-# --- checks and preview -------------------------------------------------------------------------------------
-
-
-def invoice_copy_check(*, invoice: Invoice, connection: Connection) -> None:
-    """Refuse (ValidationError) what may not be copied, before anything is saved or sent."""
-    if connection.organization_id != invoice.organization_id:
-        raise ValidationError({"connection": "Not found."})
-    if connection.subsidiary_id != invoice.subsidiary_id:
-        raise ValidationError(
-            {"connection": f"{connection.name} is connected for another subsidiary than this invoice's."}
-        )
-    if not invoice.is_finalized:
-        raise ValidationError(f"Only finalized invoices can be copied; this one is {invoice.get_status_display()}.")
-    try:
-        provider = registry.get(connection.provider)
-    except registry.ProviderNotFound:
-        raise ValidationError({"connection": "This integration is not available."}) from None
-    if not provider.is_configured() or COPY_INVOICE not in provider.capabilities:
-        raise ValidationError({"connection": f"{provider.name} cannot copy invoices here."})
-    if not provider.allows(invoice.organization, COPY_INVOICE):
-        raise ValidationError({"connection": f"Copying invoices to {provider.name} needs a higher plan."})
-    if not connection.is_active:
-        raise ValidationError(
-            {
-                "connection": f"{connection.name} is {connection.get_status_display().lower()}: "
-                "reconnect it in Settings > App marketplace first."
-            }
-        )
-    if not provider.setup_is_complete(connection):
-        raise ValidationError(
-            {"connection": f"Finish the setup of {connection.name} (accounts and tax rates) before copying."}
-        )
-    if not invoice.number and not provider.numbers_invoices(connection):
-        raise ValidationError(
-            f"This invoice has no number yet: it takes the number of the accounting tool that numbers "
-            f"{invoice.subsidiary}'s invoices. Copy it there first."
-        )
-
-
-@dataclass
-class CopyContext:
-    """What a copy sends, loaded once: the provider's mapping module, our lines and the connection's mappings."""
-
-    mapping: object
-    lines: list
-    mappings: object
-    previews: list = field(default_factory=list)
-    provider_numbers: bool = False  # the provider numbers invoices that have no number of ours
-
-
-def _copy_context(invoice: Invoice, connection: Connection) -> CopyContext:
-    mapping = import_module(f"integrations.providers.{connection.provider}.mapping")
-    service_type_accounts = dict(
-        ServiceTypeMapping.objects.filter(connection=connection).values_list("service_type_id", "remote_code")
-    )
-    tax_types = dict(TaxRateMapping.objects.filter(connection=connection).values_list("tax_rate_id", "remote_code"))
-    mappings = mapping.mappings_from(
-        settings=connection.settings or {}, service_type_accounts=service_type_accounts, tax_types=tax_types
-    )
-    lines = list(invoice.lines.select_related("service_type", "tax_rate"))
-    provider_numbers = registry.get(connection.provider).numbers_invoices(connection)
-    context = CopyContext(mapping=mapping, lines=lines, mappings=mappings, provider_numbers=provider_numbers)
-    context.previews = mapping.invoice_preview(invoice, lines, mappings)  # mapping problems raise here
-    return context
-
-
-def invoice_copy_preview(*, invoice: Invoice, connection: Connection) -> list:
-    """The lines, accounts and tax types a copy would send (for the prompt); ValidationError if it can't."""
-    invoice_copy_check(invoice=invoice, connection=connection)
-    return _copy_context(invoice, connection).previews
-
-
 # --- the copy -----------------------------------------------------------------------------------------------
 
 
-def _log(copy: InvoiceCopy, level: str, action: str, message: str, remote_id: str = "") -> None:
+def _log(copy: RemoteDocument, level: str, action: str, message: str, remote_id: str = "") -> None:
     log(
         organization_id=copy.organization_id,
         connection_id=copy.connection_id,
-        invoice_id=copy.invoice_id,
+        **document_log_fields(copy),
         level=level,
         action=action,
         message=message,
@@ -159,61 +95,72 @@ def copy_attempt_key_clean(value: str) -> str:
         raise ValidationError({"attempt": "This copy form is damaged: open the copy page again."}) from None
 
 
-def copy_number_for_new(*, invoice: Invoice, connection: Connection) -> str:
-    """The number a new remote invoice of this invoice gets: its own number for its first copy on the connection;
-    for a later one ("Create new") that number with a copy suffix, since the provider keeps the earlier copy's
-    number (voided or not) and refuses a duplicate; "" when the invoice has no number (the provider numbers it)."""
-    if not invoice.number:
+def _copies(document, connection) -> QuerySet[RemoteDocument]:
+    """The document's remote documents on the connection (every attempt)."""
+    return RemoteDocument.objects.filter(connection=connection, **adapter_of(document).lookup(document))
+
+
+def copy_number_for_new(*, invoice, connection: Connection) -> str:
+    """The number a new remote document of this document (an invoice, ...) gets: its own number for its first copy
+    on the connection; for a later one ("Create new") that number with a copy suffix, since the provider keeps the
+    earlier copy's number (voided or not) and refuses a duplicate; "" when it has no number (the provider numbers
+    it)."""
+    number = adapter_of(invoice).number(invoice)
+    if not number:
         return ""
-    copies = InvoiceCopy.objects.filter(invoice=invoice, connection=connection)
+    copies = _copies(invoice, connection)
     if not copies.filter(status=CopyStatus.SUCCEEDED).exists():
-        return invoice.number
+        return number
     taken = set(copies.exclude(status=CopyStatus.FAILED).values_list("remote_number", flat=True))
     suffix = 2
-    while f"{invoice.number}-{suffix}" in taken:
+    while f"{number}-{suffix}" in taken:
         suffix += 1
-    return f"{invoice.number}-{suffix}"
+    return f"{number}-{suffix}"
 
 
 @transaction.atomic
 def _claim_attempt(
-    *, invoice: Invoice, connection: Connection, mode: str, user, attempt_key: str = ""
-) -> tuple[InvoiceCopy, bool]:
+    *, invoice, connection: Connection, mode: str, user, attempt_key: str = ""
+) -> tuple[RemoteDocument, bool]:
     """The attempt this form already started (any status), else the unfinished (pending or waiting) attempt of
-    this invoice + connection (re-used: True), else a new one committed now (keyed by the form's attempt key)."""
-    Invoice.objects.select_for_update().get(pk=invoice.pk)  # serialises attempts for one invoice
+    this document (`invoice`: an invoice, or any exported document) + connection (re-used: True), else a new one
+    committed now (keyed by the form's attempt key)."""
+    document, adapter = invoice, adapter_of(invoice)
+    adapter.model.objects.select_for_update().get(pk=document.pk)  # serialises attempts for one document
     if attempt_key:
-        submitted = InvoiceCopy.objects.filter(idempotency_key=attempt_key).first()
+        submitted = RemoteDocument.objects.filter(idempotency_key=attempt_key).first()
         if submitted is not None:
-            if submitted.invoice_id != invoice.pk or submitted.connection_id != connection.pk:
+            if getattr(submitted, f"{adapter.field}_id") != document.pk or submitted.connection_id != connection.pk:
                 raise ValidationError({"attempt": "This copy form was used for another copy: open the page again."})
             return submitted, True
-    copies = InvoiceCopy.objects.filter(invoice=invoice, connection=connection)
+    copies = _copies(document, connection)
     unfinished = copies.filter(status__in=UNFINISHED_COPY_STATUSES).order_by("created_at", "id").first()
     if unfinished is not None:
         return unfinished, True
     latest = copies.filter(is_latest=True, remote_voided_at__isnull=True).first()
     target = latest if mode == MODE_UPDATE else None
-    copy = InvoiceCopy.objects.create(
-        organization_id=invoice.organization_id,
-        invoice=invoice,
+    copy = RemoteDocument.objects.create(
+        organization_id=document.organization_id,
+        kind=adapter.kind,
+        **{adapter.field: document},
         connection=connection,
         idempotency_key=attempt_key or str(uuid.uuid4()),
-        # An update attempt carries the remote invoice it changes (and keeps its number); a create attempt the
-        # number it sends.
+        # An update attempt carries the remote document it changes (its number and version); a create attempt
+        # the number it sends.
         remote_id=target.remote_id if target else "",
-        remote_number=target.remote_number if target else copy_number_for_new(invoice=invoice, connection=connection),
+        remote_number=target.remote_number if target else copy_number_for_new(invoice=document, connection=connection),
+        remote_version=target.remote_version if target else "",
         created_by=user if getattr(user, "is_authenticated", False) else None,
     )
     return copy, False
 
 
-def _contact_id(api, copy: InvoiceCopy, company, contact_id: str, contact_name: str) -> str:
+def _contact_id(api, copy: RemoteDocument, company, contact_id: str, contact_name: str) -> str:
     """The contact to send to: the one named (its form checked by the caller, contact_id_clean), else the one
     remembered for the company, else a new one made from it. Nothing is remembered here: the contact sent is kept
     on `copy.contact_sent` and `_succeed` links it once the provider accepted the invoice."""
     connection = copy.connection
-    link = ContactLink.objects.filter(connection=connection, company=company).first()
+    link = ContactLink.objects.filter(connection=connection, company=company, role=copy_role(copy)).first()
     if contact_id:
         name = contact_name or (link.remote_name if link and link.remote_id == contact_id else "")
         copy.contact_sent = RemoteContact(id=contact_id, name=name)
@@ -234,44 +181,53 @@ def _contact_id(api, copy: InvoiceCopy, company, contact_id: str, contact_name: 
     return copy.contact_sent.id
 
 
-def _find_existing(api, copy: InvoiceCopy, invoice: Invoice, context: CopyContext):
-    """After an attempt that may have reached the provider: the invoice it created, if any."""
-    number = copy.remote_number
-    reference = "" if number else context.mapping.invoice_reference(invoice)
-    if not (number or reference):
+def _find_existing(api, copy: RemoteDocument, document, context: CopyContext):
+    """After an attempt that may have reached the provider: the document it created, if any (what to search by
+    is the provider's rule: DocumentMapper.lookup_keys)."""
+    kind = context.adapter.kind
+    keys = context.mapper.lookup_keys(kind, document, number=copy.remote_number)
+    if not keys:
         return None
-    found = api.find_invoice(number=number, reference=reference)
+    found = api.find_document(kind, number=keys.number, reference=keys.reference)
     if found is None:
         return None
-    # Never adopt a remote invoice that is already another invoice's copy (a shared reference, say).
-    taken = InvoiceCopy.objects.filter(connection_id=copy.connection_id, remote_id=found.id).exclude(invoice=invoice)
+    # Never adopt a remote document that is already another document's copy (a shared reference, say).
+    taken = RemoteDocument.objects.filter(connection_id=copy.connection_id, remote_id=found.id).exclude(
+        pk__in=_copies(document, copy.connection_id).values("pk")
+    )
     return None if taken.exists() else found
 
 
-def _send(api, copy, invoice, context, *, look_up, contact_id, contact_name):
+def _send(api, copy, document, context, *, look_up, contact_id, contact_name):
+    kind, company = context.adapter.kind, context.adapter.company(document)
+
     def payload(contact: str) -> dict:
         number = copy.remote_number or (None if copy.remote_id else "")  # an update keeps the remote number
-        return context.mapping.invoice_payload(
-            invoice, context.lines, context.mappings, contact_id=contact, number=number
+        return context.mapper.payload(
+            kind, document, context.lines, context.mappings, contact_id=contact, number=number
         )
 
     if copy.remote_id:
-        contact = _contact_id(api, copy, invoice.company, contact_id, contact_name)
-        return api.update_invoice(copy.remote_id, payload(contact), copy.idempotency_key), "updated"
+        contact = _contact_id(api, copy, company, contact_id, contact_name)
+        remote = api.update_document(
+            kind, copy.remote_id, payload(contact), copy.idempotency_key, version=copy.remote_version
+        )
+        return remote, "updated"
     if look_up:
-        found = _find_existing(api, copy, invoice, context)
+        found = _find_existing(api, copy, document, context)
         if found is not None:
             return found, "adopted"
-    contact = _contact_id(api, copy, invoice.company, contact_id, contact_name)
-    return api.create_invoice(payload(contact), copy.idempotency_key), "created"
+    contact = _contact_id(api, copy, company, contact_id, contact_name)
+    return api.create_document(kind, payload(contact), copy.idempotency_key), "created"
 
 
 @transaction.atomic
-def _succeed(copy: InvoiceCopy, remote, how: str, invoice: Invoice, context: CopyContext) -> InvoiceCopy:
-    Invoice.objects.select_for_update().get(pk=invoice.pk)
-    others = InvoiceCopy.objects.filter(invoice=invoice, connection_id=copy.connection_id).exclude(pk=copy.pk)
+def _succeed(copy: RemoteDocument, remote, how: str, document, context: CopyContext) -> RemoteDocument:
+    adapter = context.adapter
+    adapter.model.objects.select_for_update().get(pk=document.pk)
+    others = _copies(document, copy.connection_id).exclude(pk=copy.pk)
     others.filter(is_latest=True).update(is_latest=False)
-    # Another remote invoice is now this sale's copy: the earlier ones are superseded (payment sync counts no new
+    # Another remote document is now this sale's copy: the earlier ones are superseded (payment sync counts no new
     # payment on them, so one sale is never paid twice through two copies).
     others.filter(superseded_at__isnull=True).exclude(remote_id__in=["", remote.id]).update(
         superseded_at=timezone.now()
@@ -280,23 +236,35 @@ def _succeed(copy: InvoiceCopy, remote, how: str, invoice: Invoice, context: Cop
     copy.remote_id = remote.id
     copy.remote_number = remote.number or copy.remote_number
     copy.remote_url = remote.url or copy.remote_url
+    copy.remote_version = remote.version or copy.remote_version
+    copy.remote_state = remote.state or copy.remote_state
     copy.is_latest = True
     copy.error = ""
     copy.outcome_unknown = False
     copy.waiting_until = None
     copy.save()
-    label = f"invoice {copy.remote_number}" if copy.remote_number else "invoice"
+    label = f"{adapter.label} {copy.remote_number}" if copy.remote_number else adapter.label
     verb = {"created": "Copied as", "updated": "Updated", "adopted": "Found the earlier copy:"}[how]
-    _log(copy, LogLevel.INFO, f"invoice.{how}", f"{verb} {copy.connection.name} {label}.", remote.id)
-    if context.provider_numbers and remote.number and not invoice.number:  # an issued number never changes
+    _log(copy, LogLevel.INFO, f"{adapter.kind}.{how}", f"{verb} {copy.connection.name} {label}.", remote.id)
+    if context.provider_numbers and remote.number and not adapter.number(document):  # issued numbers never change
         try:
-            invoice_set_number(invoice=invoice, number=remote.number)
+            adapter.take_number(document, remote.number)
         except ValidationError as exc:
-            _log(copy, LogLevel.WARNING, "invoice.number", f"Could not take number {remote.number}: {exc.messages[0]}")
+            _log(
+                copy,
+                LogLevel.WARNING,
+                f"{adapter.kind}.number",
+                f"Could not take number {remote.number}: {exc.messages[0]}",
+            )
         else:
-            _log(copy, LogLevel.INFO, "invoice.number", f"The invoice now has {copy.connection.name}'s number.")
-    contact_link_remember(copy=copy, company=invoice.company)
-    invoice_copy_total_check(copy=copy, invoice=invoice, remote=remote)
+            _log(
+                copy,
+                LogLevel.INFO,
+                f"{adapter.kind}.number",
+                f"The {adapter.label} now has {copy.connection.name}'s number.",
+            )
+    contact_link_remember(copy=copy, company=adapter.company(document))
+    invoice_copy_total_check(copy=copy, invoice=document, remote=remote)
     return copy
 
 
@@ -306,24 +274,24 @@ def copy_error_text(exc: IntegrationError) -> str:
     return str(exc)
 
 
-def _wait(copy: InvoiceCopy, exc: ThrottledError) -> None:
+def _wait(copy: RemoteDocument, exc: ThrottledError) -> None:
     """A 429 refuses nothing: pause the connection and leave the attempt waiting for the provider's window."""
     connection_pause(copy.connection, exc)
     until = copy.connection.paused_until
-    InvoiceCopy.objects.filter(pk=copy.pk, status__in=UNFINISHED_COPY_STATUSES).update(
+    RemoteDocument.objects.filter(pk=copy.pk, status__in=UNFINISHED_COPY_STATUSES).update(
         status=CopyStatus.WAITING, waiting_until=until, updated_at=timezone.now()
     )
     copy.refresh_from_db()
     _log(
         copy,
         LogLevel.INFO,
-        "invoice.copy_waiting",
+        f"{copy.kind}.copy_waiting",
         f"{copy.connection.name} asked us to slow down (nothing was refused): "
         f"the copy waits until {until:%H:%M:%S} UTC.",
     )
 
 
-def _fail(copy: InvoiceCopy, exc: IntegrationError, prefix: str = "") -> None:
+def _fail(copy: RemoteDocument, exc: IntegrationError, prefix: str = "") -> None:
     """Record the outcome on the attempt (only if no concurrent try finished it meanwhile)."""
     if isinstance(exc, ThrottledError):
         _wait(copy, exc)
@@ -332,12 +300,13 @@ def _fail(copy: InvoiceCopy, exc: IntegrationError, prefix: str = "") -> None:
     keep_pending = isinstance(exc, AmbiguousWriteError)
     status = CopyStatus.PENDING if keep_pending else CopyStatus.FAILED
     if keep_pending:
-        text = f"{text} The outcome is unknown: the next try looks the invoice up before copying again."
-    InvoiceCopy.objects.filter(pk=copy.pk, status__in=UNFINISHED_COPY_STATUSES).update(
+        label = adapter_of(copy.document).label
+        text = f"{text} The outcome is unknown: the next try looks the {label} up before copying again."
+    RemoteDocument.objects.filter(pk=copy.pk, status__in=UNFINISHED_COPY_STATUSES).update(
         status=status, error=text, outcome_unknown=keep_pending or copy.outcome_unknown, updated_at=timezone.now()
     )
     copy.refresh_from_db()
-    _log(copy, LogLevel.WARNING if keep_pending else LogLevel.ERROR, "invoice.copy_failed", text)
+    _log(copy, LogLevel.WARNING if keep_pending else LogLevel.ERROR, f"{copy.kind}.copy_failed", text)
     if isinstance(exc, TerminalError):
         connection_mark_needs_reconnect(copy.connection, exc)
 
@@ -352,8 +321,33 @@ def invoice_copy(
     contact_name: str = "",
     attempt_key: str = "",
     void_previous: bool = False,
-) -> InvoiceCopy:
-    """Copy (mode "new") or re-copy over the latest copy (mode "update"; without a copy it creates one).
+) -> RemoteDocument:
+    """Copy an invoice: document_export of the invoice kind."""
+    invoice = Invoice.objects.select_related("organization", "company", "subsidiary").get(pk=invoice.pk)
+    return document_export(
+        document=invoice,
+        connection=connection,
+        contact_id=contact_id,
+        mode=mode,
+        user=user,
+        contact_name=contact_name,
+        attempt_key=attempt_key,
+        void_previous=void_previous,
+    )
+
+
+def document_export(
+    *,
+    document,
+    connection: Connection,
+    contact_id: str | None = None,
+    mode: str = MODE_UPDATE,
+    user=None,
+    contact_name: str = "",
+    attempt_key: str = "",
+    void_previous: bool = False,
+) -> RemoteDocument:
+    """Export (mode "new") or re-export over the latest copy (mode "update"; without a copy it creates one).
 
     `attempt_key` (a uuid4 rendered with the copy form) becomes the new attempt's idempotency key; a second
     submission of the same form (double click, "Create new" clicked twice, a resent POST) gets that attempt
@@ -367,16 +361,17 @@ def invoice_copy(
     if mode not in COPY_MODES:
         raise ValidationError({"mode": f"Choose one of: {', '.join(COPY_MODES)}."})
     attempt_key = copy_attempt_key_clean(attempt_key)
-    invoice = Invoice.objects.select_related("organization", "company", "subsidiary").get(pk=invoice.pk)
     connection = Connection.objects.select_related("organization").get(pk=connection.pk)
-    invoice_copy_check(invoice=invoice, connection=connection)
-    context = _copy_context(invoice, connection)
-    copy, reused = _claim_attempt(invoice=invoice, connection=connection, mode=mode, user=user, attempt_key=attempt_key)
+    document_export_check(document=document, connection=connection)
+    context = _copy_context(document, connection)
+    copy, reused = _claim_attempt(
+        invoice=document, connection=connection, mode=mode, user=user, attempt_key=attempt_key
+    )
     if copy.status == CopyStatus.SUCCEEDED:
         return copy  # this form was already sent and the copy is done
     if copy.status == CopyStatus.FAILED:
         raise ValidationError(f"This copy was already sent and failed: {copy.error} Open the copy page again to retry.")
-    latest = InvoiceCopy.objects.filter(invoice=invoice, connection=connection, is_latest=True, remote_voided_at=None)
+    latest = _copies(document, connection).filter(is_latest=True, remote_voided_at=None)
     previous = latest.exclude(pk=copy.pk).first() if mode == MODE_NEW and void_previous and not copy.remote_id else None
     if previous is not None and remote_void_refusal(previous):  # our records refuse: nothing is sent
         if not reused:
@@ -384,12 +379,12 @@ def invoice_copy(
         raise ValidationError(remote_void_refusal(previous))
     # A waiting attempt never reached the provider (429, or deferred before any call); a pending one may have.
     look_up = reused and (copy.status == CopyStatus.PENDING or copy.outcome_unknown)
-    InvoiceCopy.objects.filter(pk=copy.pk, status=CopyStatus.WAITING).update(
+    RemoteDocument.objects.filter(pk=copy.pk, status=CopyStatus.WAITING).update(
         status=CopyStatus.PENDING, waiting_until=None, updated_at=timezone.now()
     )
     copy.refresh_from_db()
     api = registry.get(connection.provider).api(connection)
-    binding = api.bind(invoice=invoice) if hasattr(api, "bind") else nullcontext()
+    binding = api.bind(**context.adapter.bind(document)) if hasattr(api, "bind") else nullcontext()
     with binding:
         if previous is not None:
             try:
@@ -400,9 +395,9 @@ def invoice_copy(
                 raise
         try:
             remote, how = _send(
-                api, copy, invoice, context, look_up=look_up, contact_id=contact_id or "", contact_name=contact_name
+                api, copy, document, context, look_up=look_up, contact_id=contact_id or "", contact_name=contact_name
             )
         except IntegrationError as exc:
             _fail(copy, exc)
             raise
-    return _succeed(copy, remote, how, invoice, context)
+    return _succeed(copy, remote, how, document, context)

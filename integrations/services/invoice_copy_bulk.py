@@ -18,7 +18,7 @@ from django.utils import timezone
 from billing.models import Invoice, Organization
 
 from .. import selectors
-from ..models import UNFINISHED_COPY_STATUSES, Connection, CopyStatus, InvoiceCopy, LogLevel
+from ..models import UNFINISHED_COPY_STATUSES, Connection, CopyStatus, LogLevel, RemoteDocument
 from .invoice_copy import MODE_UPDATE, _claim_attempt, _log, invoice_copy_check
 
 BULK_MAX = 100
@@ -69,7 +69,9 @@ def invoice_copy_bulk(*, invoice_ids, organization: Organization, user) -> BulkC
 
 
 @transaction.atomic
-def invoice_copy_defer(*, invoice: Invoice, connection: Connection, mode: str, user, spacing: timedelta) -> InvoiceCopy:
+def invoice_copy_defer(
+    *, invoice: Invoice, connection: Connection, mode: str, user, spacing: timedelta
+) -> RemoteDocument:
     """A copy put off while the provider throttles the connection: its attempt (claimed now if there is none) waits
     for the next free slot of the connection, `spacing` after the last one taken and never before the provider's
     pause ends, so deferred copies run spread over the window instead of all meeting the limit again at once.
@@ -84,23 +86,25 @@ def invoice_copy_defer(*, invoice: Invoice, connection: Connection, mode: str, u
     now = timezone.now()
     slot = max(now, connection.paused_until or now)
     last_taken = (
-        InvoiceCopy.objects.filter(connection=connection, status=CopyStatus.WAITING, waiting_until__gte=slot - spacing)
+        RemoteDocument.objects.filter(
+            connection=connection, status=CopyStatus.WAITING, waiting_until__gte=slot - spacing
+        )
         .exclude(pk=copy.pk)
         .aggregate(last=Max("waiting_until"))["last"]
     )
     if last_taken is not None:
         slot = max(slot, last_taken + spacing)
-    InvoiceCopy.objects.filter(pk=copy.pk, status__in=UNFINISHED_COPY_STATUSES).update(
+    RemoteDocument.objects.filter(pk=copy.pk, status__in=UNFINISHED_COPY_STATUSES).update(
         status=CopyStatus.WAITING, waiting_until=slot, updated_at=now
     )
     copy.refresh_from_db()
     return copy
 
 
-def invoice_copy_give_up(*, copy: InvoiceCopy, reason: str) -> None:
+def invoice_copy_give_up(*, copy: RemoteDocument, reason: str) -> None:
     """A waiting attempt that will not be tried again (deferred too often): it failed, and says why."""
-    InvoiceCopy.objects.filter(pk=copy.pk, status__in=UNFINISHED_COPY_STATUSES).update(
+    RemoteDocument.objects.filter(pk=copy.pk, status__in=UNFINISHED_COPY_STATUSES).update(
         status=CopyStatus.FAILED, error=reason, waiting_until=None, updated_at=timezone.now()
     )
     copy.refresh_from_db()
-    _log(copy, LogLevel.ERROR, "invoice.copy_failed", reason)
+    _log(copy, LogLevel.ERROR, f"{copy.kind}.copy_failed", reason)

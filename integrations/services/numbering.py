@@ -1,9 +1,9 @@
 """Who numbers a subsidiary's invoices: this app, or the accounting tool of one of its connections.
 
 The answer lives on the subsidiary (billing's InvoiceNumbering, read by invoice_finalize) and follows the
-connections: a live (not disconnected) connection whose provider numbers invoices (Provider.numbers_invoices, set
-in its setup) owns the numbering; with none left, this app numbers again and the invoices still waiting for the
-tool's number get ours at once. Issued numbers never change either way.
+connections: a live (not disconnected) connection whose provider numbers invoices (set in its setup, declared by its
+mapper: DocumentMapper.provider_numbers) owns the numbering; with none left, this app numbers again and the invoices
+still waiting for the tool's number get ours at once. Issued numbers never change either way.
 """
 
 from __future__ import annotations
@@ -15,12 +15,13 @@ from billing.models import Subsidiary
 from billing.services import subsidiary_set_invoice_numbering
 
 from .. import registry
-from ..models import Connection, ConnectionStatus
+from ..models import Connection, ConnectionStatus, DocumentKind
 
 
 def _numbers(connection: Connection) -> bool:
+    """The provider's mapper says (DocumentMapper.provider_numbers): the core reads no provider setting."""
     try:
-        return registry.get(connection.provider).numbers_invoices(connection)
+        return registry.get(connection.provider).numbers_documents(connection, DocumentKind.INVOICE)
     except registry.ProviderNotFound:
         return False
 

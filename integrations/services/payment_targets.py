@@ -1,7 +1,7 @@
 """Which of our documents a remote payment pays, and the payment model it becomes there: the one seam between
 the payment feed and billing.
 
-Today the documents are our invoices' copies (InvoiceCopy) and the payments billing's Payment, written through
+Today the documents are our invoices' copies (RemoteDocument) and the payments billing's Payment, written through
 billing.services. Bills' payments (ExpensePayment) come as a second kind of target beside InvoiceTargets.
 The copies of a connection are read once per run (one query), so matching costs no query per record.
 """
@@ -18,7 +18,7 @@ from billing.choices import InvoiceStatus, PaymentSource, PaymentStatus
 from billing.models import Invoice, Payment
 from billing.services import payment_delete, payment_record, payment_restore, payment_update
 
-from ..models import Connection, CopyStatus, InvoiceCopy, RemotePayment
+from ..models import Connection, CopyStatus, DocumentKind, RemoteDocument, RemotePayment
 from ..providers.base import PaymentAllocation
 
 
@@ -50,7 +50,9 @@ class InvoiceTargets:
         invoice_of: dict[str, int] = {}
         number_of: dict[str, str] = {}
         latest: set[str] = set()
-        rows = InvoiceCopy.objects.filter(connection=self.connection).exclude(remote_id="")
+        rows = RemoteDocument.objects.filter(connection=self.connection, kind=DocumentKind.INVOICE).exclude(
+            remote_id=""
+        )
         for remote_id, invoice_id, superseded_at, is_latest, number in rows.values_list(
             "remote_id", "invoice_id", "superseded_at", "is_latest", "remote_number"
         ):
@@ -90,8 +92,9 @@ class InvoiceTargets:
             connection=self.connection, remote_invoice_id=OuterRef("remote_id"), payment__is_deleted=False
         )
         copies = (
-            InvoiceCopy.objects.filter(
+            RemoteDocument.objects.filter(
                 connection=self.connection,
+                kind=DocumentKind.INVOICE,
                 is_latest=True,
                 status=CopyStatus.SUCCEEDED,
                 remote_voided_at__isnull=True,

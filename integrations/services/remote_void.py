@@ -5,7 +5,7 @@ Then the provider decides (the remote truth): it refuses an invoice with payment
 its words come back with what to do (Provider.refusal_action). A voided copy is marked (remote_voided_at) on
 every attempt row of that remote invoice. Each void gets a fresh idempotency key (retries of that call reuse it):
 a key's answer is replayed, so a refusal under a derived key would outlive the payment's removal; voiding twice
-is harmless (AccountingApi.void_invoice: already voided is success).
+is harmless (AccountingApi.void_document: already voided is success).
 
 Our invoice is voided first, in its own transaction (billing.services.invoice_void), and the remote copies after
 it, outside any transaction: a copy the provider refuses stays there, and the result says so.
@@ -27,12 +27,13 @@ from billing.services import invoice_void
 
 from .. import registry
 from ..connection_state import connection_pause
+from ..documents import adapter_for
 from ..exceptions import IntegrationError, ThrottledError
-from ..models import CopyStatus, InvoiceCopy, LogLevel, RemotePayment
-from ..synclog import log
+from ..models import CopyStatus, LogLevel, RemoteDocument, RemotePayment
+from ..synclog import document_log_fields, log
 
 
-def copy_payments_total(copy: InvoiceCopy) -> Decimal:
+def copy_payments_total(copy: RemoteDocument) -> Decimal:
     """Active payments we recorded from this remote invoice (rows from before the remote invoice was kept on a
     payment count for every copy of its invoice: the cautious reading)."""
     total = (
@@ -45,7 +46,7 @@ def copy_payments_total(copy: InvoiceCopy) -> Decimal:
     return total or Decimal("0.00")
 
 
-def remote_void_refusal(copy: InvoiceCopy) -> str:
+def remote_void_refusal(copy: RemoteDocument) -> str:
     """Why our records already say this copy cannot be voided in the provider ("" when it may be tried)."""
     connection = copy.connection
     provider = registry.get(connection.provider)
@@ -57,13 +58,13 @@ def remote_void_refusal(copy: InvoiceCopy) -> str:
     paid = copy_payments_total(copy)
     if paid:
         return (
-            f"{label} has payments in {provider.name} ({paid} {copy.invoice.currency}): it cannot be voided while "
+            f"{label} has payments in {provider.name} ({paid} {copy.document.currency}): it cannot be voided while "
             f"they are there. Remove the payment in {provider.name} first."
         )
     return ""
 
 
-def copy_void_remote(copy: InvoiceCopy, *, api=None) -> InvoiceCopy:
+def copy_void_remote(copy: RemoteDocument, *, api=None) -> RemoteDocument:
     """Void one remote copy; ValidationError when our records refuse, the integrations.exceptions when the
     provider does (logged verbatim on the invoice by the client's write log)."""
     refusal = remote_void_refusal(copy)
@@ -71,34 +72,38 @@ def copy_void_remote(copy: InvoiceCopy, *, api=None) -> InvoiceCopy:
         raise ValidationError(refusal)
     connection = copy.connection
     api = api or registry.get(connection.provider).api(connection)
+    adapter = adapter_for(copy.kind)
     try:
-        with api.bind(invoice=copy.invoice):
-            remote = api.void_invoice(copy.remote_id, f"void-{uuid.uuid4()}")
+        with api.bind(**adapter.bind(copy.document)):
+            remote = api.void_document(copy.kind, copy.remote_id, f"void-{uuid.uuid4()}")
     except ThrottledError as exc:
         connection_pause(connection, exc)
         raise
     now = timezone.now()
-    InvoiceCopy.objects.filter(connection_id=copy.connection_id, remote_id=copy.remote_id).update(
+    RemoteDocument.objects.filter(connection_id=copy.connection_id, remote_id=copy.remote_id).update(
         remote_voided_at=now, updated_at=now
     )
     copy.remote_voided_at = now
+    copy.remote_state = remote.state or copy.remote_state
+    if remote.state:
+        RemoteDocument.objects.filter(pk=copy.pk).update(remote_state=remote.state)
     state = (remote.status or "voided").lower()
     log(
         organization_id=copy.organization_id,
         connection_id=copy.connection_id,
-        invoice_id=copy.invoice_id,
+        **document_log_fields(copy),
         level=LogLevel.INFO,
-        action="invoice.remote_voided",
-        message=f"{connection.name} invoice {copy.remote_number or copy.remote_id} is {state} there now.",
+        action=f"{copy.kind}.remote_voided",
+        message=f"{connection.name} {adapter.label} {copy.remote_number or copy.remote_id} is {state} there now.",
         remote_id=copy.remote_id,
     )
     return copy
 
 
-def live_copies(*, invoice: Invoice) -> list[InvoiceCopy]:
+def live_copies(*, invoice: Invoice) -> list[RemoteDocument]:
     """The invoice's remote invoices not voided there: one row per remote invoice, the latest first."""
     rows = (
-        InvoiceCopy.objects.filter(invoice=invoice, status=CopyStatus.SUCCEEDED, remote_voided_at__isnull=True)
+        RemoteDocument.objects.filter(invoice=invoice, status=CopyStatus.SUCCEEDED, remote_voided_at__isnull=True)
         .exclude(remote_id="")
         .select_related("connection", "invoice")
         .order_by("-is_latest", "-created_at", "-id")
@@ -115,7 +120,7 @@ def live_copies(*, invoice: Invoice) -> list[InvoiceCopy]:
 class VoidOption:
     """A live copy as the void prompt offers it: voidable from here, or why it stays."""
 
-    copy: InvoiceCopy
+    copy: RemoteDocument
     provider_name: str
     refusal: str = ""
 
@@ -132,8 +137,8 @@ def void_options(*, invoice: Invoice) -> list[VoidOption]:
 @dataclass
 class VoidResult:
     invoice: Invoice
-    voided: list[InvoiceCopy] = field(default_factory=list)
-    kept: list[tuple[InvoiceCopy, object]] = field(default_factory=list)  # (copy, why: str or IntegrationError)
+    voided: list[RemoteDocument] = field(default_factory=list)
+    kept: list[tuple[RemoteDocument, object]] = field(default_factory=list)  # (copy, why: str or IntegrationError)
 
 
 def invoice_void_with_copies(*, invoice: Invoice, void_copies: bool) -> VoidResult:

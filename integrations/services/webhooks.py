@@ -27,7 +27,7 @@ from django.utils import timezone
 from ..models import (
     Connection,
     ConnectionStatus,
-    InvoiceCopy,
+    RemoteDocument,
     SyncKind,
     SyncOutcome,
     SyncRun,
@@ -80,7 +80,7 @@ def _document_holders(connection_ids: set[int], resource_ids: set[str]) -> set[t
     """(connection id, remote id) of every copy we made of one of the resources."""
     if not connection_ids or not resource_ids:
         return set()
-    copies = InvoiceCopy.objects.filter(connection_id__in=connection_ids, remote_id__in=resource_ids)
+    copies = RemoteDocument.objects.filter(connection_id__in=connection_ids, remote_id__in=resource_ids)
     return set(copies.values_list("connection_id", "remote_id"))
 
 

@@ -116,7 +116,7 @@ class DisconnectView(ConnectionMixin, TemplateView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         # What the provider really holds: copies that succeeded, not every attempt.
-        context["copies"] = self.connection.invoice_copies.filter(status=CopyStatus.SUCCEEDED).count()
+        context["copies"] = self.connection.remote_documents.filter(status=CopyStatus.SUCCEEDED).count()
         return context
 
     def post(self, request, pk):

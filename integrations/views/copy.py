@@ -27,6 +27,7 @@ from billing.models import Invoice
 from billing.tenancy import OrganizationAdminRequiredMixin
 
 from .. import registry, selectors
+from ..document_kinds import INVOICE
 from ..exceptions import (
     AmbiguousWriteError,
     IntegrationError,
@@ -36,7 +37,7 @@ from ..exceptions import (
     TransientError,
 )
 from ..forms import CopyPromptForm
-from ..models import Connection, ContactLink, CopyStatus, SyncRun
+from ..models import Connection, ContactLink, ContactRole, CopyStatus, SyncRun
 from ..services.contact_links import contact_id_clean
 from ..services.invoice_copy import (
     COPY_MODES,
@@ -48,7 +49,6 @@ from ..services.invoice_copy import (
 )
 from ..services.invoice_copy_bulk import BULK_MAX, invoice_copy_bulk
 from ..services.remote_void import copy_payments_total, remote_void_refusal
-from ..setup_schema import INVOICE
 from ..tasks import payment_sync_skip_reason
 
 CONTACT_SEPARATOR = "::"  # the contact radio's value: "<remote id>::<name>"
@@ -118,7 +118,9 @@ class CopyPromptView(CopyMixin, View):
 
     def context(self, prompt_form=None, **extra):
         invoice, connection = self.invoice, self.connection
-        link = ContactLink.objects.filter(connection=connection, company=invoice.company).first()
+        link = ContactLink.objects.filter(
+            connection=connection, company=invoice.company, role=ContactRole.CUSTOMER
+        ).first()
         latest = selectors.latest_copies_by_connection(invoice=invoice).get(connection.pk)
         try:
             preview, refusal = invoice_copy_preview(invoice=invoice, connection=connection), []

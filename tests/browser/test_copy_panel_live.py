@@ -17,7 +17,7 @@ from django.utils import timezone
 from django_q.conf import Conf
 from playwright.sync_api import expect
 
-from integrations.models import CopyStatus, InvoiceCopy, SyncRun, TaxRateMapping
+from integrations.models import CopyStatus, RemoteDocument, SyncRun, TaxRateMapping
 from integrations.tasks import invoice_copy_task, payments_sync_connection
 from tests.factories import TaxRateFactory, make_invoice
 from tests.integrations.factories import ConnectionFactory
@@ -42,7 +42,7 @@ def test_sync_payments_now_fills_in_the_panel_when_the_run_ends(
         payment_sync_enabled_at=datetime.datetime(2026, 11, 1, tzinfo=datetime.UTC),
     )
     invoice = make_invoice(organization=organization, subsidiary=subsidiary, finalize=True)
-    InvoiceCopy.objects.create(
+    RemoteDocument.objects.create(
         organization=organization,
         invoice=invoice,
         connection=connection,
@@ -150,7 +150,7 @@ def test_copy_waiting_on_a_slow_provider_shows_progress_and_is_sent_once(
 
     assert xero.creates == 1
     assert len([r for r in xero.requests if r.method == "PUT" and "/Invoices" in r.url]) == 1
-    assert InvoiceCopy.objects.filter(invoice=invoice).count() == 1
+    assert RemoteDocument.objects.filter(invoice=invoice).count() == 1
 
 
 def test_bulk_copy_waiting_on_a_slow_provider_is_sent_once(browser_page, live_url, login, admin_user, subsidiary):
@@ -177,7 +177,7 @@ def test_bulk_copy_waiting_on_a_slow_provider_is_sent_once(browser_page, live_ur
         expect(page.locator("main")).to_contain_text("1 invoice queued for copying")
 
     assert xero.creates == 1
-    assert InvoiceCopy.objects.filter(invoice=invoice).count() == 1
+    assert RemoteDocument.objects.filter(invoice=invoice).count() == 1
 
 
 def test_contact_search_by_paste_and_keyboard(browser_page, live_url, login, admin_user, subsidiary):
@@ -223,7 +223,7 @@ def test_contact_search_by_paste_and_keyboard(browser_page, live_url, login, adm
         page.get_by_label("Globex Holdings").focus()
         page.keyboard.press("ArrowDown")
         expect(page.get_by_label("Globex Europe")).to_be_checked()
-    assert not InvoiceCopy.objects.exists()
+    assert not RemoteDocument.objects.exists()
 
 
 def test_bulk_copy_result_view_fills_in_as_copies_finish(

@@ -6,7 +6,7 @@ from decimal import Decimal
 import pytest
 from playwright.sync_api import Page, expect
 
-from integrations.models import InvoiceCopy
+from integrations.models import RemoteDocument
 from integrations.sandbox.models import ApiCall
 
 from .conftest import PASSWORD, connect_and_set_up, copy_to_xero, sandbox_invoices
@@ -26,8 +26,8 @@ SEND_COPY_FORM_TWICE = """async () => {
 }"""
 
 
-def latest_copy(invoice) -> InvoiceCopy:
-    return InvoiceCopy.objects.get(invoice=invoice, is_latest=True)
+def latest_copy(invoice) -> RemoteDocument:
+    return RemoteDocument.objects.get(invoice=invoice, is_latest=True)
 
 
 def panel_link(page: Page, name: str):
@@ -85,7 +85,7 @@ def test_the_same_copy_form_sent_twice_makes_one_sandbox_invoice(browser_page, l
     page.goto(live_url + invoice.get_absolute_url())
     expect(page.locator("#integrations").get_by_role("link", name="View in Xero")).to_be_visible()
     assert sandbox_invoices().count() == 1
-    assert InvoiceCopy.objects.filter(invoice=invoice).count() == 1
+    assert RemoteDocument.objects.filter(invoice=invoice).count() == 1
 
     # The same rendered "Create new" prompt posted twice (two requests, as a double click or a resend makes them):
     # one more sandbox invoice, not two, and the previous copy voided once.
@@ -103,5 +103,5 @@ def test_the_same_copy_form_sent_twice_makes_one_sandbox_invoice(browser_page, l
         response = page.request.post(action, form=fields, headers=headers, max_redirects=0)
         assert response.status == 302
     assert sandbox_invoices().count() == 2
-    assert InvoiceCopy.objects.filter(invoice=invoice).count() == 2
+    assert RemoteDocument.objects.filter(invoice=invoice).count() == 2
     assert latest_copy(invoice).idempotency_key == fields["attempt"]

@@ -18,7 +18,7 @@ from playwright.sync_api import Page, expect
 from billing.choices import PaymentSource, PaymentStatus
 from billing.models import Invoice
 from billing.money import format_money
-from integrations.models import CopyStatus, InvoiceCopy, WebhookEvent, WebhookResult
+from integrations.models import CopyStatus, RemoteDocument, WebhookEvent, WebhookResult
 
 from .conftest import (
     connect_xero,
@@ -91,7 +91,7 @@ def test_demo_loop(browser_page, live_url, login, seeded_demo, worker, settings)
     expect(page.locator("body")).to_contain_text(f"Invoice copied to Xero sandbox as {invoice.number}")
     expect(page.locator("#integrations").get_by_role("link", name="View in Xero")).to_be_visible()
     shots.take("invoice-copied")
-    copy = InvoiceCopy.objects.get(invoice=invoice)
+    copy = RemoteDocument.objects.get(invoice=invoice)
     assert copy.status == CopyStatus.SUCCEEDED and copy.is_latest
 
     # "In Xero": a partial payment. Xero's signed INVOICE webhook reaches the app, which queues a payment sync

@@ -6,7 +6,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from integrations.models import Connection, ConnectionStatus, InvoiceCopy
+from integrations.models import Connection, ConnectionStatus, RemoteDocument
 
 from .conftest import (
     PASSWORD,
@@ -26,7 +26,7 @@ def test_revoked_token_asks_to_reconnect_and_reconnecting_keeps_the_copy(browser
     login(page, demo.admin.email, PASSWORD)
     connection = connect_and_set_up(page, live_url, demo)
     copy_to_xero(page, live_url, invoice)
-    copy = InvoiceCopy.objects.get(invoice=invoice)
+    copy = RemoteDocument.objects.get(invoice=invoice)
 
     open_sandbox_org(page, live_url)
     page.get_by_role("button", name="Revoke the token now").click()
@@ -53,7 +53,7 @@ def test_revoked_token_asks_to_reconnect_and_reconnecting_keeps_the_copy(browser
     page.goto(live_url + invoice.get_absolute_url())
     view = page.locator("#integrations").get_by_role("link", name="View in Xero")
     expect(view).to_have_attribute("href", copy.remote_url)
-    assert InvoiceCopy.objects.get(invoice=invoice, is_latest=True).remote_id == copy.remote_id
+    assert RemoteDocument.objects.get(invoice=invoice, is_latest=True).remote_id == copy.remote_id
     assert [str(i.invoice_id) for i in sandbox_invoices()] == [copy.remote_id]
 
 
@@ -83,4 +83,4 @@ def test_server_error_during_copy_is_shown_and_the_retry_makes_one_invoice(
     expect(page).to_have_url(re.compile(rf"/invoices/{invoice.pk}/$"))
     expect(page.locator("#integrations").get_by_role("link", name="View in Xero")).to_be_visible()
     assert sandbox_invoices().count() == 1
-    assert InvoiceCopy.objects.get(invoice=invoice, is_latest=True).status == "succeeded"
+    assert RemoteDocument.objects.get(invoice=invoice, is_latest=True).status == "succeeded"

@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from billing.models import Invoice
 from billing.services import invoice_void, payment_record
-from integrations.models import CopyStatus, InvoiceCopy
+from integrations.models import CopyStatus, RemoteDocument
 from integrations.selectors import AccountingState, invoices_with_accounting_state
 from tests.factories import make_invoice
 
@@ -31,7 +31,7 @@ def connection(organization, subsidiary):
 
 
 def attempt(invoice, connection, status, *, ago_minutes=0, **fields):
-    copy = InvoiceCopy.objects.create(
+    copy = RemoteDocument.objects.create(
         organization=invoice.organization,
         invoice=invoice,
         connection=connection,
@@ -41,7 +41,7 @@ def attempt(invoice, connection, status, *, ago_minutes=0, **fields):
         **fields,
     )
     when = timezone.now() - datetime.timedelta(minutes=ago_minutes)
-    InvoiceCopy.objects.filter(pk=copy.pk).update(created_at=when, updated_at=when)
+    RemoteDocument.objects.filter(pk=copy.pk).update(created_at=when, updated_at=when)
     copy.refresh_from_db()
     return copy
 

@@ -9,7 +9,7 @@ import pytest
 import responses
 from django.urls import reverse
 
-from integrations.models import CopyStatus, InvoiceCopy, SyncLogEntry
+from integrations.models import CopyStatus, RemoteDocument, SyncLogEntry
 from integrations.services.payments_sync import payments_sync
 from tests.factories import TaxRateFactory, make_invoice
 
@@ -41,7 +41,7 @@ def sync_connection(organization, subsidiary):
 def copied(connection):
     invoice = make_invoice(organization=connection.organization, subsidiary=connection.subsidiary, finalize=True)
     remote_id = str(uuid.uuid4())
-    InvoiceCopy.objects.create(
+    RemoteDocument.objects.create(
         organization=connection.organization,
         invoice=invoice,
         connection=connection,

@@ -6,7 +6,7 @@ import pytest
 import responses
 from rest_framework.test import APIClient
 
-from integrations.models import CopyStatus, InvoiceCopy, SyncKind, SyncRun
+from integrations.models import CopyStatus, RemoteDocument, SyncKind, SyncRun
 from tests.factories import make_invoice
 
 from .factories import ConnectionFactory, ready_xero_connection
@@ -93,7 +93,7 @@ def test_copy_field_errors(api, xero_connection, invoice, organization, subsidia
     draft = make_invoice(organization=organization, subsidiary=subsidiary)
     response = api.post(copies_url(draft), {"connection": xero_connection.pk}, format="json")
     assert response.status_code == 400 and "finalized" in str(response.json())
-    assert not InvoiceCopy.objects.exists()
+    assert not RemoteDocument.objects.exists()
 
 
 def test_throttled_copy_answers_429_with_retry_after(api, xero_connection, invoice):
@@ -101,7 +101,7 @@ def test_throttled_copy_answers_429_with_retry_after(api, xero_connection, invoi
         mock.add(responses.PUT, f"{API}/Contacts", status=429, headers={"Retry-After": "42"}, json={})
         response = api.post(copies_url(invoice), {"connection": xero_connection.pk}, format="json")
     assert response.status_code == 429 and response["Retry-After"] == "42"
-    copy = InvoiceCopy.objects.get()
+    copy = RemoteDocument.objects.get()
     assert copy.status == CopyStatus.WAITING and copy.error == ""  # throttled is waiting, not failed
     listed = api.get(copies_url(invoice)).json()
     assert listed[0]["status"] == "waiting" and listed[0]["waiting_until"]
@@ -144,7 +144,7 @@ def test_members_get_403(member_api, xero_connection, invoice):
     assert member_api.get("/api/v1/connections/").status_code == 403
     assert member_api.get("/api/v1/sync-runs/").status_code == 403
     assert member_api.post(f"/api/v1/connections/{xero_connection.pk}/sync/").status_code == 403
-    assert not InvoiceCopy.objects.exists()
+    assert not RemoteDocument.objects.exists()
 
 
 def test_other_organizations_objects_are_404(api, other_organization):

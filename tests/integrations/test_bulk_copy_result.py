@@ -5,7 +5,7 @@ import datetime
 import pytest
 from django.utils import timezone
 
-from integrations.models import CopyStatus, InvoiceCopy
+from integrations.models import CopyStatus, RemoteDocument
 from tests.factories import make_invoice
 
 from .factories import ready_xero_connection
@@ -31,7 +31,7 @@ def finalized(organization, subsidiary, count):
 
 
 def attempt(invoice, connection, status, **fields):
-    return InvoiceCopy.objects.create(
+    return RemoteDocument.objects.create(
         organization=invoice.organization,
         invoice=invoice,
         connection=connection,
@@ -73,7 +73,7 @@ def test_rows_say_done_failed_with_reason_waiting_and_stop_polling_when_all_fini
     assert "as INV-77" in page and "Account code &#x27;999&#x27; is not a valid code." in page
     assert "10:00:05 UTC" in page and 'hx-trigger="every 2s"' in page
 
-    InvoiceCopy.objects.filter(invoice=waiting).update(status=CopyStatus.SUCCEEDED, remote_number="INV-78")
+    RemoteDocument.objects.filter(invoice=waiting).update(status=CopyStatus.SUCCEEDED, remote_number="INV-78")
     page = admin_client.get(url, HTTP_HX_REQUEST="true").content.decode()
     assert "as INV-78" in page and "every 2s" not in page and "All copies have finished." in page
 
@@ -83,7 +83,7 @@ def test_earlier_attempts_do_not_count_and_foreign_invoices_are_not_listed(
 ):
     (invoice,) = finalized(organization, subsidiary, 1)
     attempt(invoice, connection, CopyStatus.FAILED, error="An old failure.")
-    InvoiceCopy.objects.update(updated_at=timezone.now() - datetime.timedelta(hours=1))
+    RemoteDocument.objects.update(updated_at=timezone.now() - datetime.timedelta(hours=1))
     foreign = make_invoice(organization=other_organization, finalize=True)
     since = int(timezone.now().timestamp()) - 1
     page = admin_client.get(f"{RESULT}?ids={invoice.pk},{foreign.pk}&since={since}").content.decode()

@@ -22,7 +22,7 @@ from integrations.models import (
     ConnectionStatus,
     ContactLink,
     Grant,
-    InvoiceCopy,
+    RemoteDocument,
     ServiceTypeMapping,
     TaxRateMapping,
 )
@@ -310,7 +310,7 @@ def _connection_with_history(organization, subsidiary, **extra):
         **extra,
     )
     invoice = make_invoice(organization=organization, subsidiary=subsidiary, finalize=True)
-    InvoiceCopy.objects.create(
+    RemoteDocument.objects.create(
         organization=organization,
         invoice=invoice,
         connection=connection,
@@ -350,7 +350,7 @@ def test_reconnect_same_tenant_keeps_everything(admin_client, organization, subs
     assert (connection.grant.access_token, connection.grant.refresh_token) == (ACCESS, REFRESH)
     assert Grant.objects.count() == 1  # the reconnect replaced the grant's credentials
     assert connection.remote_tenant_name == "Demo Company (NZ)"
-    assert connection.invoice_copies.count() == 1
+    assert connection.remote_documents.count() == 1
     assert connection.contact_links.count() == 1
     assert connection.tax_rate_mappings.count() == 1
 
@@ -581,7 +581,7 @@ def test_disconnect_revokes_wipes_tokens_and_keeps_history(admin_client, organiz
     assert connection.status == ConnectionStatus.DISCONNECTED
     assert connection.grant is None
     assert not Grant.objects.exists()  # no connection uses it any more: the credentials are gone
-    assert connection.invoice_copies.count() == 1 and connection.contact_links.count() == 1
+    assert connection.remote_documents.count() == 1 and connection.contact_links.count() == 1
     assert len(responses.calls) == 1
 
 
@@ -703,7 +703,7 @@ def test_integrations_admin_pages_open_and_connections_cannot_be_added(admin_cli
     for model in (
         "connection",
         "authorizationstate",
-        "invoicecopy",
+        "remotedocument",
         "contactlink",
         "servicetypemapping",
         "taxratemapping",

@@ -4,7 +4,7 @@ while its copies and log stay on the invoices."""
 import pytest
 from django.urls import reverse
 
-from integrations.models import Connection, ConnectionStatus, CopyStatus, InvoiceCopy, SyncLogEntry
+from integrations.models import Connection, ConnectionStatus, CopyStatus, RemoteDocument, SyncLogEntry
 from tests.factories import make_invoice
 
 from .factories import ConnectionFactory
@@ -13,7 +13,7 @@ pytestmark = pytest.mark.django_db
 
 
 def add_copy(connection, invoice, status, n):
-    return InvoiceCopy.objects.create(
+    return RemoteDocument.objects.create(
         organization=connection.organization,
         invoice=invoice,
         connection=connection,
@@ -58,7 +58,7 @@ def test_a_disconnected_connection_is_removed_from_the_list_and_keeps_its_histor
     assert f'id="connection-{connection.pk}"' not in page
     connection.refresh_from_db()
     assert connection.removed_at is not None
-    assert InvoiceCopy.objects.filter(invoice=invoice, connection=connection).count() == 1
+    assert RemoteDocument.objects.filter(invoice=invoice, connection=connection).count() == 1
     assert SyncLogEntry.objects.filter(connection=connection, action="connection.removed").count() == 1
     invoice_page = admin_client.get(reverse("billing:invoice-detail", args=[invoice.pk])).content.decode()
     assert "Old Xero" in invoice_page  # the copy's history still names it

@@ -15,7 +15,7 @@ from django.test import override_settings
 
 from integrations import registry
 from integrations.exceptions import ProviderValidationError
-from integrations.models import ContactLink, CopyStatus, InvoiceCopy, SyncLogEntry, TaxRateMapping
+from integrations.models import ContactLink, CopyStatus, RemoteDocument, SyncLogEntry, TaxRateMapping
 from integrations.providers.base import Provider
 from integrations.sandbox.models import XeroContact, XeroInvoice
 from integrations.services.invoice_copy import invoice_copy
@@ -116,7 +116,7 @@ def test_a_tampered_copy_form_gets_a_field_error_and_nothing_is_saved_or_sent(
     assert "not a Xero contact id" in response.content.decode()
     assert 'id="contact-errors"' in response.content.decode()
     assert calls(sandbox) == before
-    assert not InvoiceCopy.objects.exists() and not ContactLink.objects.exists()
+    assert not RemoteDocument.objects.exists() and not ContactLink.objects.exists()
 
 
 def test_the_apis_contact_id_gets_a_field_error_and_nothing_is_saved_or_sent(sandbox, connection, invoice, admin_user):
@@ -134,7 +134,7 @@ def test_the_apis_contact_id_gets_a_field_error_and_nothing_is_saved_or_sent(san
     assert response.status_code == 400
     assert set(response.json()) == {"contact_id"}
     assert calls(sandbox) == before
-    assert not InvoiceCopy.objects.exists() and not ContactLink.objects.exists()
+    assert not RemoteDocument.objects.exists() and not ContactLink.objects.exists()
 
 
 # --- an id Xero never issued: Xero's words, a failed copy, no link ---------------------------------------------
@@ -151,7 +151,7 @@ def test_a_contact_xero_refuses_fails_the_copy_and_is_not_remembered(
         invoice_copy(invoice=invoice, connection=connection, contact_id=contact_id, contact_name="Typo Ltd")
 
     assert refused.value.messages == [xero_says]
-    copy = InvoiceCopy.objects.get()
+    copy = RemoteDocument.objects.get()
     assert copy.status == CopyStatus.FAILED and copy.error == xero_says  # not pending behind a 503
     assert not ContactLink.objects.exists()
 
@@ -175,7 +175,7 @@ def test_the_contact_actually_sent_is_remembered_once_the_invoice_is_accepted(
     answer = admin_client.post(prompt_url(invoice, connection), {"mode": "update", "contact": f"{acme.upper()}::Acme"})
 
     assert answer.status_code == 302
-    copy = InvoiceCopy.objects.get()
+    copy = RemoteDocument.objects.get()
     assert copy.status == CopyStatus.SUCCEEDED
     link = ContactLink.objects.get()
     assert (link.remote_id, link.remote_name) == (acme, "Acme")
@@ -218,7 +218,7 @@ def test_an_admin_forgets_the_remembered_contact_and_the_next_copy_creates_one(
     assert SyncLogEntry.objects.filter(action="contact.unlinked", connection=connection).exists()
     answer = admin_client.post(prompt_url(invoice, connection), {"mode": "update", "contact": ""})
     assert answer.status_code == 302
-    assert InvoiceCopy.objects.get().status == CopyStatus.SUCCEEDED
+    assert RemoteDocument.objects.get().status == CopyStatus.SUCCEEDED
     assert ContactLink.objects.get(connection=connection).remote_id != NEVER_ISSUED
 
 

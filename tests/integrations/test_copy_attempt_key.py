@@ -11,7 +11,7 @@ from django.core.exceptions import ValidationError
 from django.db import connection as db_connection
 
 from billing.services import LineInput
-from integrations.models import CopyStatus, InvoiceCopy, TaxRateMapping
+from integrations.models import CopyStatus, RemoteDocument, TaxRateMapping
 from integrations.services.invoice_copy import invoice_copy
 from tests.factories import TaxRateFactory, make_invoice
 
@@ -59,7 +59,7 @@ def test_the_same_form_sent_twice_is_one_attempt_and_one_write(xero, xero_connec
     assert second.status == CopyStatus.SUCCEEDED and second.is_latest
     assert xero.creates == 1 and len(invoice_writes(xero)) == 1
     assert invoice_writes(xero)[0].headers["Idempotency-Key"] == attempt
-    assert InvoiceCopy.objects.filter(invoice=invoice).count() == 1
+    assert RemoteDocument.objects.filter(invoice=invoice).count() == 1
 
 
 @pytest.mark.django_db
@@ -72,7 +72,7 @@ def test_create_new_clicked_twice_makes_one_new_invoice(xero, xero_connection, i
 
     assert again.pk == new.pk and new.remote_id != original.remote_id
     assert len(xero.invoices) == 2 and xero.creates == 2
-    assert list(InvoiceCopy.objects.filter(invoice=invoice, is_latest=True)) == [again]
+    assert list(RemoteDocument.objects.filter(invoice=invoice, is_latest=True)) == [again]
 
 
 @pytest.mark.django_db
@@ -81,7 +81,7 @@ def test_a_fresh_form_is_a_fresh_attempt(xero, xero_connection, invoice):
     invoice_copy(invoice=invoice, connection=xero_connection, mode="new", attempt_key=key())
     invoice_copy(invoice=invoice, connection=xero_connection, mode="new", attempt_key=key())
 
-    assert len(xero.invoices) == 3 and InvoiceCopy.objects.filter(invoice=invoice).count() == 3
+    assert len(xero.invoices) == 3 and RemoteDocument.objects.filter(invoice=invoice).count() == 3
 
 
 @pytest.mark.django_db
@@ -123,7 +123,7 @@ def test_a_key_of_another_invoice_or_a_damaged_key_is_refused(mock, xero, xero_c
     with pytest.raises(ValidationError, match="damaged"):
         invoice_copy(invoice=invoice, connection=xero_connection, attempt_key="not-a-uuid")
 
-    assert len(mock.calls) == calls and not InvoiceCopy.objects.filter(invoice=invoice).exists()
+    assert len(mock.calls) == calls and not RemoteDocument.objects.filter(invoice=invoice).exists()
 
 
 @pytest.mark.django_db
@@ -137,7 +137,7 @@ def test_the_copy_page_renders_a_key_and_a_resent_form_is_one_copy(admin_client,
         response = admin_client.post(url, {"mode": "update", "contact": "", "attempt": rendered})
         assert response.status_code == 302
     assert xero.creates == 1 and len(invoice_writes(xero)) == 1
-    assert InvoiceCopy.objects.get(invoice=invoice).idempotency_key == rendered
+    assert RemoteDocument.objects.get(invoice=invoice).idempotency_key == rendered
 
     # The invoice panel's Update existing / Create new lead to this prompt (confirm first), whose form has a key.
     panel = admin_client.get(invoice.get_absolute_url()).content.decode()
@@ -171,4 +171,4 @@ def test_concurrent_sends_of_one_form_make_one_remote_invoice(xero, xero_connect
         thread.join()
 
     assert not errors
-    assert len(xero.invoices) == 1 and {copy.pk for copy in results} == {InvoiceCopy.objects.get().pk}
+    assert len(xero.invoices) == 1 and {copy.pk for copy in results} == {RemoteDocument.objects.get().pk}

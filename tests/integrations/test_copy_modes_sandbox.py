@@ -6,7 +6,7 @@ from django.test import override_settings
 from django.urls import reverse
 
 from billing.choices import InvoiceStatus
-from integrations.models import Connection, CopyStatus, InvoiceCopy
+from integrations.models import Connection, CopyStatus, RemoteDocument
 from integrations.sandbox.models import XeroInvoice
 from integrations.sandbox.xero import services as sandbox
 from integrations.sandbox.xero.demo import TRADING_TENANT_ID
@@ -42,12 +42,12 @@ def test_create_new_and_void_against_the_sandbox(live_server, admin_client, subs
         prompt = reverse("integrations:invoice-copy", args=[invoice.pk, connection.pk])
 
         assert admin_client.post(prompt, {"mode": "update", "contact": ""}).status_code == 302
-        first = InvoiceCopy.objects.get(invoice=invoice, is_latest=True)
+        first = RemoteDocument.objects.get(invoice=invoice, is_latest=True)
         assert first.remote_number == invoice.number
 
         # Create new, voiding the first copy in Xero first: a second numbered invoice, the first one voided.
         assert admin_client.post(prompt, {"mode": "new", "void_previous": "1"}).status_code == 302
-        second = InvoiceCopy.objects.get(invoice=invoice, is_latest=True)
+        second = RemoteDocument.objects.get(invoice=invoice, is_latest=True)
         assert second.remote_number == f"{invoice.number}-2"
         statuses = dict(XeroInvoice.objects.filter(type="ACCREC").values_list("number", "status"))
         assert statuses[invoice.number] == "VOIDED" and statuses[second.remote_number] == "AUTHORISED"
@@ -68,4 +68,4 @@ def test_create_new_and_void_against_the_sandbox(live_server, admin_client, subs
         page = admin_client.post(void, {"void_copies": "1"}, follow=True).content.decode()
         assert f"{second.remote_number} was voided in Xero too." in page
         assert XeroInvoice.objects.get(pk=xero_invoice.pk).status == "VOIDED"
-        assert not InvoiceCopy.objects.filter(status=CopyStatus.FAILED).exists()
+        assert not RemoteDocument.objects.filter(status=CopyStatus.FAILED).exists()

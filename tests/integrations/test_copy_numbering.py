@@ -10,7 +10,7 @@ import responses
 from billing.choices import InvoiceNumbering, InvoiceStatus
 from billing.models import Invoice, Subsidiary
 from billing.services import payment_record
-from integrations.models import ConnectionStatus, CopyStatus, InvoiceCopy, TaxRateMapping
+from integrations.models import ConnectionStatus, CopyStatus, RemoteDocument, TaxRateMapping
 from integrations.services.connection_setup import connection_setup_save
 from integrations.services.connections import connection_disconnect
 from integrations.services.invoice_copy import invoice_copy
@@ -98,7 +98,7 @@ def test_a_bulk_copy_under_provider_numbering_renumbers_no_issued_invoice(
     assert renumbered == []
     assert sorted(after.values()) == [f"NL-{n:04d}" for n in range(1, 19)]  # the NL sequence, no gaps
     assert sorted(filter(None, sent_numbers(xero))) == sorted(before.values())
-    assert InvoiceCopy.objects.filter(status=CopyStatus.SUCCEEDED).count() == 18
+    assert RemoteDocument.objects.filter(status=CopyStatus.SUCCEEDED).count() == 18
 
 
 def test_a_provider_numbered_subsidiary_finalizes_without_a_number_and_takes_xeros_on_the_first_copy(

@@ -5,7 +5,7 @@ import datetime
 import pytest
 import responses
 
-from integrations.models import ConnectionStatus, ContactLink, CopyStatus, InvoiceCopy, SyncRun
+from integrations.models import ConnectionStatus, ContactLink, CopyStatus, RemoteDocument, SyncRun
 from tests.factories import make_invoice
 
 from .factories import ConnectionFactory, ready_xero_connection
@@ -43,7 +43,7 @@ def test_panel_offers_copy_and_after_a_copy_links_to_xero(admin_client, xero, xe
     assert response.status_code == 302 and response["Location"] == invoice.get_absolute_url()
 
     page = admin_client.get(invoice.get_absolute_url()).content.decode()
-    copy = InvoiceCopy.objects.get(invoice=invoice)
+    copy = RemoteDocument.objects.get(invoice=invoice)
     assert "Invoice copied" in page and "View in Xero" in page and copy.remote_url in page
     assert "Update existing" in page and "Create new" in page
     assert f"Invoice copied to Acme Xero as {invoice.number}." in page  # the flash message
@@ -98,7 +98,7 @@ def test_xero_refusal_is_shown_verbatim(admin_client, xero, xero_connection, inv
 
     assert response.status_code == 400
     assert "The TaxType code OUTPUT2 cannot be used with account code 200." in response.content.decode()
-    assert InvoiceCopy.objects.get().status == CopyStatus.FAILED
+    assert RemoteDocument.objects.get().status == CopyStatus.FAILED
 
 
 def test_revoked_connection_shows_reconnect(admin_client, mock, xero_connection, invoice):
@@ -129,7 +129,7 @@ def test_bulk_copy_queues_and_reports(
 
     page = response.content.decode()
     assert "1 invoice queued for copying." in page and "Not queued" in page
-    assert InvoiceCopy.objects.get(invoice=invoice).status == CopyStatus.SUCCEEDED
+    assert RemoteDocument.objects.get(invoice=invoice).status == CopyStatus.SUCCEEDED
 
 
 def test_sync_now(admin_client, xero, xero_connection, invoice, django_capture_on_commit_callbacks):
@@ -156,7 +156,7 @@ def test_members_get_403_and_see_no_copy_buttons(member_client, xero_connection,
     assert member_client.post("/integrations/invoices/copy-bulk/", {"invoice_ids": [invoice.pk]}).status_code == 403
     assert member_client.post(f"/settings/connections/{xero_connection.pk}/sync/").status_code == 403
     page = member_client.get(invoice.get_absolute_url()).content.decode()
-    assert "Copy to Acme Xero" not in page and not InvoiceCopy.objects.exists()
+    assert "Copy to Acme Xero" not in page and not RemoteDocument.objects.exists()
     assert "Copy to Xero" not in member_client.get("/invoices/").content.decode()
 
 

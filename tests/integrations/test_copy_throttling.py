@@ -10,7 +10,7 @@ from django.utils import timezone
 from django_q.models import Schedule
 
 from integrations import tasks
-from integrations.models import Connection, CopyStatus, InvoiceCopy, SyncLogEntry, TaxRateMapping
+from integrations.models import Connection, CopyStatus, RemoteDocument, SyncLogEntry, TaxRateMapping
 from tests.factories import TaxRateFactory, make_invoice
 
 from .factories import ConnectionFactory
@@ -69,9 +69,9 @@ def test_a_throttled_copy_waits_for_retry_after_and_then_succeeds(copy_setup, ad
         ]
         assert SyncLogEntry.objects.filter(action="invoice.copy_deferred").count() == 2
         # Waiting, not failed: the history shows no failure, the attempts say when they run again.
-        assert not InvoiceCopy.objects.filter(status=CopyStatus.FAILED).exists()
+        assert not RemoteDocument.objects.filter(status=CopyStatus.FAILED).exists()
         assert not SyncLogEntry.objects.filter(level="error").exists()
-        assert {c.waiting_until for c in InvoiceCopy.objects.all()} == {entry.next_run for entry in deferred}
+        assert {c.waiting_until for c in RemoteDocument.objects.all()} == {entry.next_run for entry in deferred}
 
         with time_machine.travel(NOW + datetime.timedelta(seconds=60), tick=False):
             for invoice in (first, second):
@@ -80,7 +80,7 @@ def test_a_throttled_copy_waits_for_retry_after_and_then_succeeds(copy_setup, ad
                 )
     assert xero.creates == 2
     for invoice in (first, second):
-        assert InvoiceCopy.objects.get(invoice=invoice, is_latest=True).status == CopyStatus.SUCCEEDED
+        assert RemoteDocument.objects.get(invoice=invoice, is_latest=True).status == CopyStatus.SUCCEEDED
 
 
 def test_a_copy_deferred_too_often_gives_up(copy_setup, admin_user):
@@ -91,7 +91,7 @@ def test_a_copy_deferred_too_often_gives_up(copy_setup, admin_user):
         result = tasks.invoice_copy_task(invoice.pk, connection.pk, "update", None, tasks.COPY_MAX_DEFERRALS)
     assert result.startswith("failed")
     assert not scheduled_copies()
-    copy = InvoiceCopy.objects.get(invoice=invoice)  # given up: now it did fail, and says why
+    copy = RemoteDocument.objects.get(invoice=invoice)  # given up: now it did fail, and says why
     assert copy.status == CopyStatus.FAILED and "given up" in copy.error
 
 
@@ -113,9 +113,9 @@ def test_a_throttled_bulk_copy_records_no_failure_and_spreads_the_deferred_copie
         for invoice in invoices:
             assert tasks.invoice_copy_task(invoice.pk, connection.pk, "update", admin_user.pk).startswith("deferred")
 
-    assert InvoiceCopy.objects.filter(invoice__in=invoices, status=CopyStatus.FAILED).count() == 0
+    assert RemoteDocument.objects.filter(invoice__in=invoices, status=CopyStatus.FAILED).count() == 0
     assert SyncLogEntry.objects.filter(invoice__in=invoices, level="error").count() == 0
-    assert InvoiceCopy.objects.filter(invoice__in=invoices, status=CopyStatus.WAITING).count() == 20
+    assert RemoteDocument.objects.filter(invoice__in=invoices, status=CopyStatus.WAITING).count() == 20
     etas = sorted((entry.next_run - NOW).total_seconds() for entry in scheduled_copies())
     assert etas == [40 + 2 * slot for slot in range(20)]  # one slot each, 2 s apart, from Retry-After on
 
@@ -165,7 +165,7 @@ def test_concurrent_deferrals_take_distinct_slots(organization, subsidiary, copy
         thread.join()
 
     assert not errors
-    slots = sorted(InvoiceCopy.objects.filter(status=CopyStatus.WAITING).values_list("waiting_until", flat=True))
+    slots = sorted(RemoteDocument.objects.filter(status=CopyStatus.WAITING).values_list("waiting_until", flat=True))
     assert len(slots) == 6 and all(b - a == spacing for a, b in zip(slots, slots[1:], strict=False))
 
 
@@ -182,5 +182,5 @@ def test_a_waiting_copy_of_an_invoice_voided_meanwhile_fails_instead_of_waiting_
         result = tasks.invoice_copy_task(invoice.pk, connection.pk, "update", admin_user.pk, 1)
 
     assert result.startswith("refused")
-    copy = InvoiceCopy.objects.get(invoice=invoice)
+    copy = RemoteDocument.objects.get(invoice=invoice)
     assert copy.status == CopyStatus.FAILED and copy.error.startswith("Not copied: Only finalized invoices")

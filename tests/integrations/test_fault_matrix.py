@@ -22,7 +22,7 @@ from integrations.models import (
     ConnectionStatus,
     ContactLink,
     CopyStatus,
-    InvoiceCopy,
+    RemoteDocument,
     SyncOutcome,
 )
 from integrations.services.invoice_copy import invoice_copy
@@ -107,7 +107,7 @@ def test_copy(fault, mock, connection, organization, subsidiary):
     with pytest.raises(error):
         invoice_copy(invoice=invoice, connection=connection)
 
-    copy = InvoiceCopy.objects.get(invoice=invoice)  # the attempt is recorded whatever happened
+    copy = RemoteDocument.objects.get(invoice=invoice)  # the attempt is recorded whatever happened
     assert copy.status == copy_status and not copy.is_latest
     assert copy.waiting_until if copy_status == CopyStatus.WAITING else copy.error  # when it runs again / why
     connection.refresh_from_db()

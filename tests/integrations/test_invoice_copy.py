@@ -16,7 +16,7 @@ from integrations.models import (
     ConnectionStatus,
     ContactLink,
     CopyStatus,
-    InvoiceCopy,
+    RemoteDocument,
     SyncLogEntry,
     TaxRateMapping,
 )
@@ -116,7 +116,7 @@ def test_double_click_gives_one_remote_invoice(xero, xero_connection, invoice):
     assert second.remote_id == first.remote_id and second.is_latest
     first.refresh_from_db()
     assert not first.is_latest
-    assert InvoiceCopy.objects.filter(invoice=invoice, is_latest=True).count() == 1
+    assert RemoteDocument.objects.filter(invoice=invoice, is_latest=True).count() == 1
 
 
 @pytest.mark.django_db
@@ -132,7 +132,7 @@ def test_update_existing_and_create_new(xero, xero_connection, invoice):
 
     new = invoice_copy(invoice=invoice, connection=xero_connection, mode="new")
     assert new.remote_id != first.remote_id and len(xero.invoices) == 2
-    assert list(InvoiceCopy.objects.filter(invoice=invoice, is_latest=True)) == [new]
+    assert list(RemoteDocument.objects.filter(invoice=invoice, is_latest=True)) == [new]
 
 
 @pytest.mark.django_db
@@ -141,7 +141,7 @@ def test_timeout_after_xero_committed_retry_adopts_the_invoice(xero, xero_connec
 
     with pytest.raises(AmbiguousWriteError):
         invoice_copy(invoice=invoice, connection=xero_connection)
-    attempt = InvoiceCopy.objects.get(invoice=invoice)
+    attempt = RemoteDocument.objects.get(invoice=invoice)
     assert attempt.status == CopyStatus.PENDING and "outcome is unknown" in attempt.error
     assert len(xero.invoices) == 1
 
@@ -174,7 +174,7 @@ def test_xero_validation_error_is_kept_verbatim_and_nothing_half_saved(xero, xer
         invoice_copy(invoice=invoice, connection=xero_connection)
 
     assert error.value.messages == xero.refuse_with or error.value.messages[0].startswith("Account code")
-    copy = InvoiceCopy.objects.get(invoice=invoice)
+    copy = RemoteDocument.objects.get(invoice=invoice)
     assert copy.status == CopyStatus.FAILED and not copy.is_latest and copy.remote_id == ""
     assert copy.error == "Account code '200' is not a valid code for this document.\nInvoice not of valid status"
     assert SyncLogEntry.objects.filter(
@@ -196,7 +196,7 @@ def test_unmapped_tax_rate_refuses_before_anything_is_saved(mock, xero_connectio
         invoice_copy(invoice=invoice, connection=xero_connection)
 
     assert "setup" in " ".join(error.value.messages)
-    assert not InvoiceCopy.objects.exists() and not mock.calls
+    assert not RemoteDocument.objects.exists() and not mock.calls
 
 
 @pytest.mark.django_db
@@ -220,7 +220,7 @@ def test_refusals(mock, xero_connection, invoice, organization, subsidiary, othe
 
     with pytest.raises(ValidationError):
         invoice_copy(invoice=invoice, connection=xero_connection, mode="sideways")
-    assert not InvoiceCopy.objects.exists() and not mock.calls
+    assert not RemoteDocument.objects.exists() and not mock.calls
 
 
 @pytest.mark.django_db
@@ -232,7 +232,7 @@ def test_throttled_copy_pauses_the_connection(mock, xero_connection, invoice):
 
     xero_connection.refresh_from_db()
     assert xero_connection.is_paused
-    copy = InvoiceCopy.objects.get(invoice=invoice)
+    copy = RemoteDocument.objects.get(invoice=invoice)
     assert copy.status == CopyStatus.WAITING and copy.waiting_until == xero_connection.paused_until
     assert not SyncLogEntry.objects.filter(invoice=invoice, level="error").exists()  # nothing failed
 
@@ -285,7 +285,7 @@ def test_bulk_queues_one_task_per_invoice_after_commit(
     assert set(result.skipped) == {draft.pk, lonely.pk, 999999}
     assert "finalized" in result.skipped[draft.pk] and "no active" in result.skipped[lonely.pk]
     # Q_CLUSTER sync=True: the tasks ran; each invoice has its copy.
-    assert InvoiceCopy.objects.filter(status=CopyStatus.SUCCEEDED).count() == 2 and xero.creates == 2
+    assert RemoteDocument.objects.filter(status=CopyStatus.SUCCEEDED).count() == 2 and xero.creates == 2
 
 
 @pytest.mark.django_db
@@ -324,4 +324,4 @@ def test_concurrent_copies_make_one_remote_invoice(xero, xero_connection, invoic
     assert not errors
     assert len(xero.invoices) == 1
     assert len({copy.remote_id for copy in results}) == 1
-    assert InvoiceCopy.objects.filter(invoice=invoice, is_latest=True).count() == 1
+    assert RemoteDocument.objects.filter(invoice=invoice, is_latest=True).count() == 1

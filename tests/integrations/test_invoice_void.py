@@ -8,7 +8,7 @@ import responses
 from django.urls import reverse
 
 from billing.choices import InvoiceStatus
-from integrations.models import InvoiceCopy
+from integrations.models import RemoteDocument
 from integrations.services.invoice_copy import invoice_copy
 from integrations.services.payments_sync import payments_sync
 from tests.factories import make_invoice
@@ -149,7 +149,7 @@ def test_a_voided_copy_is_not_offered_again_and_a_second_void_post_changes_nothi
 
     assert len([r for r in xero.requests if r.method == "POST"]) == posts
     assert "None left open" in admin_client.get(void_url(invoice)).content.decode()
-    assert response.status_code == 200 and InvoiceCopy.objects.get(pk=copy.pk).remote_voided_at
+    assert response.status_code == 200 and RemoteDocument.objects.get(pk=copy.pk).remote_voided_at
 
 
 @responses.activate

@@ -13,7 +13,7 @@ from django.test import Client
 from django.urls import reverse
 
 from integrations.exceptions import IntegrationError
-from integrations.models import CopyStatus, InvoiceCopy, SyncLogEntry, TaxRateMapping
+from integrations.models import CopyStatus, RemoteDocument, SyncLogEntry, TaxRateMapping
 from integrations.providers.base import RemoteInvoice
 from integrations.services.copy_totals import invoice_copy_total_check
 from integrations.services.invoice_copy import invoice_copy
@@ -73,7 +73,7 @@ def test_a_successful_copy_reads_as_what_happened(copy_setup, xero, admin_client
 
 def test_total_mismatch_entry_formats_money(copy_setup, admin_client):
     connection, invoice = copy_setup
-    copy = InvoiceCopy.objects.create(
+    copy = RemoteDocument.objects.create(
         organization=invoice.organization,
         invoice=invoice,
         connection=connection,

@@ -15,7 +15,7 @@ from billing.models import Payment
 from integrations.models import (
     ConnectionStatus,
     CopyStatus,
-    InvoiceCopy,
+    RemoteDocument,
     RemotePayment,
     SyncKind,
     SyncLogEntry,
@@ -54,7 +54,7 @@ def copied(connection, remote_id=None, **invoice_kwargs):
     invoice = make_invoice(
         organization=connection.organization, subsidiary=connection.subsidiary, finalize=True, **invoice_kwargs
     )
-    InvoiceCopy.objects.create(
+    RemoteDocument.objects.create(
         organization=connection.organization,
         invoice=invoice,
         connection=connection,
@@ -141,8 +141,8 @@ def test_payment_on_an_invoice_we_never_copied_is_ignored(xero, sync_connection)
 
 def test_payment_on_an_older_copy_counts(xero, sync_connection):
     invoice, old_remote = copied(sync_connection)
-    InvoiceCopy.objects.filter(invoice=invoice).update(is_latest=False)
-    InvoiceCopy.objects.create(
+    RemoteDocument.objects.filter(invoice=invoice).update(is_latest=False)
+    RemoteDocument.objects.create(
         organization=invoice.organization,
         invoice=invoice,
         connection=sync_connection,
@@ -349,7 +349,7 @@ def test_an_edit_in_xero_is_a_deletion_and_a_new_payment(xero, sync_connection):
 
 def test_a_payment_refused_on_a_superseded_copy_is_said_once(xero, sync_connection):
     invoice, old_remote = copied(sync_connection)
-    InvoiceCopy.objects.filter(invoice=invoice).update(is_latest=False, superseded_at=at(9))
+    RemoteDocument.objects.filter(invoice=invoice).update(is_latest=False, superseded_at=at(9))
     xero.add_payment(invoice_id=old_remote, amount="100.00", date="2026-11-10", updated=at(10))
     payments_sync(connection=sync_connection)
     sync_connection.sync_cursors = {}  # Xero sends it again

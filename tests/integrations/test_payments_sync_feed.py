@@ -12,7 +12,14 @@ from django.urls import reverse
 from billing.choices import InvoiceStatus, PaymentStatus
 from billing.models import Invoice, Payment
 from billing.services import invoice_finalize
-from integrations.models import CopyStatus, InvoiceCopy, PendingPaymentChange, RemotePayment, SyncLogEntry, SyncOutcome
+from integrations.models import (
+    CopyStatus,
+    PendingPaymentChange,
+    RemoteDocument,
+    RemotePayment,
+    SyncLogEntry,
+    SyncOutcome,
+)
 from integrations.services.payments_sync import payments_sync
 from tests.factories import UserFactory, make_invoice
 
@@ -46,7 +53,7 @@ def copied(connection, number="", *, finalize=True):
     """An invoice of 1,000.00 EUR with a copy on the connection; returns it and the copy's remote id."""
     invoice = make_invoice(organization=connection.organization, subsidiary=connection.subsidiary, finalize=finalize)
     remote_id = f"txn-{uuid.uuid4().hex[:8]}"
-    InvoiceCopy.objects.create(
+    RemoteDocument.objects.create(
         organization=connection.organization,
         invoice=invoice,
         connection=connection,

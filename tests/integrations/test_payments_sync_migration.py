@@ -18,7 +18,8 @@ from tests.factories import SubsidiaryFactory, make_invoice
 from .factories import ConnectionFactory
 from .fake_xero import FakeXero
 
-# The lead renumbers migrations at merge time: the names live here only.
+# rename_remote_document: skip (the state before 0012 holds InvoiceCopy rows, by that name).
+# The migration names live here only.
 BEFORE = [("integrations", "0009_webhook_events")]
 AFTER = [("integrations", "0010_payment_feed")]
 API = "https://api.xero.com/api.xro/2.0"

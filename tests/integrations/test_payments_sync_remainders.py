@@ -12,7 +12,14 @@ from django.utils import timezone
 from billing.choices import PaymentStatus
 from billing.models import Payment
 from billing.services import payment_record
-from integrations.models import CopyStatus, InvoiceCopy, PendingPaymentChange, RemotePayment, SyncLogEntry, SyncOutcome
+from integrations.models import (
+    CopyStatus,
+    PendingPaymentChange,
+    RemoteDocument,
+    RemotePayment,
+    SyncLogEntry,
+    SyncOutcome,
+)
 from integrations.services.payments_sync import payments_sync
 from tests.factories import make_invoice
 
@@ -47,7 +54,7 @@ def booked(connection, books, *, currency="EUR"):
     """An invoice of 1,000.00 EUR copied to the provider, where it is booked and still wholly owed."""
     invoice = make_invoice(organization=connection.organization, subsidiary=connection.subsidiary, finalize=True)
     remote_id = f"booked-{uuid.uuid4().hex[:6]}"
-    InvoiceCopy.objects.create(
+    RemoteDocument.objects.create(
         organization=connection.organization,
         invoice=invoice,
         connection=connection,

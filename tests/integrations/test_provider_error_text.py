@@ -11,7 +11,7 @@ from django.urls import reverse
 
 from integrations.exceptions import IntegrationError
 from integrations.http import RAW_BODY_MAX, ApiClient
-from integrations.models import CopyStatus, InvoiceCopy, SyncLogEntry, TaxRateMapping
+from integrations.models import CopyStatus, RemoteDocument, SyncLogEntry, TaxRateMapping
 from integrations.providers.xero.client import XeroApi
 from integrations.services.invoice_copy import invoice_copy
 from tests.factories import TaxRateFactory, UserFactory, make_invoice
@@ -121,7 +121,7 @@ def test_an_error_page_after_a_copy_shows_a_summary_on_the_invoice_and_the_page_
         with pytest.raises(IntegrationError):
             invoice_copy(invoice=invoice, connection=connection)
 
-    copy = InvoiceCopy.objects.get()
+    copy = RemoteDocument.objects.get()
     assert copy.status == CopyStatus.PENDING  # a 500 after a write: the outcome is unknown
     assert copy.error.startswith("Xero had a server error (HTTP 500).") and "<" not in copy.error
     page = admin_client.get(invoice.get_absolute_url()).content.decode()

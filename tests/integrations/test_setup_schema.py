@@ -14,7 +14,7 @@ from django.urls import reverse
 
 from billing.services import LineInput
 from integrations import registry
-from integrations.models import Connection, InvoiceCopy, ServiceTypeMapping, TaxRateMapping
+from integrations.models import Connection, RemoteDocument, ServiceTypeMapping, TaxRateMapping
 from tests.factories import ServiceTypeFactory, TaxRateFactory, make_invoice
 
 from .factories import ConnectionFactory, ready_xero_connection
@@ -203,10 +203,10 @@ def test_the_prompt_asks_the_providers_options_and_checks_them_before_sending(
 
     refused = admin_client.post(url, {"mode": "update", "contact": "", "status": "PAID", "default_account": "200"})
     assert refused.status_code == 400 and "Select a valid choice" in refused.content.decode()
-    assert not InvoiceCopy.objects.exists() and not xero.requests
+    assert not RemoteDocument.objects.exists() and not xero.requests
 
     done = admin_client.post(url, {"mode": "update", "contact": "", "status": "DRAFT", "default_account": "200"})
-    assert done.status_code == 302 and InvoiceCopy.objects.get().remote_number == invoice.number
+    assert done.status_code == 302 and RemoteDocument.objects.get().remote_number == invoice.number
 
 
 def test_no_template_of_the_core_names_a_provider():

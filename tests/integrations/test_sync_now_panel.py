@@ -5,7 +5,7 @@ import datetime
 import pytest
 from django.utils import timezone
 
-from integrations.models import CopyStatus, InvoiceCopy, SyncKind, SyncOutcome, SyncRun
+from integrations.models import CopyStatus, RemoteDocument, SyncKind, SyncOutcome, SyncRun
 from tests.factories import make_invoice
 
 from .factories import ConnectionFactory, ready_xero_connection
@@ -30,7 +30,7 @@ def connection(organization, subsidiary):
 def invoice(organization, subsidiary, connection):
     """A copied invoice: its panel offers "Sync payments now"."""
     invoice = make_invoice(organization=organization, subsidiary=subsidiary, finalize=True)
-    InvoiceCopy.objects.create(
+    RemoteDocument.objects.create(
         organization=organization,
         invoice=invoice,
         connection=connection,

@@ -8,7 +8,7 @@ from django.utils import timezone
 from django_q.models import Schedule
 
 from integrations import tasks
-from integrations.models import ConnectionStatus, CopyStatus, InvoiceCopy, SyncLogEntry, SyncRun, TaxRateMapping
+from integrations.models import ConnectionStatus, CopyStatus, RemoteDocument, SyncLogEntry, SyncRun, TaxRateMapping
 from integrations.schedules import SCHEDULES, schedules_sync
 from tests.factories import OrganizationFactory, TaxRateFactory, make_invoice
 
@@ -81,7 +81,7 @@ def test_invoice_copy_task_copies_and_logs_refusals(xero, organization, subsidia
     result = tasks.invoice_copy_task(invoice.pk, connection.pk, "update", admin_user.pk)
 
     assert result.startswith("succeeded")
-    copy = InvoiceCopy.objects.get(invoice=invoice)
+    copy = RemoteDocument.objects.get(invoice=invoice)
     assert copy.status == CopyStatus.SUCCEEDED and copy.created_by == admin_user
     assert tasks.invoice_copy_task(draft.pk, connection.pk, "update", None).startswith("refused")
     assert SyncLogEntry.objects.filter(invoice=draft, action="invoice.copy_refused").exists()

@@ -21,7 +21,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from integrations import tasks
-from integrations.models import CopyStatus, InvoiceCopy, SyncKind, SyncOutcome, SyncRun, WebhookEvent, WebhookResult
+from integrations.models import CopyStatus, RemoteDocument, SyncKind, SyncOutcome, SyncRun, WebhookEvent, WebhookResult
 from tests.factories import make_invoice
 
 from .factories import ConnectionFactory
@@ -81,7 +81,7 @@ def syncing(organization, subsidiary):
 
 def copied(connection, remote_id=None):
     invoice = make_invoice(organization=connection.organization, subsidiary=connection.subsidiary, finalize=True)
-    InvoiceCopy.objects.create(
+    RemoteDocument.objects.create(
         organization=connection.organization,
         invoice=invoice,
         connection=connection,

@@ -20,7 +20,14 @@ from integrations import registry
 from integrations.connection_state import connection_mark_needs_reconnect
 from integrations.exceptions import ProviderValidationError, TerminalError, TransientError
 from integrations.http import ApiClient, IdempotencyStyle
-from integrations.providers.base import AccountingApi, PaymentsPage, RemoteChoice, RemoteContact, RemoteInvoice
+from integrations.providers.base import (
+    INVOICE,
+    AccountingApi,
+    PaymentsPage,
+    RemoteChoice,
+    RemoteContact,
+    RemoteInvoice,
+)
 from integrations.tokens import connection_access_token, connection_reauthorize
 
 logger = logging.getLogger("integrations.xero")
@@ -41,6 +48,16 @@ INVOICE_DEEP_LINK = (
     "&redirecturl=/AccountsReceivable/View.aspx?InvoiceID={id}"
 )
 INVOICE_LINK = "https://go.xero.com/AccountsReceivable/View.aspx?InvoiceID={id}"
+# Xero's invoice statuses read as our RemoteState (integrations.models): a draft can still be deleted, an approved
+# (or paid) invoice is open and changeable until it has payments, a voided or deleted one is gone.
+REMOTE_STATES = {
+    "DRAFT": "draft",
+    "SUBMITTED": "draft",
+    "AUTHORISED": "open",
+    "PAID": "open",
+    "VOIDED": "voided",
+    "DELETED": "voided",
+}
 
 
 def where_string(value: str) -> str:
@@ -89,6 +106,8 @@ class XeroApi(ApiClient, AccountingApi):
     service_name = "Xero"
     # developer.xero.com/documentation/guides/idempotent-requests: on every PUT/POST, 128 characters at most.
     idempotency = IdempotencyStyle.header("Idempotency-Key", 128)
+    # Sales invoices (ACCREC on /Invoices). Bills (ACCPAY, same endpoint) and /PurchaseOrders join with issue 10.
+    export_kinds = frozenset({INVOICE})
 
     def __init__(self, connection, **kwargs):
         super().__init__(connection=connection, **kwargs)
@@ -193,11 +212,13 @@ class XeroApi(ApiClient, AccountingApi):
         from .payments import parse_amount
 
         amount_due, total = element.get("AmountDue"), element.get("Total")
+        status = str(element.get("Status") or "")
         return RemoteInvoice(
             id=str(element["InvoiceID"]),
             number=str(element.get("InvoiceNumber") or ""),
             url=self.invoice_url(str(element["InvoiceID"])),
-            status=str(element.get("Status") or ""),
+            status=status,
+            state=REMOTE_STATES.get(status, ""),
             amount_due=parse_amount(amount_due) if amount_due is not None else None,
             total=parse_amount(total) if total is not None else None,
         )
@@ -304,7 +325,10 @@ class XeroApi(ApiClient, AccountingApi):
 
     # --- invoices --------------------------------------------------------------------------------------------
 
-    def create_invoice(self, payload: dict, idempotency_key: str) -> RemoteInvoice:
+    # One kind today (INVOICE); check_export_kind refuses the others before anything is sent.
+
+    def create_document(self, kind: str, payload: dict, idempotency_key: str) -> RemoteInvoice:
+        self.check_export_kind(kind)
         data = self._write(
             "PUT",
             "Invoices",
@@ -315,7 +339,11 @@ class XeroApi(ApiClient, AccountingApi):
         )
         return self._remote_invoice(self._first(data, "Invoices"))
 
-    def update_invoice(self, remote_id: str, payload: dict, idempotency_key: str) -> RemoteInvoice:
+    def update_document(
+        self, kind: str, remote_id: str, payload: dict, idempotency_key: str, *, version: str = ""
+    ) -> RemoteInvoice:
+        """POST /Invoices/{InvoiceID}: Xero has no version to name (`version` is ignored)."""
+        self.check_export_kind(kind)
         data = self._write(
             "POST",
             f"Invoices/{remote_id}",
@@ -326,7 +354,8 @@ class XeroApi(ApiClient, AccountingApi):
         )
         return self._remote_invoice(self._first(data, "Invoices"))
 
-    def find_invoice(self, *, number: str = "", reference: str = "") -> RemoteInvoice | None:
+    def find_document(self, kind: str, *, number: str = "", reference: str = "") -> RemoteInvoice | None:
+        self.check_export_kind(kind)
         if number:
             params = {"InvoiceNumbers": number}
         elif reference:
@@ -340,11 +369,13 @@ class XeroApi(ApiClient, AccountingApi):
                 return self._remote_invoice(element)
         return None
 
-    def void_invoice(self, remote_id: str, idempotency_key: str) -> RemoteInvoice:
+    def void_document(self, kind: str, remote_id: str, idempotency_key: str) -> RemoteInvoice:
         """POST /Invoices/{InvoiceID} with Status VOIDED (an approved invoice; a draft is DELETED instead).
         Xero refuses while the invoice has payments; on a refusal the invoice is read back (the remote truth):
         already voided or deleted is success, otherwise Xero's words go up as ProviderValidationError.
         https://developer.xero.com/documentation/api/accounting/invoices#deleting-and-voiding-invoices"""
+
+        self.check_export_kind(kind)
 
         def post(status: str, key: str) -> RemoteInvoice:
             body = {"Invoices": [{"InvoiceID": remote_id, "Status": status}]}

@@ -1,9 +1,13 @@
-"""Our invoice and company → Xero payloads. Pure functions: no queries of their own, no HTTP.
+"""Our invoice and company → Xero payloads, and Xero's rules about them (XeroMapper, the provider's
+DocumentMapper). Pure functions: no queries of their own, no HTTP.
 
 The caller loads the invoice with its lines and the connection's mappings (`XeroMappings`); everything here only
-reads them. Money is Decimal throughout; only at the JSON boundary `json_number` turns a Decimal into a JSON
-number whose text is exactly the Decimal's value (checked: it refuses anything a double can't carry digit for
-digit, i.e. more than 15 significant digits, which our 4-decimal prices and 3-decimal quantities never reach).
+reads them. Only this module reads the setup's numbering choice: "the provider numbers it" and "look it up by
+number, else by reference, before retrying" are Xero's rules, declared through XeroMapper.
+
+Money is Decimal throughout; only at the JSON boundary `json_number` turns a Decimal into a JSON number whose text
+is exactly the Decimal's value (checked: it refuses anything a double can't carry digit for digit, i.e. more than
+15 significant digits, which our 4-decimal prices and 3-decimal quantities never reach).
 A mapping problem raises one ValidationError listing everything to set in the Xero setup, before anything is sent.
 """
 
@@ -14,6 +18,8 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+
+from integrations.providers.base import INVOICE, DocumentMapper, KindNotExported, LookupKeys
 
 NO_TAX = "NONE"
 NUMBERING_APP = "app"
@@ -190,3 +196,42 @@ def contact_payload(company, *, name: str | None = None) -> dict:
             address["Country"] = company.country
         payload["Addresses"] = [address]
     return payload
+
+
+class XeroMapper(DocumentMapper):
+    """Xero's side of the export engine. Invoices are ACCREC invoices; bills (ACCPAY) and purchase orders join
+    `kinds` with their payloads."""
+
+    kinds = frozenset({INVOICE})
+
+    def _check(self, kind: str) -> None:
+        if kind not in self.kinds:
+            raise KindNotExported(f"Xero does not export {kind}s yet.")
+
+    def mappings(self, *, connection, kind: str, service_type_codes: dict, tax_codes: dict) -> XeroMappings:
+        self._check(kind)
+        return mappings_from(
+            settings=connection.settings or {}, service_type_accounts=service_type_codes, tax_types=tax_codes
+        )
+
+    def preview(self, kind: str, document, lines: list, mappings: XeroMappings) -> list[LinePreview]:
+        self._check(kind)
+        return invoice_preview(document, lines, mappings)
+
+    def payload(self, kind: str, document, lines: list, mappings, *, contact_id: str, number: str | None) -> dict:
+        self._check(kind)
+        return invoice_payload(document, lines, mappings, contact_id=contact_id, number=number)
+
+    def provider_numbers(self, connection, kind: str) -> bool:
+        """The setup's choice "Xero numbers the invoices" (from its invoice settings: InvoiceNumber left out)."""
+        return kind == INVOICE and (connection.settings or {}).get(NUMBERING_SETTING) == NUMBERING_PROVIDER
+
+    def lookup_keys(self, kind: str, document, *, number: str) -> LookupKeys:
+        """By the number sent (InvoiceNumbers), else, when Xero numbered it, by our Reference."""
+        self._check(kind)
+        if number:
+            return LookupKeys(number=number)
+        return LookupKeys(reference=invoice_reference(document))
+
+
+MAPPER = XeroMapper()

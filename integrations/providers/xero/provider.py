@@ -9,6 +9,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 
 from billing.choices import Plan
+from integrations.document_kinds import INVOICE
 from integrations.providers.base import (
     COPY_INVOICE,
     EXPORT_EXPENSES,
@@ -19,9 +20,8 @@ from integrations.providers.base import (
     TokenSet,
 )
 from integrations.providers.oauth2 import OAuth2Provider
-from integrations.setup_schema import INVOICE
 
-from .mapping import NUMBERING_APP, NUMBERING_PROVIDER, NUMBERING_SETTING
+from .mapping import NUMBERING_APP, NUMBERING_SETTING
 from .payments import XERO_PAYMENT_FEED
 from .setup import INVOICE_PROMPT, PICK_LISTS, SCHEMA
 
@@ -132,8 +132,10 @@ class XeroProvider(OAuth2Provider):
     def copy_prompt(self, kind: str = INVOICE):
         return INVOICE_PROMPT if kind == INVOICE else None
 
-    def numbers_invoices(self, connection) -> bool:
-        return (connection.settings or {}).get(NUMBERING_SETTING) == NUMBERING_PROVIDER
+    def mapper(self):
+        from .mapping import MAPPER
+
+        return MAPPER
 
     def refusal_action(self, messages: list[str], operation: str) -> str:
         from .refusals import refusal_action

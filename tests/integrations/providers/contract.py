@@ -23,6 +23,11 @@ fills in the hooks below, and gets every test of this class for free:
 - connect and refresh policy (contract_auth.AuthContract): a consent lands on a Grant, several tenants of one
   consent share it, and the provider's TokenPolicy is honoured (one refresh per grant, margin, minimum age,
   invalid_grant for every connection of the grant).
+- export, through the engine (services.invoice_copy.document_export) against the provider's own HTTP shapes:
+  create (one remote document, its number and version kept), update (the same remote document changes, nothing
+  new is made), create new (a second remote document with a copy-suffixed number; the first is superseded) and
+  the ambiguous write (the provider stored the document but the answer was lost: the attempt stays pending with
+  its outcome unknown, and the next try looks the document up and adopts it instead of creating another).
 """
 
 from __future__ import annotations
@@ -42,6 +47,7 @@ from django.urls import reverse
 from billing.choices import Plan
 from integrations import registry
 from integrations.exceptions import (
+    AmbiguousWriteError,
     IntegrationError,
     ProviderValidationError,
     TerminalError,
@@ -49,9 +55,10 @@ from integrations.exceptions import (
     TransientError,
 )
 from integrations.http import ApiClient
-from integrations.models import CopyStatus, InvoiceCopy, SyncKind, SyncRun, WebhookEvent, WebhookResult
+from integrations.models import CopyStatus, RemoteDocument, SyncKind, SyncLogEntry, SyncRun, WebhookEvent, WebhookResult
 from integrations.providers.base import (
     CAPABILITIES,
+    INVOICE,
     OAUTH2,
     TOKEN,
     AccountingApi,
@@ -127,6 +134,31 @@ class ProviderContract(AuthContract, PaymentFeedContract, RemainderFeedContract)
         """A delivery of the event that tells us a payment may have changed on the copied document `resource_id`
         (Xero: an INVOICE update; a provider with payment events: one of those); `sequence` makes it distinct."""
         raise NotImplementedError
+
+    # Export hooks: the engine exports a document of `export_kind` through the provider's HTTP shapes.
+    export_kind: str = INVOICE
+
+    def serve_export(self, mock: responses.RequestsMock):
+        """Serve the provider's document and contact endpoints statefully (create, update, look up by number or
+        reference, contacts) and return that server: the hooks below read it."""
+        raise NotImplementedError
+
+    def export_setup(self, organization, subsidiary):
+        """(connection, document): a connection whose setup is complete and a document of `export_kind` (with a
+        number of ours) that it can export."""
+        raise NotImplementedError
+
+    def remote_documents(self, server) -> dict:
+        """The documents the provider holds: remote id → its stored document."""
+        raise NotImplementedError
+
+    def lose_write_answers(self, server, count: int) -> None:
+        """The next `count` creates reach the provider and are stored, but their answers never arrive."""
+        raise NotImplementedError
+
+    def remote_version(self, server, remote_id: str) -> str:
+        """The version the provider holds for a document (QuickBooks' SyncToken); "" where it keeps none."""
+        return ""
 
     # --- helpers ---------------------------------------------------------------------------------------------
 
@@ -329,7 +361,7 @@ class ProviderContract(AuthContract, PaymentFeedContract, RemainderFeedContract)
         )
         invoice = make_invoice(organization=organization, subsidiary=subsidiary, finalize=True)
         remote_id = str(uuid.uuid4())
-        InvoiceCopy.objects.create(
+        RemoteDocument.objects.create(
             organization=organization,
             invoice=invoice,
             connection=connection,
@@ -346,3 +378,72 @@ class ProviderContract(AuthContract, PaymentFeedContract, RemainderFeedContract)
                 assert response.status_code == 200
         assert WebhookEvent.objects.filter(connection=connection).count() == 5
         assert SyncRun.objects.filter(connection=connection, kind=SyncKind.PAYMENTS).count() == 1
+
+    # --- export ------------------------------------------------------------------------------------------------
+
+    def _export(self, connection, document, **kwargs):
+        from integrations.services.invoice_copy import document_export
+
+        return document_export(document=document, connection=connection, **kwargs)
+
+    @pytest.mark.django_db
+    def test_export_kind_is_declared_by_the_provider_and_its_client(self):
+        assert self.export_kind in self.provider.export_kinds
+        assert self.export_kind in self.api(self.make_connection()).export_kinds
+
+    @pytest.mark.django_db
+    def test_export_creates_one_remote_document(self, organization, subsidiary):
+        with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
+            server = self.serve_export(mock)
+            connection, document = self.export_setup(organization, subsidiary)
+            copy = self._export(connection, document)
+        held = self.remote_documents(server)
+        assert copy.status == CopyStatus.SUCCEEDED and copy.is_latest and copy.kind == self.export_kind
+        assert copy.document == document and list(held) == [copy.remote_id]
+        assert copy.remote_number == document.number
+        assert copy.remote_version == self.remote_version(server, copy.remote_id)
+        assert SyncLogEntry.objects.filter(action=f"{self.export_kind}.created", remote_id=copy.remote_id).exists()
+
+    @pytest.mark.django_db
+    def test_export_update_changes_the_same_remote_document(self, organization, subsidiary):
+        with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
+            server = self.serve_export(mock)
+            connection, document = self.export_setup(organization, subsidiary)
+            first = self._export(connection, document)
+            again = self._export(connection, document, mode="update")
+        first.refresh_from_db()
+        assert again.pk != first.pk and again.remote_id == first.remote_id
+        assert again.is_latest and not first.is_latest and first.superseded_at is None
+        assert list(self.remote_documents(server)) == [first.remote_id], "an update makes no new remote document"
+        assert again.remote_version == self.remote_version(server, again.remote_id)
+        assert SyncLogEntry.objects.filter(action=f"{self.export_kind}.updated", remote_id=again.remote_id).exists()
+
+    @pytest.mark.django_db
+    def test_export_create_new_makes_a_second_document_and_supersedes_the_first(self, organization, subsidiary):
+        with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
+            server = self.serve_export(mock)
+            connection, document = self.export_setup(organization, subsidiary)
+            first = self._export(connection, document)
+            second = self._export(connection, document, mode="new")
+        first.refresh_from_db()
+        assert set(self.remote_documents(server)) == {first.remote_id, second.remote_id}
+        assert second.remote_id != first.remote_id and second.remote_number == f"{document.number}-2"
+        assert second.is_latest and not first.is_latest and first.superseded_at is not None
+
+    @pytest.mark.django_db
+    @override_settings(INTEGRATIONS_HTTP_RETRIES=0)
+    def test_an_ambiguous_write_is_looked_up_before_it_is_tried_again(self, organization, subsidiary):
+        with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
+            server = self.serve_export(mock)
+            connection, document = self.export_setup(organization, subsidiary)
+            self.lose_write_answers(server, 1)
+            with pytest.raises(AmbiguousWriteError):
+                self._export(connection, document)
+            attempt = document.copies.get()
+            assert attempt.status == CopyStatus.PENDING and attempt.outcome_unknown
+            assert len(self.remote_documents(server)) == 1, "the provider stored it: only the answer was lost"
+
+            copy = self._export(connection, document)
+        assert copy.pk == attempt.pk and copy.status == CopyStatus.SUCCEEDED
+        assert list(self.remote_documents(server)) == [copy.remote_id], "the retry adopted it, it made no other"
+        assert SyncLogEntry.objects.filter(action=f"{self.export_kind}.adopted", remote_id=copy.remote_id).exists()

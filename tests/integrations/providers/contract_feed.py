@@ -62,7 +62,7 @@ class PaymentFeedContract:
 
     def _feed_setup(self, organization, subsidiary, copies: int = 1):
         from billing.choices import InvoiceStatus
-        from integrations.models import CopyStatus, InvoiceCopy
+        from integrations.models import CopyStatus, RemoteDocument
         from tests.factories import make_invoice
 
         connection = self.make_connection(
@@ -73,7 +73,7 @@ class PaymentFeedContract:
             invoice = make_invoice(organization=organization, subsidiary=subsidiary, finalize=True)
             assert invoice.status == InvoiceStatus.FINALIZED
             remote_id = self.feed_document_id()
-            InvoiceCopy.objects.create(
+            RemoteDocument.objects.create(
                 organization=organization,
                 invoice=invoice,
                 connection=connection,

@@ -97,6 +97,7 @@ def test_create_invoice_sends_the_spec_shape_with_key_tenant_summarize_errors_an
         status=spec.example("/Invoices", "put")["Invoices"][0]["Status"],
         amount_due=Decimal("40.0"),
         total=Decimal(str(spec.example("/Invoices", "put")["Invoices"][0]["Total"])),
+        state="open",  # AUTHORISED: approved, still changeable while it has no payments
     )
     entry = SyncLogEntry.objects.get()
     assert (entry.action, entry.remote_id, entry.http_status) == ("invoice.create", remote.id, 200)

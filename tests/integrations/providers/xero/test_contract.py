@@ -6,11 +6,16 @@ import hmac
 import json
 import uuid
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 
 import responses
 from django.utils import timezone
 
-from ...factories import ConnectionFactory
+from billing.models import TaxRate
+from billing.services import LineInput
+from tests.factories import CompanyFactory, make_invoice
+
+from ...factories import ConnectionFactory, ready_xero_connection
 from ...fake_xero import FakeXero
 from ..contract import ProviderContract
 from . import spec
@@ -128,3 +133,28 @@ class TestXeroContract(ProviderContract):
         )
         delivery.update(firstEventSequence=sequence, lastEventSequence=sequence)
         return json.dumps(delivery).encode()
+
+    # --- export: Xero's invoices, served by FakeXero (PUT/POST /Invoices, InvoiceNumbers lookup) -------------
+
+    def serve_export(self, mock):
+        return FakeXero(mock, API).install()
+
+    def export_setup(self, organization, subsidiary):
+        connection = ready_xero_connection(
+            organization, subsidiary, settings={"numbering": "app", "default_account": "200"}
+        )
+        rate = TaxRate.objects.get(organization=organization, percentage=21)
+        invoice = make_invoice(
+            organization=organization,
+            subsidiary=subsidiary,
+            company=CompanyFactory(organization=organization, name="Globex"),
+            lines=[LineInput("Design", Decimal("2"), Decimal("150.00"), None, rate)],
+            finalize=True,
+        )
+        return connection, invoice
+
+    def remote_documents(self, server):
+        return dict(server.invoices)
+
+    def lose_write_answers(self, server, count):
+        server.drop_answers = count

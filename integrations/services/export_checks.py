@@ -1,0 +1,108 @@
+"""Before an export sends anything: may this document go to this connection (document_export_check), and what
+would it send (the CopyContext: the document's adapter, the provider's mapper, our lines and the connection's
+mappings of the document's purpose). Refusals are ValidationErrors; nothing is saved or sent.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from django.core.exceptions import ValidationError
+
+from billing.models import Invoice
+
+from .. import registry
+from ..documents import DocumentAdapter, adapter_of
+from ..models import Connection, ServiceTypeMapping, TaxRateMapping
+
+
+def document_export_check(*, document, connection: Connection) -> None:
+    """Refuse (ValidationError) what may not be exported, before anything is saved or sent."""
+    adapter = adapter_of(document)
+    if connection.organization_id != document.organization_id:
+        raise ValidationError({"connection": "Not found."})
+    if connection.subsidiary_id != adapter.subsidiary_id(document):
+        raise ValidationError(
+            {"connection": f"{connection.name} is connected for another subsidiary than this {adapter.label}'s."}
+        )
+    refusal = adapter.export_refusal(document)
+    if refusal:
+        raise ValidationError(refusal)
+    try:
+        provider = registry.get(connection.provider)
+    except registry.ProviderNotFound:
+        raise ValidationError({"connection": "This integration is not available."}) from None
+    capability = adapter.capability
+    if (
+        not provider.is_configured()
+        or capability not in provider.capabilities
+        or adapter.kind not in provider.export_kinds
+    ):
+        raise ValidationError({"connection": f"{provider.name} cannot copy {adapter.label}s here."})
+    if not provider.allows(document.organization, capability):
+        raise ValidationError({"connection": f"Copying {adapter.label}s to {provider.name} needs a higher plan."})
+    if not connection.is_active:
+        raise ValidationError(
+            {
+                "connection": f"{connection.name} is {connection.get_status_display().lower()}: "
+                "reconnect it in Settings > App marketplace first."
+            }
+        )
+    if not provider.setup_is_complete(connection):
+        raise ValidationError(
+            {"connection": f"Finish the setup of {connection.name} (accounts and tax rates) before copying."}
+        )
+    if not adapter.number(document) and not provider.numbers_documents(connection, adapter.kind):
+        raise ValidationError(
+            f"This {adapter.label} has no number yet: it takes the number of the accounting tool that numbers "
+            f"{document.subsidiary}'s {adapter.label}s. Copy it there first."
+        )
+
+
+def invoice_copy_check(*, invoice: Invoice, connection: Connection) -> None:
+    document_export_check(document=invoice, connection=connection)
+
+
+@dataclass
+class CopyContext:
+    """What an export sends, loaded once: the document's adapter, the provider's mapper, our lines and the
+    connection's mappings of the document's purpose."""
+
+    adapter: DocumentAdapter
+    mapper: object
+    lines: list
+    mappings: object
+    previews: list = field(default_factory=list)
+    provider_numbers: bool = False  # the provider numbers documents that have no number of ours
+
+
+def _copy_context(document, connection: Connection) -> CopyContext:
+    adapter = adapter_of(document)
+    mapper = registry.get(connection.provider).mapper()
+    purpose = adapter.mapping_purpose
+    service_type_codes = dict(
+        ServiceTypeMapping.objects.filter(connection=connection, purpose=purpose).values_list(
+            "service_type_id", "remote_code"
+        )
+    )
+    tax_codes = dict(
+        TaxRateMapping.objects.filter(connection=connection, purpose=purpose).values_list("tax_rate_id", "remote_code")
+    )
+    mappings = mapper.mappings(
+        connection=connection, kind=adapter.kind, service_type_codes=service_type_codes, tax_codes=tax_codes
+    )
+    context = CopyContext(
+        adapter=adapter,
+        mapper=mapper,
+        lines=adapter.lines(document),
+        mappings=mappings,
+        provider_numbers=mapper.provider_numbers(connection, adapter.kind),
+    )
+    context.previews = mapper.preview(adapter.kind, document, context.lines, mappings)  # mapping problems raise here
+    return context
+
+
+def invoice_copy_preview(*, invoice: Invoice, connection: Connection) -> list:
+    """The lines, accounts and tax types a copy would send (for the prompt); ValidationError if it can't."""
+    invoice_copy_check(invoice=invoice, connection=connection)
+    return _copy_context(invoice, connection).previews
