@@ -402,7 +402,6 @@ class AccountingApi(abc.ABC):
     def void_invoice(self, remote_id: str, idempotency_key: str) -> RemoteInvoice:
         return self.void_document(INVOICE, remote_id, idempotency_key)
 
-    @abc.abstractmethod
     def fetch_payments(self, cursor: dict) -> Iterator[PaymentsPage]:
         """Cursor feed: pages of payments changed since the stored cursor; each page carries the cursor to store
         once it has been applied, and never one that reaches back before the cursor it was asked with."""

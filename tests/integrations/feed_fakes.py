@@ -65,16 +65,16 @@ class _FakeApi(ApiClient, AccountingApi):
     def list_items(self):
         raise NotImplementedError
 
-    def create_invoice(self, payload, idempotency_key):
+    def create_document(self, kind, payload, idempotency_key):
         raise NotImplementedError
 
-    def update_invoice(self, remote_id, payload, idempotency_key):
+    def update_document(self, kind, remote_id, payload, idempotency_key, *, version=""):
         raise NotImplementedError
 
-    def find_invoice(self, *, number="", reference=""):
+    def find_document(self, kind, *, number="", reference=""):
         raise NotImplementedError
 
-    def void_invoice(self, remote_id, idempotency_key):
+    def void_document(self, kind, remote_id, idempotency_key):
         raise NotImplementedError
 
     def revoke(self):

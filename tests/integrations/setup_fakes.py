@@ -63,8 +63,8 @@ class LedgerlyApi(AccountingApi):
     def _unused(self, *args, **kwargs):
         raise IntegrationError("Not part of the setup tests.")
 
-    search_contacts = create_contact = create_invoice = update_invoice = _unused
-    find_invoice = void_invoice = fetch_payments = revoke = _unused
+    search_contacts = create_contact = create_document = update_document = _unused
+    find_document = void_document = fetch_payments = revoke = _unused
 
 
 def _sales_journal(option: dict) -> bool:
