@@ -252,6 +252,9 @@ class RemoteDocument(models.Model):
     # The provider's version of the document an update must name (QuickBooks' SyncToken); "" where there is none.
     remote_version = models.CharField(max_length=100, blank=True)
     remote_state = models.CharField(max_length=20, choices=RemoteState.choices, blank=True)
+    # What the copy prompt asked for this attempt (the provider's CopyPrompt fields), so a retry or a deferred
+    # attempt sends the same; {} for a bulk copy (the setup's values apply).
+    options = models.JSONField(default=dict, blank=True)
     is_latest = models.BooleanField(default=False)
     # The document's total as the provider computed it when it accepted this copy (in the document's currency).
     remote_total = TolerantDecimalField(**MONEY, null=True, blank=True)  # as the provider answered it, however wide

@@ -1,19 +1,14 @@
-"""The provider contract: a stateless Provider (what the marketplace shows, how to authorise) and the
-AccountingApi its client implements (what the services call), plus the DTOs every provider returns.
+"""The provider contract: a stateless Provider (what the marketplace shows, how to authorise, what it declares).
 
-Services never see a provider's JSON: they get these dataclasses, with money as Decimal.
+Its other halves live beside it and are re-exported here, so a provider imports its contract from one place:
+`accounting_api` (AccountingApi, what services call; DocumentMapper, its pure export rules), `dtos` (what clients
+answer), `payment_feed` (how payments come back), `webhook_notices` (what a webhook parser returns).
 """
 
 from __future__ import annotations
 
-import abc
-import base64
-import hashlib
-import hmac
-from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
-from decimal import Decimal
+from collections.abc import Mapping
+from datetime import timedelta
 from typing import TYPE_CHECKING
 
 from django.conf import settings
@@ -25,8 +20,47 @@ from integrations.exceptions import IntegrationError
 from integrations.setup_schema import CopyPrompt, PickList, SetupContext, SetupSchema, code_and_name
 from integrations.setup_schema import setup_missing as schema_setup_missing
 
+from .accounting_api import (  # noqa: F401
+    AccountingApi,
+    BatchLimits,
+    DocumentMapper,
+    DocumentWrite,
+    KindNotExported,
+    LookupKeys,
+    WriteResult,
+)
+from .dtos import (  # noqa: F401
+    RemoteChoice,
+    RemoteContact,
+    RemoteDocumentAnswer,
+    RemoteInvoice,
+    RemoteTenant,
+    TokenPolicy,
+    TokenSet,
+)
+from .payment_feed import (  # noqa: F401
+    FEED_CURSOR,
+    FEED_KINDS,
+    FEED_REMAINDER,
+    PaymentAllocation,
+    PaymentFeed,
+    PaymentsPage,
+    RemainderQuery,
+    RemotePaymentRecord,
+    RemoteRemainder,
+)
+from .webhook_notices import (  # noqa: F401
+    SYNC_IF_OUR_DOCUMENT,
+    SYNC_NONE,
+    SYNC_TENANT,
+    WebhookNotice,
+    WebhookPayloadError,
+    hmac_sha256_base64,
+    signatures_match,
+)
+
 if TYPE_CHECKING:
-    from billing.models import Company, Organization
+    from billing.models import Organization
     from integrations.models import Connection
 
 COPY_INVOICE = "copy_invoice"
@@ -55,366 +89,6 @@ def plan_allows(plan: str, minimum: str) -> bool:
         return PLAN_ORDER.index(plan) >= PLAN_ORDER.index(minimum)
     except ValueError:
         return False
-
-
-# --- DTOs ---------------------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class TokenSet:
-    access_token: str
-    refresh_token: str = ""
-    expires_at: datetime | None = None
-
-    def __repr__(self) -> str:  # never print credentials, not even in a traceback
-        return f"TokenSet(expires_at={self.expires_at!r})"
-
-
-@dataclass(frozen=True)
-class TokenPolicy:
-    """How a provider's tokens may be refreshed (integrations.tokens follows it). The defaults are Xero's.
-
-    - `refresh_margin`: refresh this long before the access token expires;
-    - `minimum_age`: no refresh before the access token is this old (Exact: 9.5 minutes); a refresh asked
-      earlier uses the current token while it is still valid, else waits (ThrottledError);
-    - `rotates` / `rotation_grace`: each refresh returns a new refresh token; the old one stays usable for the
-      grace period (Xero: 30 minutes) or not at all (QuickBooks, Exact). Without a grace a refresh whose answer
-      was lost cannot be repeated, so it is never retried;
-    - `daily_token_calls`: token-endpoint calls allowed per grant and UTC day (Exact: about 200), refused before
-      they would exceed it;
-    - `refresh_after_401`: a 401 from the API means the access token died early: refresh once and retry.
-    """
-
-    refresh_margin: timedelta = timedelta(seconds=60)
-    minimum_age: timedelta = timedelta(0)
-    rotates: bool = True
-    rotation_grace: timedelta = timedelta(minutes=30)
-    daily_token_calls: int | None = None
-    refresh_after_401: bool = True
-
-    @property
-    def refresh_is_retryable(self) -> bool:
-        """Whether a refresh may be sent again after its answer was lost (the old refresh token still works)."""
-        return not self.rotates or self.rotation_grace > timedelta(0)
-
-
-@dataclass(frozen=True)
-class RemoteTenant:
-    """One remote organisation / company / division / agreement a grant gives access to."""
-
-    id: str
-    name: str
-    connection_id: str = ""
-    extra: dict = field(default_factory=dict)
-
-
-@dataclass(frozen=True)
-class RemoteContact:
-    id: str
-    name: str
-    email: str = ""
-
-
-@dataclass(frozen=True)
-class RemoteChoice:
-    """An account, tax type or item in the provider: what a setup pick list offers."""
-
-    code: str
-    name: str
-    extra: dict = field(default_factory=dict)
-
-
-@dataclass(frozen=True)
-class RemoteInvoice:
-    """A document as the provider answered a write or a lookup (an invoice, a bill, a purchase order)."""
-
-    id: str
-    number: str = ""
-    url: str = ""
-    status: str = ""  # the provider's own word (AUTHORISED, Booked...)
-    amount_due: Decimal | None = None
-    # The total as the provider computed it (its rounding), compared with ours after every copy; None: not said.
-    total: Decimal | None = None
-    # The version the next update must name (QuickBooks' SyncToken); "" where the provider has none.
-    version: str = ""
-    # Our reading of `status` (a RemoteState value: draft, open, booked, voided); "" when it does not matter.
-    state: str = ""
-
-
-# The same answer for any kind of document: the name the export engine uses.
-RemoteDocumentAnswer = RemoteInvoice
-
-
-# --- The payment change feed ------------------------------------------------------------------------------
-# Two kinds (Provider.payment_feed.kind): `cursor`, pages of changed payments since a stored cursor (Xero's
-# If-Modified-Since, QuickBooks' CDC, Exact's Modified filters), and `remainder`, for a provider with no payment
-# feed (e-conomic): the core asks what is still owed on a bounded set of our open documents and derives the
-# payments from the difference (integrations/services/payment_remainders.py).
-
-FEED_CURSOR = "cursor"
-FEED_REMAINDER = "remainder"
-FEED_KINDS = (FEED_CURSOR, FEED_REMAINDER)
-
-
-@dataclass(frozen=True)
-class PaymentFeed:
-    """What a provider's payment feed is like. The apply engine handles every case; these say which ones the
-    provider can produce (the contract suite skips the others with `note` as the reason)."""
-
-    kind: str = FEED_CURSOR
-    # The provider changes a payment's amount or date in place (False: it deletes and recreates instead).
-    edits: bool = True
-    # One remote payment can be allocated over several documents (QuickBooks' Payment.Line[].LinkedTxn).
-    splits: bool = True
-    # Remainder kind: at most this many of our open documents are asked about per run.
-    batch_size: int = 50
-    note: str = ""
-
-    def __post_init__(self):
-        if self.kind not in FEED_KINDS:
-            raise ValueError(f"Unknown payment feed kind {self.kind!r}; one of {FEED_KINDS}.")
-        if self.batch_size < 1:
-            raise ValueError("A payment feed asks about at least one document per run.")
-
-
-@dataclass(frozen=True)
-class PaymentAllocation:
-    """The part of a remote payment allocated to one remote document: by its id, or only by its number where the
-    provider gives no id (Exact's receivables carry the invoice number)."""
-
-    amount: Decimal
-    document_id: str = ""
-    document_number: str = ""
-
-    @property
-    def key(self) -> str:
-        """What keys this allocation among its payment's allocations (RemotePayment.allocation_key)."""
-        return self.document_id or f"number:{self.document_number}"
-
-
-@dataclass(frozen=True)
-class RemotePaymentRecord:
-    """One change of a remote payment. A deleted stub may carry only the id (QuickBooks CDC, Exact sync/Deleted):
-    deletions apply by payment id alone, to every allocation seen before."""
-
-    id: str
-    allocations: tuple[PaymentAllocation, ...] = ()
-    currency: str = ""
-    date: date | None = None
-    reference: str = ""
-    deleted: bool = False
-    updated_at: datetime | None = None
-
-    @property
-    def amount(self) -> Decimal:
-        return sum((allocation.amount for allocation in self.allocations), Decimal("0"))
-
-
-@dataclass(frozen=True)
-class PaymentsPage:
-    payments: list[RemotePaymentRecord]
-    next_cursor: dict
-    has_more: bool
-
-
-# What a webhook event asks of us (WebhookNotice.wants_sync): nothing; a payments sync of the tenant's connections
-# that hold a copy of the resource (Xero: an INVOICE update, its only sign of a payment); or a payments sync of
-# every connection of the tenant (a payment event of a provider that sends them).
-SYNC_NONE = ""
-SYNC_IF_OUR_DOCUMENT = "document"
-SYNC_TENANT = "tenant"
-
-
-@dataclass(frozen=True)
-class WebhookNotice:
-    """One event of a signed webhook delivery, in the provider's words. A hint that something changed, never data
-    to apply: the payments sync it may queue reads the provider (polling stays the source of truth)."""
-
-    key: str  # unique per provider for one real event, the same in every redelivery of it (the dedupe key)
-    tenant_id: str  # the remote tenant: Connection.remote_tenant_id
-    resource_kind: str  # e.g. "INVOICE", "Payment"
-    resource_id: str
-    event_type: str  # e.g. "UPDATE", "Delete"
-    occurred_at: datetime | None = None
-    wants_sync: str = SYNC_NONE
-    # What support may read in the admin: a few of the event's own fields, never a secret or a signature.
-    excerpt: dict = field(default_factory=dict)
-
-
-class WebhookPayloadError(ValueError):
-    """A correctly signed body that is not the provider's documented shape."""
-
-
-def hmac_sha256_base64(key: str, body: bytes) -> str:
-    """base64(HMAC-SHA256(body, key)): how Xero (x-xero-signature) and Intuit (intuit-signature) sign the raw body."""
-    return base64.b64encode(hmac.new(key.encode(), body, hashlib.sha256).digest()).decode("ascii")
-
-
-def signatures_match(expected: str, given: str) -> bool:
-    """Constant-time comparison of two signatures (never ==: its timing tells an attacker how much matched)."""
-    return hmac.compare_digest(expected.encode(), given.strip().encode("utf-8", "replace"))
-
-
-@dataclass(frozen=True)
-class RemainderQuery:
-    """One of our open documents the core asks a remainder-kind provider about."""
-
-    document_id: str
-    document_number: str = ""
-
-
-@dataclass(frozen=True)
-class RemoteRemainder:
-    """What the provider says of one remote document: its total and what is still owed (paid = total - remainder)."""
-
-    document_id: str
-    total: Decimal
-    remainder: Decimal
-    currency: str = ""
-
-    @property
-    def paid(self) -> Decimal:
-        return self.total - self.remainder
-
-
-# --- The provider's half of the export: its mapper ----------------------------------------------------------
-
-
-class KindNotExported(LookupError):
-    """A document kind this provider (or this app) does not export."""
-
-
-@dataclass(frozen=True)
-class LookupKeys:
-    """What to look a document up by before a create is tried again after an ambiguous outcome."""
-
-    number: str = ""
-    reference: str = ""
-
-    def __bool__(self) -> bool:
-        return bool(self.number or self.reference)
-
-
-class DocumentMapper(abc.ABC):
-    """Our documents → the provider's payloads, and its rules about them. Pure: no queries of its own, no HTTP.
-
-    The engine loads the document's lines and the connection's mapping rows of the document's purpose (sales for
-    invoices, purchase for bills and purchase orders) and hands them in; the mapper alone reads the connection's
-    provider-specific settings (its accounts, its numbering choice)."""
-
-    kinds: frozenset[str] = frozenset()
-
-    @abc.abstractmethod
-    def mappings(self, *, connection: Connection, kind: str, service_type_codes: dict, tax_codes: dict):
-        """This connection's mappings for `kind` (an opaque object the other methods take): the connection's
-        settings plus the mapping rows (service type id → code, tax rate id → code) of the kind's purpose."""
-
-    @abc.abstractmethod
-    def preview(self, kind: str, document, lines: list, mappings) -> list:
-        """What will be sent, line by line (for the copy prompt); ValidationError listing every mapping that is
-        missing, before anything is saved or sent."""
-
-    @abc.abstractmethod
-    def payload(self, kind: str, document, lines: list, mappings, *, contact_id: str, number: str | None) -> dict:
-        """The provider's document. `number`: the number to send (None: the document's own; "": none, the
-        provider numbers it)."""
-
-    def provider_numbers(self, connection: Connection, kind: str) -> bool:
-        """Whether this connection's setup lets the provider number this kind of document: documents are then
-        issued without a number of ours and take the provider's on their first export."""
-        return False
-
-    def lookup_keys(self, kind: str, document, *, number: str) -> LookupKeys:
-        """What an attempt that may have reached the provider is looked up by before it is tried again: the
-        number it sent, else (the provider numbers it) a reference the provider keeps and searches by."""
-        return LookupKeys(number=number)
-
-
-# --- What services call -------------------------------------------------------------------------------------
-
-
-class AccountingApi(abc.ABC):
-    """One connection's API. Every method raises the integrations.exceptions hierarchy, nothing else."""
-
-    @abc.abstractmethod
-    def search_contacts(self, term: str) -> list[RemoteContact]: ...
-
-    @abc.abstractmethod
-    def create_contact(self, company: Company) -> RemoteContact:
-        """Create a contact from our company. A name clash is not an error: return the existing contact of
-        that name, or create "Name (2)"."""
-
-    @abc.abstractmethod
-    def list_accounts(self) -> list[RemoteChoice]:
-        """Active revenue accounts; extra carries what validation needs (e.g. the account's tax type)."""
-
-    @abc.abstractmethod
-    def list_tax_types(self) -> list[RemoteChoice]:
-        """Active tax types; extra carries e.g. `rate` and `can_apply_to_revenue`."""
-
-    @abc.abstractmethod
-    def list_items(self) -> list[RemoteChoice]: ...
-
-    # Export: one set of write methods for every kind of document. A provider's client lists the kinds it exports
-    # in `export_kinds` and refuses others (KindNotExported); the payload is its mapper's (DocumentMapper.payload).
-
-    export_kinds: frozenset[str] = frozenset()
-
-    @abc.abstractmethod
-    def create_document(self, kind: str, payload: dict, idempotency_key: str) -> RemoteInvoice:
-        """Create the document; `idempotency_key` is the attempt's (a retried attempt sends the same one). A
-        provider without idempotency (Exact) must never retry it blindly: the engine looks it up first
-        (`find_document`) after an ambiguous outcome."""
-
-    @abc.abstractmethod
-    def update_document(
-        self, kind: str, remote_id: str, payload: dict, idempotency_key: str, *, version: str = ""
-    ) -> RemoteInvoice:
-        """Change the remote document in place. `version` is the one the last answer carried (QuickBooks'
-        SyncToken; "" where there is none). A booked document that cannot change is refused
-        (ProviderValidationError)."""
-
-    @abc.abstractmethod
-    def find_document(self, kind: str, *, number: str = "", reference: str = "") -> RemoteInvoice | None:
-        """The live (not voided or deleted) document this app made with that number, else that reference; None."""
-
-    @abc.abstractmethod
-    def void_document(self, kind: str, remote_id: str, idempotency_key: str) -> RemoteInvoice:
-        """Void (or, where the provider wants that for an unapproved document, delete) a document we exported.
-        Already voided or deleted is success. A document with payments is refused by the provider: raise
-        ProviderValidationError with its words (Provider.refusal_action says what the user can do)."""
-
-    def check_export_kind(self, kind: str) -> None:
-        if kind not in self.export_kinds:
-            raise KindNotExported(f"{getattr(self, 'service_name', type(self).__name__)} does not export {kind}s.")
-
-    # The invoice kind by its old names (the invoice copy is what most callers and tests know).
-
-    def create_invoice(self, payload: dict, idempotency_key: str) -> RemoteInvoice:
-        return self.create_document(INVOICE, payload, idempotency_key)
-
-    def update_invoice(self, remote_id: str, payload: dict, idempotency_key: str) -> RemoteInvoice:
-        return self.update_document(INVOICE, remote_id, payload, idempotency_key)
-
-    def find_invoice(self, *, number: str = "", reference: str = "") -> RemoteInvoice | None:
-        return self.find_document(INVOICE, number=number, reference=reference)
-
-    def void_invoice(self, remote_id: str, idempotency_key: str) -> RemoteInvoice:
-        return self.void_document(INVOICE, remote_id, idempotency_key)
-
-    def fetch_payments(self, cursor: dict) -> Iterator[PaymentsPage]:
-        """Cursor feed: pages of payments changed since the stored cursor; each page carries the cursor to store
-        once it has been applied, and never one that reaches back before the cursor it was asked with."""
-        raise NotImplementedError
-
-    def fetch_remainders(self, documents: list[RemainderQuery]) -> list[RemoteRemainder]:
-        """Remainder feed: what is still owed on each of these remote documents (at most the feed's batch_size).
-        A document the provider does not know is left out of the answer."""
-        raise NotImplementedError
-
-    @abc.abstractmethod
-    def revoke(self) -> None:
-        """Withdraw the grant at the provider (best effort is the caller's call)."""
 
 
 # --- What the marketplace and the connect flow use ---------------------------------------------------------

@@ -76,7 +76,7 @@ class CopyContext:
     provider_numbers: bool = False  # the provider numbers documents that have no number of ours
 
 
-def _copy_context(document, connection: Connection) -> CopyContext:
+def _copy_context(document, connection: Connection, options: dict | None = None) -> CopyContext:
     adapter = adapter_of(document)
     mapper = registry.get(connection.provider).mapper()
     purpose = adapter.mapping_purpose
@@ -89,7 +89,11 @@ def _copy_context(document, connection: Connection) -> CopyContext:
         TaxRateMapping.objects.filter(connection=connection, purpose=purpose).values_list("tax_rate_id", "remote_code")
     )
     mappings = mapper.mappings(
-        connection=connection, kind=adapter.kind, service_type_codes=service_type_codes, tax_codes=tax_codes
+        connection=connection,
+        kind=adapter.kind,
+        service_type_codes=service_type_codes,
+        tax_codes=tax_codes,
+        options=options or {},
     )
     context = CopyContext(
         adapter=adapter,
@@ -102,7 +106,8 @@ def _copy_context(document, connection: Connection) -> CopyContext:
     return context
 
 
-def invoice_copy_preview(*, invoice: Invoice, connection: Connection) -> list:
-    """The lines, accounts and tax types a copy would send (for the prompt); ValidationError if it can't."""
+def invoice_copy_preview(*, invoice: Invoice, connection: Connection, options: dict | None = None) -> list:
+    """The lines, accounts and tax types a copy would send with these prompt options (for the prompt);
+    ValidationError if it can't."""
     invoice_copy_check(invoice=invoice, connection=connection)
-    return _copy_context(invoice, connection).previews
+    return _copy_context(invoice, connection, options).previews

@@ -120,7 +120,7 @@ def copy_number_for_new(*, invoice, connection: Connection) -> str:
 
 @transaction.atomic
 def _claim_attempt(
-    *, invoice, connection: Connection, mode: str, user, attempt_key: str = ""
+    *, invoice, connection: Connection, mode: str, user, attempt_key: str = "", options: dict | None = None
 ) -> tuple[RemoteDocument, bool]:
     """The attempt this form already started (any status), else the unfinished (pending or waiting) attempt of
     this document (`invoice`: an invoice, or any exported document) + connection (re-used: True), else a new one
@@ -150,6 +150,7 @@ def _claim_attempt(
         remote_id=target.remote_id if target else "",
         remote_number=target.remote_number if target else copy_number_for_new(invoice=document, connection=connection),
         remote_version=target.remote_version if target else "",
+        options=options or {},
         created_by=user if getattr(user, "is_authenticated", False) else None,
     )
     return copy, False
@@ -321,6 +322,7 @@ def invoice_copy(
     contact_name: str = "",
     attempt_key: str = "",
     void_previous: bool = False,
+    options: dict | None = None,
 ) -> RemoteDocument:
     """Copy an invoice: document_export of the invoice kind."""
     invoice = Invoice.objects.select_related("organization", "company", "subsidiary").get(pk=invoice.pk)
@@ -333,6 +335,7 @@ def invoice_copy(
         contact_name=contact_name,
         attempt_key=attempt_key,
         void_previous=void_previous,
+        options=options,
     )
 
 
@@ -346,6 +349,7 @@ def document_export(
     contact_name: str = "",
     attempt_key: str = "",
     void_previous: bool = False,
+    options: dict | None = None,
 ) -> RemoteDocument:
     """Export (mode "new") or re-export over the latest copy (mode "update"; without a copy it creates one).
 
@@ -353,6 +357,8 @@ def document_export(
     submission of the same form (double click, "Create new" clicked twice, a resent POST) gets that attempt
     back instead of starting another: a finished copy is returned as it is, an unfinished one is finished.
     `void_previous` (mode "new"): void the latest copy in the provider first; nothing is created if it refuses.
+    `options`: the copy prompt's provider options (CopyPromptForm.options, validated), kept on the attempt so a
+    retry or a deferred try sends the same; a re-used attempt keeps the options it was started with.
 
     Raises ValidationError for what we refuse ourselves (nothing saved), and the integrations.exceptions
     hierarchy for what the provider answered (the attempt records it)."""
@@ -363,14 +369,19 @@ def document_export(
     attempt_key = copy_attempt_key_clean(attempt_key)
     connection = Connection.objects.select_related("organization").get(pk=connection.pk)
     document_export_check(document=document, connection=connection)
-    context = _copy_context(document, connection)
     copy, reused = _claim_attempt(
-        invoice=document, connection=connection, mode=mode, user=user, attempt_key=attempt_key
+        invoice=document, connection=connection, mode=mode, user=user, attempt_key=attempt_key, options=options
     )
     if copy.status == CopyStatus.SUCCEEDED:
         return copy  # this form was already sent and the copy is done
     if copy.status == CopyStatus.FAILED:
         raise ValidationError(f"This copy was already sent and failed: {copy.error} Open the copy page again to retry.")
+    try:
+        context = _copy_context(document, connection, copy.options)  # an attempt sends the options it began with
+    except ValidationError:
+        if not reused:  # a mapping problem: this attempt never started
+            copy.delete()
+        raise
     latest = _copies(document, connection).filter(is_latest=True, remote_voided_at=None)
     previous = latest.exclude(pk=copy.pk).first() if mode == MODE_NEW and void_previous and not copy.remote_id else None
     if previous is not None and remote_void_refusal(previous):  # our records refuse: nothing is sent

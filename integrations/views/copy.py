@@ -171,6 +171,7 @@ class CopyPromptView(CopyMixin, View):
             return render(request, self.template_name, self.context(prompt_form, contact_errors=errors), status=400)
         try:
             copy = invoice_copy(
+                options=prompt_form.options,
                 invoice=invoice,
                 connection=connection,
                 contact_id=contact_id or None,

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from integrations.exceptions import IntegrationError
 from integrations.providers.base import COPY_INVOICE, AccountingApi, Provider, RemoteChoice, RemoteTenant, TokenSet
+from integrations.providers.xero.mapping import XeroMapper, mappings_from
 from integrations.providers.xero.provider import XeroProvider
 from integrations.setup_schema import (
     NEEDED_ALL,
@@ -178,8 +179,27 @@ PROMPT_FIELDS = (
 )
 
 
+class XeroMapperWithOptions(XeroMapper):
+    """Xero's mapper, letting the prompt's options override the setup's account and choose the status."""
+
+    def mappings(self, *, connection, kind, service_type_codes, tax_codes, options):
+        chosen = {**(connection.settings or {}), **{k: v for k, v in options.items() if k == "default_account"}}
+        mappings = mappings_from(settings=chosen, service_type_accounts=service_type_codes, tax_types=tax_codes)
+        return (mappings, options.get("status") or "AUTHORISED")
+
+    def preview(self, kind, document, lines, mappings):
+        return super().preview(kind, document, lines, mappings[0])
+
+    def payload(self, kind, document, lines, mappings, *, contact_id, number):
+        payload = super().payload(kind, document, lines, mappings[0], contact_id=contact_id, number=number)
+        return {**payload, "Status": mappings[1]}
+
+
 class XeroWithOptions(XeroProvider):
-    """Xero, with options of its own on the invoice prompt."""
+    """Xero, with options of its own on the invoice prompt (its mapper applies them)."""
+
+    def mapper(self):
+        return XeroMapperWithOptions()
 
     def copy_prompt(self, kind="invoice"):
         prompt = super().copy_prompt(kind)

@@ -3,7 +3,9 @@
 through the core's page with no template of its own; a provider's copy-prompt options are asked and checked
 before anything is sent; no template of the core names Xero."""
 
+import json
 import re
+import uuid
 from decimal import Decimal
 from pathlib import Path
 
@@ -15,6 +17,7 @@ from django.urls import reverse
 from billing.services import LineInput
 from integrations import registry
 from integrations.models import Connection, RemoteDocument, ServiceTypeMapping, TaxRateMapping
+from integrations.services.invoice_copy import invoice_copy
 from tests.factories import ServiceTypeFactory, TaxRateFactory, make_invoice
 
 from .factories import ConnectionFactory, ready_xero_connection
@@ -207,6 +210,36 @@ def test_the_prompt_asks_the_providers_options_and_checks_them_before_sending(
 
     done = admin_client.post(url, {"mode": "update", "contact": "", "status": "DRAFT", "default_account": "200"})
     assert done.status_code == 302 and RemoteDocument.objects.get().remote_number == invoice.number
+
+
+@override_settings(INTEGRATION_PROVIDERS=XERO_WITH_OPTIONS)
+def test_the_prompts_options_reach_the_payload_and_a_retry_sends_the_same(admin_client, xero, organization, subsidiary):
+    connection = ready_xero_connection(
+        organization, subsidiary, name="Acme Xero", settings={"numbering": "app", "default_account": "200"}
+    )
+    connection.settings["lists"] = {
+        "accounts": [{"code": "200", "name": "Sales", "extra": {}}, {"code": "260", "name": "Other", "extra": {}}]
+    }
+    connection.save()
+    invoice = make_invoice(organization=organization, subsidiary=subsidiary, finalize=True)
+    url = f"/integrations/invoices/{invoice.pk}/copy/{connection.pk}/"
+    form = {"mode": "update", "contact": "", "status": "DRAFT", "default_account": "260", "attempt": str(uuid.uuid4())}
+
+    xero.drop_answers = 10  # Xero commits, every answer is lost (the retries too): the attempt stays pending
+    assert admin_client.post(url, form).status_code >= 400
+    copy = RemoteDocument.objects.get()
+    assert copy.status == "pending" and copy.options == {"status": "DRAFT", "default_account": "260"}
+
+    # The retry (the invoice page's "Try again" carries no options) looks the invoice up, finds none (removed in
+    # Xero meanwhile), and sends again what the prompt chose.
+    xero.invoices.clear()
+    xero.drop_answers = 0
+    invoice_copy(invoice=invoice, connection=connection)
+    writes = [r for r in xero.requests if r.method in ("PUT", "POST") and "/Invoices" in r.url]
+    sent = [json.loads(r.body)["Invoices"][0] for r in writes]
+    assert len(sent) >= 2 and all(i["Status"] == "DRAFT" for i in sent)
+    assert all(line["AccountCode"] == "260" for i in sent for line in i["LineItems"])
+    assert RemoteDocument.objects.get().status == "succeeded"
 
 
 def test_no_template_of_the_core_names_a_provider():

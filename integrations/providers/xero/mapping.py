@@ -208,7 +208,9 @@ class XeroMapper(DocumentMapper):
         if kind not in self.kinds:
             raise KindNotExported(f"Xero does not export {kind}s yet.")
 
-    def mappings(self, *, connection, kind: str, service_type_codes: dict, tax_codes: dict) -> XeroMappings:
+    def mappings(
+        self, *, connection, kind: str, service_type_codes: dict, tax_codes: dict, options: dict
+    ) -> XeroMappings:
         self._check(kind)
         return mappings_from(
             settings=connection.settings or {}, service_type_accounts=service_type_codes, tax_types=tax_codes
