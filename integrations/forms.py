@@ -45,12 +45,30 @@ class ConnectForm(forms.Form):
 
 
 class ChooseTenantForm(forms.Form):
-    tenant = forms.ChoiceField(widget=forms.RadioSelect)
+    """Which of the granted tenants to connect: one (a reconnect, radio buttons) or several (checkboxes: one
+    connection each, all on the one grant of this consent, e.g. an Exact user's divisions)."""
 
-    def __init__(self, tenants, *args, provider=None, **kwargs):
+    def __init__(self, tenants, *args, provider=None, several=False, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["tenant"].label = (provider.tenant_noun if provider else "organisation").capitalize()
-        self.fields["tenant"].choices = [(t["id"], t["name"]) for t in tenants]
+        noun = provider.tenant_noun if provider else "organisation"
+        plural = provider.tenant_noun_plural if provider else "organisations"
+        choices = [(t["id"], t["name"]) for t in tenants]
+        if several:
+            self.fields["tenant"] = forms.MultipleChoiceField(
+                label=plural.capitalize(),
+                choices=choices,
+                widget=forms.CheckboxSelectMultiple,
+                error_messages={"required": f"Choose at least one {noun}."},
+            )
+        else:
+            self.fields["tenant"] = forms.ChoiceField(
+                label=noun.capitalize(), choices=choices, widget=forms.RadioSelect
+            )
+
+    @property
+    def tenant_ids(self) -> list[str]:
+        chosen = self.cleaned_data["tenant"]
+        return list(chosen) if isinstance(chosen, list) else [chosen]
 
 
 # --- Built from a schema ----------------------------------------------------------------------------------

@@ -131,6 +131,13 @@ class CallbackView(ProviderMixin, View):
 
 
 def _connected(request, connection, *, reconnected: bool):
+    provider = _announce(request, connection, reconnected=reconnected)
+    if provider.has_setup:
+        return redirect("integrations:connection-setup", pk=connection.pk)
+    return redirect("integrations:marketplace")
+
+
+def _announce(request, connection, *, reconnected: bool):
     verb = "reconnected" if reconnected else "connected"
     provider = registry.get(connection.provider)
     tenant = f"the {provider.name} {provider.tenant_noun} “{connection.remote_tenant_name}”"
@@ -138,13 +145,12 @@ def _connected(request, connection, *, reconnected: bool):
     if not reconnected:
         for warning in connection_warnings(connection):
             messages.warning(request, warning)
-    if provider.has_setup:
-        return redirect("integrations:connection-setup", pk=connection.pk)
-    return redirect("integrations:marketplace")
+    return provider
 
 
 class ChooseTenantView(ProviderMixin, FormView):
-    """Several tenants (organisations, divisions…) were granted in one consent: the admin picks this connection's."""
+    """Several tenants (organisations, divisions…) were granted in one consent: the admin picks which to connect
+    (one connection each, sharing the consent's grant)."""
 
     template_name = "integrations/choose_tenant.html"
 
@@ -177,7 +183,12 @@ class ChooseTenantView(ProviderMixin, FormView):
         return redirect("integrations:marketplace")
 
     def get_form(self, form_class=None):
-        return ChooseTenantForm(self.state.pending_tenants, provider=self.provider, **self.get_form_kwargs())
+        return ChooseTenantForm(
+            self.state.pending_tenants,
+            provider=self.provider,
+            several=not self.state.reconnect_id,  # a reconnect keeps its one tenant
+            **self.get_form_kwargs(),
+        )
 
     def get_context_data(self, **kwargs):
         kwargs["state"] = self.state
@@ -190,9 +201,13 @@ class ChooseTenantView(ProviderMixin, FormView):
 
     def form_valid(self, form):
         try:
-            connection = services.authorization_complete(state=self.state, tenant_id=form.cleaned_data["tenant"])
+            connections = services.authorization_complete_tenants(state=self.state, tenant_ids=form.tenant_ids)
         except ValidationError as exc:
             messages.error(self.request, _message(exc))
             return redirect("integrations:marketplace")
         self.request.session.pop(PENDING_SESSION_KEY, None)
-        return _connected(self.request, connection, reconnected=False)
+        if len(connections) == 1:
+            return _connected(self.request, connections[0], reconnected=bool(self.state.reconnect_id))
+        for connection in connections:
+            _announce(self.request, connection, reconnected=False)
+        return redirect("integrations:marketplace")  # each card then offers its own setup

@@ -10,6 +10,7 @@ import pytest
 import responses
 import time_machine
 from django.contrib.auth import get_user_model
+from django.contrib.messages import get_messages
 from django.test import Client, override_settings
 from django.urls import reverse
 from django.utils import timezone
@@ -191,6 +192,29 @@ def test_several_tenants_lead_to_a_choice(admin_client, subsidiary):
     again = admin_client.post(reverse("integrations:choose-tenant", args=["xero"]), {"tenant": "tenant-a"})
     assert again["Location"] == reverse("integrations:marketplace")
     assert Connection.objects.count() == 1
+
+
+@responses.activate
+def test_several_tenants_chosen_at_once_become_connections_on_one_grant(admin_client, subsidiary):
+    state = start(admin_client, subsidiary)
+    mock_token_and_tenants([TENANT_A, TENANT_B])
+    callback(admin_client, code="c", state=state.state)
+    url = reverse("integrations:choose-tenant", args=["xero"])
+    page = admin_client.get(url).content.decode()
+    assert page.count('type="checkbox" name="tenant"') == 2
+
+    nothing = admin_client.post(url, {})
+    assert nothing.status_code == 200 and "Choose at least one organisation." in nothing.content.decode()
+    assert not Connection.objects.exists()
+
+    response = admin_client.post(url, {"tenant": ["tenant-a", "tenant-b"]})
+    assert response["Location"] == reverse("integrations:marketplace")  # each card offers its own setup
+    connections = list(Connection.objects.order_by("remote_tenant_id"))
+    assert [c.remote_tenant_id for c in connections] == ["tenant-a", "tenant-b"]
+    assert connections[0].grant_id == connections[1].grant_id is not None
+    assert [c.name.split(" · ")[-1] for c in connections] == ["Demo Company (NZ)", "Demo Company (UK)"]
+    messages = [str(m) for m in get_messages(response.wsgi_request)]
+    assert sum("is connected to" in m for m in messages) == 2
 
 
 @responses.activate

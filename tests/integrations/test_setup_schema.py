@@ -175,7 +175,7 @@ def test_the_tenant_noun_is_used_on_the_connect_choose_and_disconnect_pages(admi
     response = admin_client.get(reverse("integrations:callback", args=["ledgerly"]), {"code": "c", "state": state})
     choose = admin_client.get(response["Location"]).content.decode()
     assert "Which Ledgerly company?" in choose and "several Ledgerly companies" in choose
-    assert ">Company</label>" in choose  # the choice field is labelled with the noun too
+    assert ">Companies</label>" in choose  # the choice field is labelled with the noun too
     assert "organisation" not in choose.lower()
 
     response = admin_client.post(reverse("integrations:choose-tenant", args=["ledgerly"]), {"tenant": "c-2"})
