@@ -16,11 +16,11 @@ from .. import registry
 from ..exceptions import IntegrationError
 from ..models import Connection, ConnectionStatus
 from ..providers.base import Provider, RemoteTenant, TokenSet
+from .pick_lists import TENANT_SETTING  # where the connection keeps tenant_details()
 
 logger = logging.getLogger("integrations.connections")
 
 BASE_CURRENCY = "base_currency"  # the key of tenant_details() / pending_tenant_details() this module reads
-TENANT_SETTING = "tenant"  # where the connection keeps tenant_details() (services.connections.TENANT_SETTING)
 # Describing each tenant for the choose page (its base currency) costs one call per tenant: bounded.
 MAX_TENANTS_DESCRIBED = 10
 

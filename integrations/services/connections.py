@@ -40,15 +40,9 @@ from ..providers.base import Provider, RemoteTenant, TokenSet
 from ..synclog import log_for_connection
 from .connect_warnings import describe_tenants
 from .numbering import subsidiary_numbering_refresh
-from .pick_lists import (  # noqa: F401 - the setup views' and providers' path to the lists
-    PICK_LISTS_SETTING,
-    TENANT_SETTING,
-    cached_lists,
-    connection_refresh_lists,
-)
-from .revocation import (  # noqa: F401 - authorization_cancel/_states_purge: the views' and schedule's paths
-    authorization_cancel,
-    authorization_states_purge,
+from .pick_lists import connection_refresh_lists
+from .revocation import (
+    authorization_states_purge,  # noqa: F401 - the stored schedule's path (schedules.py)
     connection_revoke,
     grant_release,
     pending_token_from_json,

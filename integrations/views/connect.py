@@ -18,6 +18,7 @@ from ..marketplace import connection_for_admin
 from ..models import Connection
 from ..services import connections as services
 from ..services.connect_warnings import connection_warnings, tenant_warnings
+from ..services.revocation import authorization_cancel
 
 PENDING_SESSION_KEY = "integrations_pending_authorization"
 CANCELLED = {  # by what withdrawing the grant at the provider came to (services.revocation)
@@ -175,7 +176,7 @@ class ChooseTenantView(ProviderMixin, FormView):
         refused = self._load_state()
         if refused or "cancel" not in request.POST:
             return refused or super().post(request, *args, **kwargs)
-        outcome = services.authorization_cancel(state=self.state)
+        outcome = authorization_cancel(state=self.state)
         request.session.pop(PENDING_SESSION_KEY, None)
         messages.info(
             request, CANCELLED[outcome].format(provider=self.provider.name, tenants=self.provider.tenant_noun_plural)
