@@ -26,6 +26,7 @@ from billing.models import (
     TaxRate,
 )
 
+from . import document_kinds
 from .fields import EncryptedDateTimeField, EncryptedTextField
 
 
@@ -182,9 +183,9 @@ UNFINISHED_COPY_STATUSES = (CopyStatus.PENDING, CopyStatus.WAITING)
 class DocumentKind(models.TextChoices):
     """What kind of our documents a remote document copies (integrations.documents has an adapter per kind)."""
 
-    INVOICE = "invoice", "Invoice"
-    BILL = "bill", "Bill"  # a budget expense, exported as the supplier's bill
-    PURCHASE_ORDER = "purchase_order", "Purchase order"
+    INVOICE = document_kinds.INVOICE, "Invoice"
+    BILL = document_kinds.BILL, "Bill"  # a budget expense, exported as the supplier's bill
+    PURCHASE_ORDER = document_kinds.PURCHASE_ORDER, "Purchase order"
 
 
 # The document field of RemoteDocument (and SyncLogEntry) that each kind sets.
@@ -199,8 +200,8 @@ class MappingPurpose(models.TextChoices):
     """Which side of the books a mapping serves: sales documents (revenue accounts, sales tax codes) or purchase
     documents (expense accounts, purchase tax codes)."""
 
-    SALES = "sales", "Sales"
-    PURCHASE = "purchase", "Purchase"
+    SALES = document_kinds.SALES, "Sales"
+    PURCHASE = document_kinds.PURCHASE, "Purchase"
 
 
 class ContactRole(models.TextChoices):

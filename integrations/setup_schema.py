@@ -24,14 +24,11 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
-from integrations.document_kinds import INVOICE
+from integrations.document_kinds import INVOICE, PURCHASE, SALES  # noqa: F401 - PURCHASE: MappingTable.purpose
 
 if TYPE_CHECKING:
     from integrations.models import Connection
     from integrations.providers.base import Provider
-
-SALES = "sales"
-PURCHASE = "purchase"
 
 # Which of our rows a mapping table needs mapped before copying.
 NEEDED_NONE = "none"  # all optional (e.g. service types falling back to a default account)
