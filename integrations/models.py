@@ -267,6 +267,12 @@ class RemoteDocument(models.Model):
         null=True, blank=True, help_text="When another remote document became the latest copy of this document."
     )
     remote_voided_at = models.DateTimeField(null=True, blank=True, help_text="When it was voided in the provider.")
+    # A failed attempt an admin chose to ignore under Needs attention (services.attention): who, when, why.
+    ignored_at = models.DateTimeField(null=True, blank=True)
+    ignored_by = models.ForeignKey(
+        django_settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    ignored_reason = models.TextField(blank=True)
     created_by = models.ForeignKey(
         django_settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -419,6 +425,12 @@ class PendingPaymentChange(models.Model):
     attempts = models.PositiveIntegerField(default=1)
     created_at = models.DateTimeField(auto_now_add=True)
     last_tried_at = models.DateTimeField(default=timezone.now)
+    # Dismissed under Needs attention (services.attention): no longer retried, until a newer change replaces it.
+    dismissed_at = models.DateTimeField(null=True, blank=True)
+    dismissed_by = models.ForeignKey(
+        django_settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    dismissed_reason = models.TextField(blank=True)
 
     class Meta:
         ordering = ["last_tried_at", "id"]

@@ -96,6 +96,14 @@ SCHEDULES: tuple[PeriodicTask, ...] = (
         default_minutes=60,
         why="Abandoned connect attempts may hold a pending token: delete them once they can no longer complete.",
     ),
+    PeriodicTask(
+        name="productive:prune-sync-log",
+        func="integrations.services.sync_log_retention.sync_log_prune",
+        minutes_setting="SYNC_LOG_PRUNE_MINUTES",
+        default_minutes=24 * 60,
+        why="The sync log grows with every copy and payment: entries older than SYNC_LOG_RETENTION_DAYS go; each "
+        "run's summary (SyncRun) stays.",
+    ),
 )
 
 

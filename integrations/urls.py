@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import connect, connections, contact_links, copy, marketplace, void, webhooks
+from .views import activity, connect, connections, contact_links, copy, marketplace, void, webhooks
 
 app_name = "integrations"
 urlpatterns = [
@@ -19,6 +19,34 @@ urlpatterns = [
         "settings/connections/<int:pk>/disconnect/", connections.DisconnectView.as_view(), name="connection-disconnect"
     ),
     path("settings/connections/<int:pk>/remove/", connections.RemoveView.as_view(), name="connection-remove"),
+    # Sync health: Activity and Needs attention (admins only)
+    path("settings/connections/<int:pk>/activity/", activity.ActivityView.as_view(), name="connection-activity"),
+    path("settings/connections/<int:pk>/attention/", activity.AttentionView.as_view(), name="connection-attention"),
+    path(
+        "settings/connections/<int:pk>/attention/copies/retry-all/",
+        activity.CopyRetryAllView.as_view(),
+        name="attention-copies-retry-all",
+    ),
+    path(
+        "settings/connections/<int:pk>/attention/copies/<int:copy_pk>/retry/",
+        activity.CopyRetryView.as_view(),
+        name="attention-copy-retry",
+    ),
+    path(
+        "settings/connections/<int:pk>/attention/copies/<int:copy_pk>/ignore/",
+        activity.CopyIgnoreView.as_view(),
+        name="attention-copy-ignore",
+    ),
+    path(
+        "settings/connections/<int:pk>/attention/payments/<int:change_pk>/retry/",
+        activity.PaymentRetryView.as_view(),
+        name="attention-payment-retry",
+    ),
+    path(
+        "settings/connections/<int:pk>/attention/payments/<int:change_pk>/dismiss/",
+        activity.PaymentDismissView.as_view(),
+        name="attention-payment-dismiss",
+    ),
     # Copy to an accounting tool, bulk copy, and "Sync now" (admins only)
     path(
         "integrations/invoices/<int:invoice_pk>/copy/<int:connection_pk>/",

@@ -1,7 +1,8 @@
 """Payment changes kept for retry (PendingPaymentChange): one record that cannot be applied never blocks a
 connection. It is logged once, kept with its error, and retried first by later runs; the same error again only
 counts the attempt (a replay logs nothing new), and applying it, or a newer change of the same payment that
-applies, removes the row.
+applies, removes the row. A change dismissed under Needs attention (services.attention) is not retried until a
+newer change of the same payment replaces it.
 
 Records are kept as JSON with Decimals and dates as strings, read back into the feed's DTOs.
 """
@@ -96,7 +97,9 @@ class PendingBook:
         """The kept changes this run retries first."""
         if not self.ids:
             return []
-        rows = list(PendingPaymentChange.objects.filter(connection_id=self.connection_id)[:RETRY_BATCH])
+        # A dismissed change (Needs attention) is no longer retried.
+        kept = PendingPaymentChange.objects.filter(connection_id=self.connection_id, dismissed_at=None)
+        rows = list(kept[:RETRY_BATCH])
         self._rows.update({row.remote_id: row for row in rows})
         return rows
 
@@ -122,9 +125,11 @@ class PendingBook:
             self.ids.add(remote_id)
             return True
         news = row.error != error
-        PendingPaymentChange.objects.filter(pk=row.pk).update(
-            record=record, error=error, attempts=F("attempts") + 1, last_tried_at=now
-        )
+        changes = {"record": record, "error": error, "attempts": F("attempts") + 1, "last_tried_at": now}
+        if row.record != record:  # a newer change of the payment: a dismissal of the older one no longer holds
+            changes.update(dismissed_at=None, dismissed_by=None, dismissed_reason="")
+            row.dismissed_at, row.dismissed_by_id, row.dismissed_reason = None, None, ""
+        PendingPaymentChange.objects.filter(pk=row.pk).update(**changes)
         row.record, row.error = record, error
         return news
 

@@ -2,6 +2,7 @@ from django.views.generic import TemplateView
 
 from billing.tenancy import OrganizationAdminRequiredMixin
 
+from ..attention import attention_counts
 from ..marketplace import marketplace_entries
 
 
@@ -15,4 +16,5 @@ class MarketplaceView(OrganizationAdminRequiredMixin, TemplateView):
         context = super().get_context_data(**kwargs)
         context["entries"] = marketplace_entries(organization=self.request.organization)
         context["plan"] = self.request.organization.get_plan_display()
+        context["attention"] = attention_counts(organization=self.request.organization)  # the rows' badges
         return context
