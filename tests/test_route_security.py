@@ -19,6 +19,7 @@ import uuid
 from decimal import Decimal
 
 import pytest
+from django.apps import apps
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import models
@@ -86,6 +87,22 @@ def _purchase_order(org, related):
     )
 
 
+def _remote_document(org, related):
+    """A failed copy of one of the organization's invoices (what Needs attention acts on)."""
+    from integrations.models import Connection, CopyStatus, RemoteDocument
+
+    invoice = related.get(billing.Invoice) or build(billing.Invoice, org, related)
+    connection = related.get(Connection) or build(Connection, org, related)
+    return RemoteDocument.objects.create(
+        organization=org,
+        invoice=invoice,
+        connection=connection,
+        idempotency_key=str(uuid.uuid4()),
+        status=CopyStatus.FAILED,
+        error="Refused.",
+    )
+
+
 def _user(org, related):
     membership = factories.MembershipFactory(organization=org, role=Role.MEMBER)
     return membership.user
@@ -105,6 +122,7 @@ BUILDERS = {
     billing.ExpensePayment: _expense_payment,
     billing.PurchaseOrder: _purchase_order,
     get_user_model(): _user,
+    apps.get_model("integrations", "RemoteDocument"): _remote_document,
 }
 
 # Values for required fields of models without a builder above (e.g. the integrations' models).

@@ -1,7 +1,7 @@
 from django.urls import path
 from rest_framework.routers import DefaultRouter
 
-from . import views
+from . import activity, views
 
 app_name = "integrations_api"
 
@@ -14,5 +14,27 @@ urlpatterns = [
     path("invoices/<int:pk>/copies/", views.InvoiceCopyListCreateView.as_view(), name="invoice-copies"),
     path("connections/<int:pk>/sync/", views.ConnectionSyncView.as_view(), name="connection-sync"),
     path("sync-runs/", views.SyncRunListView.as_view(), name="syncrun-list"),
+    path("connections/<int:pk>/activity/", activity.ConnectionActivityView.as_view(), name="connection-activity"),
+    path("connections/<int:pk>/attention/", activity.ConnectionAttentionView.as_view(), name="connection-attention"),
+    path(
+        "connections/<int:pk>/attention/copies/<int:copy_pk>/retry/",
+        activity.AttentionCopyActionView.as_view(action="retry"),
+        name="attention-copy-retry",
+    ),
+    path(
+        "connections/<int:pk>/attention/copies/<int:copy_pk>/ignore/",
+        activity.AttentionCopyActionView.as_view(action="ignore"),
+        name="attention-copy-ignore",
+    ),
+    path(
+        "connections/<int:pk>/attention/payments/<int:change_pk>/retry/",
+        activity.AttentionPaymentActionView.as_view(action="retry"),
+        name="attention-payment-retry",
+    ),
+    path(
+        "connections/<int:pk>/attention/payments/<int:change_pk>/dismiss/",
+        activity.AttentionPaymentActionView.as_view(action="dismiss"),
+        name="attention-payment-dismiss",
+    ),
     *router.urls,
 ]

@@ -110,6 +110,12 @@ class PendingBook:
             rows = PendingPaymentChange.objects.filter(connection_id=self.connection_id, remote_id__in=wanted)
             self._rows.update({row.remote_id: row for row in rows})
 
+    def dismissed(self, remote_id: str, record: dict) -> bool:
+        """This very change was dismissed under Needs attention (a newer change of the payment is not). No query:
+        the kept rows of the batch are prefetched."""
+        row = self._rows.get(remote_id)
+        return row is not None and row.dismissed_at is not None and row.record == record
+
     def keep(self, remote_id: str, record: dict, error: str) -> bool:
         """Keep (or keep again) a change that failed; True when it is news worth a log entry (a first failure, or
         a different error than the kept one)."""

@@ -94,6 +94,8 @@ class AttentionActionMixin(ConnectionMixin, View):
 
 
 class CopyRetryView(AttentionActionMixin):
+    child_models = {"copy_pk": RemoteDocument}
+
     def post(self, request, pk, copy_pk):
         connection = self.get_connection()
         try:
@@ -131,6 +133,8 @@ class CopyRetryAllView(AttentionActionMixin):
 
 
 class CopyIgnoreView(AttentionActionMixin):
+    child_models = {"copy_pk": RemoteDocument}
+
     def post(self, request, pk, copy_pk):
         try:
             copy = attention.failed_copy_get(connection=self.get_connection(), pk=copy_pk)
@@ -145,6 +149,8 @@ class CopyIgnoreView(AttentionActionMixin):
 
 
 class PaymentActionMixin(AttentionActionMixin):
+    child_models = {"change_pk": PendingPaymentChange}
+
     def get_change(self, change_pk) -> PendingPaymentChange:
         try:
             return attention.unapplied_payment_get(connection=self.get_connection(), pk=change_pk)
