@@ -559,3 +559,20 @@ class WebhookEvent(models.Model):
 
     def __str__(self):
         return f"{self.provider} {self.resource_kind} {self.event_type} {self.resource_id}"
+
+
+class AttentionDigest(models.Model):
+    """An admin's switch for the daily e-mail of what needs attention on the organization's connections (off
+    unless switched on; services.attention_digest sends it only while the user is still an admin)."""
+
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
+    user = models.ForeignKey(django_settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    enabled = models.BooleanField(default=False)
+    last_sent_at = models.DateTimeField(null=True, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["organization", "user"], name="unique_attention_digest")]
+
+    def __str__(self):
+        return f"{self.user} @ {self.organization}: {'on' if self.enabled else 'off'}"

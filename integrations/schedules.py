@@ -104,6 +104,13 @@ SCHEDULES: tuple[PeriodicTask, ...] = (
         why="The sync log grows with every copy and payment: entries older than SYNC_LOG_RETENTION_DAYS go; each "
         "run's summary (SyncRun) stays.",
     ),
+    PeriodicTask(
+        name="productive:attention-digest",
+        func="integrations.services.attention_digest.attention_digests_send",
+        minutes_setting="ATTENTION_DIGEST_MINUTES",
+        default_minutes=24 * 60,
+        why="Admins who switched it on get a daily e-mail when something on their connections needs attention.",
+    ),
 )
 
 

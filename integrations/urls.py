@@ -23,6 +23,11 @@ urlpatterns = [
     path("settings/connections/<int:pk>/activity/", activity.ActivityView.as_view(), name="connection-activity"),
     path("settings/connections/<int:pk>/attention/", activity.AttentionView.as_view(), name="connection-attention"),
     path(
+        "settings/connections/<int:pk>/attention/email/",
+        activity.AttentionDigestView.as_view(),
+        name="attention-digest",
+    ),
+    path(
         "settings/connections/<int:pk>/attention/copies/retry-all/",
         activity.CopyRetryAllView.as_view(),
         name="attention-copies-retry-all",

@@ -15,6 +15,7 @@ from .. import activity, attention
 from ..exceptions import IntegrationError
 from ..models import PendingPaymentChange, RemoteDocument
 from ..services import attention as services
+from ..services.attention_digest import attention_digest_enabled, attention_digest_set
 from .connections import ConnectionMixin
 from .copy import describe_error
 
@@ -79,6 +80,9 @@ class AttentionView(HealthMixin, TemplateView):
             copy.label = _label(copy)
             copy.what_to_do = activity.what_to_do_for_copy(copy, self.provider)
         context.update(item=item, attention_count=item.count, retry_all_max=services.RETRY_ALL_MAX)
+        context["digest_enabled"] = attention_digest_enabled(
+            organization=self.request.organization, user=self.request.user
+        )
         return context
 
 
@@ -181,4 +185,18 @@ class PaymentDismissView(PaymentActionMixin):
         except ValidationError as exc:
             return self.refused(exc)
         messages.success(request, f"Payment {change.remote_id} is dismissed: it is no longer retried.")
+        return self.done()
+
+
+class AttentionDigestView(AttentionActionMixin):
+    """The admin's own switch for the daily e-mail (all the organization's connections)."""
+
+    def post(self, request, pk):
+        self.get_connection()
+        enabled = request.POST.get("enabled") == "on"
+        attention_digest_set(organization=request.organization, user=request.user, enabled=enabled)
+        if enabled:
+            messages.success(request, f"You get a daily e-mail at {request.user.email} when something needs attention.")
+        else:
+            messages.success(request, "The daily e-mail is off.")
         return self.done()
