@@ -47,7 +47,7 @@ from ..services.invoice_copy import (
     invoice_copy,
     invoice_copy_preview,
 )
-from ..services.invoice_copy_bulk import BULK_MAX, invoice_copy_bulk
+from ..services.invoice_copy_bulk import bulk_copy_max, invoice_copy_bulk
 from ..services.remote_void import copy_payments_total, remote_void_refusal
 from ..tasks import payment_sync_skip_reason
 
@@ -251,7 +251,7 @@ class BulkCopyResultView(OrganizationAdminRequiredMixin, View):
 
     def get(self, request):
         try:
-            ids = [int(pk) for pk in request.GET.get("ids", "").split(",") if pk][:BULK_MAX]
+            ids = [int(pk) for pk in request.GET.get("ids", "").split(",") if pk][: bulk_copy_max()]
             since = datetime.fromtimestamp(int(request.GET.get("since", "")), tz=UTC)
         except (ValueError, OverflowError, OSError):
             raise Http404("Not found.") from None
