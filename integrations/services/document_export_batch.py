@@ -33,7 +33,7 @@ from ..models import UNFINISHED_COPY_STATUSES, Connection, CopyStatus, LogLevel,
 from ..synclog import document_log_fields, log_entry
 from .export_batch_context import batch_contexts
 from .export_batch_send import BatchOutcome, BatchStop, Element, Pace, contacts_step, documents_step
-from .export_checks import document_export_check
+from .export_checks import document_export_checks
 from .invoice_copy import MODE_UPDATE, _fail, _find_existing, _succeed, document_export
 
 
@@ -44,14 +44,9 @@ def document_export_batch(*, documents: list, connection: Connection, user=None)
     connection = Connection.objects.select_related("organization").get(pk=connection.pk)
     provider = registry.get(connection.provider)
     outcome = BatchOutcome()
-    checked = []
-    for document in documents:
-        try:
-            document_export_check(document=document, connection=connection)
-        except ValidationError as exc:
-            outcome.refused[document.pk] = " ".join(exc.messages)
-        else:
-            checked.append(document)
+    refusals = document_export_checks(documents=documents, connection=connection)
+    outcome.refused.update({pk: " ".join(exc.messages) for pk, exc in refusals.items()})
+    checked = [document for document in documents if document.pk not in refusals]
     if not checked:
         return outcome
     batched, alone = _claim_attempts(checked, connection, user)

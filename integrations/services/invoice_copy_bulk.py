@@ -20,6 +20,7 @@ from billing.models import Invoice, Organization
 
 from .. import registry, selectors
 from ..models import UNFINISHED_COPY_STATUSES, Connection, CopyStatus, LogLevel, RemoteDocument
+from .export_checks import document_export_checks
 from .invoice_copy import MODE_UPDATE, _claim_attempt, _log, invoice_copy_check
 
 
@@ -58,6 +59,7 @@ def invoice_copy_bulk(*, invoice_ids, organization: Organization, user) -> BulkC
     )
     user_id = user.pk if getattr(user, "is_authenticated", False) else None
     per_connection: dict[int, list[int]] = {}
+    refusals: dict[int, dict] = {}
     for invoice in invoices:
         usable = connections.get(invoice.subsidiary_id, [])
         if not usable:
@@ -67,10 +69,12 @@ def invoice_copy_bulk(*, invoice_ids, organization: Organization, user) -> BulkC
             result.skipped[invoice.pk] = f"{invoice}: several connections; copy it from its page."
             continue
         connection = usable[0]
-        try:
-            invoice_copy_check(invoice=invoice, connection=connection)
-        except ValidationError as exc:
-            result.skipped[invoice.pk] = f"{invoice}: {' '.join(exc.messages)}"
+        if connection.pk not in refusals:  # the connection's checks once, each invoice's own
+            mine = [i for i in invoices if usable[0] in connections.get(i.subsidiary_id, [])]
+            refusals[connection.pk] = document_export_checks(documents=mine, connection=connection)
+        refusal = refusals[connection.pk].get(invoice.pk)
+        if refusal is not None:
+            result.skipped[invoice.pk] = f"{invoice}: {' '.join(refusal.messages)}"
             continue
         share = per_connection.setdefault(connection.pk, [])
         if len(share) >= registry.get(connection.provider).bulk_copy_max:
