@@ -13,7 +13,10 @@ from django.test.utils import CaptureQueriesContext
 from django_q.models import Schedule
 
 from integrations import tasks
+from integrations.providers.accounting_api import AccountingApi, BatchLimits
+from integrations.providers.xero.client import XeroApi
 from integrations.providers.xero.mapping import contact_number
+from integrations.providers.xero.provider import XeroProvider
 from integrations.models import Connection, ContactLink, CopyStatus, RemoteDocument, TaxRateMapping
 from tests.factories import CompanyFactory, TaxRateFactory, make_invoice
 
@@ -170,3 +173,49 @@ def test_a_429_mid_bulk_leaves_the_rest_waiting_then_done(organization, subsidia
     assert len(xero.contacts) == 60
     assert xero.creates == 60
     assert RemoteDocument.objects.filter(status=CopyStatus.SUCCEEDED).count() == 60
+
+
+class OneByOneXeroApi(XeroApi):
+    """Xero as a provider without batch endpoints would be: the contract's defaults, one call per element."""
+
+    batch_limits = BatchLimits()
+    create_documents = AccountingApi.create_documents
+    create_contacts = AccountingApi.create_contacts
+
+
+class OneByOneXero(XeroProvider):
+    rate_limit = (10, 60)  # a small budget, so the pacing shows at a small size
+
+    def api(self, connection):
+        return OneByOneXeroApi(connection)
+
+
+ONE_BY_ONE = [f"{__name__}.OneByOneXero"]
+
+
+@time_machine.travel(NOW, tick=False)
+def test_a_provider_without_batches_is_sent_one_by_one_paced_under_its_limit(
+    organization, subsidiary, connection, settings
+):
+    settings.INTEGRATION_PROVIDERS = ONE_BY_ONE
+    invoices = invoices_for_new_clients(organization, subsidiary, 6)
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
+        xero = FakeXero(mock, API).install()
+        result = run(connection, invoices)
+        # 9 calls of the 10 a minute (PACE_SHARE): 6 contacts, then 3 invoices, each on its own; no 429 is met.
+        assert result.startswith("3 done, 0 failed, 3 waiting") and result.endswith("in 9 calls")
+        assert len(writes(mock, "Contacts")) == 6 and len(writes(mock, "Invoices")) == 3
+        puts = writes(mock, "Invoices")
+        assert all(len(json.loads(call.request.body)["Invoices"]) == 1 for call in puts)
+        assert {call.request.headers["Idempotency-Key"] for call in puts} <= set(
+            RemoteDocument.objects.values_list("idempotency_key", flat=True)
+        )  # each element sent with its attempt's own key
+        waiting = RemoteDocument.objects.filter(status=CopyStatus.WAITING)
+        assert waiting.count() == 3 and {c.waiting_until for c in waiting} == {NOW + datetime.timedelta(minutes=1)}
+        (deferred,) = Schedule.objects.filter(func="integrations.tasks.invoice_copy_batch_task")
+        assert deferred.next_run == NOW + datetime.timedelta(minutes=1)
+
+        with time_machine.travel(NOW + datetime.timedelta(minutes=1), tick=False):
+            ids = sorted(waiting.values_list("invoice_id", flat=True))
+            assert tasks.invoice_copy_batch_task(connection.pk, ids, "update", None, 1).startswith("3 done")
+    assert xero.creates == 6 and RemoteDocument.objects.filter(status=CopyStatus.SUCCEEDED).count() == 6
