@@ -246,8 +246,9 @@ class BulkCopyView(OrganizationAdminRequiredMixin, View):
 
 
 class BulkCopyResultView(OrganizationAdminRequiredMixin, View):
-    """A bulk copy's copies as they finish (?ids=<invoice ids>&since=<unix time queued>); over HTMX the rows only,
-    polled every 2s until each is done or failed. Other organizations' invoices are not listed."""
+    """A bulk copy's copies as they finish (?ids=<invoice ids>&since=<unix time queued>): a progress bar with the
+    done / failed / waiting counts and a row per invoice; over HTMX that partial only, polled every 2s until each is
+    done or failed. Other organizations' invoices are not listed."""
 
     def get(self, request):
         try:
@@ -256,9 +257,11 @@ class BulkCopyResultView(OrganizationAdminRequiredMixin, View):
         except (ValueError, OverflowError, OSError):
             raise Http404("Not found.") from None
         rows = selectors.bulk_copy_progress(organization=request.organization, invoice_ids=ids, since=since)
+        counts = selectors.bulk_copy_counts(rows)
         context = {
             "rows": rows,
-            "finished": all(row.finished for row in rows),
+            "counts": counts,
+            "finished": counts.finished,
             "poll_url": request.get_full_path(),
             "nav": "invoices",
         }
