@@ -63,26 +63,44 @@ class FakeXero:
         self.creates = 0
         self.throttle_invoice_puts: set[int] = set()  # which PUT /Invoices calls (1st, 2nd…) Xero answers with 429
         self.invoice_puts = 0
+        self.throttled = 0  # 429s answered by minute_limit
+        self.minute_limit: int | None = None  # Xero's per-tenant calls a minute, enforced with 429s when set
+        self.calls_at: list[datetime] = []
         self.requests: list = []
 
     # --- wiring --------------------------------------------------------------------------------------------
 
     def install(self):
-        import re
-
         base = re.escape(self.base)
-        self.mock.add_callback(responses.PUT, re.compile(rf"{base}/Invoices(\?.*)?$"), callback=self._put_invoices)
-        self.mock.add_callback(
-            responses.POST, re.compile(rf"{base}/Invoices/[^/?]+(\?.*)?$"), callback=self._post_invoice
-        )
-        self.mock.add_callback(responses.GET, re.compile(rf"{base}/Invoices(\?.*)?$"), callback=self._get_invoices)
-        self.mock.add_callback(
-            responses.GET, re.compile(rf"{base}/Invoices/[^/?]+(\?.*)?$"), callback=self._get_invoice
-        )
-        self.mock.add_callback(responses.PUT, re.compile(rf"{base}/Contacts(\?.*)?$"), callback=self._put_contacts)
-        self.mock.add_callback(responses.GET, re.compile(rf"{base}/Contacts(\?.*)?$"), callback=self._get_contacts)
-        self.mock.add_callback(responses.GET, re.compile(rf"{base}/Payments(\?.*)?$"), callback=self._get_payments)
+
+        def add(method, url, callback):
+            self.mock.add_callback(method, url, callback=self._limited(callback))
+
+        add(responses.PUT, re.compile(rf"{base}/Invoices(\?.*)?$"), callback=self._put_invoices)
+        add(responses.POST, re.compile(rf"{base}/Invoices/[^/?]+(\?.*)?$"), callback=self._post_invoice)
+        add(responses.GET, re.compile(rf"{base}/Invoices(\?.*)?$"), callback=self._get_invoices)
+        add(responses.GET, re.compile(rf"{base}/Invoices/[^/?]+(\?.*)?$"), callback=self._get_invoice)
+        add(responses.PUT, re.compile(rf"{base}/Contacts(\?.*)?$"), callback=self._put_contacts)
+        add(responses.GET, re.compile(rf"{base}/Contacts(\?.*)?$"), callback=self._get_contacts)
+        add(responses.GET, re.compile(rf"{base}/Payments(\?.*)?$"), callback=self._get_payments)
         return self
+
+    def _limited(self, callback):
+        """Xero's minute limit (`minute_limit` calls in any 60 s; the clock is datetime.now, so time_machine moves
+        it): past it a 429 with Retry-After until the oldest call leaves the window, and nothing is done."""
+
+        def answer(request):
+            if self.minute_limit is not None:
+                now = datetime.now(UTC)
+                self.calls_at = [t for t in self.calls_at if (now - t).total_seconds() < 60]
+                if len(self.calls_at) >= self.minute_limit:
+                    wait = 60 - int((now - self.calls_at[0]).total_seconds())
+                    self.throttled += 1
+                    return 429, {"Retry-After": str(max(wait, 1)), "X-Rate-Limit-Problem": "minute"}, ""
+                self.calls_at.append(now)
+            return callback(request)
+
+        return answer
 
     @staticmethod
     def _json(status: int, body: dict):
