@@ -24,7 +24,6 @@ from .export_checks import document_export_checks
 from .invoice_copy import MODE_UPDATE, _claim_attempt, _log, invoice_copy_check
 
 
-
 def bulk_copy_max() -> int:
     """The most invoices one bulk copy may take: the largest provider's `bulk_copy_max` (each connection's share is
     checked against its own provider's)."""

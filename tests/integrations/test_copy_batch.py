@@ -13,11 +13,11 @@ from django.test.utils import CaptureQueriesContext
 from django_q.models import Schedule
 
 from integrations import tasks
+from integrations.models import Connection, ContactLink, CopyStatus, RemoteDocument, TaxRateMapping
 from integrations.providers.accounting_api import AccountingApi, BatchLimits
 from integrations.providers.xero.client import XeroApi
 from integrations.providers.xero.mapping import contact_number
 from integrations.providers.xero.provider import XeroProvider
-from integrations.models import Connection, ContactLink, CopyStatus, RemoteDocument, TaxRateMapping
 from tests.factories import CompanyFactory, TaxRateFactory, make_invoice
 
 from .factories import ConnectionFactory

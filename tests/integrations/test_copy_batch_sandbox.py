@@ -39,7 +39,11 @@ def test_a_batched_bulk_copy_against_the_sandbox(live_server, admin_client, subs
 
         assert result.startswith("4 done, 0 failed, 0 waiting")
         writes = SyncLogEntry.objects.filter(is_http_call=True, created_at__gte=started).order_by("id")
-        assert [entry.action for entry in writes] == ["contact.create_batch", "contact.create_batch", "invoice.create_batch"]
+        assert [entry.action for entry in writes] == [
+            "contact.create_batch",
+            "contact.create_batch",
+            "invoice.create_batch",
+        ]
         copies = RemoteDocument.objects.filter(invoice__in=invoices)
         assert set(copies.values_list("status", flat=True)) == {CopyStatus.SUCCEEDED}
         numbers = set(XeroInvoice.objects.filter(org=org, type="ACCREC").values_list("number", flat=True))
