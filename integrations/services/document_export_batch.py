@@ -110,7 +110,7 @@ def _claim_attempts(documents: list, connection: Connection, user) -> tuple[list
                 created_by=user if getattr(user, "is_authenticated", False) else None,
             )
             new.append(copy)
-            batched.append(Element(document, copy))
+            batched.append(Element(document, copy, new=True))
     RemoteDocument.objects.bulk_create(new)
     reused = [e.copy.pk for e in batched if e.copy.status == CopyStatus.WAITING]
     if reused:  # a waiting attempt runs now
@@ -133,7 +133,7 @@ def _with_contexts(elements: list[Element], connection: Connection, outcome: Bat
         context = contexts[element.document.pk]
         if isinstance(context, ValidationError):
             outcome.refused[element.document.pk] = " ".join(context.messages)
-            if element.copy.status == CopyStatus.PENDING and not element.look_up:
+            if element.new:  # a mapping problem: this attempt never started (as document_export)
                 dropped.append(element.copy.pk)
             continue
         element.context = context

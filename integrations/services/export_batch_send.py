@@ -34,6 +34,7 @@ class Element:
     copy: RemoteDocument
     look_up: bool = False
     context: CopyContext | None = None
+    new: bool = False  # its attempt was started by this run (a mapping problem removes it again)
 
 
 @dataclass

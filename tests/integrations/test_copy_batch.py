@@ -219,3 +219,19 @@ def test_a_provider_without_batches_is_sent_one_by_one_paced_under_its_limit(
             ids = sorted(waiting.values_list("invoice_id", flat=True))
             assert tasks.invoice_copy_batch_task(connection.pk, ids, "update", None, 1).startswith("3 done")
     assert xero.creates == 6 and RemoteDocument.objects.filter(status=CopyStatus.SUCCEEDED).count() == 6
+
+
+def test_a_document_refused_before_sending_is_said_on_its_invoice_and_its_neighbours_go(
+    organization, subsidiary, connection, admin_client
+):
+    from integrations.models import SyncLogEntry
+
+    sent = invoices_for_new_clients(organization, subsidiary, 2)
+    draft = make_invoice(organization=organization, subsidiary=subsidiary)  # voided or reopened since it was queued
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
+        xero = FakeXero(mock, API).install()
+        result = run(connection, [*sent, draft])
+    assert result.startswith("2 done, 0 failed, 0 waiting, 1 refused")
+    assert xero.creates == 2 and not RemoteDocument.objects.filter(invoice=draft).exists()
+    (refusal,) = SyncLogEntry.objects.filter(invoice=draft, action="invoice.copy_refused")
+    assert "Only finalized invoices can be copied" in refusal.message
