@@ -49,3 +49,4 @@ format: install
 bench: install
 	$(PY) bench/pages.py
 	$(PY) bench/payment_sync.py
+	$(PY) bench/bulk_copy.py

@@ -217,6 +217,34 @@ class BulkCopyRow:
         return self.state in ("done", "failed")
 
 
+@dataclass(frozen=True)
+class BulkCopyCounts:
+    """A bulk copy's progress: how many copies are done, failed, waiting for the provider, or still queued."""
+
+    done: int = 0
+    failed: int = 0
+    waiting: int = 0
+    queued: int = 0
+
+    @property
+    def total(self) -> int:
+        return self.done + self.failed + self.waiting + self.queued
+
+    @property
+    def finished(self) -> bool:
+        return self.waiting == 0 and self.queued == 0
+
+    @property
+    def percent(self) -> int:
+        """The share finished (done or failed), 0-100."""
+        return round(100 * (self.done + self.failed) / self.total) if self.total else 100
+
+
+def bulk_copy_counts(rows: list[BulkCopyRow]) -> BulkCopyCounts:
+    states = [row.state for row in rows]
+    return BulkCopyCounts(*(states.count(state) for state in ("done", "failed", "waiting", "queued")))
+
+
 def bulk_copy_progress(*, organization: Organization, invoice_ids, since) -> list[BulkCopyRow]:
     """How the copies of a bulk copy queued at `since` are doing, one row per invoice of the organization: done,
     failed with the reason (the provider's refusal, or a refusal before sending), waiting, or still queued."""

@@ -4,8 +4,10 @@ payments_sync_all()                       scheduled ("productive:payments-sync",
                                           one task per eligible connection that is due on its provider's interval
                                           (or that a webhook marked as changed)
 payments_sync_connection(connection_id)   one connection's run; returns early if it may not run now
-invoice_copy_task(invoice_id, connection_id, mode, user_id)   one copy of the bulk copy; while the provider
-                                          throttles the connection it waits (deferred, never failed; see below)
+invoice_copy_batch_task(connection_id, invoice_ids, mode, user_id)   one connection's share of a bulk copy, in
+                                          the provider's batches; what is throttled waits and the task runs again
+                                          for it when the provider's window opens (never failed)
+invoice_copy_task(invoice_id, connection_id, mode, user_id)   one deferred copy (see below)
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ from .models import Connection, CopyStatus, LogLevel, RemoteDocument, SyncKind, 
 from .providers.base import SYNC_PAYMENTS
 from .schedules import payments_poll_tick
 from .services.connections import SYNC_PAYMENTS_SETTING
+from .services.document_export_batch import document_export_batch
 from .services.invoice_copy import copy_error_text, invoice_copy
 from .services.invoice_copy_bulk import invoice_copy_defer, invoice_copy_give_up
 from .services.payments_sync import payments_sync
@@ -220,3 +223,49 @@ def invoice_copy_task(invoice_id: int, connection_id: int, mode: str, user_id: i
     except IntegrationError as exc:
         return f"failed: {copy_error_text(exc)}"  # the attempt and the log already record it
     return f"{copy.status}: {copy.remote_number or copy.remote_id}"
+
+
+def invoice_copy_batch_task(
+    connection_id: int, invoice_ids: list[int], mode: str, user_id: int | None, deferrals: int = 0
+) -> str:
+    """A bulk copy's invoices of one connection, in the provider's batches. Refusals are logged on their invoice;
+    what waits (a 429, or the pacing of a provider without batches) runs again in one deferred task when the
+    provider's window opens, at most COPY_MAX_DEFERRALS times."""
+    connection = Connection.objects.filter(pk=connection_id).first()
+    if connection is None:
+        return "skipped: the connection no longer exists"
+    invoices = list(
+        Invoice.objects.filter(organization_id=connection.organization_id, pk__in=invoice_ids)
+        .select_related("organization", "company", "subsidiary")
+        .order_by("pk")
+    )
+    user = get_user_model().objects.filter(pk=user_id).first() if user_id else None
+    outcome = document_export_batch(documents=invoices, connection=connection, user=user)
+    by_pk = {invoice.pk: invoice for invoice in invoices}
+    for pk, reason in outcome.refused.items():
+        _refused(by_pk[pk], connection, ValidationError(reason))
+    if outcome.waiting:
+        if deferrals >= COPY_MAX_DEFERRALS:
+            reason = (
+                f"{connection.name} kept asking us to slow down: the copy was put off {deferrals} times and given up. "
+                "Copy it again later."
+            )
+            for pk in outcome.waiting:
+                _give_up_waiting(by_pk[pk], connection, reason)
+        else:
+            when = outcome.waiting_until or timezone.now()
+            schedule(
+                "integrations.tasks.invoice_copy_batch_task",
+                connection_id,
+                sorted(outcome.waiting),
+                mode,
+                user_id,
+                deferrals + 1,
+                schedule_type=Schedule.ONCE,
+                repeats=1,
+                next_run=when,
+            )
+    return (
+        f"{len(outcome.done)} done, {len(outcome.failed)} failed, {len(outcome.waiting)} waiting, "
+        f"{len(outcome.refused)} refused in {outcome.calls} calls"
+    )

@@ -26,8 +26,9 @@ def run_bench(*args: str) -> str:
         ("bench/payment_sync.py", ("--invoices", "60", "--changed", "30"), "naive poll of 60 invoices"),
         ("bench/payment_sync.py", ("--idle-after", "0,1,101", "--invoices", "120"), "101"),
         ("bench/pages.py", ("--invoices", "40", "--runs", "1"), "admin"),
+        ("bench/bulk_copy.py", ("--invoices", "8"), "one by one"),
     ],
-    ids=["payment-sync", "payment-sync-idle-after", "pages"],
+    ids=["payment-sync", "payment-sync-idle-after", "pages", "bulk-copy"],
 )
 def test_bench_runs(script, args, expected):
     assert expected in run_bench(script, *args)

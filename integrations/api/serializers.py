@@ -86,3 +86,31 @@ class SyncRunSerializer(serializers.ModelSerializer):
         model = SyncRun
         fields = ["id", "connection", "kind", "started_at", "finished_at", "outcome", "counts", "api_calls", "error"]
         read_only_fields = fields
+
+
+class BulkCopyCreateSerializer(serializers.Serializer):
+    invoice_ids = serializers.ListField(child=serializers.IntegerField(), allow_empty=False)
+
+
+class BulkCopyCountsSerializer(serializers.Serializer):
+    done = serializers.IntegerField()
+    failed = serializers.IntegerField()
+    waiting = serializers.IntegerField()
+    queued = serializers.IntegerField()
+    total = serializers.IntegerField()
+    percent = serializers.IntegerField(help_text="The share finished (done or failed), 0-100.")
+
+
+class BulkCopyRowSerializer(serializers.Serializer):
+    invoice = serializers.IntegerField(source="invoice.pk")
+    state = serializers.CharField(help_text="done, failed, waiting or queued")
+    detail = serializers.CharField(help_text="done: the remote number; failed: the reason; waiting: until when")
+
+
+class BulkCopyProgressSerializer(serializers.Serializer):
+    """A bulk copy's progress: the same counts and rows as its result page."""
+
+    since = serializers.IntegerField(help_text="Unix time the run was queued: GET takes it back.")
+    counts = BulkCopyCountsSerializer()
+    finished = serializers.BooleanField()
+    rows = BulkCopyRowSerializer(many=True)

@@ -1,7 +1,10 @@
 """Thin API views over integrations.selectors and services. Every endpoint is admin-only and org-scoped."""
 
+from datetime import UTC, datetime
+
 from django.db import transaction
 from django.shortcuts import get_object_or_404
+from django.utils import timezone
 from django_q.tasks import async_task
 from drf_spectacular.utils import extend_schema
 from rest_framework import generics, status, viewsets
@@ -18,10 +21,18 @@ from ..exceptions import IntegrationError, ThrottledError
 from ..models import Connection, SyncRun
 from ..services.contact_links import contact_id_clean
 from ..services.invoice_copy import MODE_UPDATE, invoice_copy
+from ..services.invoice_copy_bulk import bulk_copy_max, invoice_copy_bulk
 from ..tasks import payment_sync_skip_reason
 from ..views.copy import describe_error
 from .filters import SyncRunFilter
-from .serializers import ConnectionSerializer, InvoiceCopyCreateSerializer, InvoiceCopySerializer, SyncRunSerializer
+from .serializers import (
+    BulkCopyCreateSerializer,
+    BulkCopyProgressSerializer,
+    ConnectionSerializer,
+    InvoiceCopyCreateSerializer,
+    InvoiceCopySerializer,
+    SyncRunSerializer,
+)
 
 
 class AdminApiMixin:
@@ -124,3 +135,40 @@ class ConnectionSyncView(AdminApiMixin, APIView):
             return Response({"detail": f"Payments are not synced now: {reason}."}, status=status.HTTP_409_CONFLICT)
         transaction.on_commit(lambda: async_task("integrations.tasks.payments_sync_connection", connection.pk))
         return Response({"detail": "Payment sync queued."}, status=status.HTTP_202_ACCEPTED)
+
+
+class BulkCopyView(AdminApiMixin, APIView):
+    """POST: queue a bulk copy of invoices (each to the active connection of its subsidiary, in the provider's
+    batches); answers what was queued and skipped, and `since`, which GET takes back. GET ?ids=1,2&since=<unix>:
+    the run's progress (done / failed / waiting / queued counts and a row per invoice of this organization)."""
+
+    @extend_schema(request=BulkCopyCreateSerializer, responses={202: BulkCopyProgressSerializer})
+    def post(self, request):
+        form = BulkCopyCreateSerializer(data=request.data)
+        form.is_valid(raise_exception=True)
+        since = timezone.now().replace(microsecond=0)
+        result = call_service(
+            invoice_copy_bulk,
+            invoice_ids=form.validated_data["invoice_ids"],
+            organization=self.organization,
+            user=request.user,
+        )
+        body = self._progress(result.queued, since)
+        body["skipped"] = {str(pk): reason for pk, reason in result.skipped.items()}
+        return Response(body, status=status.HTTP_202_ACCEPTED)
+
+    @extend_schema(responses=BulkCopyProgressSerializer)
+    def get(self, request):
+        try:
+            ids = [int(pk) for pk in request.query_params.get("ids", "").split(",") if pk][: bulk_copy_max()]
+            since = datetime.fromtimestamp(int(request.query_params.get("since", "")), tz=UTC)
+        except (ValueError, OverflowError, OSError):
+            return Response({"detail": "Give ids=<invoice ids> and since=<unix time>."}, status=400)
+        return Response(self._progress(ids, since))
+
+    def _progress(self, ids, since) -> dict:
+        rows = selectors.bulk_copy_progress(organization=self.organization, invoice_ids=ids, since=since)
+        counts = selectors.bulk_copy_counts(rows)
+        return BulkCopyProgressSerializer(
+            {"since": int(since.timestamp()), "counts": counts, "finished": counts.finished, "rows": rows}
+        ).data

@@ -205,8 +205,12 @@ class AccountingApi(abc.ABC):
     batch_limits: BatchLimits = BatchLimits()
 
     def create_documents(self, kind: str, writes: list[DocumentWrite]) -> list[WriteResult]:
-        """Create several documents of one kind, at most `batch_limits.documents`; one result per write, in order.
-        A failed element never fails its neighbours; a throttle or a dead grant stops the rest unsent."""
+        """Create several documents of one kind, at most `batch_limits.documents`; one result per write, in order,
+        keyed by the write's key (its attempt's idempotency key). A failed element never fails its neighbours (its
+        error carries the provider's words); a whole call whose answer is lost gives each element an
+        AmbiguousWriteError (the engine looks each up before any new try); a throttle or a dead grant leaves what it
+        stopped `sent=False`. A batch endpoint sends the batch with one idempotency key derived from its elements'
+        keys, so the same elements retried are answered, not created twice."""
         return _one_by_one(writes, lambda write: self.create_document(kind, write.payload, write.key))
 
     def create_contacts(self, companies: list[tuple[str, Company]]) -> list[WriteResult]:

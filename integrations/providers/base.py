@@ -111,7 +111,8 @@ class Provider:
     capability_plans: dict[str, str] = {}
     # Settings that must all be non-empty for the provider to be offered (the rest of its URLs 404 without them).
     required_settings: tuple[str, ...] = ()
-    # Per-tenant call budget (calls, per seconds), e.g. Xero's 60 a minute: deferred bulk copies are spread over it.
+    # Per-tenant call budget (calls, per seconds), e.g. Xero's 60 a minute: deferred copies are spread over it, and a
+    # bulk copy without batch endpoints is paced under it.
     rate_limit: tuple[int, int] | None = None
     # What one remote tenant is called there, on the connect, choose, setup, marketplace and disconnect pages
     # ("organisation" in Xero, "company" in QuickBooks, "division" in Exact, "agreement" in e-conomic).
@@ -123,7 +124,8 @@ class Provider:
         PickList("tax_types", "tax rates", "tax rate", "list_tax_types"),
         PickList("items", "items", "item", "list_items", code_and_name),
     )
-    # How many invoices one bulk copy may take (each is one task, spread over `rate_limit`).
+    # How many invoices one bulk copy may take (one batch task per connection, in the client's batch_limits chunks;
+    # a provider without batches is paced under `rate_limit`).
     bulk_copy_max: int = 100
     # Webhooks and scheduling: the setting holding the minutes between two polls of a connection's payments
     # (polling is the source of truth; a webhook only makes a connection due at once). Providers whose reads are

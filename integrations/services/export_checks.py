@@ -18,6 +18,34 @@ from ..models import Connection, ServiceTypeMapping, TaxRateMapping
 
 def document_export_check(*, document, connection: Connection) -> None:
     """Refuse (ValidationError) what may not be exported, before anything is saved or sent."""
+    _document_refusal(document, connection)
+    _connection_refusal(adapter_of(document), connection, document.organization)
+    _number_refusal(document, connection)
+
+
+def document_export_checks(*, documents: list, connection: Connection) -> dict:
+    """document_export_check for many documents of one kind and connection, the connection's part checked once:
+    document pk → the ValidationError refusing it (the exportable ones are absent)."""
+    refusals: dict = {}
+    connection_checked: ValidationError | bool = False
+    for document in documents:
+        try:
+            _document_refusal(document, connection)
+            if connection_checked is False:
+                try:
+                    _connection_refusal(adapter_of(document), connection, document.organization)
+                    connection_checked = True
+                except ValidationError as exc:
+                    connection_checked = exc
+            if isinstance(connection_checked, ValidationError):
+                raise connection_checked
+            _number_refusal(document, connection)
+        except ValidationError as exc:
+            refusals[document.pk] = exc
+    return refusals
+
+
+def _document_refusal(document, connection: Connection) -> None:
     adapter = adapter_of(document)
     if connection.organization_id != document.organization_id:
         raise ValidationError({"connection": "Not found."})
@@ -28,6 +56,9 @@ def document_export_check(*, document, connection: Connection) -> None:
     refusal = adapter.export_refusal(document)
     if refusal:
         raise ValidationError(refusal)
+
+
+def _connection_refusal(adapter: DocumentAdapter, connection: Connection, organization) -> None:
     try:
         provider = registry.get(connection.provider)
     except registry.ProviderNotFound:
@@ -39,7 +70,7 @@ def document_export_check(*, document, connection: Connection) -> None:
         or adapter.kind not in provider.export_kinds
     ):
         raise ValidationError({"connection": f"{provider.name} cannot copy {adapter.label}s here."})
-    if not provider.allows(document.organization, capability):
+    if not provider.allows(organization, capability):
         raise ValidationError({"connection": f"Copying {adapter.label}s to {provider.name} needs a higher plan."})
     if not connection.is_active:
         raise ValidationError(
@@ -52,7 +83,13 @@ def document_export_check(*, document, connection: Connection) -> None:
         raise ValidationError(
             {"connection": f"Finish the setup of {connection.name} (accounts and tax rates) before copying."}
         )
-    if not adapter.number(document) and not provider.numbers_documents(connection, adapter.kind):
+
+
+def _number_refusal(document, connection: Connection) -> None:
+    adapter = adapter_of(document)
+    if not adapter.number(document) and not registry.get(connection.provider).numbers_documents(
+        connection, adapter.kind
+    ):
         raise ValidationError(
             f"This {adapter.label} has no number yet: it takes the number of the accounting tool that numbers "
             f"{document.subsidiary}'s {adapter.label}s. Copy it there first."

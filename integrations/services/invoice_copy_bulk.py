@@ -1,8 +1,9 @@
 """The bulk copy (the invoice list's "Copy to …") and the waiting of copies the provider throttles.
 
-Each selected invoice gets one task (integrations.tasks.invoice_copy_task, after commit) to the active connection
-of its subsidiary; a task that meets the provider's rate limit leaves its attempt waiting (never failed) until the
-slot the task is deferred to.
+The selected invoices are grouped by the active connection of their subsidiary; each connection gets one task
+(integrations.tasks.invoice_copy_batch_task, after commit) that copies its invoices in the provider's batches
+(services.document_export_batch). What the provider throttles waits (never failed) until the task runs again in
+the provider's window. A single deferred copy (invoice_copy_task) waits in a slot of its own (invoice_copy_defer).
 """
 
 from __future__ import annotations
@@ -17,11 +18,16 @@ from django.utils import timezone
 
 from billing.models import Invoice, Organization
 
-from .. import selectors
+from .. import registry, selectors
 from ..models import UNFINISHED_COPY_STATUSES, Connection, CopyStatus, LogLevel, RemoteDocument
+from .export_checks import document_export_checks
 from .invoice_copy import MODE_UPDATE, _claim_attempt, _log, invoice_copy_check
 
-BULK_MAX = 100
+
+def bulk_copy_max() -> int:
+    """The most invoices one bulk copy may take: the largest provider's `bulk_copy_max` (each connection's share is
+    checked against its own provider's)."""
+    return max((provider.bulk_copy_max for provider in registry.all()), default=100)
 
 
 @dataclass
@@ -31,7 +37,8 @@ class BulkCopyResult:
 
 
 def invoice_copy_bulk(*, invoice_ids, organization: Organization, user) -> BulkCopyResult:
-    """Queue one copy task per invoice (after commit), each to the active connection of its subsidiary."""
+    """Queue one batch copy task per connection (after commit), with the selected invoices of the subsidiary it is
+    the active connection of."""
     from django_q.tasks import async_task
 
     try:
@@ -40,8 +47,9 @@ def invoice_copy_bulk(*, invoice_ids, organization: Organization, user) -> BulkC
         raise ValidationError({"invoice_ids": "Select invoices from the list."}) from None
     if not ids:
         raise ValidationError({"invoice_ids": "Select at least one invoice."})
-    if len(ids) > BULK_MAX:
-        raise ValidationError({"invoice_ids": f"Copy at most {BULK_MAX} invoices at a time; {len(ids)} are selected."})
+    most = bulk_copy_max()
+    if len(ids) > most:
+        raise ValidationError({"invoice_ids": f"Copy at most {most} invoices at a time; {len(ids)} are selected."})
     invoices = list(Invoice.objects.filter(organization=organization, pk__in=ids).select_related("subsidiary"))
     result = BulkCopyResult()
     result.skipped.update({pk: "Not found." for pk in set(ids) - {invoice.pk for invoice in invoices}})
@@ -49,6 +57,8 @@ def invoice_copy_bulk(*, invoice_ids, organization: Organization, user) -> BulkC
         organization=organization, subsidiary_ids=[invoice.subsidiary_id for invoice in invoices]
     )
     user_id = user.pk if getattr(user, "is_authenticated", False) else None
+    per_connection: dict[int, list[int]] = {}
+    refusals: dict[int, dict] = {}
     for invoice in invoices:
         usable = connections.get(invoice.subsidiary_id, [])
         if not usable:
@@ -57,14 +67,23 @@ def invoice_copy_bulk(*, invoice_ids, organization: Organization, user) -> BulkC
         if len(usable) > 1:
             result.skipped[invoice.pk] = f"{invoice}: several connections; copy it from its page."
             continue
-        try:
-            invoice_copy_check(invoice=invoice, connection=usable[0])
-        except ValidationError as exc:
-            result.skipped[invoice.pk] = f"{invoice}: {' '.join(exc.messages)}"
+        connection = usable[0]
+        if connection.pk not in refusals:  # the connection's checks once, each invoice's own
+            mine = [i for i in invoices if usable[0] in connections.get(i.subsidiary_id, [])]
+            refusals[connection.pk] = document_export_checks(documents=mine, connection=connection)
+        refusal = refusals[connection.pk].get(invoice.pk)
+        if refusal is not None:
+            result.skipped[invoice.pk] = f"{invoice}: {' '.join(refusal.messages)}"
             continue
-        args = (invoice.pk, usable[0].pk, MODE_UPDATE, user_id)
-        transaction.on_commit(lambda args=args: async_task("integrations.tasks.invoice_copy_task", *args))
+        share = per_connection.setdefault(connection.pk, [])
+        if len(share) >= registry.get(connection.provider).bulk_copy_max:
+            result.skipped[invoice.pk] = f"{invoice}: {connection.name} takes fewer invoices in one bulk copy."
+            continue
+        share.append(invoice.pk)
         result.queued.append(invoice.pk)
+    for connection_pk, share in per_connection.items():
+        args = (connection_pk, share, MODE_UPDATE, user_id)
+        transaction.on_commit(lambda args=args: async_task("integrations.tasks.invoice_copy_batch_task", *args))
     return result
 
 

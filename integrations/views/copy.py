@@ -47,7 +47,7 @@ from ..services.invoice_copy import (
     invoice_copy,
     invoice_copy_preview,
 )
-from ..services.invoice_copy_bulk import BULK_MAX, invoice_copy_bulk
+from ..services.invoice_copy_bulk import bulk_copy_max, invoice_copy_bulk
 from ..services.remote_void import copy_payments_total, remote_void_refusal
 from ..tasks import payment_sync_skip_reason
 
@@ -246,19 +246,22 @@ class BulkCopyView(OrganizationAdminRequiredMixin, View):
 
 
 class BulkCopyResultView(OrganizationAdminRequiredMixin, View):
-    """A bulk copy's copies as they finish (?ids=<invoice ids>&since=<unix time queued>); over HTMX the rows only,
-    polled every 2s until each is done or failed. Other organizations' invoices are not listed."""
+    """A bulk copy's copies as they finish (?ids=<invoice ids>&since=<unix time queued>): a progress bar with the
+    done / failed / waiting counts and a row per invoice; over HTMX that partial only, polled every 2s until each is
+    done or failed. Other organizations' invoices are not listed."""
 
     def get(self, request):
         try:
-            ids = [int(pk) for pk in request.GET.get("ids", "").split(",") if pk][:BULK_MAX]
+            ids = [int(pk) for pk in request.GET.get("ids", "").split(",") if pk][: bulk_copy_max()]
             since = datetime.fromtimestamp(int(request.GET.get("since", "")), tz=UTC)
         except (ValueError, OverflowError, OSError):
             raise Http404("Not found.") from None
         rows = selectors.bulk_copy_progress(organization=request.organization, invoice_ids=ids, since=since)
+        counts = selectors.bulk_copy_counts(rows)
         context = {
             "rows": rows,
-            "finished": all(row.finished for row in rows),
+            "counts": counts,
+            "finished": counts.finished,
             "poll_url": request.get_full_path(),
             "nav": "invoices",
         }

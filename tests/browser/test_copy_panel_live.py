@@ -253,10 +253,13 @@ def test_bulk_copy_result_view_fills_in_as_copies_finish(
         invoice_copy_task(first.pk, connection.pk, "update", admin_user.pk)
         expect(rows.locator("tr.bulk-done")).to_contain_text(first.number)
         expect(rows.locator("tr.bulk-queued")).to_have_count(1)
+        expect(rows.locator(".bulk-count-done")).to_have_text("1 done")  # the progress bar follows, no reload
+        expect(rows.locator("progress")).to_have_attribute("value", "1")
         xero.refuse_with = ["Account code '200' is not a valid code for this document."]
         invoice_copy_task(second.pk, connection.pk, "update", admin_user.pk)
 
     expect(rows.locator("tr.bulk-failed")).to_contain_text("Account code '200' is not a valid code")
     expect(rows).to_contain_text("All copies have finished.")
+    expect(rows.locator(".bulk-count-failed")).to_have_text("1 failed")
     expect(rows).not_to_have_attribute("hx-trigger", re.compile("every"))
     assert page.evaluate("window.notReloaded") is True

@@ -10,6 +10,7 @@ Response bodies follow the shapes of the Xero OpenAPI examples (Id/Status/Provid
 from __future__ import annotations
 
 import json
+import re
 import threading
 import uuid
 from datetime import UTC, datetime
@@ -57,28 +58,49 @@ class FakeXero:
         self.replies: dict[str, tuple[int, dict]] = {}  # idempotency key → the first answer
         self.next_number = 1
         self.refuse_with: list[str] = []  # validation messages for the next invoice write
+        self.refuse_numbers: dict[str, list[str]] = {}  # invoice number → the validation messages of its element
         self.drop_answers = 0  # this many invoice-create answers are lost after Xero has committed
         self.creates = 0
+        self.throttle_invoice_puts: set[int] = set()  # which PUT /Invoices calls (1st, 2nd…) Xero answers with 429
+        self.invoice_puts = 0
+        self.throttled = 0  # 429s answered by minute_limit
+        self.minute_limit: int | None = None  # Xero's per-tenant calls a minute, enforced with 429s when set
+        self.calls_at: list[datetime] = []
         self.requests: list = []
 
     # --- wiring --------------------------------------------------------------------------------------------
 
     def install(self):
-        import re
-
         base = re.escape(self.base)
-        self.mock.add_callback(responses.PUT, re.compile(rf"{base}/Invoices(\?.*)?$"), callback=self._put_invoices)
-        self.mock.add_callback(
-            responses.POST, re.compile(rf"{base}/Invoices/[^/?]+(\?.*)?$"), callback=self._post_invoice
-        )
-        self.mock.add_callback(responses.GET, re.compile(rf"{base}/Invoices(\?.*)?$"), callback=self._get_invoices)
-        self.mock.add_callback(
-            responses.GET, re.compile(rf"{base}/Invoices/[^/?]+(\?.*)?$"), callback=self._get_invoice
-        )
-        self.mock.add_callback(responses.PUT, re.compile(rf"{base}/Contacts(\?.*)?$"), callback=self._put_contacts)
-        self.mock.add_callback(responses.GET, re.compile(rf"{base}/Contacts(\?.*)?$"), callback=self._get_contacts)
-        self.mock.add_callback(responses.GET, re.compile(rf"{base}/Payments(\?.*)?$"), callback=self._get_payments)
+
+        def add(method, url, callback):
+            self.mock.add_callback(method, url, callback=self._limited(callback))
+
+        add(responses.PUT, re.compile(rf"{base}/Invoices(\?.*)?$"), callback=self._put_invoices)
+        add(responses.POST, re.compile(rf"{base}/Invoices/[^/?]+(\?.*)?$"), callback=self._post_invoice)
+        add(responses.GET, re.compile(rf"{base}/Invoices(\?.*)?$"), callback=self._get_invoices)
+        add(responses.GET, re.compile(rf"{base}/Invoices/[^/?]+(\?.*)?$"), callback=self._get_invoice)
+        add(responses.PUT, re.compile(rf"{base}/Contacts(\?.*)?$"), callback=self._put_contacts)
+        add(responses.GET, re.compile(rf"{base}/Contacts(\?.*)?$"), callback=self._get_contacts)
+        add(responses.GET, re.compile(rf"{base}/Payments(\?.*)?$"), callback=self._get_payments)
         return self
+
+    def _limited(self, callback):
+        """Xero's minute limit (`minute_limit` calls in any 60 s; the clock is datetime.now, so time_machine moves
+        it): past it a 429 with Retry-After until the oldest call leaves the window, and nothing is done."""
+
+        def answer(request):
+            if self.minute_limit is not None:
+                now = datetime.now(UTC)
+                self.calls_at = [t for t in self.calls_at if (now - t).total_seconds() < 60]
+                if len(self.calls_at) >= self.minute_limit:
+                    wait = 60 - int((now - self.calls_at[0]).total_seconds())
+                    self.throttled += 1
+                    return 429, {"Retry-After": str(max(wait, 1)), "X-Rate-Limit-Problem": "minute"}, ""
+                self.calls_at.append(now)
+            return callback(request)
+
+        return answer
 
     @staticmethod
     def _json(status: int, body: dict):
@@ -102,6 +124,9 @@ class FakeXero:
     def _put_invoices(self, request):
         with self.lock:
             self.requests.append(request)
+            self.invoice_puts += 1
+            if self.invoice_puts in self.throttle_invoice_puts:  # the minute limit: nothing is created
+                return 429, {"Retry-After": "40", "X-Rate-Limit-Problem": "minute"}, ""
             answer = self._create_invoice(request)
             if self.drop_answers:
                 self.drop_answers -= 1
@@ -112,19 +137,40 @@ class FakeXero:
         key, replay = self._replayed(request)
         if replay:
             return self._json(*replay)
-        element = json.loads(request.body, parse_float=Decimal)["Invoices"][0]
+        elements = json.loads(request.body, parse_float=Decimal)["Invoices"]
+        summarized = self.query(request).get("summarizeErrors", "true").lower() != "false"
+        answered, refused = [], False
+        for element in elements:
+            messages = self._invoice_refusal(element)
+            if messages:
+                refused = True
+                answered.append(failed_element(element, messages))
+                continue
+            number = element.get("InvoiceNumber")
+            if not number:
+                number = f"XI-{self.next_number:04d}"
+                self.next_number += 1
+            answered.append({**self._stored(element, str(uuid.uuid4()), number), "StatusAttributeString": "OK"})
+            self.creates += 1
+        if refused and (summarized or len(elements) == 1):
+            # Summarised (and for one element, as the client has always been answered): Xero's 400 with the failed
+            # elements' ValidationErrors.
+            failed = [e for e in answered if e.get("HasErrors")]
+            body = validation_error(element=failed[0])
+            body["Elements"] = failed
+            return self._remember(key, 400, body)
+        return self._remember(key, 200, envelope(Invoices=answered))
+
+    def _invoice_refusal(self, element: dict) -> list[str]:
         if self.refuse_with:
             messages, self.refuse_with = self.refuse_with, []
-            return self._remember(key, 400, validation_error(*messages, element=_plain(element)))
+            return messages
         number = element.get("InvoiceNumber")
+        if number in self.refuse_numbers:
+            return list(self.refuse_numbers[number])
         if number and any(i["InvoiceNumber"] == number for i in self.invoices.values()):
-            return self._remember(key, 400, validation_error("Invoice # must be unique.", element=_plain(element)))
-        if not number:
-            number = f"XI-{self.next_number:04d}"
-            self.next_number += 1
-        invoice = self._stored(element, str(uuid.uuid4()), number)
-        self.creates += 1
-        return self._remember(key, 200, envelope(Invoices=[invoice]))
+            return ["Invoice # must be unique."]
+        return []
 
     def _post_invoice(self, request):
         with self.lock:
@@ -203,15 +249,36 @@ class FakeXero:
     def _put_contacts(self, request):
         with self.lock:
             self.requests.append(request)
-            element = json.loads(request.body)["Contacts"][0]
-            contact = {**element, "ContactID": str(uuid.uuid4()), "ContactStatus": "ACTIVE"}
-            self.contacts[contact["ContactID"]] = contact
-            return self._json(200, envelope(Contacts=[contact]))
+            key, replay = self._replayed(request)
+            if replay:
+                return self._json(*replay)
+            answered = []
+            for element in json.loads(request.body)["Contacts"]:
+                name = element.get("Name", "").strip()
+                if any(c["Name"].lower() == name.lower() for c in self.contacts.values()):
+                    message = (
+                        f"The contact name {name} is already assigned to another contact. "
+                        "The contact name must be unique across all active contacts."
+                    )
+                    answered.append(failed_element(element, [message], flag="HasValidationErrors"))
+                    continue
+                contact = {**element, "ContactID": str(uuid.uuid4()), "ContactStatus": "ACTIVE"}
+                self.contacts[contact["ContactID"]] = contact
+                answered.append({**contact, "StatusAttributeString": "OK"})
+            if len(answered) == 1 and answered[0].get("HasValidationErrors"):
+                return self._remember(key, 400, {**validation_error(), "Elements": answered})
+            return self._remember(key, 200, envelope(Contacts=answered))
 
     def _get_contacts(self, request):
-        term = self.query(request).get("searchTerm", "").lower()
-        found = [c for c in self.contacts.values() if term in c["Name"].lower()]
-        return self._json(200, envelope(Contacts=found))
+        with self.lock:
+            self.requests.append(request)
+            params = self.query(request)
+            term = params.get("searchTerm", "").lower()
+            found = [c for c in self.contacts.values() if term in c["Name"].lower()]
+            if "where" in params:  # Name=="a" OR Name=="b" (the only filter the client sends on contacts)
+                names = {name.lower() for name in re.findall(r'Name=="((?:[^"\\]|\\.)*)"', params["where"])}
+                found = [c for c in found if c["Name"].lower() in names]
+            return self._json(200, envelope(Contacts=found))
 
     # --- payments ------------------------------------------------------------------------------------------
 
@@ -243,6 +310,16 @@ class FakeXero:
         page = int(self.query(request).get("page", 1))
         chunk = rows[(page - 1) * PAGE_SIZE : page * PAGE_SIZE]
         return self._json(200, envelope(Payments=chunk))
+
+
+def failed_element(element: dict, messages: list[str], flag: str = "HasErrors") -> dict:
+    """A refused element as Xero answers it with summarizeErrors=false: the submitted object, flagged."""
+    return {
+        **_plain(element),
+        flag: True,
+        "StatusAttributeString": "ERROR",
+        "ValidationErrors": [{"Message": m} for m in messages],
+    }
 
 
 def _plain(value):

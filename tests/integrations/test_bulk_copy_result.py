@@ -47,7 +47,7 @@ def test_bulk_copy_lands_on_its_result_view(
     invoices = finalized(organization, subsidiary, 2)
     with django_capture_on_commit_callbacks() as callbacks:  # queued; the worker has not run them
         response = admin_client.post(BULK, {"invoice_ids": [i.pk for i in invoices]})
-    assert len(callbacks) == 2
+    assert len(callbacks) == 1  # one batch task for the connection
     assert response.status_code == 302 and response["Location"].startswith(RESULT)
     page = admin_client.get(response["Location"]).content.decode()
     assert "2 invoices queued for copying." in page
@@ -95,3 +95,71 @@ def test_result_view_is_admin_only_and_rejects_bad_parameters(member_client, adm
     assert member_client.get(f"{RESULT}?ids=1&since=0").status_code == 403
     assert admin_client.get(f"{RESULT}?ids=x&since=0").status_code == 404
     assert admin_client.get(f"{RESULT}?ids=1").status_code == 404
+
+
+def test_the_progress_partial_counts_done_failed_and_waiting_and_stops_polling_when_none_is_unfinished(
+    admin_client, connection, organization, subsidiary
+):
+    done, failed, waiting, queued = finalized(organization, subsidiary, 4)
+    since = int(timezone.now().timestamp()) - 1
+    url = f"{RESULT}?ids={done.pk},{failed.pk},{waiting.pk},{queued.pk}&since={since}"
+    attempt(done, connection, CopyStatus.SUCCEEDED, remote_number="INV-77", is_latest=True)
+    attempt(failed, connection, CopyStatus.FAILED, error="Invoice # must be unique.")
+    attempt(waiting, connection, CopyStatus.WAITING, waiting_until=timezone.now())
+    page = admin_client.get(url, HTTP_HX_REQUEST="true").content.decode()
+    assert '<progress max="4" value="2"' in page and ">50%</progress>" in page
+    assert "1 done" in page and "1 failed" in page and "1 waiting" in page and "1 queued" in page
+    assert 'hx-trigger="every 2s"' in page
+
+    RemoteDocument.objects.filter(invoice=waiting).update(status=CopyStatus.SUCCEEDED)
+    attempt(queued, connection, CopyStatus.SUCCEEDED, remote_number="INV-79")
+    page = admin_client.get(url, HTTP_HX_REQUEST="true").content.decode()
+    assert '<progress max="4" value="4"' in page and "3 done" in page and "0 waiting" in page
+    assert "queued" not in page.split("</progress>")[1].split("</p>")[0]
+    assert "every 2s" not in page  # nothing unfinished: the partial stops polling
+
+
+API_BULK = "/api/v1/invoices/copy-bulk/"
+
+
+@pytest.fixture
+def api(admin_user):
+    from rest_framework.test import APIClient
+
+    client = APIClient()
+    client.force_authenticate(admin_user)
+    return client
+
+
+def test_the_api_starts_a_bulk_copy_and_reports_the_same_counts(
+    api, connection, organization, subsidiary, other_organization, django_capture_on_commit_callbacks
+):
+    first, second = finalized(organization, subsidiary, 2)
+    foreign = make_invoice(organization=other_organization, finalize=True)
+    with django_capture_on_commit_callbacks() as callbacks:  # queued; the worker has not run it
+        response = api.post(API_BULK, {"invoice_ids": [first.pk, second.pk, foreign.pk]}, format="json")
+    assert response.status_code == 202 and len(callbacks) == 1
+    body = response.json()
+    assert body["counts"] == {"done": 0, "failed": 0, "waiting": 0, "queued": 2, "total": 2, "percent": 0}
+    assert body["skipped"] == {str(foreign.pk): "Not found."} and body["finished"] is False
+
+    attempt(first, connection, CopyStatus.SUCCEEDED, remote_number="INV-80", is_latest=True)
+    attempt(second, connection, CopyStatus.FAILED, error="Xero: Account code '999' is not a valid code.")
+    progress = api.get(f"{API_BULK}?ids={first.pk},{second.pk},{foreign.pk}&since={body['since']}").json()
+    assert progress["counts"] == {"done": 1, "failed": 1, "waiting": 0, "queued": 0, "total": 2, "percent": 100}
+    assert progress["finished"] is True
+    assert [(row["invoice"], row["state"], row["detail"]) for row in progress["rows"]] == [
+        (first.pk, "done", "INV-80"),
+        (second.pk, "failed", "Xero: Account code '999' is not a valid code."),
+    ]
+
+
+def test_the_bulk_api_is_admin_only_and_refuses_bad_input(api, member_user):
+    from rest_framework.test import APIClient
+
+    member = APIClient()
+    member.force_authenticate(member_user)
+    assert member.get(f"{API_BULK}?ids=1&since=0").status_code == 403
+    assert api.get(f"{API_BULK}?ids=x&since=0").status_code == 400
+    response = api.post(API_BULK, {"invoice_ids": []}, format="json")
+    assert response.status_code == 400

@@ -269,7 +269,7 @@ def test_preview_lists_lines_accounts_and_taxes(xero_connection, invoice):
 
 
 @pytest.mark.django_db
-def test_bulk_queues_one_task_per_invoice_after_commit(
+def test_bulk_queues_one_batch_task_per_connection_after_commit(
     xero, xero_connection, invoice, organization, subsidiary, admin_user, django_capture_on_commit_callbacks
 ):
     second = make_invoice(organization=organization, subsidiary=subsidiary, company=invoice.company, finalize=True)
@@ -281,10 +281,10 @@ def test_bulk_queues_one_task_per_invoice_after_commit(
             invoice_ids=[invoice.pk, second.pk, draft.pk, lonely.pk, 999999], organization=organization, user=admin_user
         )
 
-    assert sorted(result.queued) == sorted([invoice.pk, second.pk]) and len(callbacks) == 2
+    assert sorted(result.queued) == sorted([invoice.pk, second.pk]) and len(callbacks) == 1  # one connection
     assert set(result.skipped) == {draft.pk, lonely.pk, 999999}
     assert "finalized" in result.skipped[draft.pk] and "no active" in result.skipped[lonely.pk]
-    # Q_CLUSTER sync=True: the tasks ran; each invoice has its copy.
+    # Q_CLUSTER sync=True: the task ran; each invoice has its copy, both in one batch.
     assert RemoteDocument.objects.filter(status=CopyStatus.SUCCEEDED).count() == 2 and xero.creates == 2
 
 

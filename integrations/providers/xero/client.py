@@ -30,6 +30,8 @@ from integrations.providers.base import (
 )
 from integrations.tokens import connection_access_token, connection_reauthorize
 
+from .batch import XeroBatchWrites
+
 logger = logging.getLogger("integrations.xero")
 
 PAGE_SIZE = 100  # Xero's page size for /Payments, /Invoices and /Contacts
@@ -102,7 +104,7 @@ def xero_messages(body) -> list[str]:
     return messages
 
 
-class XeroApi(ApiClient, AccountingApi):
+class XeroApi(XeroBatchWrites, ApiClient, AccountingApi):
     service_name = "Xero"
     # developer.xero.com/documentation/guides/idempotent-requests: on every PUT/POST, 128 characters at most.
     idempotency = IdempotencyStyle.header("Idempotency-Key", 128)
@@ -150,8 +152,9 @@ class XeroApi(ApiClient, AccountingApi):
         return xero_messages(body)
 
     def validate_response(self, data) -> None:
-        # With summarizeErrors=false Xero answers 200 and flags the failed elements instead of a 400.
-        if not isinstance(data, dict):
+        # With summarizeErrors=false Xero answers 200 and flags the failed elements instead of a 400 (a batch reads
+        # them element by element: XeroBatchWrites).
+        if not isinstance(data, dict) or self._per_element:
             return
         for key in ("Invoices", "Contacts"):
             for element in data.get(key) or []:

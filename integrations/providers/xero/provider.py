@@ -43,7 +43,7 @@ class XeroProvider(OAuth2Provider):
     tenant_noun = "organisation"
     tenant_noun_plural = "organisations"
     pick_lists = PICK_LISTS
-    bulk_copy_max = 100  # one task per invoice, spread over the 60 calls a minute
+    bulk_copy_max = 100  # two PUT /Invoices of 50 (and two PUT /Contacts of 50): 4 of the 60 calls a minute
     # Webhooks and scheduling: Xero's reads are not metered, so it keeps the global poll interval; its webhooks
     # (INVOICE updates) make a connection due at once.
     poll_interval_setting = "PAYMENTS_SYNC_INTERVAL_MINUTES"
