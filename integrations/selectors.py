@@ -9,7 +9,16 @@ from django.db.models import Case, Exists, OuterRef, Q, QuerySet, Value, When
 from billing.models import Invoice, Organization
 
 from . import registry
-from .models import Connection, ConnectionStatus, CopyStatus, RemoteDocument, SyncKind, SyncLogEntry, SyncRun
+from .models import (
+    Connection,
+    ConnectionStatus,
+    CopyStatus,
+    RemoteDocument,
+    RemotePayment,
+    SyncKind,
+    SyncLogEntry,
+    SyncRun,
+)
 from .providers.base import COPY_INVOICE
 
 PANEL_LOG_ENTRIES = 8
@@ -263,5 +272,15 @@ def used_tax_rate_ids(connection) -> set[int]:
         )
         .exclude(tax_rate=None)
         .values_list("tax_rate_id", flat=True)
+        .distinct()
+    )
+
+
+def recorded_remote_payment_ids(*, connection) -> set[str]:
+    """The remote payment ids whose allocations this connection still mirrors as live payments of ours: what a
+    provider's full re-sync (QuickBooks past its 30-day change window) diffs against to find deletions."""
+    return set(
+        RemotePayment.objects.filter(connection=connection, payment__is_deleted=False)
+        .values_list("remote_id", flat=True)
         .distinct()
     )
