@@ -56,9 +56,7 @@ class BatchMixin:
             idempotency_key=batch_request_id([write.key for write in writes]),
             action=action,
         )
-        answers = {
-            str(item.get("bId")): item for item in (response.data or {}).get("BatchItemResponse") or [] if item
-        }
+        answers = {str(item.get("bId")): item for item in (response.data or {}).get("BatchItemResponse") or [] if item}
         results: list[tuple[str, object]] = []
         for index, write in enumerate(writes, start=1):
             item = answers.get(f"b{index}")

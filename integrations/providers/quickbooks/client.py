@@ -117,9 +117,7 @@ class QuickBooksApi(QueryMixin, BatchMixin, PaymentFeedMixin, ApiClient, Account
     # --- helpers ---------------------------------------------------------------------------------------------
 
     def _write(self, path: str, body: dict, *, idempotency_key: str, action: str, params: dict | None = None):
-        response = self.request(
-            "POST", path, params=params, json=body, idempotency_key=idempotency_key, action=action
-        )
+        response = self.request("POST", path, params=params, json=body, idempotency_key=idempotency_key, action=action)
         return response.data if isinstance(response.data, dict) else {}
 
     def _entity(self, data: dict, name: str) -> dict:
@@ -215,7 +213,10 @@ class QuickBooksApi(QueryMixin, BatchMixin, PaymentFeedMixin, ApiClient, Account
             RemoteChoice(
                 code=str(row["Id"]),
                 name=str(row.get("FullyQualifiedName") or row.get("Name") or row["Id"]),
-                extra={"type": row.get("Type", ""), "income_account": (row.get("IncomeAccountRef") or {}).get("value", "")},
+                extra={
+                    "type": row.get("Type", ""),
+                    "income_account": (row.get("IncomeAccountRef") or {}).get("value", ""),
+                },
             )
             for row in rows
             if row.get("Id") and row.get("Type") != "Category"
@@ -246,7 +247,9 @@ class QuickBooksApi(QueryMixin, BatchMixin, PaymentFeedMixin, ApiClient, Account
     def list_terms(self) -> list[RemoteChoice]:
         rows = self.query_all("Term", "select * from Term where Active = true")
         return [
-            RemoteChoice(code=str(row["Id"]), name=str(row.get("Name") or row["Id"]), extra={"days": row.get("DueDays")})
+            RemoteChoice(
+                code=str(row["Id"]), name=str(row.get("Name") or row["Id"]), extra={"days": row.get("DueDays")}
+            )
             for row in rows
             if row.get("Id")
         ]

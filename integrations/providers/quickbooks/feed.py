@@ -49,7 +49,10 @@ class PaymentFeedMixin:
     def _cdc_payments(self, since_text: str, cursor: dict) -> Iterator[PaymentsPage]:
         while True:
             data = self.request(
-                "GET", "cdc", params={"entities": "Payment", "changedSince": since_text}, headers={"Accept": "application/json"}
+                "GET",
+                "cdc",
+                params={"entities": "Payment", "changedSince": since_text},
+                headers={"Accept": "application/json"},
             ).data
             rows, answer_time = _cdc_rows(data)
             records = [payment_from_json(row) for row in rows]
@@ -68,8 +71,9 @@ class PaymentFeedMixin:
             since_text = next_text
 
     def _query_payments(self, statement: str, cursor: dict, *, extra=()) -> Iterator[PaymentsPage]:
-        """Paged query; every page hands back the first page's time (what the next run asks CDC from)."""
-        first_time = ""
+        """Paged query. Once a page held payments, every page hands back the first page's time (what the next run
+        asks CDC from); pages before that keep the cursor they were asked with (an empty answer moves nothing)."""
+        first_time, reached = "", dict(cursor)
         iterator = iter(self.query_pages("Payment", statement))
         rows, answer_time = next(iterator)
         while True:
@@ -78,8 +82,9 @@ class PaymentFeedMixin:
             following = next(iterator, None)
             if following is None:
                 records += list(extra)
-            next_cursor = {**cursor, CURSOR_KEY: first_time} if first_time else dict(cursor)
-            yield PaymentsPage(payments=records, next_cursor=next_cursor, has_more=following is not None)
+            if records and first_time:
+                reached = {**cursor, CURSOR_KEY: first_time}
+            yield PaymentsPage(payments=records, next_cursor=dict(reached), has_more=following is not None)
             if following is None:
                 return
             rows, answer_time = following

@@ -67,7 +67,10 @@ class QuickBooksProvider(OAuth2Provider):
         if not realm_id or not realm_id.isdigit() or len(realm_id) > 30:
             raise IntegrationError("QuickBooks did not say which company was connected (no realmId): try again.")
         tokens, _ = super().complete_authorization(
-            params=params, code_verifier=code_verifier, redirect_uri=redirect_uri, options={**options, "realm": realm_id}
+            params=params,
+            code_verifier=code_verifier,
+            redirect_uri=redirect_uri,
+            options={**options, "realm": realm_id},
         )
         info = self._company_info(tokens.access_token, realm_id)
         return tokens, [RemoteTenant(id=realm_id, name=str(info.get("CompanyName") or realm_id), extra={})]
