@@ -83,7 +83,9 @@ class FakeQuickBooks:
 
     def void(self, payment_id: str) -> dict:
         payment = self.payments[payment_id]
-        payment.update(TotalAmt=0, PrivateNote="Voided", Line=[{"Amount": 0, "LinkedTxn": payment["Line"][0]["LinkedTxn"]}])
+        payment.update(
+            TotalAmt=0, PrivateNote="Voided", Line=[{"Amount": 0, "LinkedTxn": payment["Line"][0]["LinkedTxn"]}]
+        )
         payment["MetaData"]["LastUpdatedTime"] = self.tick()
         return payment
 

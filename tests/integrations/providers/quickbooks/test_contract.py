@@ -138,7 +138,10 @@ class TestQuickBooksContract(ProviderContract):
 
     def export_setup(self, organization, subsidiary):
         connection = self.make_connection(
-            organization=organization, subsidiary=subsidiary, remote_tenant_id=self._realm, settings=dict(READY_SETTINGS)
+            organization=organization,
+            subsidiary=subsidiary,
+            remote_tenant_id=self._realm,
+            settings=dict(READY_SETTINGS),
         )
         invoice = make_invoice(
             organization=organization,
