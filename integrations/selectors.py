@@ -284,3 +284,32 @@ def recorded_remote_payment_ids(*, connection) -> set[str]:
         .values_list("remote_id", flat=True)
         .distinct()
     )
+
+
+def provider_pdf_copy(*, invoice: Invoice) -> RemoteDocument | None:
+    """The latest live copy of the invoice whose connection's setup makes the provider the maker of its PDF
+    (DocumentMapper.pdf_from_provider): "Download PDF" then serves that provider's PDF. None: the PDF is ours."""
+    copies = (
+        RemoteDocument.objects.filter(
+            invoice=invoice,
+            organization_id=invoice.organization_id,
+            status=CopyStatus.SUCCEEDED,
+            is_latest=True,
+            remote_voided_at__isnull=True,
+            superseded_at__isnull=True,
+            connection__removed_at__isnull=True,
+        )
+        .exclude(remote_id="")
+        .exclude(connection__status=ConnectionStatus.DISCONNECTED)
+        .select_related("connection")
+        .order_by("-created_at", "-pk")
+    )
+    for copy in copies:
+        try:
+            provider = registry.get(copy.connection.provider)
+        except KeyError:
+            continue
+        mapper = provider.mapper()
+        if mapper is not None and copy.kind in mapper.kinds and mapper.pdf_from_provider(copy.connection, copy.kind):
+            return copy
+    return None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from datetime import timedelta
 
 from django.conf import settings
@@ -14,6 +15,8 @@ from integrations.providers.oauth2 import OAuth2Provider
 from .mapping import NUMBERING_APP, NUMBERING_SETTING, PDF_OURS, PDF_SETTING
 from .payments import QUICKBOOKS_PAYMENT_FEED
 from .setup import CUSTOM_NUMBERS, INVOICE_PROMPT, PICK_LISTS, SCHEMA
+
+logger = logging.getLogger("integrations.quickbooks")
 
 
 class QuickBooksProvider(OAuth2Provider):
@@ -72,7 +75,11 @@ class QuickBooksProvider(OAuth2Provider):
             redirect_uri=redirect_uri,
             options={**options, "realm": realm_id},
         )
-        info = self._company_info(tokens.access_token, realm_id)
+        try:
+            info = self._company_info(tokens.access_token, realm_id)
+        except IntegrationError:
+            self._withdraw_quietly(tokens)  # a refused round trip keeps no grant at Intuit
+            raise
         return tokens, [RemoteTenant(id=realm_id, name=str(info.get("CompanyName") or realm_id), extra={})]
 
     def list_tenants(self, access_token: str, *, options: dict) -> list[RemoteTenant]:
@@ -116,6 +123,12 @@ class QuickBooksProvider(OAuth2Provider):
             idempotent=True,
             write=False,
         )
+
+    def _withdraw_quietly(self, tokens: TokenSet) -> None:
+        try:
+            self.revoke_refresh_token(tokens.refresh_token)
+        except IntegrationError as exc:
+            logger.warning("quickbooks: refused round trip not revoked: %s", type(exc).__name__)
 
     def revoke(self, connection) -> None:
         self.revoke_refresh_token(connection.grant.refresh_token if connection.grant else "")

@@ -60,7 +60,10 @@ def test_split_edit_delete_and_void(connection, server):
     cursor = {CURSOR_KEY: intuit_time(server.clock)}
     server.pay("1", [("130", "300.00"), ("131", "200.00")])
     (split,), cursor = _records(api, cursor)
-    assert [(a.document_id, a.amount) for a in split.allocations] == [("130", Decimal("300.00")), ("131", Decimal("200.00"))]
+    assert [(a.document_id, a.amount) for a in split.allocations] == [
+        ("130", Decimal("300.00")),
+        ("131", Decimal("200.00")),
+    ]
     assert split.currency == "EUR" and split.reference == "ref-1" and not split.deleted
     server.pay("1", [("130", "250.00")], date="2026-11-12")
     (edited,), cursor = _records(api, cursor)
@@ -101,8 +104,13 @@ def test_past_thirty_days_a_full_resync_finds_changes_and_deletions(connection, 
     )
     invoice = make_invoice(organization=organization, subsidiary=subsidiary, finalize=True)
     RemoteDocument.objects.create(
-        organization=organization, invoice=invoice, connection=connection, idempotency_key="k",
-        status=CopyStatus.SUCCEEDED, remote_id="130", is_latest=True,
+        organization=organization,
+        invoice=invoice,
+        connection=connection,
+        idempotency_key="k",
+        status=CopyStatus.SUCCEEDED,
+        remote_id="130",
+        is_latest=True,
     )
     with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
         server = FakeQuickBooks(mock, API, connection.remote_tenant_id, start=datetime.now(UTC) - timedelta(days=45))

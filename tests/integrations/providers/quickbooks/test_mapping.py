@@ -23,7 +23,9 @@ pytestmark = pytest.mark.django_db
 
 
 def _setup(organization, subsidiary, **settings):
-    connection = qbo_connection(organization=organization, subsidiary=subsidiary, settings={**READY_SETTINGS, **settings})
+    connection = qbo_connection(
+        organization=organization, subsidiary=subsidiary, settings={**READY_SETTINGS, **settings}
+    )
     return connection
 
 
@@ -57,7 +59,10 @@ def test_our_number_items_memo_and_no_tax(mock, organization, subsidiary):
     invoice = _invoice(
         organization,
         subsidiary,
-        lines=[LineInput("Design", Decimal("2"), Decimal("150.0050"), design), LineInput("Travel", Decimal("1"), Decimal("80"))],
+        lines=[
+            LineInput("Design", Decimal("2"), Decimal("150.0050"), design),
+            LineInput("Travel", Decimal("1"), Decimal("80")),
+        ],
         po_number="PO-77",
     )
     copy = document_export(document=invoice, connection=connection)
@@ -108,7 +113,9 @@ def test_quickbooks_numbers_when_the_setup_says_so(mock, organization, subsidiar
 )
 def test_memo_choices(organization, subsidiary, memo, expected):
     connection = _setup(organization, subsidiary, memo=memo, memo_custom_field="project")
-    invoice = _invoice(organization, subsidiary, subject="Website", note="Thanks!", custom_fields={"project": "Project X"})
+    invoice = _invoice(
+        organization, subsidiary, subject="Website", note="Thanks!", custom_fields={"project": "Project X"}
+    )
     mappings = MAPPER.mappings(connection=connection, kind="invoice", service_type_codes={}, tax_codes={}, options={})
     payload = MAPPER.payload("invoice", invoice, list(invoice.lines.all()), mappings, contact_id="1", number=None)
     assert payload.get("CustomerMemo") == ({"value": expected} if expected else None)

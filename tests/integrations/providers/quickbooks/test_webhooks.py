@@ -39,7 +39,10 @@ def test_legacy_shape_payment_events_sync_the_realm():
 def test_cloudevents_shape_with_two_realms():
     payment, invoice = parse(cloud_events("111", other_realm="222"))
     assert (payment.tenant_id, payment.resource_kind, payment.event_type, payment.wants_sync) == (
-        "111", "Payment", "Created", SYNC_TENANT,
+        "111",
+        "Payment",
+        "Created",
+        SYNC_TENANT,
     )
     assert (invoice.tenant_id, invoice.wants_sync) == ("222", SYNC_NONE)
     assert payment.key == "ce:88cd52e5-2ba1-4d0f-9d5e-5e7f0a1b2c3d"
