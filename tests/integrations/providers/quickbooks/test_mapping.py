@@ -23,10 +23,7 @@ pytestmark = pytest.mark.django_db
 
 
 def _setup(organization, subsidiary, **settings):
-    connection = qbo_connection(
-        organization=organization, subsidiary=subsidiary, settings={**READY_SETTINGS, **settings}
-    )
-    return connection
+    return qbo_connection(organization=organization, subsidiary=subsidiary, settings={**READY_SETTINGS, **settings})
 
 
 def _invoice(organization, subsidiary, lines=None, **extra):
