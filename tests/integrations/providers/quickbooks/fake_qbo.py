@@ -41,6 +41,7 @@ class FakeQuickBooks:
         self.vendor_names: set[str] = set()
         self.invoices: dict[str, dict] = {}
         self.payments: dict[str, dict] = {}  # live and deleted stubs
+        self.reference: dict[str, list[dict]] = {}  # other entities served by query: Item, TaxCode, Term…
         self.requestids: dict[tuple[str, str], tuple[int, dict]] = {}
         self.requests: list = []
         self.drop_answers = 0
@@ -136,11 +137,14 @@ class FakeQuickBooks:
     def _query(self, request, query, body):
         statement = query["query"]
         entity = re.search(r"from (\w+)", statement, re.I)[1]
-        rows = {"Customer": self.customers, "Invoice": self.invoices, "Payment": self.payments}.get(entity, {})
+        tables = {"Customer": self.customers, "Invoice": self.invoices, "Payment": self.payments}
+        rows = tables.get(entity) or {str(n): row for n, row in enumerate(self.reference.get(entity, []))}
         found = [row for row in rows.values() if row.get("status") != "Deleted"]
         for field, value in re.findall(r"(\w+) = '((?:[^'\\]|\\.)*)'", statement):
             value = value.replace("\\'", "'").replace("\\\\", "\\")
             found = [row for row in found if str(row.get(field, "")) == value]
+        if " Active = true" in statement:
+            found = [row for row in found if row.get("Active", True)]
         ids = re.search(r"Id in \(([^)]*)\)", statement)
         if ids:
             wanted = {item.strip().strip("'") for item in ids[1].split(",")}
