@@ -70,9 +70,13 @@ class PaymentFeedMixin:
                 return
             since_text = next_text
 
-    def _query_payments(self, statement: str, cursor: dict, *, extra=()) -> Iterator[PaymentsPage]:
+    def _query_payments(
+        self, statement: str, cursor: dict, *, extra=(), rebaseline: bool = False
+    ) -> Iterator[PaymentsPage]:
         """Paged query. Once a page held payments, every page hands back the first page's time (what the next run
-        asks CDC from); pages before that keep the cursor they were asked with (an empty answer moves nothing)."""
+        asks CDC from); pages before that keep the cursor they were asked with (an empty answer moves nothing).
+        A re-sync (`rebaseline`) read the whole state, so even an empty one moves the cursor to its time: a
+        company without payment changes for 30 days falls back once, not on every poll after."""
         first_time, reached = "", dict(cursor)
         iterator = iter(self.query_pages("Payment", statement))
         rows, answer_time = next(iterator)
@@ -82,7 +86,7 @@ class PaymentFeedMixin:
             following = next(iterator, None)
             if following is None:
                 records += list(extra)
-            if records and first_time:
+            if (records or rebaseline) and first_time:
                 reached = {**cursor, CURSOR_KEY: first_time}
             yield PaymentsPage(payments=records, next_cursor=dict(reached), has_more=following is not None)
             if following is None:
@@ -100,7 +104,7 @@ class PaymentFeedMixin:
             live |= {str(row.get("Id")) for row in self.query("Payment", f"select * from Payment where Id in ({ids})")}
         gone = [deleted_stub(payment_id) for payment_id in recorded if payment_id not in live]
         statement = f"select * from Payment where MetaData.LastUpdatedTime > {quote(format_time(since))}"
-        yield from self._query_payments(statement, cursor, extra=gone)
+        yield from self._query_payments(statement, cursor, extra=gone, rebaseline=True)
 
 
 def _cdc_rows(data) -> tuple[list[dict], str]:

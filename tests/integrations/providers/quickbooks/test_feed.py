@@ -135,3 +135,13 @@ def test_past_thirty_days_a_full_resync_finds_changes_and_deletions(connection, 
     assert any("MetaData.LastUpdatedTime >" in s for s in statements)
     live = invoice.payments.filter(is_deleted=False)
     assert sorted(live.values_list("amount", flat=True)) == [Decimal("5.00"), Decimal("10.00")]
+
+
+def test_a_quiet_company_falls_back_once_then_uses_cdc_again(connection, server):
+    old = {CURSOR_KEY: intuit_time(datetime.now(UTC) - timedelta(days=31))}
+    api = registry.get("quickbooks").api(connection)
+    records, cursor = _records(api, old)
+    assert records == [] and cursor == {CURSOR_KEY: intuit_time(server.clock)}, "the re-sync re-baselines"
+    assert _path_and_query(server.mock.calls[-1])[0] == "query"
+    _records(api, cursor)
+    assert _path_and_query(server.mock.calls[-1])[0] == "cdc"
