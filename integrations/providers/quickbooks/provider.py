@@ -6,6 +6,7 @@ import logging
 from datetime import timedelta
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 
 from integrations.document_kinds import INVOICE
 from integrations.exceptions import IntegrationError
@@ -139,6 +140,16 @@ class QuickBooksProvider(OAuth2Provider):
     def revoke_tenant(self, tokens: TokenSet, tenant: RemoteTenant) -> None:
         # One grant is one company in QuickBooks: withdrawing the tenant is withdrawing the grant.
         self.revoke_refresh_token(tokens.refresh_token)
+
+    def clean_contact_id(self, value: str) -> str:
+        """A QuickBooks customer Id is a number ("58"): anything else would be refused with the whole invoice."""
+        value = super().clean_contact_id(value)
+        if value and not value.isdigit():
+            raise ValidationError(
+                f"“{value[:40]}” is not a QuickBooks customer id (QuickBooks' ids are numbers, like 58): pick the "
+                "customer from the search."
+            )
+        return value
 
     # --- setup and export ----------------------------------------------------------------------------------------
 

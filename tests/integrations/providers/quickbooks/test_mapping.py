@@ -135,3 +135,12 @@ def test_lookup_keys_and_pdf_choice(organization, subsidiary):
     assert not MAPPER.lookup_keys("invoice", None, number="")  # requestid makes the retry safe instead
     assert MAPPER.attaches_our_pdf(ours, "invoice") and not MAPPER.pdf_from_provider(ours, "invoice")
     assert MAPPER.pdf_from_provider(theirs, "invoice") and not MAPPER.attaches_our_pdf(theirs, "invoice")
+
+
+def test_a_customer_id_is_a_number():
+    from integrations import registry
+
+    provider = registry.get("quickbooks")
+    assert provider.clean_contact_id(" 58 ") == "58" and provider.clean_contact_id("") == ""
+    with pytest.raises(ValidationError, match="not a QuickBooks customer id"):
+        provider.clean_contact_id("0b5a3c5e-51c1-4b5c-9d3e-7f4c1a2b3c4d")
