@@ -10,14 +10,20 @@ in batch.py and feed.py.
 
 from __future__ import annotations
 
-import logging
+import json
 import uuid
 
 from django.conf import settings
 from urllib3 import encode_multipart_formdata
 
 from integrations.connection_state import connection_mark_needs_reconnect
-from integrations.exceptions import IntegrationError, ProviderValidationError, TerminalError, ThrottledError
+from integrations.exceptions import (
+    IntegrationError,
+    ProviderValidationError,
+    TerminalError,
+    ThrottledError,
+    TransientError,
+)
 from integrations.http import BYTES, ApiClient, IdempotencyStyle
 from integrations.providers.base import (
     INVOICE,
@@ -32,17 +38,14 @@ from integrations.tokens import connection_access_token, connection_reauthorize
 from . import faults
 from .batch import BatchMixin
 from .feed import PaymentFeedMixin
+from .payments import parse_amount
 from .queries import QueryMixin, quote
-
-logger = logging.getLogger("integrations.quickbooks")
 
 MAX_NAME_SUFFIX = 5
 VOIDED_NOTE = "Voided"  # QuickBooks zeroes a voided invoice and prefixes its PrivateNote with this word
 
 
 def parse_money(value):
-    from .payments import parse_amount
-
     return None if value is None else parse_amount(value)
 
 
@@ -123,8 +126,6 @@ class QuickBooksApi(QueryMixin, BatchMixin, PaymentFeedMixin, ApiClient, Account
     def _entity(self, data: dict, name: str) -> dict:
         element = data.get(name)
         if not isinstance(element, dict) or not element.get("Id"):
-            from integrations.exceptions import TransientError
-
             raise TransientError(f"QuickBooks' answer has no {name}.")
         return element
 
@@ -333,8 +334,6 @@ class QuickBooksApi(QueryMixin, BatchMixin, PaymentFeedMixin, ApiClient, Account
     ) -> None:
         """POST /upload (multipart: the Attachable's metadata, then the file), linked to the invoice."""
         self.check_export_kind(kind)
-        import json
-
         metadata = {
             "AttachableRef": [{"EntityRef": {"type": "Invoice", "value": remote_id}, "IncludeOnSend": False}],
             "FileName": filename,

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from decimal import Decimal
 
 import pytest
@@ -13,7 +12,7 @@ from tests.factories import CompanyFactory, make_invoice
 
 from ..contract import ProviderContract
 from .fake_qbo import FakeQuickBooks
-from .helpers import API, READY_SETTINGS, TOKEN_URL, qbo_connection, realm_url
+from .helpers import API, READY_SETTINGS, TOKEN_URL, qbo_connection
 from .webhook_samples import cloud_events, legacy_notification, sign
 
 
@@ -75,23 +74,10 @@ class TestQuickBooksContract(ProviderContract):
 
     def mock_api(self, mock):
         server = FakeQuickBooks(mock, API, self._realm)
+        server.reference = LISTS
         server.install()
         server._create_customer({"DisplayName": "Acme Ltd"})
         server.pay("p-1", [("130", "10.00")])
-
-        def lists(request):
-            from urllib.parse import parse_qs, urlsplit
-
-            statement = parse_qs(urlsplit(request.url).query)["query"][0]
-            for entity, rows in LISTS.items():
-                if f"from {entity}" in statement:
-                    return 200, {}, json.dumps({"QueryResponse": {entity: rows}, "time": "2026-11-10T01:00:00-08:00"})
-            return None
-
-        original = [m for m in mock.registered() if "query" in str(getattr(m, "url", ""))]
-        for match in original:
-            mock.remove(match)
-        mock.add_callback(responses.GET, self.read_url, callback=lambda r: lists(r) or server._wrap(server._query)(r))
 
     def invoice_payload(self):
         return {
@@ -170,4 +156,3 @@ LISTS = {
     "Account": [{"Id": "79", "Name": "Sales of Product Income", "AccountType": "Income", "Active": True}],
     "TaxCode": [{"Id": "2", "Name": "21% BTW", "Taxable": True, "Active": True}],
 }
-_ = realm_url
