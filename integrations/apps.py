@@ -22,3 +22,10 @@ class IntegrationsConfig(AppConfig):
                 is_shown=lambda organization: bool(copy_providers(organization=organization)),
             )
         )
+
+        # "Download PDF" serves the provider's PDF when a connection's setup makes the provider its maker.
+        from billing.pdf_sources import register_invoice_pdf_source
+
+        from .services.provider_pdf import invoice_provider_pdf
+
+        register_invoice_pdf_source(invoice_provider_pdf)

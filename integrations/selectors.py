@@ -9,7 +9,16 @@ from django.db.models import Case, Exists, OuterRef, Q, QuerySet, Value, When
 from billing.models import Invoice, Organization
 
 from . import registry
-from .models import Connection, ConnectionStatus, CopyStatus, RemoteDocument, SyncKind, SyncLogEntry, SyncRun
+from .models import (
+    Connection,
+    ConnectionStatus,
+    CopyStatus,
+    RemoteDocument,
+    RemotePayment,
+    SyncKind,
+    SyncLogEntry,
+    SyncRun,
+)
 from .providers.base import COPY_INVOICE
 
 PANEL_LOG_ENTRIES = 8
@@ -293,3 +302,42 @@ def used_tax_rate_ids(connection) -> set[int]:
         .values_list("tax_rate_id", flat=True)
         .distinct()
     )
+
+
+def recorded_remote_payment_ids(*, connection) -> set[str]:
+    """The remote payment ids whose allocations this connection still mirrors as live payments of ours: what a
+    provider's full re-sync (QuickBooks past its 30-day change window) diffs against to find deletions."""
+    return set(
+        RemotePayment.objects.filter(connection=connection, payment__is_deleted=False)
+        .values_list("remote_id", flat=True)
+        .distinct()
+    )
+
+
+def provider_pdf_copy(*, invoice: Invoice) -> RemoteDocument | None:
+    """The latest live copy of the invoice whose connection's setup makes the provider the maker of its PDF
+    (DocumentMapper.pdf_from_provider): "Download PDF" then serves that provider's PDF. None: the PDF is ours."""
+    copies = (
+        RemoteDocument.objects.filter(
+            invoice=invoice,
+            organization_id=invoice.organization_id,
+            status=CopyStatus.SUCCEEDED,
+            is_latest=True,
+            remote_voided_at__isnull=True,
+            superseded_at__isnull=True,
+            connection__removed_at__isnull=True,
+        )
+        .exclude(remote_id="")
+        .exclude(connection__status=ConnectionStatus.DISCONNECTED)
+        .select_related("connection")
+        .order_by("-created_at", "-pk")
+    )
+    for copy in copies:
+        try:
+            provider = registry.get(copy.connection.provider)
+        except KeyError:
+            continue
+        mapper = provider.mapper()
+        if mapper is not None and copy.kind in mapper.kinds and mapper.pdf_from_provider(copy.connection, copy.kind):
+            return copy
+    return None

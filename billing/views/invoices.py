@@ -14,6 +14,7 @@ from billing.forms import InvoiceFilterForm, InvoiceForm, LineForm, LineFormSet
 from billing.list_extensions import invoice_list_columns
 from billing.models import Invoice, Subsidiary
 from billing.pdf import invoice_pdf
+from billing.pdf_sources import PdfSourceError, external_invoice_pdf
 from billing.tenancy import OrganizationMemberRequiredMixin
 
 from .base import FilteredListMixin, LinesFormView, ObjectActionView, OrganizationScopedMixin
@@ -101,7 +102,13 @@ class InvoicePdfView(InvoiceMixin, SingleObjectMixin, View):
 
     def get(self, request, *args, **kwargs):
         invoice = self.get_object()
-        response = HttpResponse(invoice_pdf(invoice), content_type="application/pdf")
+        try:
+            # An accounting tool may make the official PDF (its copy's PDF); otherwise ours.
+            pdf = external_invoice_pdf(invoice) or invoice_pdf(invoice)
+        except PdfSourceError as exc:
+            messages.error(request, str(exc))
+            return redirect("billing:invoice-detail", pk=invoice.pk)
+        response = HttpResponse(pdf, content_type="application/pdf")
         filename = (invoice.number or f"draft-{invoice.pk}").replace('"', "")
         response["Content-Disposition"] = f'inline; filename="{filename}.pdf"'
         return response

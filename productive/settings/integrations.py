@@ -6,7 +6,10 @@ from productive.env import env, env_secret
 # is hidden and its URLs answer 404.
 INTEGRATION_PROVIDERS = env.list(
     "INTEGRATION_PROVIDERS",
-    default=["integrations.providers.xero.provider.XeroProvider"],
+    default=[
+        "integrations.providers.xero.provider.XeroProvider",
+        "integrations.providers.quickbooks.provider.QuickBooksProvider",
+    ],
 )
 
 # Fernet keys (comma-separated; the first encrypts, all decrypt). Generate one with
@@ -68,3 +71,28 @@ XERO_USES_SANDBOX = False
 # The webhook key of the Xero app (developer portal → Webhooks; delivery URL SITE_URL + /integrations/xero/webhooks/).
 # Empty: no Xero webhooks (the URL answers 404) and payments are only polled.
 XERO_WEBHOOK_KEY = env_secret("XERO_WEBHOOK_KEY", default="")
+
+# --- QuickBooks Online ------------------------------------------------------------------------------------
+# Register SITE_URL + /integrations/quickbooks/callback/ as the redirect URI of the Intuit app.
+QUICKBOOKS_CLIENT_ID = env.str("QUICKBOOKS_CLIENT_ID", default="")
+QUICKBOOKS_CLIENT_SECRET = env_secret("QUICKBOOKS_CLIENT_SECRET", default="")
+QUICKBOOKS_SCOPES = env.list("QUICKBOOKS_SCOPES", default=["com.intuit.quickbooks.accounting"])
+QUICKBOOKS_AUTHORIZE_URL = env.str("QUICKBOOKS_AUTHORIZE_URL", default="https://appcenter.intuit.com/connect/oauth2")
+QUICKBOOKS_TOKEN_URL = env.str(
+    "QUICKBOOKS_TOKEN_URL", default="https://oauth.platform.intuit.com/oauth2/v1/tokens/bearer"
+)
+QUICKBOOKS_REVOKE_URL = env.str(
+    "QUICKBOOKS_REVOKE_URL", default="https://developer.api.intuit.com/v2/oauth2/tokens/revoke"
+)
+# The client appends /company/<realmId>/<entity>; Intuit's sandbox companies use https://sandbox-quickbooks.api.intuit.com/v3.
+QUICKBOOKS_API_URL = env.str("QUICKBOOKS_API_URL", default="https://quickbooks.api.intuit.com/v3")
+# Deep links to a copied invoice: <app url>/app/invoice?txnId=<id>.
+QUICKBOOKS_APP_URL = env.str("QUICKBOOKS_APP_URL", default="https://app.qbo.intuit.com")
+# Since 2025-08-01 Intuit ignores minor versions below 75 (75 is the default and the minimum).
+QUICKBOOKS_MINOR_VERSION = env.int("QUICKBOOKS_MINOR_VERSION", default=75)
+QUICKBOOKS_USES_SANDBOX = False
+# The verifier token of the Intuit app's webhooks (delivery URL SITE_URL + /integrations/quickbooks/webhooks/).
+# Empty: no QuickBooks webhooks (the URL answers 404) and payments are only polled.
+QUICKBOOKS_WEBHOOK_VERIFIER = env_secret("QUICKBOOKS_WEBHOOK_VERIFIER", default="")
+# Intuit meters reads (500k a month on the Builder tier): QuickBooks connections are polled less often than Xero's.
+QUICKBOOKS_POLL_INTERVAL_MINUTES = env.int("QUICKBOOKS_POLL_INTERVAL_MINUTES", default=30)

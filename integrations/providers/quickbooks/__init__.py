@@ -1,0 +1,1 @@
+"""QuickBooks Online (Intuit Accounting API v3)."""
