@@ -9,6 +9,7 @@ from django.db import IntegrityError, transaction
 
 from ..kit.clock import now_ms
 from .models import QboCompany, QboEntity
+from .store import money
 
 US_REALM_ID = "9341456000000101"
 UK_REALM_ID = "9341456000000202"
@@ -118,7 +119,7 @@ def _company_create(spec: dict) -> QboCompany:
                 "Name": name,
                 "Description": name,
                 "Active": True,
-                "RateValue": value,
+                "RateValue": money(value),
                 "AgencyRef": {"value": "1"},
                 "SpecialTaxType": "NONE",
                 "DisplayType": "ReadOnly",
@@ -152,7 +153,7 @@ def _company_create(spec: dict) -> QboCompany:
                 "Active": True,
                 "FullyQualifiedName": name,
                 "Taxable": spec["country"] == "US",
-                "UnitPrice": price,
+                "UnitPrice": money(price),
                 "Type": "Service",
                 "IncomeAccountRef": _INCOME,
                 "TrackQtyOnHand": False,
