@@ -95,7 +95,10 @@ def test_invoice_create_numbers_taxes_and_reads(qbo):
 
 def _body(invoice: dict) -> dict:
     line = next(line for line in invoice["Line"] if line["DetailType"] == "SalesItemLineDetail")
-    detail = {"ItemRef": line["SalesItemLineDetail"]["ItemRef"], "TaxCodeRef": line["SalesItemLineDetail"]["TaxCodeRef"]}
+    detail = {
+        "ItemRef": line["SalesItemLineDetail"]["ItemRef"],
+        "TaxCodeRef": line["SalesItemLineDetail"]["TaxCodeRef"],
+    }
     return {"CustomerRef": invoice["CustomerRef"],
             "Line": [{"DetailType": "SalesItemLineDetail", "Amount": line["Amount"], "SalesItemLineDetail": detail}]}  # fmt: skip
 
@@ -175,3 +178,9 @@ def test_requestid_replays_the_first_answer_and_writes_nothing(qbo):
 def test_money_is_exact(qbo):
     invoice = qbo.invoice(amount="0.10")
     assert Decimal(str(invoice["TotalAmt"])) == Decimal("0.11")  # 0.10 + 8.25% → 0.0083 rounds to 0.01
+
+
+def test_json_only_and_minorversion_checked(qbo):
+    assert qbo.get("preferences", accept="application/xml").status_code == 406
+    assert qbo.get("preferences", minorversion="abc").status_code == 400
+    assert qbo.get("preferences", minorversion="40").status_code == 200  # below 75 is ignored, as Intuit does

@@ -14,7 +14,7 @@ import time_machine
 from integrations.sandbox.quickbooks.demo import UK_REALM_ID, US_REALM_ID
 from productive.settings.sandbox import sandbox_provider_settings
 
-from .conftest import BASE, REDIRECT_URI, Qbo, authorize_url, callback
+from .conftest import BASE, BASIC, REDIRECT_URI, Qbo, authorize_url, callback
 
 
 def test_consent_offers_both_companies_and_returns_code_state_and_realm(client):
@@ -77,17 +77,11 @@ def test_revoke_takes_intuits_json_body_and_disconnects(client):
     qbo = Qbo(client)
     qbo.connect()
     answer = client.post(f"{BASE}/v2/oauth2/tokens/revoke", json.dumps({"token": qbo.refresh_token}),
-                         content_type="application/json", HTTP_AUTHORIZATION=qbo_basic())  # fmt: skip
+                         content_type="application/json", HTTP_AUTHORIZATION=BASIC)  # fmt: skip
     assert answer.status_code == 200
     refreshed = qbo.token({"grant_type": "refresh_token", "refresh_token": qbo.refresh_token})
     assert refreshed.json()["error"] == "invalid_grant"
     assert qbo.query("select * from Term").status_code == 403
-
-
-def qbo_basic() -> str:
-    from .conftest import BASIC
-
-    return BASIC
 
 
 @pytest.fixture
