@@ -22,9 +22,17 @@ from .store import company_of, envelope, find, render
 
 ACCOUNTING_SCOPE = "com.intuit.quickbooks.accounting"
 READABLE = {
-    "customer": "Customer", "invoice": "Invoice", "payment": "Payment", "item": "Item", "taxcode": "TaxCode",
-    "taxrate": "TaxRate", "term": "Term", "attachable": "Attachable", "vendor": "Vendor", "employee": "Employee",
-}  # fmt: skip
+    "customer": "Customer",
+    "invoice": "Invoice",
+    "payment": "Payment",
+    "item": "Item",
+    "taxcode": "TaxCode",
+    "taxrate": "TaxRate",
+    "term": "Term",
+    "attachable": "Attachable",
+    "vendor": "Vendor",
+    "employee": "Employee",
+}
 
 
 def tenant_from_request(request, path: str) -> str:
@@ -71,8 +79,13 @@ def throttle(problem: str, retry_after: int, remaining: dict) -> Reply:
 
 
 def server_error() -> Reply:
-    return fault(500, "10000", "An application error has occurred while processing your request",
-                 "System Failure Error: The sandbox was told to fail this call.", kind="SystemFault")  # fmt: skip
+    return fault(
+        500,
+        "10000",
+        "An application error has occurred while processing your request",
+        "System Failure Error: The sandbox was told to fail this call.",
+        kind="SystemFault",
+    )
 
 
 def requestid_invalid(message: str) -> Reply:
@@ -103,16 +116,32 @@ def route(request, path: str, grant, tenant_key: str):
         return _refuse(forbidden(tenant_key), "scope")
     minor = request.GET.get("minorversion", "")
     if minor and not minor.isdigit():
-        return _refuse(fault(400, "2010", "Request has invalid or unsupported property",
-                             f"minorversion {minor} is not a number", element="minorversion", company=company),
-                       "minorversion")  # fmt: skip
+        return _refuse(
+            fault(
+                400,
+                "2010",
+                "Request has invalid or unsupported property",
+                f"minorversion {minor} is not a number",
+                element="minorversion",
+                company=company,
+            ),
+            "minorversion",
+        )
     parts = path.split("/")[2:]
     operation = parts[0].lower() if parts else ""
     wants_pdf = operation == "invoice" and len(parts) == 3 and parts[2] == "pdf"
     accept = request.headers.get("Accept", "")
     if not wants_pdf and "application/json" not in accept and "*/*" not in accept:
-        return _refuse(fault(406, "2010", "Unsupported Accept", "The sandbox answers JSON only: send "
-                             "Accept: application/json.", company=company), "accept")  # fmt: skip
+        return _refuse(
+            fault(
+                406,
+                "2010",
+                "Unsupported Accept",
+                "The sandbox answers JSON only: send Accept: application/json.",
+                company=company,
+            ),
+            "accept",
+        )
     if request.method == "GET":
         return _read(request, company, operation, parts, wants_pdf)
     if request.method != "POST":
@@ -123,25 +152,43 @@ def route(request, path: str, grant, tenant_key: str):
         return Route(run=lambda: resources.upload(company, request), write=True)
     body = _json_body(request)
     if body is None:
-        return _refuse(fault(400, "2010", "Request has invalid or unsupported property",
-                             "The request body is not a JSON object.", company=company), "body")  # fmt: skip
+        return _refuse(
+            fault(
+                400,
+                "2010",
+                "Request has invalid or unsupported property",
+                "The request body is not a JSON object.",
+                company=company,
+            ),
+            "body",
+        )
     if operation == "batch":
         return Route(run=lambda: batch.run(company, body), write=True, prepare=lambda: batch.refuse(company, body))
     if operation == "customer" and len(parts) == 1:
-        return Route(run=lambda: _write(company, "Customer", lambda: resources.customer_write(company, body)),
-                     write=True)  # fmt: skip
+        return Route(
+            run=lambda: _write(company, "Customer", lambda: resources.customer_write(company, body)), write=True
+        )
     if operation == "invoice" and len(parts) == 1:
         action = request.GET.get("operation", "")
         if action not in ("", "update", "void", "delete"):
-            return _refuse(fault(400, "2010", "Request has invalid or unsupported property",
-                                 f"operation={action} is not supported", company=company), "operation")  # fmt: skip
+            return _refuse(
+                fault(
+                    400,
+                    "2010",
+                    "Request has invalid or unsupported property",
+                    f"operation={action} is not supported",
+                    company=company,
+                ),
+                "operation",
+            )
         return Route(run=lambda: _invoice_write(company, action, body), write=True)
     return _refuse(_unsupported(company, path), "unknown resource")
 
 
 def _unsupported(company, path: str) -> Reply:
-    return fault(400, "2010", "Unsupported Operation", f"Operation {path} is not supported by the sandbox.",
-                 company=company)  # fmt: skip
+    return fault(
+        400, "2010", "Unsupported Operation", f"Operation {path} is not supported by the sandbox.", company=company
+    )
 
 
 def _read(request, company, operation: str, parts: list[str], wants_pdf: bool):
@@ -164,16 +211,22 @@ def _query(company, text: str) -> Reply:
     try:
         return envelope(company, {"QueryResponse": query.answer(company, text)})
     except query.QueryError as exc:
-        return fault(400, exc.code, "Error parsing query" if exc.code == "4000" else "Invalid query", exc.detail,
-                     company=company)  # fmt: skip
+        return fault(
+            400, exc.code, "Error parsing query" if exc.code == "4000" else "Invalid query", exc.detail, company=company
+        )
 
 
 def _entity(company, entity: str, entity_id: str) -> Reply:
     row = find(company, entity, entity_id)
     if row is None:
-        return fault(400, "610", "Object Not Found", "Object Not Found : Something you're trying to use has been "
-                     "made inactive. Check the fields with accounts, customers, items, vendors or employees.",
-                     company=company)  # fmt: skip
+        return fault(
+            400,
+            "610",
+            "Object Not Found",
+            "Object Not Found : Something you're trying to use has been "
+            "made inactive. Check the fields with accounts, customers, items, vendors or employees.",
+            company=company,
+        )
     return envelope(company, {entity: render(row)})
 
 

@@ -22,16 +22,30 @@ WRITERS = {
 def refuse(company: QboCompany, body: dict) -> Reply | None:
     items = body.get("BatchItemRequest")
     if not isinstance(items, list) or not items:
-        return fault(400, "2020", "Required param missing, need to supply the required value for the API",
-                     "Required parameter BatchItemRequest is missing in the request", company=company)  # fmt: skip
+        return fault(
+            400,
+            "2020",
+            "Required param missing, need to supply the required value for the API",
+            "Required parameter BatchItemRequest is missing in the request",
+            company=company,
+        )
     if len(items) > MAX_ITEMS:
-        return fault(400, "2010", "Request has invalid or unsupported property",
-                     f"The batch has {len(items)} items; at most {MAX_ITEMS} are allowed per batch request.",
-                     company=company)  # fmt: skip
+        return fault(
+            400,
+            "2010",
+            "Request has invalid or unsupported property",
+            f"The batch has {len(items)} items; at most {MAX_ITEMS} are allowed per batch request.",
+            company=company,
+        )
     ids = [str(item.get("bId", "")) for item in items]
     if any(not b for b in ids) or len(set(ids)) != len(ids):
-        return fault(400, "2010", "Request has invalid or unsupported property",
-                     "Every BatchItemRequest needs its own bId.", company=company)  # fmt: skip
+        return fault(
+            400,
+            "2010",
+            "Request has invalid or unsupported property",
+            "Every BatchItemRequest needs its own bId.",
+            company=company,
+        )
     return None
 
 

@@ -13,25 +13,40 @@ from .store import entity_create, entity_delete, entity_save, find, live, money
 
 DOC_NUMBER_MAX = 21
 WRITABLE = (
-    "CustomerRef", "DocNumber", "TxnDate", "DueDate", "SalesTermRef", "CurrencyRef", "ExchangeRate", "CustomerMemo",
-    "PrivateNote", "BillEmail", "BillAddr", "GlobalTaxCalculation", "Line", "TxnTaxDetail", "EmailStatus",
-)  # fmt: skip
+    "CustomerRef",
+    "DocNumber",
+    "TxnDate",
+    "DueDate",
+    "SalesTermRef",
+    "CurrencyRef",
+    "ExchangeRate",
+    "CustomerMemo",
+    "PrivateNote",
+    "BillEmail",
+    "BillAddr",
+    "GlobalTaxCalculation",
+    "Line",
+    "TxnTaxDetail",
+    "EmailStatus",
+)
 
 
 def _decimal(value, element: str) -> Decimal:
     try:
         return Decimal(str(value))
     except (InvalidOperation, ValueError) as exc:
-        raise EntityInvalid("2010", "Request has invalid or unsupported property", f"{element} is not a number",
-                            element) from exc  # fmt: skip
+        raise EntityInvalid(
+            "2010", "Request has invalid or unsupported property", f"{element} is not a number", element
+        ) from exc
 
 
 def _date(value, element: str) -> str:
     try:
         return dt.date.fromisoformat(str(value)).isoformat()
     except ValueError as exc:
-        raise EntityInvalid("2010", "Request has invalid or unsupported property",
-                            f"{element} must be a date (yyyy-MM-dd)", element) from exc  # fmt: skip
+        raise EntityInvalid(
+            "2010", "Request has invalid or unsupported property", f"{element} must be a date (yyyy-MM-dd)", element
+        ) from exc
 
 
 def _ref_value(body: dict, name: str) -> str:
@@ -103,8 +118,9 @@ def _lines(company: QboCompany, given: list) -> tuple[list[dict], Decimal, list[
             detail["ServiceDate"] = _date(detail["ServiceDate"], "ServiceDate")
         taxable_by_code[code] = taxable_by_code.get(code, Decimal(0)) + amount
         subtotal += amount
-        lines.append({**line, "Id": str(number), "LineNum": number, "Amount": money(amount),
-                      "SalesItemLineDetail": detail})  # fmt: skip
+        lines.append(
+            {**line, "Id": str(number), "LineNum": number, "Amount": money(amount), "SalesItemLineDetail": detail}
+        )
     lines.append({"Amount": money(subtotal), "DetailType": "SubTotalLineDetail", "SubTotalLineDetail": {}})
     return lines, subtotal, taxable_by_code
 
@@ -121,9 +137,18 @@ def _tax(company: QboCompany, body: dict, taxable_by_code: dict) -> dict:
         rate = _tax_rate(company, code)
         amount = (base * rate / 100).quantize(Decimal("0.01"))
         total += amount
-        tax_lines.append({"Amount": money(amount), "DetailType": "TaxLineDetail",
-                          "TaxLineDetail": {"TaxRateRef": {"value": code}, "PercentBased": True,
-                                            "TaxPercent": money(rate), "NetAmountTaxable": money(base)}})  # fmt: skip
+        tax_lines.append(
+            {
+                "Amount": money(amount),
+                "DetailType": "TaxLineDetail",
+                "TaxLineDetail": {
+                    "TaxRateRef": {"value": code},
+                    "PercentBased": True,
+                    "TaxPercent": money(rate),
+                    "NetAmountTaxable": money(base),
+                },
+            }
+        )
     detail = {"TotalTax": money(total), "TaxLine": tax_lines}
     if code_id:
         detail = {"TxnTaxCodeRef": {"value": code_id}, **detail}
@@ -151,15 +176,22 @@ def _doc_number(company: QboCompany, given, own_id: str = "") -> str | None:
         return str(number)
     number = str(given)
     if len(number) > DOC_NUMBER_MAX:
-        raise EntityInvalid("2050", "String length is either shorter or longer than supported by specification",
-                            f"String length specified does not match the supported length. Min:0 Max:{DOC_NUMBER_MAX} "
-                            f"supported. Supplied length:{len(number)}", "DocNumber")  # fmt: skip
+        raise EntityInvalid(
+            "2050",
+            "String length is either shorter or longer than supported by specification",
+            f"String length specified does not match the supported length. Min:0 Max:{DOC_NUMBER_MAX} "
+            f"supported. Supplied length:{len(number)}",
+            "DocNumber",
+        )
     clash = live(company, "Invoice").filter(body__DocNumber=number).exclude(entity_id=own_id).first()
     if clash is not None:
-        raise EntityInvalid("6140", "Duplicate Document Number Error",
-                            f"Duplicate Document Number Error : You must specify a different number. This number has "
-                            f"already been used. DocNumber={number} is assigned to TxnType=Invoice with "
-                            f"TxnId={clash.entity_id}")  # fmt: skip
+        raise EntityInvalid(
+            "6140",
+            "Duplicate Document Number Error",
+            f"Duplicate Document Number Error : You must specify a different number. This number has "
+            f"already been used. DocNumber={number} is assigned to TxnType=Invoice with "
+            f"TxnId={clash.entity_id}",
+        )
     if number.isdigit() and int(number) >= company.next_doc_number:
         company.next_doc_number = int(number) + 1  # QBO's own sequence continues after the app's number
         company.save(update_fields=["next_doc_number"])
@@ -174,9 +206,13 @@ def _compose(company: QboCompany, body: dict, own_id: str = "", paid: Decimal = 
         raise invalid_reference("CustomerRef", customer_id)
     currency = _ref_value(body, "CurrencyRef") or company.currency
     if currency != company.currency:
-        raise EntityInvalid("6000", "A business validation error has occurred while processing your request",
-                            "Business Validation Error: Multicurrency is off for this company; "
-                            f"the transaction currency must be {company.currency}.", "CurrencyRef")  # fmt: skip
+        raise EntityInvalid(
+            "6000",
+            "A business validation error has occurred while processing your request",
+            "Business Validation Error: Multicurrency is off for this company; "
+            f"the transaction currency must be {company.currency}.",
+            "CurrencyRef",
+        )
     lines, subtotal, taxable = _lines(company, body.get("Line"))
     tax = _tax(company, body, taxable)
     txn_date = _date(body["TxnDate"], "TxnDate") if body.get("TxnDate") else timezone.localdate().isoformat()
@@ -191,12 +227,12 @@ def _compose(company: QboCompany, body: dict, own_id: str = "", paid: Decimal = 
             "TxnTaxDetail": tax,
             "TotalAmt": money(total),
             "Balance": money(total - paid),
-            "GlobalTaxCalculation": body.get("GlobalTaxCalculation") or (
-                "NotApplicable" if company.country == "US" else "TaxExcluded"),
+            "GlobalTaxCalculation": body.get("GlobalTaxCalculation")
+            or ("NotApplicable" if company.country == "US" else "TaxExcluded"),
             "EmailStatus": body.get("EmailStatus", "NotSet"),
             "PrintStatus": "NotSet",
         }
-    )  # fmt: skip
+    )
     composed.setdefault("LinkedTxn", [])
     number = _doc_number(company, body.get("DocNumber"), own_id)
     if number is None:
@@ -227,8 +263,11 @@ def invoice_update(company: QboCompany, body: dict) -> QboEntity:
     """Full update replaces the writable fields; `sparse: true` changes only the fields sent."""
     row = _current(company, body)
     if row.body.get("PrivateNote") == "Voided" and row.body.get("TotalAmt") == 0:
-        raise EntityInvalid("6000", "A business validation error has occurred while processing your request",
-                            "Business Validation Error: A voided transaction cannot be changed.")  # fmt: skip
+        raise EntityInvalid(
+            "6000",
+            "A business validation error has occurred while processing your request",
+            "Business Validation Error: A voided transaction cannot be changed.",
+        )
     given = {key: body[key] for key in WRITABLE if key in body}
     merged = {**row.body, **given} if body.get("sparse") else given
     if "DocNumber" not in given and "DocNumber" in row.body:
@@ -252,9 +291,11 @@ def invoice_void(company: QboCompany, body: dict) -> QboEntity:
 def invoice_delete(company: QboCompany, body: dict) -> QboEntity:
     row = _current(company, body)
     if row.body.get("LinkedTxn"):
-        raise EntityInvalid("6000", "A business validation error has occurred while processing your request",
-                            "Business Validation Error: This transaction is linked to a payment; "
-                            "delete or unlink the payment first.")  # fmt: skip
+        raise EntityInvalid(
+            "6000",
+            "A business validation error has occurred while processing your request",
+            "Business Validation Error: This transaction is linked to a payment; delete or unlink the payment first.",
+        )
     return entity_delete(row)
 
 

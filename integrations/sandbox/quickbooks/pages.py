@@ -46,7 +46,7 @@ def panel_context(realm_id: str) -> dict:
                 "lines": [
                     (line["LinkedTxn"][0]["TxnId"], numbers.get(line["LinkedTxn"][0]["TxnId"], "?"), line["Amount"])
                     for line in row.body["Line"]
-                ],  # fmt: skip
+                ],
             }
             for row in payment_rows
         ],

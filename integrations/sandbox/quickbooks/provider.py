@@ -12,8 +12,15 @@ from . import api, pages
 from .demo import demo_companies_ensure
 
 CLIENT_ID, CLIENT_SECRET = "sandbox-quickbooks-client", "sandbox-quickbooks-secret"
-SCOPES = {"com.intuit.quickbooks.accounting", "com.intuit.quickbooks.payment", "openid", "profile", "email",
-          "phone", "address"}  # fmt: skip
+SCOPES = {
+    "com.intuit.quickbooks.accounting",
+    "com.intuit.quickbooks.payment",
+    "openid",
+    "profile",
+    "email",
+    "phone",
+    "address",
+}
 
 
 def _tenants() -> list[TenantInfo]:

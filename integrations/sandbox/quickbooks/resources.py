@@ -13,9 +13,20 @@ from .models import QboCompany, QboEntity
 from .store import deleted_stub, entity_create, entity_save, envelope, find, render
 
 CUSTOMER_WRITABLE = (
-    "DisplayName", "CompanyName", "GivenName", "FamilyName", "PrintOnCheckName", "PrimaryEmailAddr", "BillAddr",
-    "PrimaryPhone", "Notes", "Active", "CurrencyRef", "Taxable", "SalesTermRef",
-)  # fmt: skip
+    "DisplayName",
+    "CompanyName",
+    "GivenName",
+    "FamilyName",
+    "PrintOnCheckName",
+    "PrimaryEmailAddr",
+    "BillAddr",
+    "PrimaryPhone",
+    "Notes",
+    "Active",
+    "CurrencyRef",
+    "Taxable",
+    "SalesTermRef",
+)
 CDC_ENTITIES = {"payment": "Payment", "invoice": "Invoice", "customer": "Customer", "item": "Item"}
 CDC_LOOKBACK = dt.timedelta(days=30)
 CDC_MAX_OBJECTS = 1000
@@ -71,14 +82,24 @@ def upload(company: QboCompany, request) -> Reply:
             try:
                 meta = json.loads(raw) if raw else {}
             except ValueError:
-                return fault(400, "2010", "Request has invalid or unsupported property",
-                             f"file_metadata_{index} is not JSON", company=company)  # fmt: skip
+                return fault(
+                    400,
+                    "2010",
+                    "Request has invalid or unsupported property",
+                    f"file_metadata_{index} is not JSON",
+                    company=company,
+                )
             refs = meta.get("AttachableRef") or []
             for ref in refs:
                 entity_ref = ref.get("EntityRef") or {}
                 if entity_ref.get("type") != "Invoice" or find(company, "Invoice", entity_ref.get("value")) is None:
-                    return fault(400, "2500", "Invalid Reference Id",
-                                 f"Invalid Reference Id : AttachableRef {entity_ref}", company=company)  # fmt: skip
+                    return fault(
+                        400,
+                        "2500",
+                        "Invalid Reference Id",
+                        f"Invalid Reference Id : AttachableRef {entity_ref}",
+                        company=company,
+                    )
             content = upload_file.read()
             body = {
                 "FileName": meta.get("FileName") or upload_file.name,
@@ -90,8 +111,13 @@ def upload(company: QboCompany, request) -> Reply:
             row = entity_create(company, "Attachable", body, content=content)
             answers.append({"Attachable": render(row)})
     if not answers:
-        return fault(400, "2020", "Required param missing, need to supply the required value for the API",
-                     "Required parameter file_content_01 is missing in the request", company=company)  # fmt: skip
+        return fault(
+            400,
+            "2020",
+            "Required param missing, need to supply the required value for the API",
+            "Required parameter file_content_01 is missing in the request",
+            company=company,
+        )
     return envelope(company, {"AttachableResponse": answers})
 
 
@@ -103,23 +129,43 @@ def _file_text(request, name: str) -> str:
 def cdc(company: QboCompany, params) -> Reply:
     names = [n.strip().lower() for n in params.get("entities", "").split(",") if n.strip()]
     if not names:
-        return fault(400, "2020", "Required param missing, need to supply the required value for the API",
-                     "Required parameter entities is missing in the request", company=company)  # fmt: skip
+        return fault(
+            400,
+            "2020",
+            "Required param missing, need to supply the required value for the API",
+            "Required parameter entities is missing in the request",
+            company=company,
+        )
     unsupported = [n for n in names if n not in CDC_ENTITIES]
     if unsupported:
-        return fault(400, "2010", "Request has invalid or unsupported property",
-                     f"CDC is not supported for entities: {', '.join(unsupported)}", company=company)  # fmt: skip
+        return fault(
+            400,
+            "2010",
+            "Request has invalid or unsupported property",
+            f"CDC is not supported for entities: {', '.join(unsupported)}",
+            company=company,
+        )
     try:
         since = dt.datetime.fromisoformat(params.get("changedSince", "").replace("Z", "+00:00"))
     except ValueError:
-        return fault(400, "2020", "Required param missing, need to supply the required value for the API",
-                     "changedSince must be a date-time such as 2026-05-01T09:00:00-07:00", company=company)  # fmt: skip
+        return fault(
+            400,
+            "2020",
+            "Required param missing, need to supply the required value for the API",
+            "changedSince must be a date-time such as 2026-05-01T09:00:00-07:00",
+            company=company,
+        )
     if since.tzinfo is None:
         since = since.replace(tzinfo=dt.UTC)
     if since < timezone.now() - CDC_LOOKBACK:
-        return fault(400, "2010", "Request has invalid or unsupported property",
-                     "changedSince must be within the last 30 days", element="changedSince",
-                     company=company)  # fmt: skip
+        return fault(
+            400,
+            "2010",
+            "Request has invalid or unsupported property",
+            "changedSince must be within the last 30 days",
+            element="changedSince",
+            company=company,
+        )
     responses = []
     for name in names:
         entity = CDC_ENTITIES[name]

@@ -23,8 +23,13 @@ def pkce_pair() -> tuple[str, str]:
 
 
 def authorize_url(**overrides) -> str:
-    params = {"client_id": CLIENT_ID, "response_type": "code", "scope": SCOPE, "redirect_uri": REDIRECT_URI,
-              "state": "st-1"}  # fmt: skip
+    params = {
+        "client_id": CLIENT_ID,
+        "response_type": "code",
+        "scope": SCOPE,
+        "redirect_uri": REDIRECT_URI,
+        "state": "st-1",
+    }
     params.update(overrides)
     return f"{BASE}/connect/oauth2?" + urlencode(params)
 
@@ -47,15 +52,22 @@ class Qbo:
         url = authorize_url(code_challenge=challenge, code_challenge_method="S256")
         got = callback(self.client.post(url, {"tenant": [self.realm], "allow": "1"}))
         assert got["realmId"] == self.realm
-        body = self.token({"grant_type": "authorization_code", "code": got["code"], "redirect_uri": REDIRECT_URI,
-                           "code_verifier": verifier})  # fmt: skip
+        body = self.token(
+            {
+                "grant_type": "authorization_code",
+                "code": got["code"],
+                "redirect_uri": REDIRECT_URI,
+                "code_verifier": verifier,
+            }
+        )
         assert body.status_code == 200, body.content
         self.access_token, self.refresh_token = body.json()["access_token"], body.json()["refresh_token"]
         return body.json()
 
     def token(self, data):
-        return self.client.post(f"{BASE}/oauth2/v1/tokens/bearer", data, HTTP_AUTHORIZATION=BASIC,
-                                HTTP_ACCEPT="application/json")  # fmt: skip
+        return self.client.post(
+            f"{BASE}/oauth2/v1/tokens/bearer", data, HTTP_AUTHORIZATION=BASIC, HTTP_ACCEPT="application/json"
+        )
 
     def url(self, path: str, **params) -> str:
         params.setdefault("minorversion", "75")
@@ -68,8 +80,9 @@ class Qbo:
         return self.client.get(self.url(path, **params), **self.headers(accept))
 
     def post(self, path: str, body, **params):
-        return self.client.post(self.url(path, **params), json.dumps(body), content_type="application/json",
-                                **self.headers())  # fmt: skip
+        return self.client.post(
+            self.url(path, **params), json.dumps(body), content_type="application/json", **self.headers()
+        )
 
     def query(self, text: str):
         return self.get("query", query=text)
@@ -80,10 +93,16 @@ class Qbo:
         customer = self.query("select * from Customer").json()["QueryResponse"]["Customer"][0]["Id"]
         body = {
             "CustomerRef": {"value": customer},
-            "Line": [{"DetailType": "SalesItemLineDetail", "Amount": amount, "Description": "Design",
-                      "SalesItemLineDetail": {"ItemRef": {"value": item}, "TaxCodeRef": {"value": tax}}}],
+            "Line": [
+                {
+                    "DetailType": "SalesItemLineDetail",
+                    "Amount": amount,
+                    "Description": "Design",
+                    "SalesItemLineDetail": {"ItemRef": {"value": item}, "TaxCodeRef": {"value": tax}},
+                }
+            ],
             **extra,
-        }  # fmt: skip
+        }
         response = self.post("invoice", body)
         assert response.status_code == 200, response.content
         return response.json()["Invoice"]

@@ -99,8 +99,10 @@ def _body(invoice: dict) -> dict:
         "ItemRef": line["SalesItemLineDetail"]["ItemRef"],
         "TaxCodeRef": line["SalesItemLineDetail"]["TaxCodeRef"],
     }
-    return {"CustomerRef": invoice["CustomerRef"],
-            "Line": [{"DetailType": "SalesItemLineDetail", "Amount": line["Amount"], "SalesItemLineDetail": detail}]}  # fmt: skip
+    return {
+        "CustomerRef": invoice["CustomerRef"],
+        "Line": [{"DetailType": "SalesItemLineDetail", "Amount": line["Amount"], "SalesItemLineDetail": detail}],
+    }
 
 
 def test_custom_transaction_numbers_on_leaves_the_number_empty(qbo, client):
@@ -115,8 +117,18 @@ def test_uk_company_uses_vat_codes_per_line(qbo_uk):
     invoice = qbo_uk.invoice(amount="100.00", tax=codes["20.0% S"])
     assert invoice["TotalAmt"] == 120 and invoice["GlobalTaxCalculation"] == "TaxExcluded"
     assert qbo_uk.invoice(amount="100.00", tax=codes["0.0% Z"])["TotalAmt"] == 100
-    refused = qbo_uk.post("invoice", {**_body(invoice), "Line": [{**_body(invoice)["Line"][0], "SalesItemLineDetail": {
-        "ItemRef": _body(invoice)["Line"][0]["SalesItemLineDetail"]["ItemRef"]}}]})  # fmt: skip
+    refused = qbo_uk.post(
+        "invoice",
+        {
+            **_body(invoice),
+            "Line": [
+                {
+                    **_body(invoice)["Line"][0],
+                    "SalesItemLineDetail": {"ItemRef": _body(invoice)["Line"][0]["SalesItemLineDetail"]["ItemRef"]},
+                }
+            ],
+        },
+    )
     assert refused.status_code == 400 and "VAT rate" in refused.json()["Fault"]["Error"][0]["Detail"]
 
 
@@ -147,8 +159,11 @@ def test_invoice_pdf(qbo):
 
 def test_upload_attaches_a_file_to_an_invoice(qbo, client):
     invoice = qbo.invoice()
-    meta = {"AttachableRef": [{"EntityRef": {"type": "Invoice", "value": invoice["Id"]}}], "FileName": "inv.pdf",
-            "ContentType": "application/pdf"}  # fmt: skip
+    meta = {
+        "AttachableRef": [{"EntityRef": {"type": "Invoice", "value": invoice["Id"]}}],
+        "FileName": "inv.pdf",
+        "ContentType": "application/pdf",
+    }
     from django.core.files.uploadedfile import SimpleUploadedFile
 
     response = client.post(

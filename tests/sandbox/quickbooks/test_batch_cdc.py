@@ -40,9 +40,13 @@ def test_batch_items_fail_on_their_own(qbo):
         {"bId": "dup", "operation": "create", "Invoice": {**body, "DocNumber": invoice["DocNumber"]}},
         {"bId": "stale", "operation": "update", "Invoice": {"Id": invoice["Id"], "SyncToken": "7", "sparse": True}},
         {"bId": "name", "operation": "create", "Customer": {"DisplayName": "Printing Partners"}},
-        {"bId": "void", "operation": "update", "optionsData": "void",
-         "Invoice": {"Id": invoice["Id"], "SyncToken": "0"}},
-    ]  # fmt: skip
+        {
+            "bId": "void",
+            "operation": "update",
+            "optionsData": "void",
+            "Invoice": {"Id": invoice["Id"], "SyncToken": "0"},
+        },
+    ]
     answer = qbo.post("batch", {"BatchItemRequest": items}).json()
     assert_response(answer)
     results = {item["bId"]: item for item in answer["BatchItemResponse"]}

@@ -31,13 +31,26 @@ def test_token_answer_is_intuits_shape_and_pkce_is_checked(client):
     body = qbo.connect()
     assert body["token_type"] == "bearer" and body["expires_in"] == 3600
     assert body["x_refresh_token_expires_in"] == 100 * 86400
-    got = callback(client.post(authorize_url(code_challenge="c" * 43, code_challenge_method="S256"),
-                               {"tenant": [US_REALM_ID], "allow": "1"}))  # fmt: skip
-    refused = qbo.token({"grant_type": "authorization_code", "code": got["code"], "redirect_uri": REDIRECT_URI,
-                         "code_verifier": "wrong" * 10})  # fmt: skip
+    got = callback(
+        client.post(
+            authorize_url(code_challenge="c" * 43, code_challenge_method="S256"),
+            {"tenant": [US_REALM_ID], "allow": "1"},
+        )
+    )
+    refused = qbo.token(
+        {
+            "grant_type": "authorization_code",
+            "code": got["code"],
+            "redirect_uri": REDIRECT_URI,
+            "code_verifier": "wrong" * 10,
+        }
+    )
     assert refused.status_code == 400 and refused.json()["error"] == "invalid_grant"
-    bad_client = client.post(f"{BASE}/oauth2/v1/tokens/bearer", {"grant_type": "refresh_token"},
-                             HTTP_AUTHORIZATION="Basic " + base64.b64encode(b"x:y").decode())  # fmt: skip
+    bad_client = client.post(
+        f"{BASE}/oauth2/v1/tokens/bearer",
+        {"grant_type": "refresh_token"},
+        HTTP_AUTHORIZATION="Basic " + base64.b64encode(b"x:y").decode(),
+    )
     assert bad_client.json() == {"error": "invalid_client"}
 
 
@@ -76,8 +89,12 @@ def test_access_token_lives_an_hour_then_401_authentication_fault(client):
 def test_revoke_takes_intuits_json_body_and_disconnects(client):
     qbo = Qbo(client)
     qbo.connect()
-    answer = client.post(f"{BASE}/v2/oauth2/tokens/revoke", json.dumps({"token": qbo.refresh_token}),
-                         content_type="application/json", HTTP_AUTHORIZATION=BASIC)  # fmt: skip
+    answer = client.post(
+        f"{BASE}/v2/oauth2/tokens/revoke",
+        json.dumps({"token": qbo.refresh_token}),
+        content_type="application/json",
+        HTTP_AUTHORIZATION=BASIC,
+    )
     assert answer.status_code == 200
     refreshed = qbo.token({"grant_type": "refresh_token", "refresh_token": qbo.refresh_token})
     assert refreshed.json()["error"] == "invalid_grant"
@@ -91,28 +108,42 @@ def urls(live_server, transactional_db):
 
 def test_the_whole_flow_over_real_http_at_the_settings_urls(urls, live_server):
     session = requests.Session()
-    query = {"client_id": urls["QUICKBOOKS_CLIENT_ID"], "response_type": "code", "state": "abc",
-             "scope": "com.intuit.quickbooks.accounting",
-             "redirect_uri": f"{live_server.url}/integrations/quickbooks/callback/"}  # fmt: skip
+    query = {
+        "client_id": urls["QUICKBOOKS_CLIENT_ID"],
+        "response_type": "code",
+        "state": "abc",
+        "scope": "com.intuit.quickbooks.accounting",
+        "redirect_uri": f"{live_server.url}/integrations/quickbooks/callback/",
+    }
     url = f"{urls['QUICKBOOKS_AUTHORIZE_URL']}?{urlencode(query)}"
     page = session.get(url, timeout=10)
     csrf = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page.text).group(1)
-    answer = session.post(url, {"csrfmiddlewaretoken": csrf, "tenant": US_REALM_ID, "allow": "1"},
-                          allow_redirects=False, timeout=10)  # fmt: skip
+    answer = session.post(
+        url, {"csrfmiddlewaretoken": csrf, "tenant": US_REALM_ID, "allow": "1"}, allow_redirects=False, timeout=10
+    )
     got = {k: v[0] for k, v in parse_qs(urlsplit(answer.headers["Location"]).query).items()}
     assert got["realmId"] == US_REALM_ID and got["state"] == "abc"
     auth = (urls["QUICKBOOKS_CLIENT_ID"], urls["QUICKBOOKS_CLIENT_SECRET"])
-    tokens = requests.post(urls["QUICKBOOKS_TOKEN_URL"], auth=auth, headers={"Accept": "application/json"},
-                           data={"grant_type": "authorization_code", "code": got["code"],
-                                 "redirect_uri": query["redirect_uri"]}, timeout=10).json()  # fmt: skip
+    tokens = requests.post(
+        urls["QUICKBOOKS_TOKEN_URL"],
+        auth=auth,
+        headers={"Accept": "application/json"},
+        data={"grant_type": "authorization_code", "code": got["code"], "redirect_uri": query["redirect_uri"]},
+        timeout=10,
+    ).json()
     api = f"{urls['QUICKBOOKS_API_URL']}/company/{got['realmId']}"
     headers = {"Authorization": f"Bearer {tokens['access_token']}", "Accept": "application/json"}
     info = requests.get(f"{api}/companyinfo/{got['realmId']}?minorversion=75", headers=headers, timeout=10)
     assert info.status_code == 200 and info.json()["CompanyInfo"]["CompanyName"] == "Sandbox Craft Studio Inc"
     assert info.headers["intuit_tid"]
-    revoked = requests.post(urls["QUICKBOOKS_REVOKE_URL"], auth=auth, json={"token": tokens["refresh_token"]},
-                            timeout=10)  # fmt: skip
+    revoked = requests.post(
+        urls["QUICKBOOKS_REVOKE_URL"], auth=auth, json={"token": tokens["refresh_token"]}, timeout=10
+    )
     assert revoked.status_code == 200
-    again = requests.post(urls["QUICKBOOKS_TOKEN_URL"], auth=auth,
-                          data={"grant_type": "refresh_token", "refresh_token": tokens["refresh_token"]}, timeout=10)  # fmt: skip
+    again = requests.post(
+        urls["QUICKBOOKS_TOKEN_URL"],
+        auth=auth,
+        data={"grant_type": "refresh_token", "refresh_token": tokens["refresh_token"]},
+        timeout=10,
+    )
     assert again.status_code == 400 and again.json()["error"] == "invalid_grant"
