@@ -25,6 +25,7 @@ from .kit.models import (  # noqa: F401 (the app's models module is where Django
     Token,
     TokenKind,
 )
+from .quickbooks.models import QboCompany, QboEntity  # noqa: F401 (QuickBooks' entities, found by Django here)
 
 
 class XeroOrg(models.Model):

@@ -1,5 +1,6 @@
 """The provider sandboxes this app serves (each registers itself with the kit on import)."""
 
+from .quickbooks.provider import QUICKBOOKS
 from .xero.provider import XERO
 
-BUILT_IN = [XERO]
+BUILT_IN = [XERO, QUICKBOOKS]

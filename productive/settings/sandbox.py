@@ -17,6 +17,14 @@ SANDBOX_DEFAULTS = {
     "SANDBOX_XERO_FAULT_RETRY_AFTER": 5,
     # Redirect URIs registered for the sandbox app: any host, these paths.
     "SANDBOX_XERO_REDIRECT_PATHS": ["/integrations/xero/callback/"],
+    # QuickBooks Online's per-realm limits (integrations/sandbox/quickbooks/provider.py): 500 requests a minute
+    # and 10 in flight per realm; Intuit has no daily cap (the Builder tier's monthly one is not modelled).
+    "SANDBOX_QUICKBOOKS_MINUTE_LIMIT": 500,
+    "SANDBOX_QUICKBOOKS_WINDOW_SECONDS": 60,
+    "SANDBOX_QUICKBOOKS_DAY_LIMIT": 10_000_000,
+    "SANDBOX_QUICKBOOKS_CONCURRENT_LIMIT": 10,
+    "SANDBOX_QUICKBOOKS_FAULT_RETRY_AFTER": 60,
+    "SANDBOX_QUICKBOOKS_REDIRECT_PATHS": ["/integrations/quickbooks/callback/"],
     # "Next call times out": the call is processed, then the answer is held this long. None means one second
     # longer than the app's own read timeout (INTEGRATIONS_HTTP_TIMEOUT), so the client really does time out.
     "SANDBOX_TIMEOUT_SECONDS": None,
@@ -42,4 +50,14 @@ def sandbox_provider_settings(site_url: str) -> dict:
         "XERO_USES_SANDBOX": True,
         # The sandbox signs its webhooks with the key the app's receiver verifies (/integrations/xero/webhooks/).
         "XERO_WEBHOOK_KEY": "sandbox-xero-webhook-key",
+        "QUICKBOOKS_CLIENT_ID": "sandbox-quickbooks-client",
+        "QUICKBOOKS_CLIENT_SECRET": "sandbox-quickbooks-secret",
+        "QUICKBOOKS_AUTHORIZE_URL": f"{base}/quickbooks/connect/oauth2",
+        "QUICKBOOKS_TOKEN_URL": f"{base}/quickbooks/oauth2/v1/tokens/bearer",
+        "QUICKBOOKS_REVOKE_URL": f"{base}/quickbooks/v2/oauth2/tokens/revoke",
+        "QUICKBOOKS_API_URL": f"{base}/quickbooks/v3",  # the client appends /company/<realmId>/<entity>
+        "QUICKBOOKS_APP_URL": f"{base}/quickbooks",  # the client appends /app/invoice?txnId=<id>
+        "QUICKBOOKS_USES_SANDBOX": True,
+        # The sandbox signs its webhooks (intuit-signature) with the verifier token the app's receiver checks.
+        "QUICKBOOKS_WEBHOOK_VERIFIER": "sandbox-quickbooks-verifier",
     }

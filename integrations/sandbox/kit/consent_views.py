@@ -3,6 +3,7 @@
 Each view gets its provider from the URL pattern (kit.urls), so a provider declares its rules, not views.
 """
 
+import json
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from django.http import Http404, HttpResponse, HttpResponseRedirect, JsonResponse
@@ -150,5 +151,16 @@ def revocation(request, provider_key):
         client_id = tokens.client_authenticate(provider, request.headers.get("Authorization", ""), request.POST)
     except tokens.OAuthError as exc:
         return _token_json(exc.body(), exc.status)
-    tokens.revoke(provider, client_id=client_id, token=request.POST.get("token", ""))
+    tokens.revoke(provider, client_id=client_id, token=_revoked_token(request))
     return HttpResponse(status=200)
+
+
+def _revoked_token(request) -> str:
+    """RFC 7009 posts a form; Intuit's revoke endpoint takes JSON `{"token": …}`: accept both."""
+    if request.content_type == "application/json":
+        try:
+            body = json.loads(request.body or b"{}")
+        except ValueError:
+            return ""
+        return str(body.get("token", "")) if isinstance(body, dict) else ""
+    return request.POST.get("token", "")

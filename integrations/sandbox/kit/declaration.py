@@ -26,6 +26,11 @@ class TokenPolicy:
     early_refresh_description: str = "Access token not expired"
     # Token-endpoint calls (exchanges and refreshes) per client per UTC day; 0 means unlimited.
     daily_token_calls: int = 0
+    # A refresh token younger than this is handed back unchanged by a refresh (its expiry rolls on); an older
+    # one is rotated (QuickBooks: the value changes about every 24 hours). Zero: every refresh rotates.
+    refresh_rotation_age: dt.timedelta = dt.timedelta(0)
+    token_type: str = "Bearer"
+    invalid_grant_description: str = ""  # error_description sent with invalid_grant (QuickBooks sends one)
 
 
 @dataclass(frozen=True)

@@ -118,6 +118,8 @@ class FaultKind(models.TextChoices):
     TIMEOUT = "timeout", "Next call times out"
     SERVER_ERROR = "server_error", "Next call returns 500"
     THROTTLE = "throttle", "Next call returns 429"
+    INVALID_JSON = "invalid_json", "Next call returns invalid JSON"
+    UNAUTHORIZED = "unauthorized", "Next call returns 401"
 
 
 class Fault(models.Model):

@@ -97,6 +97,10 @@ def _server_error(provider: SandboxProvider) -> Reply:
 def _answer(provider: SandboxProvider, request, tenant_key: str, route: Route, fault: str) -> tuple[Reply, str]:
     if fault == "server_error":
         return _server_error(provider), "fault: 500"  # nothing is processed
+    if fault == "unauthorized":  # as if the token had been refused: nothing is processed
+        return _unauthorized(provider, tokens.BearerError("AuthenticationUnsuccessful")), "fault: 401"
+    if fault == "invalid_json":  # a 200 whose body is cut off mid-object: nothing is processed
+        return Reply(200, b'{"time": "', "application/json; charset=utf-8"), "fault: invalid JSON"
     if not route.write:
         return route.run(), ""
     if route.prepare:

@@ -107,7 +107,8 @@ def _count_token_call(provider: SandboxProvider, client_id: str) -> None:
         raise OAuthError("invalid_request", "Too many token requests today.", status=429)
 
 
-def _issue(provider: SandboxProvider, grant: Grant, *, site_url: str) -> dict:
+def _issue(provider: SandboxProvider, grant: Grant, *, site_url: str, kept_refresh: str = "") -> dict:
+    """A new access token, and a new refresh token unless `kept_refresh` (a young one, not rotated) is handed back."""
     now = now_ms()
     policy = provider.tokens
     access = secrets.token_urlsafe(48)
@@ -118,8 +119,14 @@ def _issue(provider: SandboxProvider, grant: Grant, *, site_url: str) -> dict:
         expires_at=now + policy.access_lifetime,
         created_at=now,
     )
-    body = {"access_token": access, "expires_in": int(policy.access_lifetime.total_seconds()), "token_type": "Bearer"}
-    if _offline(provider, grant):
+    body = {
+        "access_token": access,
+        "expires_in": int(policy.access_lifetime.total_seconds()),
+        "token_type": policy.token_type,
+    }
+    if kept_refresh:
+        body["refresh_token"] = kept_refresh
+    elif _offline(provider, grant):
         refresh = secrets.token_urlsafe(48)
         Token.objects.create(
             grant=grant,
@@ -159,11 +166,11 @@ def exchange_code(
         )
         now = now_ms()
         if row is None or row.used_at is not None or row.expires_at <= now or row.client_id != client_id:
-            raise OAuthError("invalid_grant")
+            raise OAuthError("invalid_grant", provider.tokens.invalid_grant_description)
         row.used_at = now  # single use, even when the rest of the exchange fails
         row.save(update_fields=["used_at"])
     if row.redirect_uri != redirect_uri or not pkce_ok(row, code_verifier):
-        raise OAuthError("invalid_grant")
+        raise OAuthError("invalid_grant", provider.tokens.invalid_grant_description)
     with transaction.atomic():
         grant = _grant_create(provider, client_id=client_id, scope=row.scope, tenant_keys=row.tenant_keys)
         return _issue(provider, grant, site_url=site_url)
@@ -215,14 +222,19 @@ def refresh(provider: SandboxProvider, *, client_id: str, refresh_token: str, si
         )
         now = now_ms()
         if token is None or token.grant.client_id != client_id or token.grant.revoked_at is not None:
-            raise OAuthError("invalid_grant")
+            raise OAuthError("invalid_grant", policy.invalid_grant_description)
         grace = policy.refresh_grace
         if token.expires_at <= now or (token.rotated_at and (not grace or now > token.rotated_at + grace)):
-            raise OAuthError("invalid_grant")  # without grace a rotated refresh token is dead at once
+            # without grace a rotated refresh token is dead at once
+            raise OAuthError("invalid_grant", policy.invalid_grant_description)
         if policy.min_refresh_age and now < token.created_at + policy.min_refresh_age:
             raise OAuthError(
                 policy.early_refresh_error, policy.early_refresh_description, status=policy.early_refresh_status
             )
+        if policy.refresh_rotation_age and now < token.created_at + policy.refresh_rotation_age:
+            token.expires_at = now + policy.refresh_unused_lifetime  # rolling expiry, same value
+            token.save(update_fields=["expires_at"])
+            return _issue(provider, token.grant, site_url=site_url, kept_refresh=refresh_token)
         if token.rotated_at is None:
             token.rotated_at = now
             token.save(update_fields=["rotated_at"])
