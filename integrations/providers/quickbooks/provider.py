@@ -102,7 +102,9 @@ class QuickBooksProvider(OAuth2Provider):
                 exc.provider_message,
             ) from None
         info = response.data.get("CompanyInfo") if isinstance(response.data, dict) else None
-        if not isinstance(info, dict) or str(info.get("Id") or realm_id) != realm_id:
+        # The realm is confirmed by this read succeeding with the new token (a token of another realm is refused);
+        # CompanyInfo's own Id is not the realm id (Intuit answers "1").
+        if not isinstance(info, dict):
             raise IntegrationError("QuickBooks did not confirm the company it named: try again.")
         return info
 
