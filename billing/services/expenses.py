@@ -1,0 +1,156 @@
+"""Expenses and their payments."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from ..amount_limits import too_large
+from ..choices import ApprovalStatus, PaymentSource
+from ..models import (
+    Expense,
+    ExpensePayment,
+    Organization,
+)
+from ..money import line_amounts, to_cents
+from .lines import check_same_organization, decimal_input, sentence
+from .payments import create_payment, refresh_paid
+
+EXPENSE_FIELDS = (
+    "budget",
+    "service_type",
+    "vendor",
+    "description",
+    "amount",
+    "currency",
+    "tax_rate",
+    "date",
+    "due_date",
+    "approval_status",
+)
+
+
+def _validate_expense(organization: Organization, fields: dict) -> dict:
+    check_same_organization(
+        organization,
+        budget=fields.get("budget"),
+        vendor=fields.get("vendor"),
+        service_type=fields.get("service_type"),
+        tax_rate=fields.get("tax_rate"),
+    )
+    errors = {}
+    amount = decimal_input(fields.get("amount"), "amount")
+    too_wide = too_large(Expense, {"amount": amount})
+    if too_wide:
+        raise ValidationError({"amount": [sentence(problem) for problem in too_wide]})
+    if amount <= 0:
+        errors["amount"] = "The amount must be greater than zero."
+    if fields.get("due_date") and fields.get("date") and fields["due_date"] < fields["date"]:
+        errors["due_date"] = "The due date cannot be before the expense date."
+    if not (fields.get("description") or "").strip():
+        errors["description"] = "Describe the expense."
+    if errors:
+        raise ValidationError(errors)
+    fields["amount"] = to_cents(amount)
+    return fields
+
+
+def _expense_tax(expense: Expense) -> Decimal:
+    """The expense's tax, refused when it or the total (amount plus tax) is more than the columns hold."""
+    tax = line_amounts(
+        quantity=Decimal(1),
+        unit_price=expense.amount,
+        tax_percentage=expense.tax_rate.percentage if expense.tax_rate else None,
+    ).tax
+    too_wide = too_large(Expense, {"tax_amount": tax}) or too_large(
+        Expense, {"total": expense.amount + tax}, field_name="amount"
+    )
+    if too_wide:
+        raise ValidationError({"amount": [sentence(problem) for problem in too_wide]})
+    return tax
+
+
+@transaction.atomic
+def expense_create(*, organization: Organization, **fields) -> Expense:
+    unknown = set(fields) - set(EXPENSE_FIELDS)
+    if unknown:
+        raise ValidationError({name: "Unknown field." for name in unknown})
+    fields.setdefault("approval_status", ApprovalStatus.PENDING)
+    if not fields.get("currency") and fields.get("vendor"):
+        fields["currency"] = fields["vendor"].default_currency
+    fields = _validate_expense(organization, fields)
+    expense = Expense(organization=organization, **fields)
+    expense.tax_amount = _expense_tax(expense)
+    expense.save()
+    return expense
+
+
+@transaction.atomic
+def expense_update(*, expense: Expense, **changes) -> Expense:
+    expense = Expense.objects.select_for_update().get(pk=expense.pk)
+    unknown = set(changes) - set(EXPENSE_FIELDS)
+    if unknown:
+        raise ValidationError({name: "This field cannot be changed." for name in unknown})
+    if expense.payments.filter(is_deleted=False).exists() and {"amount", "currency"} & set(changes):
+        if (
+            changes.get("amount", expense.amount) != expense.amount
+            or changes.get("currency", expense.currency) != expense.currency
+        ):
+            raise ValidationError("The amount and currency of an expense with payments cannot change.")
+    merged = {name: changes.get(name, getattr(expense, name)) for name in EXPENSE_FIELDS}
+    merged = _validate_expense(expense.organization, merged)
+    for name in changes:
+        setattr(expense, name, merged[name])
+    expense.tax_amount = _expense_tax(expense)
+    expense.save()
+    refresh_paid(expense, expense.payments, expense.total)
+    return expense
+
+
+@transaction.atomic
+def expense_payment_record(
+    *,
+    expense: Expense,
+    amount: Decimal,
+    date: date,
+    reference: str = "",
+    currency: str | None = None,
+    source: str = PaymentSource.MANUAL,
+    external_id: str = "",
+    user=None,
+    confirm_overpayment: bool = False,
+) -> ExpensePayment:
+    expense = Expense.objects.select_for_update().get(pk=expense.pk)
+    if expense.approval_status == ApprovalStatus.REJECTED:
+        raise ValidationError("A rejected expense cannot be paid.")
+    payment = create_payment(
+        ExpensePayment,
+        "expense",
+        expense,
+        amount=amount,
+        date=date,
+        reference=reference,
+        currency=currency,
+        source=source,
+        external_id=external_id,
+        user=user,
+        confirmed=confirm_overpayment,
+    )
+    refresh_paid(expense, expense.payments, expense.total)
+    return payment
+
+
+@transaction.atomic
+def expense_payment_delete(*, payment: ExpensePayment) -> ExpensePayment:
+    payment = ExpensePayment.objects.select_for_update().get(pk=payment.pk)
+    if not payment.is_deleted:
+        payment.is_deleted = True
+        payment.deleted_at = timezone.now()
+        payment.save(update_fields=["is_deleted", "deleted_at"])
+    expense = payment.expense
+    refresh_paid(expense, expense.payments, expense.total)
+    return payment
