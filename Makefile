@@ -5,7 +5,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: install chromium run test test-postgres lint format bench
+.PHONY: install chromium run test test-postgres test-scale-out lint format bench
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -38,6 +38,13 @@ test: install chromium
 test-postgres: install chromium
 	DATABASE_URL=$${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/productive} $(PY) -m pytest $(PYTEST_ARGS)
 
+# The worker-dependent tests as a scale-out runs them: Redis as the broker (and the in-flight caps), two qcluster
+# processes on one PostgreSQL database (tests/e2e/test_scale_out.py runs only here).
+SCALE_OUT_TESTS := tests/e2e tests/integrations/test_poll_cycle.py tests/integrations/test_concurrency.py
+test-scale-out: install chromium
+	REDIS_URL=$${REDIS_URL:-redis://127.0.0.1:6379/14} E2E_QCLUSTERS=2 \
+		DATABASE_URL=$${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/productive} $(PY) -m pytest $(SCALE_OUT_TESTS)
+
 lint: install
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
@@ -50,3 +57,4 @@ bench: install
 	$(PY) bench/pages.py
 	$(PY) bench/payment_sync.py
 	$(PY) bench/bulk_copy.py
+	$(PY) bench/poll_cycle.py

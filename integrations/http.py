@@ -37,6 +37,7 @@ import requests
 from django.conf import settings
 from django.utils import timezone
 
+from .concurrency import tenant_slot
 from .exceptions import (
     AmbiguousWriteError,
     IntegrationError,
@@ -156,6 +157,9 @@ class ApiClient:
     base_url = ""
     # How this provider deduplicates repeated writes; none by default, so no write is ever retried blindly.
     idempotency: IdempotencyStyle = NO_IDEMPOTENCY
+    # Calls the provider allows in flight per tenant (Xero 5, QuickBooks 10); None = no cap. Held across every
+    # thread, worker and host (integrations/concurrency.py).
+    concurrent_calls_per_tenant: int | None = None
 
     def __init__(
         self,
@@ -228,6 +232,13 @@ class ApiClient:
 
     def remote_id_from(self, data) -> str:
         return ""
+
+    def tenant_slot(self):
+        """One of the tenant's in-flight slots for the call (none without a connection or a cap)."""
+        connection = self.connection
+        limit = self.concurrent_calls_per_tenant if connection is not None else None
+        key = f"{connection.provider}:{connection.remote_tenant_id}" if limit else ""
+        return tenant_slot(key, limit, service_name=self.service_name)
 
     # --- the request loop ------------------------------------------------------------------------------------
 
@@ -320,9 +331,10 @@ class ApiClient:
         path = urlsplit(url).path
         self.calls += 1
         try:
-            response = self.session.request(
-                method, url, params=params, data=data, headers=all_headers, auth=auth, timeout=self.timeout
-            )
+            with self.tenant_slot():
+                response = self.session.request(
+                    method, url, params=params, data=data, headers=all_headers, auth=auth, timeout=self.timeout
+                )
         except requests.exceptions.ConnectTimeout:
             # Nothing was sent: safe to call transient even for a write.
             logger.warning("%s %s: connect timeout", method, path)

@@ -3,6 +3,7 @@
 payments_sync_all()                       scheduled ("productive:payments-sync", at the smallest poll interval):
                                           one task per eligible connection that is due on its provider's interval
                                           (or that a webhook marked as changed)
+payments_sync_connections(connection_ids) a share of the cycle: each connection's run, several at once in threads
 payments_sync_connection(connection_id)   one connection's run; returns early if it may not run now
 invoice_copy_batch_task(connection_id, invoice_ids, mode, user_id)   one connection's share of a bulk copy, in
                                           the provider's batches; what is throttled waits and the task runs again
@@ -13,8 +14,10 @@ invoice_copy_task(invoice_id, connection_id, mode, user_id)   one deferred copy 
 from __future__ import annotations
 
 import logging
+import threading
 from datetime import timedelta
 
+from django import db
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
@@ -111,9 +114,53 @@ def payments_sync_claim(connection_ids, *, now) -> list[int]:
 
 
 def payments_sync_queue(connection_ids) -> list[int]:
-    for pk in connection_ids:
-        async_task("integrations.tasks.payments_sync_connection", pk, group=PAYMENTS_GROUP)
-    return list(connection_ids)
+    """One task per INTEGRATIONS_POLL_CONNECTIONS_PER_TASK connections: a poll is mostly waiting on the network,
+    so a task waits on several providers at once (payments_sync_connections) and the workers share the cycle."""
+    ids = list(connection_ids)
+    size = max(1, settings.INTEGRATIONS_POLL_CONNECTIONS_PER_TASK)
+    for start in range(0, len(ids), size):
+        async_task("integrations.tasks.payments_sync_connections", ids[start : start + size], group=PAYMENTS_GROUP)
+    return ids
+
+
+def payments_sync_connections(connection_ids: list[int]) -> list[str]:
+    """Each connection's run, up to INTEGRATIONS_POLL_THREADS at once (calls toward one tenant stay under its
+    provider's in-flight cap, integrations/concurrency.py). Each thread takes the next connection until none is
+    left, on one database connection of its own, closed when it is done. One connection's crash is logged and
+    never stops the others. Returns each run's outcome, in the order given."""
+    threads = min(max(1, settings.INTEGRATIONS_POLL_THREADS), len(connection_ids))
+    if threads <= 1:
+        return [_sync_one(pk) for pk in connection_ids]
+    results: dict[int, str] = {}
+    todo = iter(enumerate(connection_ids))
+    lock = threading.Lock()
+
+    def take_next():
+        with lock:
+            return next(todo, None)
+
+    def work():
+        try:
+            while (item := take_next()) is not None:
+                index, pk = item
+                results[index] = _sync_one(pk)
+        finally:
+            db.connection.close()  # this thread's own connection; the pool's threads end with the task
+
+    pool = [threading.Thread(target=work, name=f"poll-{n}") for n in range(threads)]
+    for thread in pool:
+        thread.start()
+    for thread in pool:
+        thread.join()
+    return [results[index] for index in range(len(connection_ids))]
+
+
+def _sync_one(connection_id: int) -> str:
+    try:
+        return payments_sync_connection(connection_id)
+    except Exception as exc:  # one connection's bug must not cost the rest of the cycle
+        logger.exception("payment sync of connection %s crashed", connection_id)
+        return f"crashed: {type(exc).__name__}"
 
 
 def payments_sync_connection(connection_id: int) -> str:

@@ -27,8 +27,13 @@ def run_bench(*args: str) -> str:
         ("bench/payment_sync.py", ("--idle-after", "0,1,101", "--invoices", "120"), "101"),
         ("bench/pages.py", ("--invoices", "40", "--runs", "1"), "admin"),
         ("bench/bulk_copy.py", ("--invoices", "8"), "one by one"),
+        (
+            "bench/poll_cycle.py",
+            ("--connections", "12", "--baseline-connections", "3", "--latency", "0.02"),
+            "projected",
+        ),
     ],
-    ids=["payment-sync", "payment-sync-idle-after", "pages", "bulk-copy"],
+    ids=["payment-sync", "payment-sync-idle-after", "pages", "bulk-copy", "poll-cycle"],
 )
 def test_bench_runs(script, args, expected):
     assert expected in run_bench(script, *args)

@@ -1,7 +1,7 @@
 """The django-q2 worker of the end-to-end tests (tests/e2e/conftest.py starts `manage.py qcluster` with it).
 
-Same as the test settings (keys, hashers, providers) except: a real cluster (not sync) on the ORM broker with a
-short poll, the test database the live server uses (E2E_DATABASE_NAME), and Xero pointed at the sandbox the live
+Same as the test settings (keys, hashers, providers) except: a real cluster (not sync) on the web process's broker
+with a short poll, the test database the live server uses (E2E_DATABASE_NAME), and Xero pointed at the sandbox the live
 server serves (E2E_SITE_URL).
 """
 
@@ -18,10 +18,16 @@ DATABASES["default"]["NAME"] = os.environ["E2E_DATABASE_NAME"]
 DATABASES["default"].pop("TEST", None)
 DATABASES["default"]["CONN_MAX_AGE"] = 0
 
+# The worker's rows are committed, so its polls wait on several providers at once, and in-flight caps live where
+# the deployment would keep them (Redis when REDIS_URL is set, else PostgreSQL, else the process).
+INTEGRATIONS_POLL_THREADS = 4
+INTEGRATIONS_CONCURRENCY_BACKEND = "auto"
+
+# The broker is the web process's: the ORM's OrmQ table, or Redis when REDIS_URL is set (CI's scale-out run: two
+# qcluster processes on PostgreSQL). The queue name stays the web process's ("productive").
 Q_CLUSTER = {
-    **{key: value for key, value in Q_CLUSTER.items() if key != "redis"},
-    "sync": False,  # the queue name stays the web process's ("productive"): both sides use one OrmQ list
-    "orm": "default",
+    **Q_CLUSTER,
+    "sync": False,
     "workers": 1,
     "poll": 0.1,  # ORM broker: how often an idle worker looks for queued tasks
     "timeout": 60,

@@ -40,6 +40,16 @@ INTEGRATIONS_HTTP_TIMEOUT = (
     env.float("INTEGRATIONS_READ_TIMEOUT", default=30.0),
 )
 INTEGRATIONS_HTTP_RETRIES = env.int("INTEGRATIONS_HTTP_RETRIES", default=2)
+# Calls in flight per provider tenant (integrations/concurrency.py): where the slots live ("auto": Redis when
+# REDIS_URL is set, else PostgreSQL advisory locks, else this process), how long a call waits for one, and when a
+# slot of a killed worker frees itself (Redis).
+INTEGRATIONS_CONCURRENCY_BACKEND = env.str("INTEGRATIONS_CONCURRENCY_BACKEND", default="auto")
+INTEGRATIONS_TENANT_SLOT_WAIT_SECONDS = env.float("INTEGRATIONS_TENANT_SLOT_WAIT_SECONDS", default=30.0)
+INTEGRATIONS_TENANT_SLOT_TTL_SECONDS = env.int("INTEGRATIONS_TENANT_SLOT_TTL_SECONDS", default=120)
+# A poll cycle: connections per task, and threads per task waiting on the providers at once (network-bound; see
+# the README's "Sizing the workers").
+INTEGRATIONS_POLL_CONNECTIONS_PER_TASK = env.int("INTEGRATIONS_POLL_CONNECTIONS_PER_TASK", default=50)
+INTEGRATIONS_POLL_THREADS = env.int("INTEGRATIONS_POLL_THREADS", default=8)
 
 # Built-in provider sandboxes (integrations.sandbox): stand-ins for each provider served by this app over real
 # HTTP, for the demo and end-to-end tests. On in development and tests; production settings force it off.

@@ -12,6 +12,8 @@ STORAGES = {
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 Q_CLUSTER = {**Q_CLUSTER, "sync": True}
+# Each process keeps its own cache, also when REDIS_URL points the broker at Redis: no test sees another's entries.
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 ACCOUNT_RATE_LIMITS = {"login_failed": "5/5m/ip,5/5m/key"}
 
 # Unit tests talk to the providers' real URLs, intercepted by `responses`; end-to-end tests point the same
@@ -31,3 +33,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
 # Tests never run collectstatic: WhiteNoise finds files through the finders instead of STATIC_ROOT.
 WHITENOISE_AUTOREFRESH = True
 WHITENOISE_USE_FINDERS = True
+
+# A test holds its rows in an open transaction that a poll's pool threads could not see, so polls run their
+# connections one after another here; tests/integrations/test_poll_cycle.py runs the threads on committed rows.
+# In-flight caps are held in the process unless a test picks a backend (tests/integrations/test_concurrency.py).
+INTEGRATIONS_POLL_THREADS = 1
+INTEGRATIONS_CONCURRENCY_BACKEND = "local"

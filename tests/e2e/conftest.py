@@ -50,6 +50,7 @@ PASSWORD = "pass-word-123"  # tests.factories.UserFactory
 SANDBOX_ORG = "Sandbox Design B.V."  # EUR, like the subsidiary "Acme NL"
 SANDBOX_TENANT_ID = DESIGN_TENANT_ID
 WORKER_START_SECONDS = 30
+QCLUSTERS = int(os.environ.get("E2E_QCLUSTERS", "1"))
 PAYMENTS_SCHEDULE = "productive:payments-sync"
 
 
@@ -78,31 +79,55 @@ def e2e_site(live_url, settings, monkeypatch):
 
 @dataclass
 class Worker:
-    process: subprocess.Popen
-    log_path: Path
+    """The django-q2 cluster(s) of a test: one `manage.py qcluster`, or E2E_QCLUSTERS of them (CI's scale-out run:
+    two clusters on one Redis broker and one PostgreSQL database, as two hosts would run)."""
+
+    processes: list[subprocess.Popen]
+    log_paths: list[Path]
 
     def log(self) -> str:
-        return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
+        return "\n".join(path.read_text(errors="replace") for path in self.log_paths if path.exists())
+
+    def running(self) -> bool:
+        return all(
+            path.exists() and re.search(r"Q Cluster .* running", path.read_text(errors="replace"))
+            for path in self.log_paths
+        )
+
+    def exited(self) -> subprocess.Popen | None:
+        return next((process for process in self.processes if process.poll() is not None), None)
 
     def stop(self) -> None:
-        """SIGTERM (django-q stops its workers gracefully), then SIGKILL the whole process group if needed."""
-        if self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
+        """SIGTERM (django-q stops its workers gracefully), then SIGKILL each process group if needed."""
+        for process in self.processes:
+            if process.poll() is None:
+                process.send_signal(signal.SIGTERM)
+        for process in self.processes:
             try:
-                self.process.wait(timeout=10)
+                process.wait(timeout=10)
             except subprocess.TimeoutExpired:
                 pass
-        try:
-            os.killpg(self.process.pid, signal.SIGKILL)  # forked children left behind, if any
-        except ProcessLookupError:
-            pass
-        if self.process.poll() is None:
-            self.process.wait(timeout=5)
+            try:
+                os.killpg(process.pid, signal.SIGKILL)  # forked children left behind, if any
+            except ProcessLookupError:
+                pass
+            if process.poll() is None:
+                process.wait(timeout=5)
+
+
+def purge_redis_queue() -> None:
+    """On a Redis broker, tasks an earlier test queued and nobody ran would outlive that test's database: drop
+    them (the ORM broker's queue is a table, emptied with the test database)."""
+    if django_settings.Q_CLUSTER.get("redis"):
+        from django_q.brokers import get_broker
+
+        get_broker().purge_queue()
 
 
 @pytest.fixture
 def worker(e2e_site, tmp_path, request):
-    """`manage.py qcluster` in its own process group, on the live server's test database; stopped at teardown."""
+    """`manage.py qcluster` in its own process group (E2E_QCLUSTERS of them), on the live server's test database;
+    stopped at teardown."""
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "productive.settings.e2e",
@@ -110,25 +135,32 @@ def worker(e2e_site, tmp_path, request):
         "E2E_DATABASE_NAME": str(db_connection.settings_dict["NAME"]),
         "PYTHONUNBUFFERED": "1",
     }
-    log_path = tmp_path / "qcluster.log"
-    with open(log_path, "wb") as log:
-        process = subprocess.Popen(
-            [sys.executable, "manage.py", "qcluster"],
-            cwd=django_settings.BASE_DIR,
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-    running = Worker(process, log_path)
+    purge_redis_queue()
+    processes, log_paths = [], []
+    for number in range(QCLUSTERS):
+        log_path = tmp_path / f"qcluster-{number}.log"
+        with open(log_path, "wb") as log:
+            processes.append(
+                subprocess.Popen(
+                    [sys.executable, "manage.py", "qcluster"],
+                    cwd=django_settings.BASE_DIR,
+                    env=env,
+                    stdout=log,
+                    stderr=subprocess.STDOUT,
+                    start_new_session=True,
+                )
+            )
+        log_paths.append(log_path)
+    running = Worker(processes, log_paths)
     try:
         wait_until(
-            lambda: process.poll() is not None or re.search(r"Q Cluster .* running", running.log()),
+            lambda: running.exited() or running.running(),
             timeout=WORKER_START_SECONDS,
             message="the django-q2 cluster to start",
         )
-        if process.poll() is not None:
-            pytest.fail(f"qcluster exited with {process.returncode}:\n{running.log()[-4000:]}", pytrace=False)
+        exited = running.exited()
+        if exited is not None:
+            pytest.fail(f"qcluster exited with {exited.returncode}:\n{running.log()[-4000:]}", pytrace=False)
         yield running
     finally:
         running.stop()

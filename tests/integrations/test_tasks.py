@@ -65,8 +65,21 @@ def test_task_arguments_are_ids_only(xero, monkeypatch):
     tasks.payments_sync_all()
 
     ((args, kwargs),) = calls
-    assert args[0] == "integrations.tasks.payments_sync_connection"
-    assert all(isinstance(arg, int) for arg in args[1:]) and kwargs == {"group": "payments-sync"}
+    assert args[0] == "integrations.tasks.payments_sync_connections"
+    (ids,) = args[1:]
+    assert all(isinstance(pk, int) for pk in ids) and kwargs == {"group": "payments-sync"}
+
+
+def test_a_cycle_is_shared_out_in_tasks_of_a_set_size(xero, monkeypatch, settings):
+    settings.INTEGRATIONS_POLL_CONNECTIONS_PER_TASK = 2
+    connections = [syncing() for _ in range(5)]
+    calls = []
+    monkeypatch.setattr(tasks, "async_task", lambda *args, **kwargs: calls.append(args[1]))
+
+    queued = tasks.payments_sync_all()
+
+    assert [len(share) for share in calls] == [2, 2, 1]
+    assert sorted(pk for share in calls for pk in share) == sorted(queued) == sorted(c.pk for c in connections)
 
 
 def test_invoice_copy_task_copies_and_logs_refusals(xero, organization, subsidiary, admin_user):

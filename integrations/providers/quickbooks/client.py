@@ -52,6 +52,7 @@ def parse_money(value):
 class QuickBooksApi(QueryMixin, BatchMixin, PaymentFeedMixin, ApiClient, AccountingApi):
     service_name = "QuickBooks"
     idempotency = IdempotencyStyle.query("requestid", 50)
+    concurrent_calls_per_tenant = 10  # Intuit: at most 10 requests in flight per realm
     export_kinds = frozenset({INVOICE})
     batch_limits = BatchLimits(documents=30, contacts=30)
 

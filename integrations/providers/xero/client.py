@@ -108,6 +108,7 @@ class XeroApi(XeroBatchWrites, ApiClient, AccountingApi):
     service_name = "Xero"
     # developer.xero.com/documentation/guides/idempotent-requests: on every PUT/POST, 128 characters at most.
     idempotency = IdempotencyStyle.header("Idempotency-Key", 128)
+    concurrent_calls_per_tenant = 5  # Xero: at most 5 calls in flight per organisation
     # Sales invoices (ACCREC on /Invoices). Bills (ACCPAY, same endpoint) and /PurchaseOrders join with issue 10.
     export_kinds = frozenset({INVOICE})
 
