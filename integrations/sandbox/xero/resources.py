@@ -18,7 +18,7 @@ from ..models import (
 )
 from . import purchase_orders, services, shapes
 from .attachments import without_content
-from .formats import malformed_guid, now_ms, parse_if_modified_since
+from .formats import malformed_guid, ms_date, now_ms, parse_date, parse_if_modified_since
 from .lines import round_unit_amounts
 from .pdf import document_pdf
 from .responses import Reply, json_reply, not_found, post_data_invalid, query_parse_error, validation_reply
@@ -241,8 +241,19 @@ def _write_reply(call: Call, collection: str, results: list[tuple[dict, list[str
     return json_reply(shapes.envelope(collection, [element for element, _ in results]))
 
 
+DATE_KEYS = ("Date", "DueDate", "DeliveryDate", "ExpectedArrivalDate", "PlannedPaymentDate")
+
+
 def _failed_element(submitted, messages: list[str], flag: str | None) -> dict:
+    """The element as Xero echoes it with its errors: as submitted, dates in Xero's "/Date(…)/" form."""
     element = dict(submitted) if isinstance(submitted, dict) else {}
+    for key in DATE_KEYS:
+        try:
+            parsed = parse_date(element.get(key))
+        except ValueError:
+            continue
+        if parsed is not None:
+            element[key] = ms_date(parsed)
     if flag:
         element[flag] = True
     element["StatusAttributeString"] = "ERROR"
