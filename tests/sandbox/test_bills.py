@@ -241,8 +241,8 @@ def test_a_bill_payment_over_the_api_is_an_accpaypayment(xero, schemas):
 @webhooks_on
 def test_bills_send_invoice_webhooks_when_created_and_when_a_person_pays_them(
     connected,
-    receiver,
-    django_capture_on_commit_callbacks,  # noqa: F811
+    receiver,  # noqa: F811 (the fixture imported above)
+    django_capture_on_commit_callbacks,
 ):
     with django_capture_on_commit_callbacks(execute=True):
         created = put_bills(connected, bill(connected)).json()["Invoices"][0]

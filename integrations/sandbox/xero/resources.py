@@ -3,6 +3,7 @@
 import math
 import uuid
 from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
 
 from django.db import transaction
 from django.http import HttpRequest
@@ -244,6 +245,23 @@ def _write_reply(call: Call, collection: str, results: list[tuple[dict, list[str
 DATE_KEYS = ("Date", "DueDate", "DeliveryDate", "ExpectedArrivalDate", "PlannedPaymentDate")
 
 
+LINE_NUMBERS = ("Quantity", "UnitAmount", "TaxAmount", "LineAmount", "DiscountRate")
+
+
+def _line_numbers(line):
+    """A submitted line's numbers as Xero reads them ("0.12" is the number 0.12)."""
+    if not isinstance(line, dict):
+        return line
+    shaped = dict(line)
+    for key in LINE_NUMBERS:
+        try:
+            if isinstance(shaped.get(key), str):
+                shaped[key] = float(Decimal(shaped[key]))
+        except InvalidOperation:
+            pass
+    return shaped
+
+
 def _failed_element(submitted, messages: list[str], flag: str | None) -> dict:
     """The element as Xero echoes it with its errors: as submitted, dates in Xero's "/Date(…)/" form."""
     element = dict(submitted) if isinstance(submitted, dict) else {}
@@ -254,6 +272,8 @@ def _failed_element(submitted, messages: list[str], flag: str | None) -> dict:
             continue
         if parsed is not None:
             element[key] = ms_date(parsed)
+    if isinstance(element.get("LineItems"), list):
+        element["LineItems"] = [_line_numbers(line) for line in element["LineItems"]]
     if flag:
         element[flag] = True
     element["StatusAttributeString"] = "ERROR"
