@@ -59,6 +59,17 @@ def test_an_authorised_bill_is_created_and_matches_the_spec(connected, schemas):
     assert one["Invoices"][0]["LineItems"][0]["AccountCode"] == "461"
 
 
+def test_a_single_bill_without_the_array_and_its_contact_becomes_a_supplier(connected):
+    customer = connected.contact_id(name="Acme Widgets Ltd")
+    response = connected.put("Invoices", bill(connected, Contact={"ContactID": customer}))
+    assert response.status_code == 200 and response.json()["Invoices"][0]["Type"] == "ACCPAY"
+    contact = connected.get(f"Contacts/{customer}").json()["Contacts"][0]
+    assert (contact["IsCustomer"], contact["IsSupplier"]) == (True, True)
+    by_name = put_bills(connected, bill(connected, Contact={"Name": "New Supplier Ltd"})).json()["Invoices"][0]
+    created = connected.get(f"Contacts/{by_name['Contact']['ContactID']}").json()["Contacts"][0]
+    assert (created["IsCustomer"], created["IsSupplier"]) == (False, True)
+
+
 def test_an_approved_bill_needs_a_due_date_because_the_demo_organisations_have_no_bill_terms(connected):
     refused = put_bills(connected, bill(connected, DueDate=None))
     assert refused.status_code == 400

@@ -68,7 +68,16 @@ def invoice_save(*, org: XeroOrg, data: dict, create_only: bool, invoice_id: str
     if not invoice.number and invoice.type == "ACCREC":
         invoice.number = _next_invoice_number(org)
     invoice_store(invoice)
+    _contact_role(contact, invoice.type)
     return invoice
+
+
+def _contact_role(contact, kind: str) -> None:
+    """Xero: IsSupplier once a contact has a bill, IsCustomer once it has a sales invoice."""
+    flag = "is_supplier" if kind == "ACCPAY" else "is_customer"
+    if not getattr(contact, flag):
+        setattr(contact, flag, True)
+        contact.save(update_fields=[flag])
 
 
 DUE_DATE_MISSING = "The document DueDate field must be specified."
