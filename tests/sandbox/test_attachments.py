@@ -186,3 +186,27 @@ def test_the_page_lists_a_bills_attachments_and_opens_them(with_attachments):
     assert risky["Content-Disposition"].startswith("attachment") and risky["Content-Security-Policy"] == "sandbox"
     assert Client().get(f"{PAGE}attachments/6b0f4a1e-0000-4000-8000-000000000000/").status_code == 404
     assert XeroInvoice.objects.get(invoice_id=created["InvoiceID"]).attachments.count() == 2
+
+
+def test_listing_bills_with_attachments_costs_the_same_queries_for_more_bills(with_attachments):
+    """One attachments query per listing (API and page), never one per bill, and never the files themselves."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def queries_for_listing() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            assert with_attachments.get("Invoices", {"page": 1}).status_code == 200
+            assert Client().get(PAGE).status_code == 200
+        touching = [q["sql"] for q in captured if "sandbox_xeroattachment" in q["sql"]]
+        assert not any('"content"' in sql for sql in touching)
+        return len(touching)
+
+    for _ in range(2):
+        created = a_bill(with_attachments)
+        upload(with_attachments, created["InvoiceID"], "a.pdf", PDF)
+    few = queries_for_listing()
+    for _ in range(4):
+        created = a_bill(with_attachments)
+        upload(with_attachments, created["InvoiceID"], "a.pdf", PDF)
+        upload(with_attachments, created["InvoiceID"], "b.pdf", PDF)
+    assert queries_for_listing() == few == 2  # the API list and the page's bills (no sales invoices here)

@@ -255,10 +255,11 @@ def _line_numbers(line):
     shaped = dict(line)
     for key in LINE_NUMBERS:
         try:
-            if isinstance(shaped.get(key), str):
-                shaped[key] = float(Decimal(shaped[key]))
+            value = Decimal(shaped[key]) if isinstance(shaped.get(key), str) else None
         except InvalidOperation:
-            pass
+            value = None
+        if value is not None and value.is_finite():
+            shaped[key] = float(value)
     return shaped
 
 
