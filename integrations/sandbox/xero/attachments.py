@@ -23,7 +23,7 @@ from .shapes import envelope
 
 MAX_PER_DOCUMENT = 10
 # Xero's MIME types where Python's differ (its examples say image/jpg for .jpg files).
-MIME_TYPES = {".jpg": "image/jpg", ".jpeg": "image/jpeg"}
+MIME_TYPES = {".jpg": "image/jpg"}
 TOO_MANY = f"A document can have at most {MAX_PER_DOCUMENT} attachments."  # paraphrase: Xero's words unverified
 EMPTY = "The attachment has no content."  # paraphrase
 
