@@ -6,7 +6,9 @@
   thousand `[` (a few KB) exhaust the interpreter's recursion limit (a RecursionError, a 500). Every body that is
   not a form is checked, because some views json.loads() whatever they receive.
 
-Multipart bodies (file uploads) are left to Django's own limits, which apply to their non-file fields.
+Multipart bodies (file uploads) are left to Django's own limits, which apply to their non-file fields. Paths in
+RAW_BODY_PATHS (regexes) take a raw file as their body and bound it themselves (the Xero sandbox's attachment
+uploads answer Xero's own 413 above Xero's 10 MB), so they are left alone too.
 """
 
 import re
@@ -39,13 +41,17 @@ def _content_length(request) -> int:
         return 0
 
 
+def _raw_body_path(request) -> bool:
+    return any(re.match(pattern, request.path_info) for pattern in settings.RAW_BODY_PATHS)
+
+
 class RequestBodyLimitsMiddleware:
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
         length = _content_length(request)
-        if length and request.content_type != "multipart/form-data":
+        if length and request.content_type != "multipart/form-data" and not _raw_body_path(request):
             cap = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
             if cap is not None and length > cap:
                 return JsonResponse({"detail": f"The request body is larger than {cap} bytes."}, status=413)

@@ -103,3 +103,13 @@ def test_multipart_bodies_are_left_to_djangos_own_limits(admin_user):
     with override_settings(DATA_UPLOAD_MAX_MEMORY_SIZE=1000):
         response = logged_in(admin_user).post("/api/v1/service-types/", {"name": "Design", "note": "x" * 500})
     assert response.status_code == 201, response.content[:300]
+
+
+def test_raw_body_paths_are_left_to_their_view_and_other_paths_are_still_capped():
+    """A raw file (RAW_BODY_PATHS) is bounded by the view that takes it, not by the JSON cap or depth check."""
+    body = DEEP + "x" * 2000
+    with override_settings(DATA_UPLOAD_MAX_MEMORY_SIZE=1000, RAW_BODY_PATHS=[r"^/raw/"]):
+        raw = Client().put("/raw/file.pdf", body, content_type="application/octet-stream")
+        other = Client().put("/other/file.pdf", body, content_type="application/octet-stream")
+    assert raw.status_code == 404  # reached URL resolution: no such view, but not refused by the middleware
+    assert other.status_code == 413

@@ -28,6 +28,10 @@ from .kit.models import (  # noqa: F401 (the app's models module is where Django
 from .quickbooks.models import QboCompany, QboEntity  # noqa: F401 (QuickBooks' entities, found by Django here)
 
 
+def default_payment_terms() -> dict:
+    return {"Sales": {"Day": 30, "Type": "DAYSAFTERBILLDATE"}}
+
+
 class XeroOrg(models.Model):
     tenant_id = models.UUIDField(default=uuid.uuid4, unique=True)
     name = models.CharField(max_length=255)
@@ -41,6 +45,9 @@ class XeroOrg(models.Model):
     currencies = models.JSONField(default=list, help_text="Currencies the organisation is subscribed to.")
     next_invoice_number = models.PositiveIntegerField(default=1)
     next_purchase_order_number = models.PositiveIntegerField(default=1)
+    # Invoice settings' default due dates, as Organisation.PaymentTerms: {"Sales"|"Bills": {"Day", "Type"}}.
+    # Without one for a document's side, an approved document must carry its DueDate.
+    payment_terms = models.JSONField(default=default_payment_terms)
     created_at = models.DateTimeField()
 
     class Meta:
@@ -178,6 +185,7 @@ class XeroPurchaseOrder(XeroDocument):
     attention_to = models.CharField(max_length=255, blank=True)
     telephone = models.CharField(max_length=50, blank=True)
     delivery_instructions = models.CharField(max_length=500, blank=True)
+    sent_to_contact = models.BooleanField(default=False)
 
     class Meta:
         ordering = ["-date", "-created_at"]
@@ -203,3 +211,26 @@ class XeroPayment(models.Model):
 
     def __str__(self):
         return f"{self.amount} on {self.invoice}"
+
+
+class XeroAttachment(models.Model):
+    """A file attached to an invoice or bill (Xero keys them by file name per document)."""
+
+    org = models.ForeignKey(XeroOrg, on_delete=models.CASCADE, related_name="attachments")
+    invoice = models.ForeignKey(XeroInvoice, on_delete=models.CASCADE, related_name="attachments")
+    attachment_id = models.UUIDField(default=uuid.uuid4, unique=True)
+    file_name = models.CharField(max_length=255)
+    mime_type = models.CharField(max_length=100)
+    content = models.BinaryField()
+    content_length = models.PositiveIntegerField()
+    include_online = models.BooleanField(default=False)
+    created_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["invoice", "file_name"], name="sandbox_xero_attachment_name_unique")
+        ]
+
+    def __str__(self):
+        return self.file_name

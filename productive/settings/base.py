@@ -130,6 +130,8 @@ DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="billing@localhost")
 # default, 2.5 MB, stated here because DRF's parsers would otherwise bypass it); nested deeper is a 400.
 DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("DATA_UPLOAD_MAX_MEMORY_SIZE", default=2_621_440)
 JSON_MAX_DEPTH = 64
+# Paths (regexes) whose body is a raw file their view bounds itself; the limits above leave them alone.
+RAW_BODY_PATHS: list[str] = []
 
 # API tokens (billing.api_tokens) expire this many days after they are issued, unless support staff choose a date.
 API_TOKEN_TTL_DAYS = env.int("API_TOKEN_TTL_DAYS", default=90)

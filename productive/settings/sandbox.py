@@ -17,6 +17,8 @@ SANDBOX_DEFAULTS = {
     "SANDBOX_XERO_FAULT_RETRY_AFTER": 5,
     # Redirect URIs registered for the sandbox app: any host, these paths.
     "SANDBOX_XERO_REDIRECT_PATHS": ["/integrations/xero/callback/"],
+    # Xero's size limit of one attachment (10 MB); larger uploads get Xero's 413.
+    "SANDBOX_XERO_ATTACHMENT_MAX_BYTES": 10 * 1024 * 1024,
     # QuickBooks Online's per-realm limits (integrations/sandbox/quickbooks/provider.py): 500 requests a minute
     # and 10 in flight per realm; Intuit has no daily cap (the Builder tier's monthly one is not modelled).
     "SANDBOX_QUICKBOOKS_MINUTE_LIMIT": 500,
@@ -35,6 +37,11 @@ SANDBOX_DEFAULTS = {
     "SANDBOX_WEBHOOK_RETRY_SECONDS": 0.2,  # times the attempt number, between attempts
     "SANDBOX_WEBHOOK_TIMEOUT": 5.0,
 }
+
+
+# The sandbox's raw-file uploads (Xero's attachments), which bound their bodies at the provider's own limit
+# (RAW_BODY_PATHS, productive/request_limits.py); set wherever SANDBOX_PROVIDERS is on.
+SANDBOX_RAW_BODY_PATHS = [r"^/sandbox/xero/api/api\.xro/2\.0/[^/]+/[^/]+/Attachments/"]
 
 
 def sandbox_provider_settings(site_url: str) -> dict:

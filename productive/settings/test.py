@@ -3,6 +3,7 @@ import tempfile
 
 from .base import *  # noqa: F403
 from .base import Q_CLUSTER
+from .sandbox import SANDBOX_RAW_BODY_PATHS
 
 DEBUG = False
 SECRET_KEY = "test-only-key"
@@ -19,6 +20,7 @@ ACCOUNT_RATE_LIMITS = {"login_failed": "5/5m/ip,5/5m/key"}
 # Unit tests talk to the providers' real URLs, intercepted by `responses`; end-to-end tests point the same
 # settings at the sandbox served by the live server (productive.settings.sandbox).
 SANDBOX_PROVIDERS = True
+RAW_BODY_PATHS = SANDBOX_RAW_BODY_PATHS
 XERO_CLIENT_ID = "test-xero-client-id"
 XERO_CLIENT_SECRET = "test-xero-client-secret"
 

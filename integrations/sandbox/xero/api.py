@@ -2,7 +2,8 @@
 
 The kit runs the call (bearer → tenant → this route → limits → fault → Idempotency-Key replay → log); here is
 only what Xero decides: 404 for an unknown resource, 401 AuthorizationUnsuccessful when the consent lacks the
-scope, 406 without Accept: application/json, and Xero's problem bodies and rate-limit headers.
+scope, 406 without Accept: application/json (a file download answers whatever is asked), and Xero's problem
+bodies and rate-limit headers. /Invoices/{InvoiceID}/Attachments[/{FileName}] takes the file as the raw body.
 """
 
 import json
@@ -11,7 +12,7 @@ import uuid
 from ..kit.declaration import Refusal, Route
 from ..kit.tokens import BearerError
 from ..models import XeroOrg
-from . import resources
+from . import attachments, resources
 from .responses import Reply, post_data_invalid, problem_reply, validation_reply
 
 # Resource name (lower case) → (canonical name, scope area, {method: handler}).
@@ -54,6 +55,14 @@ ROUTES = {
     ),
 }
 
+# Sub-resources: /{Parent}/{id}/Attachments[/{FileName or AttachmentID}] (invoices and bills only, for now).
+ATTACHMENTS = (
+    "Attachments",
+    "attachments",
+    {"GET": attachments.get, "PUT": attachments.upload, "POST": attachments.upload},
+)
+ATTACHMENT_PARENTS = {"invoices"}
+
 # Scope area → scopes that grant writing; their ".read" variants grant reading.
 SCOPES = {
     "settings": ("accounting.settings",),
@@ -61,6 +70,7 @@ SCOPES = {
     "contacts": ("accounting.contacts",),
     "invoices": ("accounting.transactions", "accounting.invoices"),
     "payments": ("accounting.transactions", "accounting.payments"),
+    "attachments": ("accounting.attachments",),
 }
 
 
@@ -104,15 +114,18 @@ def write_lock(tenant_key: str) -> None:
 
 
 def _resolve(path: str):
+    """(route, id, sub-resource key) of an API path, or Nones for an unknown one."""
     parts = [p for p in path.strip("/").split("/") if p]
+    if len(parts) in (3, 4) and parts[0].lower() in ATTACHMENT_PARENTS and parts[2].lower() == "attachments":
+        return ATTACHMENTS, parts[1], (parts[3] if len(parts) == 4 else None)
     if not parts or len(parts) > 2 or parts[0].lower() not in ROUTES:
-        return None, None
-    return ROUTES[parts[0].lower()], (parts[1] if len(parts) == 2 else None)
+        return None, None, None
+    return ROUTES[parts[0].lower()], (parts[1] if len(parts) == 2 else None), None
 
 
 def route(request, path: str, grant, tenant_key: str) -> Route | Refusal:
     org = XeroOrg.objects.get(tenant_id=tenant_key)
-    found, ident = _resolve(path)
+    found, ident, item = _resolve(path)
     if found is None or request.method not in found[2]:
         reply = resources.not_found() if found is None else problem_reply(405, "Method Not Allowed", request.method)
         return Refusal(reply)
@@ -121,16 +134,19 @@ def route(request, path: str, grant, tenant_key: str) -> Route | Refusal:
     if not _scope_ok(grant.scope, area, write):
         return Refusal(problem_reply(401, "Unauthorized", "AuthorizationUnsuccessful"), f"scope missing for {name}")
     accept = request.headers.get("Accept", "")
-    if "application/json" not in accept and "application/pdf" not in accept:
+    download = found is ATTACHMENTS and item is not None and not write
+    if not download and "application/json" not in accept and "application/pdf" not in accept:
         message = b"The sandbox answers JSON only; Xero answers XML unless Accept: application/json."
         return Refusal(Reply(406, message, "text/plain"), "no Accept: application/json")
     params = {key.lower(): value for key, value in request.GET.items()}
-    call = resources.Call(request=request, org=org, ident=ident, params=params)
+    call = resources.Call(request=request, org=org, ident=ident, params=params, item=item)
     handler = handlers[request.method]
     if not write:
         return Route(run=lambda: handler(call))
 
     def prepare() -> Reply | None:
+        if found is ATTACHMENTS:
+            return attachments.read_upload(call, request)
         try:
             call.body = json.loads(request.body or b"null")
         except (ValueError, UnicodeDecodeError):

@@ -5,7 +5,7 @@ import uuid
 
 from django.conf import settings
 from django.db import transaction
-from django.urls import re_path
+from django.urls import path, re_path
 
 from productive.settings.sandbox import SANDBOX_DEFAULTS
 
@@ -19,10 +19,12 @@ from ..kit.declaration import (
     WebhookSpec,
 )
 from ..kit.registry import register
-from ..models import XeroInvoice, XeroOrg, XeroPayment
+from ..models import XeroInvoice, XeroOrg, XeroPayment, XeroPurchaseOrder
 from . import api, oauth, services
+from .attachments import without_content
 from .demo import demo_orgs_ensure
 from .formats import parse_date
+from .purchase_orders import person_moves
 from .responses import problem_reply
 from .webhooks import invoice_events_send
 
@@ -53,15 +55,22 @@ def _finish(reply) -> None:
 
 
 def _panel(tenant_key: str) -> dict:
+    """Sales invoices, bills (with their attachments) and purchase orders, as the organisation shows them."""
     org = XeroOrg.objects.get(tenant_id=tenant_key)
-    invoices = (
+    documents = (
         XeroInvoice.objects.filter(org=org)
         .exclude(status="DELETED")
         .select_related("contact")
-        .prefetch_related("payments")
+        .prefetch_related("payments", without_content())
         .order_by("-created_at")
     )
-    return {"org": org, "invoices": invoices}
+    purchase_orders = XeroPurchaseOrder.objects.filter(org=org).select_related("contact").order_by("-created_at")
+    return {
+        "org": org,
+        "invoices": documents.filter(type="ACCREC"),
+        "bills": documents.filter(type="ACCPAY"),
+        "purchase_orders": [(order, person_moves(order)) for order in purchase_orders],
+    }
 
 
 def _payment_record(tenant_key: str, invoice_id: str, form) -> str:
@@ -85,7 +94,7 @@ def _payment_record(tenant_key: str, invoice_id: str, form) -> str:
         except services.ElementInvalid as exc:
             raise PageError(" ".join(exc.messages)) from exc
         invoice_events_send(tenant_key, [(invoice, "UPDATE")])
-    return f"Payment of {payment.amount} recorded on {invoice.number}."
+    return f"Payment of {payment.amount} recorded on {invoice.number or 'the bill'}."
 
 
 def _payment_delete(tenant_key: str, payment_id: str, form) -> str:
@@ -112,9 +121,20 @@ def _uuid_or_none(value: str):
 
 
 def _extra_urls() -> list:
-    from . import identity_views
+    from . import identity_views, purchasing_pages
 
+    org = "xero/orgs/<str:tenant_id>"
     return [
+        path(
+            f"{org}/purchase-orders/<str:purchase_order_id>/status/",
+            purchasing_pages.purchase_order_status,
+            name="xero-purchase-order-status",
+        ),
+        path(
+            f"{org}/attachments/<str:attachment_id>/",
+            purchasing_pages.attachment_open,
+            name="xero-attachment",
+        ),
         re_path(r"^xero/api/[Cc]onnections/?$", identity_views.connections, name="xero-connections"),
         re_path(
             r"^xero/api/[Cc]onnections/(?P<connection_id>[0-9a-fA-F-]{36})/?$",
@@ -179,7 +199,7 @@ XERO = register(
         limit_headers=_limit_headers,
         finish=_finish,
         write_lock=api.write_lock,
-        tenant_panel_template="sandbox/xero/invoices.html",
+        tenant_panel_template="sandbox/xero/panel.html",
         tenant_panel_context=_panel,
         payment_record=_payment_record,
         payment_delete=_payment_delete,

@@ -3,6 +3,7 @@
 import math
 import uuid
 from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
 
 from django.db import transaction
 from django.http import HttpRequest
@@ -14,11 +15,11 @@ from ..models import (
     XeroItem,
     XeroOrg,
     XeroPayment,
-    XeroPurchaseOrder,
     XeroTaxRate,
 )
-from . import services, shapes
-from .formats import malformed_guid, now_ms, parse_date, parse_if_modified_since
+from . import purchase_orders, services, shapes
+from .attachments import without_content
+from .formats import malformed_guid, ms_date, now_ms, parse_date, parse_if_modified_since
 from .lines import round_unit_amounts
 from .pdf import document_pdf
 from .responses import Reply, json_reply, not_found, post_data_invalid, query_parse_error, validation_reply
@@ -36,6 +37,7 @@ class Call:
     ident: str | None
     params: dict  # query parameters, lower-cased names
     body: object = None
+    item: str | None = None  # a sub-resource's key, e.g. the FileName of /Invoices/{id}/Attachments/{FileName}
 
     def param(self, name: str, default: str = "") -> str:
         return self.params.get(name.lower(), default)
@@ -158,9 +160,17 @@ def _invoice_rows(org: XeroOrg):
     return (
         XeroInvoice.objects.filter(org=org)
         .select_related("contact")
-        .prefetch_related("payments")
+        .prefetch_related("payments", without_content())
         .order_by("updated_at", "id")
     )
+
+
+def _search(rows, term: str) -> list:
+    """searchTerm: a case-insensitive text search across InvoiceNumber and Reference."""
+    term = term.strip().lower()
+    if not term:
+        return list(rows)
+    return [row for row in rows if term in row.number.lower() or term in row.reference.lower()]
 
 
 def invoices_get(call: Call) -> Reply:
@@ -172,7 +182,7 @@ def invoices_get(call: Call) -> Reply:
             return not_found()
         if "application/pdf" in call.request.headers.get("Accept", ""):
             return Reply(200, document_pdf(call.org, invoice, title="Invoice"), "application/pdf")
-        return _one("Invoices", shapes.invoice(invoice, unit_places=call.unit_places))
+        return _one("Invoices", shapes.invoice(invoice, unit_places=call.unit_places, one=True))
     if call.ids("IDs"):
         rows = rows.filter(invoice_id__in=[i for i in call.ids("IDs") if _is_uuid(i)])
     if call.param("InvoiceNumbers"):
@@ -184,7 +194,8 @@ def invoices_get(call: Call) -> Reply:
     # Xero returns line items on lists only when paging (or for a single invoice).
     with_lines = bool(call.param("page")) and call.param("summaryOnly").lower() != "true"
     objects = [
-        shapes.invoice(row, with_lines=with_lines, unit_places=call.unit_places) for row in _modified_since(call, rows)
+        shapes.invoice(row, with_lines=with_lines, unit_places=call.unit_places)
+        for row in _search(_modified_since(call, rows), call.param("searchTerm"))
     ]
     return _list(call, "Invoices", objects, pageable=True)
 
@@ -201,27 +212,7 @@ def payments_get(call: Call) -> Reply:
 
 
 def purchase_orders_get(call: Call) -> Reply:
-    rows = XeroPurchaseOrder.objects.filter(org=call.org).select_related("contact").order_by("updated_at", "id")
-    if call.ident:
-        match = rows.filter(purchase_order_id=call.ident) if _is_uuid(call.ident) else rows.filter(number=call.ident)
-        order = match.first()
-        if order is None:
-            return not_found()
-        if "application/pdf" in call.request.headers.get("Accept", ""):
-            return Reply(200, document_pdf(call.org, order, title="Purchase order"), "application/pdf")
-        return _one("PurchaseOrders", shapes.purchase_order(order))
-    if call.param("Status"):
-        rows = rows.filter(status=call.param("Status").upper())
-    try:
-        date_from, date_to = parse_date(call.param("DateFrom")), parse_date(call.param("DateTo"))
-    except ValueError:
-        return validation_reply("DateFrom and DateTo must be dates (YYYY-MM-DD).")
-    if date_from:
-        rows = rows.filter(date__gte=date_from)
-    if date_to:
-        rows = rows.filter(date__lte=date_to)
-    objects = [shapes.purchase_order(p) for p in _modified_since(call, rows)]
-    return _list(call, "PurchaseOrders", objects, pageable=True)
+    return purchase_orders.get(call, listing=_list)
 
 
 # --- Writes -------------------------------------------------------------------------------------------------
@@ -230,7 +221,7 @@ def purchase_orders_get(call: Call) -> Reply:
 WRITERS = {
     "Contacts": (services.contact_save, shapes.contact, "HasValidationErrors", "contact_id"),
     "Invoices": (services.invoice_save, shapes.invoice, "HasErrors", "invoice_id"),
-    "PurchaseOrders": (services.purchase_order_save, shapes.purchase_order, None, "purchase_order_id"),
+    "PurchaseOrders": (services.purchase_order_save, purchase_orders.shape, "HasErrors", "purchase_order_id"),
 }
 
 
@@ -251,8 +242,39 @@ def _write_reply(call: Call, collection: str, results: list[tuple[dict, list[str
     return json_reply(shapes.envelope(collection, [element for element, _ in results]))
 
 
+DATE_KEYS = ("Date", "DueDate", "DeliveryDate", "ExpectedArrivalDate", "PlannedPaymentDate")
+
+
+LINE_NUMBERS = ("Quantity", "UnitAmount", "TaxAmount", "LineAmount", "DiscountRate")
+
+
+def _line_numbers(line):
+    """A submitted line's numbers as Xero reads them ("0.12" is the number 0.12)."""
+    if not isinstance(line, dict):
+        return line
+    shaped = dict(line)
+    for key in LINE_NUMBERS:
+        try:
+            value = Decimal(shaped[key]) if isinstance(shaped.get(key), str) else None
+        except InvalidOperation:
+            value = None
+        if value is not None and value.is_finite():
+            shaped[key] = float(value)
+    return shaped
+
+
 def _failed_element(submitted, messages: list[str], flag: str | None) -> dict:
+    """The element as Xero echoes it with its errors: as submitted, dates in Xero's "/Date(…)/" form."""
     element = dict(submitted) if isinstance(submitted, dict) else {}
+    for key in DATE_KEYS:
+        try:
+            parsed = parse_date(element.get(key))
+        except ValueError:
+            continue
+        if parsed is not None:
+            element[key] = ms_date(parsed)
+    if isinstance(element.get("LineItems"), list):
+        element["LineItems"] = [_line_numbers(line) for line in element["LineItems"]]
     if flag:
         element[flag] = True
     element["StatusAttributeString"] = "ERROR"
@@ -289,6 +311,8 @@ def write(call: Call, collection: str, *, create_only: bool) -> Reply:
         else:
             element = shape(row)
         element["StatusAttributeString"] = "OK"
+        if getattr(row, "warnings", None):
+            element["Warnings"] = [{"Message": message} for message in row.warnings]
         results.append((element, None))
     invoice_events_send(call.org.tenant_id, changed)  # sent once the call commits (Xero batches events too)
     return _write_reply(call, collection, results)

@@ -2,15 +2,19 @@
 
 import uuid
 from decimal import ROUND_HALF_UP, Decimal
+from urllib.parse import quote
+
+from django.conf import settings
+from django.urls import reverse
 
 from ..models import (
     XeroAccount,
+    XeroAttachment,
     XeroContact,
     XeroInvoice,
     XeroItem,
     XeroOrg,
     XeroPayment,
-    XeroPurchaseOrder,
     XeroTaxRate,
 )
 from .formats import date_string, ms_date, now_ms, number, utc_string
@@ -22,6 +26,8 @@ ACCOUNT_CLASS = {
     "CURRENT": "ASSET",
     "REVENUE": "REVENUE",
     "EXPENSE": "EXPENSE",
+    "DIRECTCOSTS": "EXPENSE",
+    "OVERHEADS": "EXPENSE",
     "CURRLIAB": "LIABILITY",
 }
 
@@ -67,7 +73,7 @@ def organisation(org: XeroOrg) -> dict:
         "Addresses": [],
         "Phones": [],
         "ExternalLinks": [],
-        "PaymentTerms": {},
+        "PaymentTerms": org.payment_terms,
     }
 
 
@@ -81,7 +87,7 @@ def account(row: XeroAccount) -> dict:
         "TaxType": row.tax_type,
         "Class": ACCOUNT_CLASS.get(row.type, "ASSET"),
         "EnablePaymentsToAccount": row.type == "BANK",
-        "ShowInExpenseClaims": row.type == "EXPENSE",
+        "ShowInExpenseClaims": ACCOUNT_CLASS.get(row.type) == "EXPENSE",
         "ReportingCode": ACCOUNT_CLASS.get(row.type, "ASS")[:3],
         "ReportingCodeName": row.name,
         "HasAttachments": False,
@@ -206,8 +212,24 @@ def invoice_payment_summary(row: XeroPayment) -> dict:
     }
 
 
-def invoice(row: XeroInvoice, with_lines: bool = True, unit_places: int = 2) -> dict:
+def attachment(row: XeroAttachment) -> dict:
+    path = f"Invoices/{row.invoice.invoice_id}/Attachments/{quote(row.file_name)}"
+    body = {
+        "AttachmentID": str(row.attachment_id),
+        "FileName": row.file_name,
+        "Url": settings.SITE_URL.rstrip("/") + reverse("sandbox:xero-api", kwargs={"path": path}),
+        "MimeType": row.mime_type,
+        "ContentLength": row.content_length,
+    }
+    if row.include_online:
+        body["IncludeOnline"] = True
+    return body
+
+
+def invoice(row: XeroInvoice, with_lines: bool = True, unit_places: int = 2, one: bool = False) -> dict:
+    """`one`: the invoice read on its own (GET /Invoices/{id}), which lists its Attachments too."""
     payments = [p for p in row.payments.all() if p.status == "AUTHORISED"]
+    attachments = list(row.attachments.all())
     body = {
         "Type": row.type,
         "InvoiceID": str(row.invoice_id),
@@ -222,7 +244,7 @@ def invoice(row: XeroInvoice, with_lines: bool = True, unit_places: int = 2) -> 
         "AmountCredited": 0.0,
         "CurrencyRate": 1.0,
         "IsDiscounted": False,
-        "HasAttachments": False,
+        "HasAttachments": bool(attachments),
         "HasErrors": False,
         "Contact": contact_summary(row.contact),
         "DateString": date_string(row.date),
@@ -244,6 +266,8 @@ def invoice(row: XeroInvoice, with_lines: bool = True, unit_places: int = 2) -> 
         body["Url"] = row.url
     if row.fully_paid_on:
         body["FullyPaidOnDate"] = ms_date(row.fully_paid_on)
+    if one and attachments:
+        body["Attachments"] = [attachment(a) for a in attachments]
     return body
 
 
@@ -279,36 +303,6 @@ def payment(row: XeroPayment) -> dict:
         },
         "HasValidationErrors": False,
     }
-
-
-def purchase_order(row: XeroPurchaseOrder) -> dict:
-    body = {
-        "PurchaseOrderID": str(row.purchase_order_id),
-        "PurchaseOrderNumber": row.number,
-        "Reference": row.reference,
-        "Contact": contact_summary(row.contact),
-        "DateString": date_string(row.date),
-        "Date": ms_date(row.date),
-        "Status": row.status,
-        "LineAmountTypes": row.line_amount_types,
-        "LineItems": line_items(row.line_items),
-        "SubTotal": number(row.sub_total),
-        "TotalTax": number(row.total_tax),
-        "Total": number(row.total),
-        "CurrencyCode": row.currency_code,
-        "CurrencyRate": 1.0,
-        "HasAttachments": False,
-        "SentToContact": False,
-        "DeliveryAddress": row.delivery_address,
-        "AttentionTo": row.attention_to,
-        "Telephone": row.telephone,
-        "DeliveryInstructions": row.delivery_instructions,
-        "UpdatedDateUTC": ms_date(row.updated_at),
-    }
-    if row.delivery_date:
-        body["DeliveryDateString"] = date_string(row.delivery_date)
-        body["DeliveryDate"] = ms_date(row.delivery_date)
-    return body
 
 
 def validation_error_body(elements: list[dict]) -> dict:

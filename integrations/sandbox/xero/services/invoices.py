@@ -1,5 +1,12 @@
-"""Invoices: numbering, validation with Xero's messages, status rules, amounts derived from payments."""
+"""Invoices and bills: numbering, validation with Xero's messages, status rules, amounts derived from payments.
 
+A bill (ACCPAY) differs from a sales invoice (ACCREC) as Xero documents it: its InvoiceNumber is the supplier's
+reference (not unique, never generated, shown as "Reference" in Xero), its Reference field is ignored, discounts
+are refused, and its default due date comes from the organisation's bill terms, which the demo organisations
+leave unset, so an approved bill must carry its DueDate.
+"""
+
+import calendar
 import datetime as dt
 from decimal import Decimal
 
@@ -61,7 +68,43 @@ def invoice_save(*, org: XeroOrg, data: dict, create_only: bool, invoice_id: str
     if not invoice.number and invoice.type == "ACCREC":
         invoice.number = _next_invoice_number(org)
     invoice_store(invoice)
+    _contact_role(contact, invoice.type)
     return invoice
+
+
+def _contact_role(contact, kind: str) -> None:
+    """Xero: IsSupplier once a contact has a bill, IsCustomer once it has a sales invoice."""
+    flag = "is_supplier" if kind == "ACCPAY" else "is_customer"
+    if not getattr(contact, flag):
+        setattr(contact, flag, True)
+        contact.save(update_fields=[flag])
+
+
+DUE_DATE_MISSING = "The document DueDate field must be specified."
+TERMS_SIDE = {"ACCREC": "Sales", "ACCPAY": "Bills"}
+
+
+def _month_day(year: int, month: int, day: int) -> dt.date:
+    if month > 12:
+        year, month = year + 1, month - 12
+    return dt.date(year, month, min(max(day, 1), calendar.monthrange(year, month)[1]))
+
+
+def due_date_by_terms(org: XeroOrg, kind: str, date: dt.date) -> dt.date | None:
+    """The default due date from the organisation's PaymentTerms for sales or bills (None when unset)."""
+    terms = (org.payment_terms or {}).get(TERMS_SIDE.get(kind, "Sales")) or {}
+    day, rule = terms.get("Day"), terms.get("Type")
+    if day is None:
+        return None
+    if rule == "DAYSAFTERBILLDATE":
+        return date + dt.timedelta(days=day)
+    if rule == "DAYSAFTERBILLMONTH":
+        return _month_day(date.year, date.month, 31) + dt.timedelta(days=day)
+    if rule == "OFCURRENTMONTH":
+        return _month_day(date.year, date.month, day)
+    if rule == "OFFOLLOWINGMONTH":
+        return _month_day(date.year, date.month + 1, day)
+    return None
 
 
 def _invoice_apply(org: XeroOrg, invoice: XeroInvoice, data: dict, errors: list[str], status: str) -> None:
@@ -72,9 +115,9 @@ def _invoice_apply(org: XeroOrg, invoice: XeroInvoice, data: dict, errors: list[
         if number and invoice.type == "ACCREC" and _number_taken(org, number, exclude_pk=invoice.pk):
             errors.append("Invoice # must be unique.")
         invoice.number = number
-    reference = text_field(data, "Reference", 255, errors)
+    reference = text_field(data, "Reference", 255, errors) if invoice.type == "ACCREC" else None
     if reference is not None:
-        invoice.reference = reference
+        invoice.reference = reference  # "ACCREC only": a bill's Reference is silently dropped
     url = text_field(data, "Url", 2000, errors)
     if url is not None:
         if url and not url.startswith(("http://", "https://")):
@@ -93,7 +136,9 @@ def _invoice_apply(org: XeroOrg, invoice: XeroInvoice, data: dict, errors: list[
     if due_date:
         invoice.due_date = due_date
     elif not invoice.due_date:
-        invoice.due_date = invoice.date + dt.timedelta(days=30)
+        invoice.due_date = due_date_by_terms(org, invoice.type, invoice.date)
+    if not invoice.due_date and status in ("SUBMITTED", "AUTHORISED") and not data.get("DueDate"):
+        errors.append(DUE_DATE_MISSING)
     if invoice.due_date and invoice.due_date < invoice.date:
         errors.append("Due Date must be on or after the invoice Date.")
     if "LineItems" in data or "LineAmountTypes" in data or invoice.pk is None:

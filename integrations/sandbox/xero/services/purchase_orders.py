@@ -1,4 +1,6 @@
-"""Purchase orders: numbered PO-0001.., priced like invoices, statuses DRAFT..BILLED."""
+"""Purchase orders: numbered PO-0001.. unless the request names its own (unique) number, priced like invoices,
+statuses DRAFT → SUBMITTED → AUTHORISED → BILLED (or DELETED); a billed or deleted one is no longer modified.
+"""
 
 from ...models import XeroOrg, XeroPurchaseOrder
 from ..formats import now_ms
@@ -16,6 +18,18 @@ def _next_po_number(org: XeroOrg) -> str:
             return number
 
 
+NOT_MODIFIABLE = "Purchase order not of valid status for modification"  # paraphrase of Xero's invoice message
+NUMBER_TAKEN = "Order number must be unique"  # the spec's example
+SENT_TO_CONTACT = "Only AUTHORISED and BILLED purchase orders may have SentToContact updated."  # the spec's example
+
+
+def _number_taken(org: XeroOrg, number: str, exclude_pk=None) -> bool:
+    clash = XeroPurchaseOrder.objects.filter(org=org, number__iexact=number).exclude(status="DELETED")
+    if exclude_pk:
+        clash = clash.exclude(pk=exclude_pk)
+    return clash.exists()
+
+
 def purchase_order_save(
     *, org: XeroOrg, data: dict, create_only: bool, purchase_order_id: str | None = None
 ) -> XeroPurchaseOrder:
@@ -26,8 +40,11 @@ def purchase_order_save(
         order = XeroPurchaseOrder.objects.filter(org=org, purchase_order_id=po_id).first()
         if order is None:
             raise ElementInvalid([NOT_FOUND])
-    if order is not None and order.status in ("BILLED", "DELETED") and data.get("Status", order.status) != order.status:
-        raise ElementInvalid(["Purchase order not of valid status for modification"])
+    elif not create_only and str(data.get("PurchaseOrderNumber") or "").strip():
+        number = str(data["PurchaseOrderNumber"]).strip()
+        order = XeroPurchaseOrder.objects.filter(org=org, number__iexact=number).exclude(status="DELETED").first()
+    if order is not None and order.status in ("BILLED", "DELETED"):
+        raise ElementInvalid([NOT_MODIFIABLE])
     order = order or XeroPurchaseOrder(org=org, status="DRAFT", created_at=now_ms(), date=now_ms().date())
     status = data.get("Status") or order.status
     if status not in PO_STATUSES:
@@ -36,8 +53,10 @@ def purchase_order_save(
         contact = document_contact(org, data.get("Contact"), errors, customer=False)
         if contact is not None:
             order.contact = contact
-    number = text_field(data, "PurchaseOrderNumber", 255, errors)
-    if number:
+    number = (text_field(data, "PurchaseOrderNumber", 255, errors) or "").strip()
+    if number and _number_taken(org, number, exclude_pk=order.pk):
+        errors.append(NUMBER_TAKEN)
+    elif number:
         order.number = number
     for key, attr, max_length in (
         ("Reference", "reference", 255),
@@ -71,6 +90,12 @@ def purchase_order_save(
         order.sub_total, order.total_tax, order.total = computed.sub_total, computed.total_tax, computed.total
     if errors:
         raise ElementInvalid(errors)
+    order.warnings = []
+    if "SentToContact" in data:
+        if status in ("AUTHORISED", "BILLED"):
+            order.sent_to_contact = bool(data["SentToContact"])
+        else:
+            order.warnings.append(SENT_TO_CONTACT)
     if not order.number:
         order.number = _next_po_number(org)
     order.status = status
