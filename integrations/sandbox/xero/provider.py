@@ -113,6 +113,7 @@ def _uuid_or_none(value: str):
 
 def _extra_urls() -> list:
     from . import identity_views
+    from .person_edits import person_edit_urls
 
     return [
         re_path(r"^xero/api/[Cc]onnections/?$", identity_views.connections, name="xero-connections"),
@@ -121,6 +122,7 @@ def _extra_urls() -> list:
             identity_views.connection_delete,
             name="xero-connection",
         ),
+        *person_edit_urls(),
     ]
 
 
