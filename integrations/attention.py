@@ -106,9 +106,9 @@ def attention_counts(*, organization: Organization) -> dict[int, int]:
         .annotate(
             failed_copies=_count_per_connection(failed_copies_all()),
             unapplied_payments=_count_per_connection(unapplied_payments_all()),
-            mismatches=_count_per_connection(open_mismatches_all()),
+            open_mismatches=_count_per_connection(open_mismatches_all()),
         )
-        .values_list("pk", "status", "failed_copies", "unapplied_payments", "mismatches")
+        .values_list("pk", "status", "failed_copies", "unapplied_payments", "open_mismatches")
     )
     counts = {}
     for pk, status, copies, payments, mismatches in connections:

@@ -136,6 +136,8 @@ def _skipped(connection: Connection, reason: str) -> SyncRun:
 
 
 def reconciliation_skip_reason(connection: Connection) -> str:
+    if connection.status in (ConnectionStatus.NEEDS_RECONNECT, ConnectionStatus.ERROR):
+        return "the connection needs reconnecting"
     if connection.status != ConnectionStatus.ACTIVE:
         return f"the connection is {connection.get_status_display().lower()}"
     if connection.is_paused:

@@ -158,7 +158,9 @@ def test_a_payment_deleted_while_sync_was_off_is_found_and_resynced_once_sync_is
     connection.save(update_fields=["settings"])
     payment = XeroPayment.objects.get(invoice__invoice_id=paid.remote_id)
     Client().post(
-        reverse("sandbox:xero-payment-delete", kwargs={"tenant_id": TRADING_TENANT_ID, "payment_id": payment.payment_id})
+        reverse(
+            "sandbox:xero-payment-delete", kwargs={"tenant_id": TRADING_TENANT_ID, "payment_id": payment.payment_id}
+        )
     )
 
     reconciliation_run(connection=connection)
