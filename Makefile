@@ -50,3 +50,5 @@ bench: install
 	$(PY) bench/pages.py
 	$(PY) bench/payment_sync.py
 	$(PY) bench/bulk_copy.py
+	$(PY) bench/reconciliation.py
+	$(PY) bench/activity.py

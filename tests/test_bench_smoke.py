@@ -27,8 +27,10 @@ def run_bench(*args: str) -> str:
         ("bench/payment_sync.py", ("--idle-after", "0,1,101", "--invoices", "120"), "101"),
         ("bench/pages.py", ("--invoices", "40", "--runs", "1"), "admin"),
         ("bench/bulk_copy.py", ("--invoices", "8"), "one by one"),
+        ("bench/reconciliation.py", ("--invoices", "120", "--drift", "8"), "one per invoice"),
+        ("bench/activity.py", ("--entries", "1200", "--runs", "1"), "admin changelist"),
     ],
-    ids=["payment-sync", "payment-sync-idle-after", "pages", "bulk-copy"],
+    ids=["payment-sync", "payment-sync-idle-after", "pages", "bulk-copy", "reconciliation", "activity"],
 )
 def test_bench_runs(script, args, expected):
     assert expected in run_bench(script, *args)
