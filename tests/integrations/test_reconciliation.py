@@ -332,3 +332,14 @@ def test_the_nightly_fan_out_queues_live_connections_with_copies(organization, s
     run = SyncRun.objects.get(kind=SyncKind.RECONCILIATION)  # the test cluster runs the task at once
     assert run.connection_id == connection.pk and run.outcome == SyncOutcome.SUCCEEDED
     assert run.started_at > timezone.now() - timedelta(minutes=1)
+
+
+def test_the_daily_email_counts_the_differences(organization, admin_user, connection, drifted):
+    from django.core import mail
+
+    from integrations.services.attention_digest import attention_digest_set, attention_digests_send
+
+    attention_digest_set(organization=organization, user=admin_user, enabled=True)
+
+    assert attention_digests_send() == 1
+    assert "1 difference from Xero found by reconciliation" in mail.outbox[0].body
