@@ -21,6 +21,7 @@ class MismatchAction(models.TextChoices):
     UPDATE_EXISTING = "update_existing", "Update existing"  # document_export, mode update
     COPY_AGAIN = "copy_again", "Copy again as new"  # document_export, mode new
     RESYNC_PAYMENTS = "resync_payments", "Re-sync payments"  # payments_sync
+    VOID_IN_PROVIDER = "void_in_provider", "Void it there too"  # remote_void.copy_void_remote
     MARK_RECONCILED = "mark_reconciled", "Mark as reconciled"
 
 
@@ -28,6 +29,7 @@ class MismatchResolution(models.TextChoices):
     UPDATED = "updated", "Updated in the provider"
     COPIED_AGAIN = "copied_again", "Copied again"
     PAYMENTS_RESYNCED = "payments_resynced", "Payments re-synced"
+    VOIDED_THERE = "voided_there", "Voided in the provider"
     RECONCILED = "reconciled", "Marked as reconciled"
     SUPERSEDED = "superseded", "Checked again by a later run"
 

@@ -69,7 +69,11 @@ def differences(copy: RemoteDocument, remote: RemoteDocumentState | None, *, syn
             theirs = GONE if theirs_gone else RemoteState.VOIDED
             return [Difference(MismatchField.STATUS, RemoteState.OPEN, theirs, MismatchAction.COPY_AGAIN)]
         if ours_voided and not theirs_voided:
-            return [Difference(MismatchField.STATUS, RemoteState.VOIDED, remote.state, MismatchAction.MARK_RECONCILED)]
+            # Our document voided, its copy left open (the void prompt was told not to): void it there too.
+            action = (
+                MismatchAction.VOID_IN_PROVIDER if copy.remote_voided_at is None else MismatchAction.MARK_RECONCILED
+            )
+            return [Difference(MismatchField.STATUS, RemoteState.VOIDED, remote.state, action)]
         return []  # voided on both sides: nothing else matters
     found = []
     total = adapter.total(document)

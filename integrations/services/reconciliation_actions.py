@@ -6,6 +6,8 @@ service that does the same anywhere else, so nothing is duplicated and nothing i
   the provider while ours is live;
 - re-sync payments: one payments_sync run of the connection (the feed's own rules: deletions, edits, kept
   changes), then our amount paid is compared with the provider's again;
+- void it there too: remote_void.copy_void_remote (the invoice page's "Void in …"), for a copy left open when our
+  document was voided;
 - mark as reconciled: with a reason; the same difference is not reported again.
 
 A successful action resolves the copy's open mismatches it settles and writes one sync-log entry (Activity).
@@ -33,17 +35,20 @@ from .attention import _require_active, reason_clean
 from .invoice_copy import MODE_NEW, MODE_UPDATE, document_export
 from .payments_sync import payments_sync
 from .reconciliation import money_text
+from .remote_void import copy_void_remote
 
 # Which fields an action settles on the copy (its other open mismatches stay).
 SETTLES = {
     MismatchAction.UPDATE_EXISTING: (MismatchField.TOTAL, MismatchField.CURRENCY, MismatchField.NUMBER),
     MismatchAction.COPY_AGAIN: tuple(MismatchField.values),
     MismatchAction.RESYNC_PAYMENTS: (MismatchField.AMOUNT_PAID,),
+    MismatchAction.VOID_IN_PROVIDER: tuple(MismatchField.values),
 }
 RESOLUTIONS = {
     MismatchAction.UPDATE_EXISTING: MismatchResolution.UPDATED,
     MismatchAction.COPY_AGAIN: MismatchResolution.COPIED_AGAIN,
     MismatchAction.RESYNC_PAYMENTS: MismatchResolution.PAYMENTS_RESYNCED,
+    MismatchAction.VOID_IN_PROVIDER: MismatchResolution.VOIDED_THERE,
     MismatchAction.MARK_RECONCILED: MismatchResolution.RECONCILED,
 }
 
@@ -72,6 +77,9 @@ def mismatch_act(*, mismatch: ReconciliationMismatch, action: str, user=None, re
         )
         done = "updated in" if mode == MODE_UPDATE else "copied again to"
         message = f"{copy.document} is {done} {connection.name} ({result.remote_number or result.remote_id})."
+    elif action == MismatchAction.VOID_IN_PROVIDER:
+        voided = copy_void_remote(copy)
+        message = f"{voided.remote_number or voided.remote_id} is voided in {connection.name} too."
     else:
         message = _resync_payments(connection, mismatch)
     settled = _open_of_copy(mismatch).filter(field__in=SETTLES[action]).values_list("pk", flat=True)

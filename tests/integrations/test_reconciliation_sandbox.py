@@ -209,3 +209,23 @@ def test_every_kind_of_drift_at_once_is_one_read_and_marked_as_reconciled_stays_
     assert not open_mismatches(connection=connection).filter(field=MismatchField.NUMBER).exists()
     # The first run's open mismatches were superseded by the second's.
     assert set(open_mismatches(connection=connection).values_list("run_id", flat=True)) == {again.pk}
+
+
+def test_an_invoice_voided_here_but_left_open_in_xero_is_voided_there_too(bridge, connection, copied):
+    from billing.services import invoice_void
+
+    left_open = copied[0]
+    invoice_void(invoice=left_open.invoice)  # the void prompt was told to leave the copy alone
+
+    reconciliation_run(connection=connection)
+
+    mismatch = ReconciliationMismatch.objects.get()
+    assert (mismatch.field, mismatch.ours, mismatch.theirs) == (MismatchField.STATUS, "voided", "open")
+    assert mismatch.suggested_action == MismatchAction.VOID_IN_PROVIDER
+
+    mismatch_act(mismatch=mismatch, action=MismatchAction.VOID_IN_PROVIDER)
+
+    assert XeroInvoice.objects.get(invoice_id=left_open.remote_id).status == "VOIDED"
+    mismatch.refresh_from_db()
+    assert mismatch.resolution == MismatchResolution.VOIDED_THERE
+    assert reconciliation_run(connection=connection).counts["mismatches"] == 0
