@@ -27,7 +27,8 @@ STATES = {"DRAFT": "draft", "SUBMITTED": "draft", "AUTHORISED": "open", "PAID": 
 class XeroDocumentStates:
     """Mixed into XeroApi (needs its _get, check_export_kind)."""
 
-    state_batch_size = 10_000  # ids per documents_state call: read through the list, a page per 1000
+    # Ids per documents_state call: a run's worth, so the list of our invoices is paged through once per run.
+    state_batch_size = 100_000
 
     def documents_state(self, kind: str, remote_ids: list[str]) -> list[RemoteDocumentState]:
         self.check_export_kind(kind)
