@@ -146,6 +146,12 @@ def reconciliation_skip_reason(connection: Connection) -> str:
         return f"the connection is {connection.get_status_display().lower()}"
     if connection.is_paused:
         return f"the provider asked us to wait until {connection.paused_until:%H:%M:%S} UTC"
+    try:
+        provider = registry.get(connection.provider)
+    except registry.ProviderNotFound:
+        return "the provider is not available"
+    if not provider.is_configured():
+        return f"{provider.name} is not configured here"
     return ""
 
 
