@@ -58,3 +58,5 @@ bench: install
 	$(PY) bench/payment_sync.py
 	$(PY) bench/bulk_copy.py
 	$(PY) bench/poll_cycle.py
+	$(PY) bench/reconciliation.py
+	$(PY) bench/activity.py

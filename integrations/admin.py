@@ -12,6 +12,7 @@ from .models import (
     ContactLink,
     Grant,
     PendingPaymentChange,
+    ReconciliationMismatch,
     RemoteDocument,
     RemotePayment,
     ServiceTypeMapping,
@@ -194,6 +195,15 @@ class SyncRunAdmin(ReadOnlyAdmin):
     list_display = ("connection", "kind", "outcome", "started_at", "finished_at", "api_calls")
     list_filter = ("kind", "outcome")
     list_select_related = ("connection",)
+
+
+@admin.register(ReconciliationMismatch)
+class ReconciliationMismatchAdmin(ReadOnlyAdmin):
+    list_display = ("created_at", "connection", "field", "ours", "theirs", "suggested_action", "resolution")
+    list_filter = ("field", "resolution", "suggested_action")
+    search_fields = ("remote_document__remote_id", "remote_document__invoice__number")
+    list_select_related = ("connection",)
+    raw_id_fields = ("run", "remote_document", "resolved_by")
 
 
 @admin.register(SyncLogEntry)

@@ -5,7 +5,8 @@ Three groups, each read from what the engine already records (no second store):
 - copies that failed: a document's newest attempt on the connection failed, or ended with its outcome unknown,
   and nobody ignored it (a later successful or running attempt resolves it by itself);
 - payments that could not be applied: PendingPaymentChange rows not dismissed (every sync retries them);
-- the connection itself when it needs reconnecting.
+- the connection itself when it needs reconnecting;
+- and, counted (listed on the Reconciliation tab), the open mismatches of its latest reconciliation.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from django.db.models.functions import Coalesce
 from billing.models import Organization
 
 from .models import Connection, ConnectionStatus, CopyStatus, PendingPaymentChange, RemoteDocument
+from .reconciliation import open_mismatches, open_mismatches_all
 
 RECONNECT_STATUSES = (ConnectionStatus.NEEDS_RECONNECT, ConnectionStatus.ERROR)
 
@@ -71,6 +73,7 @@ class Attention:
     connection: Connection
     copies: list[RemoteDocument] = field(default_factory=list)
     payments: list[PendingPaymentChange] = field(default_factory=list)
+    mismatches: int = 0  # open reconciliation mismatches (integrations.reconciliation)
 
     @property
     def needs_reconnect(self) -> bool:
@@ -78,7 +81,7 @@ class Attention:
 
     @property
     def count(self) -> int:
-        return len(self.copies) + len(self.payments) + int(self.needs_reconnect)
+        return len(self.copies) + len(self.payments) + self.mismatches + int(self.needs_reconnect)
 
 
 def attention_for(*, connection: Connection) -> Attention:
@@ -86,6 +89,7 @@ def attention_for(*, connection: Connection) -> Attention:
         connection=connection,
         copies=list(failed_copies(connection=connection)),
         payments=list(unapplied_payments(connection=connection)),
+        mismatches=open_mismatches(connection=connection).count(),
     )
 
 
@@ -102,12 +106,13 @@ def attention_counts(*, organization: Organization) -> dict[int, int]:
         .annotate(
             failed_copies=_count_per_connection(failed_copies_all()),
             unapplied_payments=_count_per_connection(unapplied_payments_all()),
+            open_mismatches=_count_per_connection(open_mismatches_all()),
         )
-        .values_list("pk", "status", "failed_copies", "unapplied_payments")
+        .values_list("pk", "status", "failed_copies", "unapplied_payments", "open_mismatches")
     )
     counts = {}
-    for pk, status, copies, payments in connections:
-        total = copies + payments + int(status in RECONNECT_STATUSES)
+    for pk, status, copies, payments, mismatches in connections:
+        total = copies + payments + mismatches + int(status in RECONNECT_STATUSES)
         if total:
             counts[pk] = total
     return counts

@@ -444,6 +444,7 @@ class SyncKind(models.TextChoices):
     PAYMENTS = "payments", "Payment sync"
     INVOICE_COPY = "invoice_copy", "Invoice copy"
     BULK_COPY = "bulk_copy", "Bulk invoice copy"
+    RECONCILIATION = "reconciliation", "Reconciliation"
 
 
 class SyncOutcome(models.TextChoices):
@@ -576,3 +577,11 @@ class AttentionDigest(models.Model):
 
     def __str__(self):
         return f"{self.user} @ {self.organization}: {'on' if self.enabled else 'off'}"
+
+
+from .models_reconciliation import (  # noqa: E402, F401 - reconciliation's records, split out for size
+    MismatchAction,
+    MismatchField,
+    MismatchResolution,
+    ReconciliationMismatch,
+)

@@ -105,6 +105,14 @@ SCHEDULES: tuple[PeriodicTask, ...] = (
         "run's summary (SyncRun) stays.",
     ),
     PeriodicTask(
+        name="productive:reconciliation",
+        func="integrations.tasks.reconciliation_all",
+        minutes_setting="RECONCILIATION_MINUTES",
+        default_minutes=24 * 60,
+        why="Documents change in the accounting tool behind our back (edited, voided, payments removed): each "
+        "connection's copies are compared with what the provider holds, nightly, in batched reads.",
+    ),
+    PeriodicTask(
         name="productive:attention-digest",
         func="integrations.services.attention_digest.attention_digests_send",
         minutes_setting="ATTENTION_DIGEST_MINUTES",

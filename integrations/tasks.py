@@ -9,6 +9,9 @@ invoice_copy_batch_task(connection_id, invoice_ids, mode, user_id)   one connect
                                           the provider's batches; what is throttled waits and the task runs again
                                           for it when the provider's window opens (never failed)
 invoice_copy_task(invoice_id, connection_id, mode, user_id)   one deferred copy (see below)
+reconciliation_all()                      scheduled ("productive:reconciliation", nightly): one task per active
+                                          connection with copies
+reconciliation_connection(connection_id)  one connection's reconciliation (services.reconciliation)
 """
 
 from __future__ import annotations
@@ -21,7 +24,7 @@ from django import db
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
-from django.db.models import OuterRef, Q, Subquery
+from django.db.models import Exists, OuterRef, Q, Subquery
 from django.utils import timezone
 from django_q.models import Schedule
 from django_q.tasks import async_task, schedule
@@ -30,7 +33,7 @@ from billing.models import Invoice
 
 from . import registry, selectors
 from .exceptions import IntegrationError, ThrottledError
-from .models import Connection, CopyStatus, LogLevel, RemoteDocument, SyncKind, SyncOutcome, SyncRun
+from .models import Connection, ConnectionStatus, CopyStatus, LogLevel, RemoteDocument, SyncKind, SyncOutcome, SyncRun
 from .providers.base import SYNC_PAYMENTS
 from .schedules import payments_poll_tick
 from .services.connections import SYNC_PAYMENTS_SETTING
@@ -38,6 +41,7 @@ from .services.document_export_batch import document_export_batch
 from .services.invoice_copy import copy_error_text, invoice_copy
 from .services.invoice_copy_bulk import invoice_copy_defer, invoice_copy_give_up
 from .services.payments_sync import payments_sync
+from .services.reconciliation import reconciliation_run
 from .services.webhooks import webhook_requests_covered
 from .synclog import log
 
@@ -173,6 +177,31 @@ def payments_sync_connection(connection_id: int) -> str:
     if run.outcome != SyncOutcome.SKIPPED:
         webhook_requests_covered(connection_id=connection.pk, run=run)
     return f"{run.outcome}: {run.counts}"
+
+
+RECONCILIATION_GROUP = "reconciliation"
+
+
+def reconciliation_all() -> list[int]:
+    """Fan out: one reconciliation_connection task per active, listed connection that has sent a document."""
+    copied = RemoteDocument.objects.filter(connection=OuterRef("pk"), is_latest=True, status=CopyStatus.SUCCEEDED)
+    ids = list(
+        Connection.objects.filter(status=ConnectionStatus.ACTIVE, removed_at=None)
+        .filter(Exists(copied))
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+    for pk in ids:
+        async_task("integrations.tasks.reconciliation_connection", pk, group=RECONCILIATION_GROUP)
+    return ids
+
+
+def reconciliation_connection(connection_id: int) -> str:
+    connection = Connection.objects.filter(pk=connection_id).first()
+    if connection is None:
+        return "skipped: the connection no longer exists"
+    run = reconciliation_run(connection=connection)
+    return f"{run.outcome}: {run.counts or run.error}"
 
 
 # A bulk copy of 100 invoices needs more calls than Xero allows a tenant per minute (60). A copy that meets the limit

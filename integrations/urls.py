@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import activity, connect, connections, contact_links, copy, marketplace, void, webhooks
+from .views import activity, connect, connections, contact_links, copy, marketplace, reconciliation, void, webhooks
 
 app_name = "integrations"
 urlpatterns = [
@@ -51,6 +51,21 @@ urlpatterns = [
         "settings/connections/<int:pk>/attention/payments/<int:change_pk>/dismiss/",
         activity.PaymentDismissView.as_view(),
         name="attention-payment-dismiss",
+    ),
+    path(
+        "settings/connections/<int:pk>/reconciliation/",
+        reconciliation.ReconciliationView.as_view(),
+        name="connection-reconciliation",
+    ),
+    path(
+        "settings/connections/<int:pk>/reconciliation/check/",
+        reconciliation.ReconciliationCheckView.as_view(),
+        name="reconciliation-check",
+    ),
+    path(
+        "settings/connections/<int:pk>/reconciliation/mismatches/<int:mismatch_pk>/",
+        reconciliation.MismatchActionView.as_view(),
+        name="reconciliation-mismatch-action",
     ),
     # Copy to an accounting tool, bulk copy, and "Sync now" (admins only)
     path(

@@ -1,7 +1,7 @@
 from django.urls import path
 from rest_framework.routers import DefaultRouter
 
-from . import activity, views
+from . import activity, reconciliation, views
 
 app_name = "integrations_api"
 
@@ -36,6 +36,21 @@ urlpatterns = [
         "connections/<int:pk>/attention/payments/<int:change_pk>/dismiss/",
         activity.AttentionPaymentActionView.as_view(action="dismiss"),
         name="attention-payment-dismiss",
+    ),
+    path(
+        "connections/<int:pk>/reconciliation/",
+        reconciliation.ConnectionReconciliationView.as_view(),
+        name="connection-reconciliation",
+    ),
+    path(
+        "connections/<int:pk>/reconciliation/check/",
+        reconciliation.ReconciliationCheckView.as_view(),
+        name="reconciliation-check",
+    ),
+    path(
+        "connections/<int:pk>/reconciliation/mismatches/<int:mismatch_pk>/",
+        reconciliation.MismatchActionView.as_view(),
+        name="reconciliation-mismatch-action",
     ),
     *router.urls,
 ]

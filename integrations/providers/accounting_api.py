@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 from integrations.document_kinds import INVOICE
 from integrations.exceptions import IntegrationError, TerminalError, ThrottledError
 
-from .dtos import RemoteChoice, RemoteContact, RemoteInvoice
+from .dtos import RemoteChoice, RemoteContact, RemoteDocumentState, RemoteInvoice
 from .payment_feed import PaymentsPage, RemainderQuery, RemoteRemainder
 
 if TYPE_CHECKING:
@@ -220,6 +220,28 @@ class AccountingApi(abc.ABC):
             [DocumentWrite(key, {"company": company}) for key, company in companies],
             lambda write: self.create_contact(write.payload["company"]),
         )
+
+    # Reconciliation: what the provider holds now for the documents we sent (services/reconciliation.py).
+
+    # How many remote ids one documents_state call takes; the service hands them in chunks of this size. A provider
+    # with a list read filtered by ids sets it (and overrides documents_state); 1 = none: the base reads each
+    # document on its own through document_state.
+    state_batch_size: int = 1
+
+    def documents_state(self, kind: str, remote_ids: list[str]) -> list[RemoteDocumentState]:
+        """The current state of these documents of one kind (at most `state_batch_size` ids), in any order. A
+        document the provider no longer has is left out, or answered `deleted`. The default reads one by one."""
+        states = []
+        for remote_id in remote_ids:
+            state = self.document_state(kind, remote_id)
+            if state is not None:
+                states.append(state)
+        return states
+
+    def document_state(self, kind: str, remote_id: str) -> RemoteDocumentState | None:
+        """One document's current state (None: the provider no longer has it). Only the one-by-one default of
+        documents_state calls it; a provider that reads neither cannot be reconciled."""
+        raise KindNotExported(f"{getattr(self, 'service_name', type(self).__name__)} does not report {kind} states.")
 
     # Files: the provider's PDF of a document, and files attached to a document there.
 

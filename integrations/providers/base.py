@@ -33,6 +33,7 @@ from .dtos import (  # noqa: F401
     RemoteChoice,
     RemoteContact,
     RemoteDocumentAnswer,
+    RemoteDocumentState,
     RemoteInvoice,
     RemoteTenant,
     TokenPolicy,

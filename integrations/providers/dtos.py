@@ -91,3 +91,19 @@ class RemoteInvoice:
 
 # The same answer for any kind of document: the name the export engine uses.
 RemoteDocumentAnswer = RemoteInvoice
+
+
+@dataclass(frozen=True)
+class RemoteDocumentState:
+    """What the provider holds now for a document we sent, for reconciliation (services/reconciliation.py): its
+    number, total, currency, amount paid (None where the provider does not say) and state (a RemoteState value:
+    draft, open, booked, voided). A document the provider deleted is `deleted` (or simply left out of the answer)."""
+
+    id: str
+    number: str = ""
+    status: str = ""  # the provider's own word (AUTHORISED, VOIDED, ...)
+    state: str = ""
+    total: Decimal | None = None
+    currency: str = ""
+    amount_paid: Decimal | None = None
+    deleted: bool = False

@@ -48,6 +48,7 @@ def _summary(organization) -> list[dict]:
                 "provider": provider.name,
                 "copies": len(item.copies),
                 "payments": len(item.payments),
+                "mismatches": item.mismatches,
                 "needs_reconnect": item.needs_reconnect,
                 "count": item.count,
                 "url": settings.SITE_URL + reverse("integrations:connection-attention", args=[connection.pk]),

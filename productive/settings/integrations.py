@@ -28,6 +28,8 @@ SYNC_LOG_RETENTION_DAYS = env.int("SYNC_LOG_RETENTION_DAYS", default=400)
 SYNC_LOG_PRUNE_MINUTES = env.int("SYNC_LOG_PRUNE_MINUTES", default=24 * 60)
 # The daily Needs attention e-mail (to admins who switched it on) runs this often.
 ATTENTION_DIGEST_MINUTES = env.int("ATTENTION_DIGEST_MINUTES", default=24 * 60)
+# Reconciliation (every connection's copies beside what the provider holds now) runs this often: nightly.
+RECONCILIATION_MINUTES = env.int("RECONCILIATION_MINUTES", default=24 * 60)
 # Webhooks (POST /integrations/<key>/webhooks/): bodies larger than this many bytes are refused (413) before the
 # signature is checked; a connection a webhook already queued a sync for is not queued again within the debounce.
 INTEGRATIONS_WEBHOOK_MAX_BYTES = env.int("INTEGRATIONS_WEBHOOK_MAX_BYTES", default=256 * 1024)

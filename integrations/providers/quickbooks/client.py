@@ -40,6 +40,7 @@ from .batch import BatchMixin
 from .feed import PaymentFeedMixin
 from .payments import parse_amount
 from .queries import QueryMixin, quote
+from .states import QuickBooksDocumentStates
 
 MAX_NAME_SUFFIX = 5
 VOIDED_NOTE = "Voided"  # QuickBooks zeroes a voided invoice and prefixes its PrivateNote with this word
@@ -49,7 +50,7 @@ def parse_money(value):
     return None if value is None else parse_amount(value)
 
 
-class QuickBooksApi(QueryMixin, BatchMixin, PaymentFeedMixin, ApiClient, AccountingApi):
+class QuickBooksApi(QuickBooksDocumentStates, QueryMixin, BatchMixin, PaymentFeedMixin, ApiClient, AccountingApi):
     service_name = "QuickBooks"
     idempotency = IdempotencyStyle.query("requestid", 50)
     concurrent_calls_per_tenant = 10  # Intuit: at most 10 requests in flight per realm

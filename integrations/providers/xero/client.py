@@ -31,6 +31,7 @@ from integrations.providers.base import (
 from integrations.tokens import connection_access_token, connection_reauthorize
 
 from .batch import XeroBatchWrites
+from .states import XeroDocumentStates
 
 logger = logging.getLogger("integrations.xero")
 
@@ -104,7 +105,7 @@ def xero_messages(body) -> list[str]:
     return messages
 
 
-class XeroApi(XeroBatchWrites, ApiClient, AccountingApi):
+class XeroApi(XeroDocumentStates, XeroBatchWrites, ApiClient, AccountingApi):
     service_name = "Xero"
     # developer.xero.com/documentation/guides/idempotent-requests: on every PUT/POST, 128 characters at most.
     idempotency = IdempotencyStyle.header("Idempotency-Key", 128)

@@ -122,6 +122,7 @@ def _uuid_or_none(value: str):
 
 def _extra_urls() -> list:
     from . import identity_views, purchasing_pages
+    from .person_edits import person_edit_urls
 
     org = "xero/orgs/<str:tenant_id>"
     return [
@@ -141,6 +142,7 @@ def _extra_urls() -> list:
             identity_views.connection_delete,
             name="xero-connection",
         ),
+        *person_edit_urls(),
     ]
 
 
