@@ -87,6 +87,7 @@ def _line(agreement: EcoAgreement, errors: Invalid, index: int, line, zone: int)
             "vatAmount": str(cents(total * rate / 100)),
             "totalNetAmount": str(total),
             "marginInBaseCurrency": str(cents(total - quantity * cost)),
+            "marginPercentage": str(cents((total - quantity * cost) * 100 / total) if total else Decimal("0.00")),
         }
     )
     return body

@@ -36,6 +36,7 @@ NUMBERS = {
     "salesPrice",
 }
 CENT = Decimal("0.01")
+DRAFT_HIDDEN = ("vatRate", "vatAmount", "totalNetAmount")
 
 
 def cents(value) -> Decimal:
@@ -179,6 +180,9 @@ def _invoice_links(body: dict, base: str, link: str, *, draft: bool) -> None:
     _ref(base, body.get("recipient", {}).get("vatZone"), "vatZoneNumber", "vat-zones")
     _ref(base, body.get("layout"), "layoutNumber", "layouts")
     for line in body.get("lines", []):
+        if draft:  # a draft's lines show no VAT or line total (kept for booking); a booked invoice's do
+            for key in DRAFT_HIDDEN:
+                line.pop(key, None)
         _ref(base, line.get("product"), "productNumber", "products")
         if "unit" in line:
             unit_link = f"{base}/units/{line['unit']['unitNumber']}"
