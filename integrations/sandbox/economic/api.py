@@ -13,7 +13,7 @@ from django.urls import reverse
 from ..kit.declaration import Refusal, Route
 from ..kit.reply import Reply, json_reply
 from . import booking, collections, errors
-from .customers import customer_create
+from .customers import customer_create, customer_replace
 from .drafts import draft_body
 from .pdf import invoice_pdf
 from .resources import FILTERABLE, NUMBER_KEYS, self_body, sort_keys
@@ -115,6 +115,8 @@ def _write(request, agreement, base: str, resource: str, rest: list[str], payloa
     method = request.method
     if resource == "customers" and not rest and method == "POST":
         return Route(run=lambda: _attempt(lambda: _created(customer_create(agreement, payload), base)), write=True)
+    if resource == "customers" and len(rest) == 1 and method == "PUT":
+        return Route(run=lambda: _attempt(lambda: _customer_replace(agreement, base, rest[0], payload)), write=True)
     if resource == "invoices/drafts":
         if not rest and method == "POST":
             return Route(run=lambda: _attempt(lambda: _draft_create(agreement, base, payload)), write=True)
@@ -133,6 +135,13 @@ def _write(request, agreement, base: str, resource: str, rest: list[str], payloa
     if resource in NUMBER_KEYS and known:
         return _refuse(errors.method_not_allowed(method), "method")
     return _refuse(errors.not_found(), "unknown resource")
+
+
+def _customer_replace(agreement, base: str, number: str, payload) -> Reply:
+    row = find(agreement, "customers", number)
+    if row is None:
+        return errors.not_found()
+    return json_reply(render(customer_replace(agreement, row, payload), base))
 
 
 def _draft_create(agreement, base: str, payload) -> Reply:

@@ -1,15 +1,25 @@
-"""Customers: POST /customers as e-conomic checks it (currency, customerGroup, name, paymentTerms and vatZone
-required; customerNumber optional, at most 9 digits, else the next free number is supplied)."""
+"""Customers: POST /customers and PUT /customers/:customerNumber as e-conomic checks them (currency,
+customerGroup, name, paymentTerms and vatZone required; on POST customerNumber is optional, at most 9 digits, else
+the next free number is supplied; PUT replaces the whole document)."""
 
 from .errors import MISSING, MISSING_REFERENCE, NOT_VALID, NUMBER_USED, Invalid
 from .models import EcoAgreement, EcoDocument
 from .refs import RATES_IN_DKK, referenced, text_value
-from .store import create, documents, find, timestamp
+from .store import create, documents, find, save, timestamp
 
 MAX_CUSTOMER_NUMBER = 999_999_999
 
 
 def customer_create(agreement: EcoAgreement, payload) -> EcoDocument:
+    body = _customer_body(agreement, payload, None)
+    return create(agreement, "customers", body["customerNumber"], body)
+
+
+def customer_replace(agreement: EcoAgreement, row: EcoDocument, payload) -> EcoDocument:
+    return save(row, _customer_body(agreement, payload, row))
+
+
+def _customer_body(agreement: EcoAgreement, payload, existing: EcoDocument | None) -> dict:
     errors = Invalid()
     if not isinstance(payload, dict):
         raise errors.add("customer", NOT_VALID, "The request body must be a JSON object.")
@@ -34,8 +44,8 @@ def customer_create(agreement: EcoAgreement, payload) -> EcoDocument:
             ("vatNumber", 20),
         )
     }
-    number = payload.get("customerNumber")
-    if number is not None:
+    number = int(existing.number) if existing else payload.get("customerNumber")
+    if number is not None and existing is None:
         if isinstance(number, bool) or not str(number).isdigit() or not 1 <= int(number) <= MAX_CUSTOMER_NUMBER:
             errors.add(
                 "customerNumber", NOT_VALID, "customerNumber must be a number of at most 9 digits.", value=number
@@ -47,7 +57,7 @@ def customer_create(agreement: EcoAgreement, payload) -> EcoDocument:
     if number is None:
         taken = [int(n) for n in documents(agreement, "customers").values_list("number", flat=True)]
         number = max(taken, default=0) + 1
-    body = {
+    return {
         "customerNumber": int(number),
         "currency": currency,
         "paymentTerms": {"paymentTermsNumber": terms.body["paymentTermsNumber"]},
@@ -59,4 +69,3 @@ def customer_create(agreement: EcoAgreement, payload) -> EcoDocument:
         "vatZone": {"vatZoneNumber": zone.body["vatZoneNumber"]},
         "lastUpdated": timestamp(),
     }
-    return create(agreement, "customers", int(number), body)

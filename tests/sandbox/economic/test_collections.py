@@ -4,6 +4,8 @@ links, the `filter=` operators (incl. $in with at most 200 numbers), escapes, $n
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from .conftest import draft_payload
 
@@ -146,3 +148,16 @@ def test_reference_lists_are_collections(eco):
         assert eco.get(f"{path}/{first[key]}").json() == first
     assert eco.get("layouts", {"filter": "name$eq:x"}).status_code == 400  # layouts have no filterable property
     assert numbers(eco, "productGroup.productGroupNumber$eq:4", path="products") == ["3"]
+
+
+def test_a_collection_costs_the_same_queries_however_many_invoices_it_holds(eco):
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            assert eco.get("invoices/unpaid", {"pagesize": 1000}).status_code == 200
+        return len(captured)
+
+    eco.book(eco.draft()["draftInvoiceNumber"])
+    few = queries()
+    for _ in range(5):
+        eco.book(eco.draft()["draftInvoiceNumber"])
+    assert queries() == few

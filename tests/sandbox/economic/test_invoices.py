@@ -208,3 +208,14 @@ def test_customers_are_created_and_searched(eco):
     assert taken.status_code == 400 and taken.json()["errors"]["customerNumber"]["errors"][0]["errorCode"] == "E90002"
     missing = eco.post("customers", {"name": "x"}).json()["errors"]
     assert {"currency", "customerGroup", "paymentTerms", "vatZone"} <= set(missing)
+
+
+def test_a_customer_put_replaces_the_whole_document(eco):
+    customer = eco.get("customers/2").json()
+    body = {key: customer[key] for key in ("currency", "customerGroup", "paymentTerms", "vatZone")}
+    changed = eco.put("customers/2", {**body, "name": "Fjord Consulting Group ApS", "customerNumber": 99})
+    assert changed.status_code == 200
+    assert (changed.json()["name"], changed.json()["customerNumber"]) == ("Fjord Consulting Group ApS", 2)
+    assert "email" not in changed.json()  # not sent, so gone (PUT is the full document)
+    assert eco.put("customers/2", {"name": "x"}).status_code == 400
+    assert eco.put("customers/404", {**body, "name": "x"}).status_code == 404

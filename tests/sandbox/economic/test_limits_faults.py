@@ -57,6 +57,7 @@ def test_methods_media_types_and_unknown_resources(eco):
     assert broken.status_code == 400
     assert eco.post("layouts", {"name": "x"}).status_code == 405
     assert eco.put("customers", {}).status_code == 405
+    assert eco.put("layouts/19", {}).status_code == 405
     assert eco.post("self", {}).status_code == 405
     missing = eco.get("nothing-here")
     assert missing.status_code == 404 and missing.json()["message"] == "Resource not found."
