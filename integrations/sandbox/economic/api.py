@@ -12,7 +12,7 @@ from django.urls import reverse
 
 from ..kit.declaration import Refusal, Route
 from ..kit.reply import Reply, json_reply
-from . import booking, collections, errors
+from . import booking, collections, errors, filters
 from .customers import customer_create, customer_replace
 from .drafts import draft_body
 from .pdf import invoice_pdf
@@ -75,9 +75,23 @@ def _read(request, agreement, base: str, resource: str, rest: list[str]):
     return Route(run=lambda: _document(agreement, base, resource, rest[0]))
 
 
+def _narrowed(request, resource: str) -> set[str] | None:
+    """The numbers the filter names (`bookedInvoiceNumber$in:[…]`, as a remainder poll sends), if any."""
+    text = request.GET.get("filter", "")
+    if not text or resource in ("invoices/paid", "invoices/unpaid"):  # their totals need every invoice anyway
+        return None
+    try:
+        return filters.numbers_named(filters.parse(text, FILTERABLE[resource]), NUMBER_KEYS[resource])
+    except filters.FilterError:
+        return None  # answered as a 400 by collections.answer
+
+
 def _collection(request, agreement, base: str, resource: str) -> Reply:
     kind = "invoices/booked" if resource.startswith("invoices/") and resource != "invoices/drafts" else resource
-    rows = list(documents(agreement, kind))
+    rows, total = documents(agreement, kind), None
+    numbers = _narrowed(request, resource)
+    if numbers is not None:  # read only the rows the filter can match; the filter still decides
+        total, rows = rows.count(), rows.filter(number__in=numbers)
     paid = paid_totals(agreement) if kind == "invoices/booked" else None
     found = [render(row, base, in_collection=True, paid=paid) for row in rows]
     if resource == "invoices/paid":
@@ -85,7 +99,8 @@ def _collection(request, agreement, base: str, resource: str) -> Reply:
     elif resource == "invoices/unpaid":
         found = [doc for doc in found if doc["remainder"] != 0]
     sortable = sort_keys(resource)
-    return collections.answer(request, base, resource, found, FILTERABLE[resource], sortable, NUMBER_KEYS[resource])
+    key = NUMBER_KEYS[resource]
+    return collections.answer(request, base, resource, found, FILTERABLE[resource], sortable, key, total=total)
 
 
 def _document(agreement, base: str, kind: str, number: str) -> Reply:

@@ -63,9 +63,18 @@ def _link(base: str, path: str, skip: int, size: int, extra: dict) -> str:
 
 
 def answer(
-    request, base: str, path: str, documents: list[dict], filterable: dict, sortable: dict, default_key: str
+    request,
+    base: str,
+    path: str,
+    documents: list[dict],
+    filterable: dict,
+    sortable: dict,
+    default_key: str,
+    *,
+    total: int | None = None,
 ) -> Reply:
-    """The collection page the request asks for, or e-conomic's 400 for a bad filter, sort or page size."""
+    """The collection page the request asks for, or e-conomic's 400 for a bad filter, sort or page size.
+    `total` is the collection's size when `documents` was already narrowed to the filter's numbers."""
     try:
         skip, size = _paging(request)
         text = request.GET.get("filter", "")
@@ -81,7 +90,7 @@ def answer(
         "skipPages": skip,
         "pageSize": size,
         "results": len(found),
-        "resultsWithoutFilter": len(documents),
+        "resultsWithoutFilter": len(documents) if total is None else total,
         "firstPage": _link(base, path, 0, size, extra),
     }
     if skip < last:

@@ -32,6 +32,20 @@ def _due_date(terms: dict, date: dt.date, given: dt.date | None) -> dt.date:
     return date + dt.timedelta(days=days)
 
 
+def _given_rate(errors: Invalid, raw) -> Decimal | None:
+    """exchangeRate, units of base currency per 100 of the invoice currency; e-conomic's own rate when absent."""
+    if raw is None:
+        return None
+    try:
+        rate = Decimal(str(raw))
+    except ArithmeticError:
+        rate = None
+    if rate is None or not rate.is_finite() or rate <= 0:
+        errors.add("exchangeRate", NOT_VALID, "exchangeRate must be a positive number.", value=raw)
+        return None
+    return rate.quantize(Decimal("0.000001"))
+
+
 def _line(agreement: EcoAgreement, errors: Invalid, index: int, line, zone: int) -> dict | None:
     if not isinstance(line, dict):
         errors.add("line", NOT_VALID, "A line must be an object.", line=index)
@@ -138,9 +152,12 @@ def draft_body(agreement: EcoAgreement, payload, draft_number: int) -> dict:
         value = text_value(errors, notes_in, key, limit, path=f"notes.{key}")
         if value:
             notes[key] = value
+    given_rate = _given_rate(errors, payload.get("exchangeRate"))
     if errors:
         raise errors
-    rate = exchange_rate(currency, agreement.currency)
+    rate = given_rate or exchange_rate(currency, agreement.currency)
+    if currency == agreement.currency:
+        rate = Decimal(100)
     net = sum((Decimal(line["totalNetAmount"]) for line in lines), Decimal(0))
     vat = sum((Decimal(line["vatAmount"]) for line in lines), Decimal(0))
     cost = sum((Decimal(line["quantity"]) * Decimal(line["unitCostPrice"]) for line in lines), Decimal(0))

@@ -205,3 +205,16 @@ def _like(actual: str, pattern: str) -> bool:
         return _plain(pattern).casefold() in actual.casefold()
     parts = [re.escape(_plain(piece)) for piece in pattern.split(WILDCARD)]
     return re.fullmatch(".*".join(parts), actual, flags=re.IGNORECASE | re.DOTALL) is not None
+
+
+def numbers_named(tree, key: str) -> set[str] | None:
+    """The values of `key` a matching document must have, when the filter says so at its top (`key$in:[…]` or
+    `key$eq:n`, alone or in a top-level `$and:`); None when it does not. Lets a collection read only those rows."""
+    parts = tree.parts if isinstance(tree, Group) and tree.op == "and" else [tree]
+    for part in parts:
+        if isinstance(part, Predicate) and part.prop == key:
+            if part.op == "in":
+                return {str(_number(value)) for value in part.value if value is not None}
+            if part.op == "eq" and part.value is not None:
+                return {str(_number(part.value))}
+    return None

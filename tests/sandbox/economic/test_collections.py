@@ -126,6 +126,15 @@ def test_booked_invoices_filter_by_number_in_and_reference(eco):
     wanted = [b["bookedInvoiceNumber"] for b in booked[:2]]
     text = f"bookedInvoiceNumber$in:[{','.join(map(str, wanted))}]"
     assert numbers(eco, text, path="invoices/booked") == wanted
+    polled = eco.get("invoices/booked", {"filter": text}).json()["pagination"]
+    assert (polled["results"], polled["resultsWithoutFilter"]) == (2, 3)
+    both = eco.get("invoices/booked", {"filter": f"{text}$and:references.other$eq:P-1"}).json()
+    assert [i["bookedInvoiceNumber"] for i in both["collection"]] == [wanted[1]]
+    assert numbers(eco, f"bookedInvoiceNumber$eq:{wanted[0]}", path="invoices/booked") == wanted[:1]
+    assert numbers(eco, f"{text}$or:references.other$eq:P-2", path="invoices/booked") == [
+        *wanted,
+        booked[2]["bookedInvoiceNumber"],
+    ]
     assert numbers(eco, "references.other$eq:P-2", path="invoices/booked") == [booked[2]["bookedInvoiceNumber"]]
     assert eco.get("invoices/booked", {"filter": "remainder$eq:0"}).status_code == 400  # not filterable
     assert numbers(eco, text, path="invoices/unpaid") == wanted

@@ -37,8 +37,12 @@ def test_vat_follows_the_zone_and_the_product_group(eco):
     assert abroad["vatAmount"] == 0.0 and abroad["grossAmount"] == 1900.0
     free = eco.draft(lines=[{"product": {"productNumber": "3"}, "quantity": 1, "unitNetPrice": 100}])
     assert free["vatAmount"] == 0.0
-    euro = eco.draft(currency="EUR", lines=[{"description": "Design", "quantity": 1, "unitNetPrice": 100}])
+    euro_line = [{"description": "Design", "quantity": 1, "unitNetPrice": 100}]
+    euro = eco.draft(currency="EUR", lines=euro_line)
     assert euro["grossAmount"] == 125.0 and euro["grossAmountInBaseCurrency"] == 932.5  # 746 DKK per 100 EUR
+    own_rate = eco.draft(currency="EUR", exchangeRate=750, lines=euro_line)
+    assert own_rate["exchangeRate"] == 750.0 and own_rate["grossAmountInBaseCurrency"] == 937.5
+    assert eco.post("invoices/drafts", draft_payload(exchangeRate="x")).status_code == 400
 
 
 def test_payment_term_types_set_the_due_date(eco):
