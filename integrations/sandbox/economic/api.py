@@ -19,7 +19,7 @@ from .pdf import invoice_pdf
 from .resources import FILTERABLE, NUMBER_KEYS, self_body, sort_keys
 from .store import agreement_of, create, documents, find, paid_totals, render, save
 
-READ_ONLY = ("layouts", "payment-terms", "vat-zones", "products", "customer-groups")
+NOT_JSON = object()
 APP_PUBLIC_TOKEN = "sandbox-economic-public-token"
 
 
@@ -31,7 +31,7 @@ def _json(request):
     try:
         return json.loads(request.body or b"null")
     except ValueError:
-        return errors
+        return NOT_JSON
 
 
 def _refuse(reply: Reply, note: str) -> Refusal:
@@ -48,7 +48,7 @@ def route(request, path: str, grant, tenant_key: str):
     if method in ("POST", "PUT") and not request.content_type.startswith("application/json"):
         return _refuse(errors.unsupported_media_type(), "content type")
     payload = _json(request) if method in ("POST", "PUT") else None
-    if payload is errors:
+    if payload is NOT_JSON:
         return _refuse(errors.bad_request("The request body is not valid JSON."), "body")
     resource = "/".join(parts[:2]) if parts[:1] == ["invoices"] else "/".join(parts[:1])
     rest = parts[2:] if parts[:1] == ["invoices"] else parts[1:]
