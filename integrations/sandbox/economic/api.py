@@ -9,12 +9,14 @@ import json
 
 from django.db import transaction
 from django.urls import reverse
+from django.utils import timezone
 
 from ..kit.declaration import Refusal, Route
 from ..kit.reply import Reply, json_reply
 from . import booking, collections, errors, filters
 from .customers import customer_create, customer_replace
 from .drafts import draft_body
+from .entries import accounting_years, year_entries
 from .pdf import invoice_pdf
 from .resources import FILTERABLE, NUMBER_KEYS, self_body, sort_keys
 from .store import agreement_of, create, documents, find, paid_totals, render, save
@@ -56,7 +58,11 @@ def route(request, path: str, grant, tenant_key: str):
         if method != "GET":
             return _refuse(errors.method_not_allowed(method), "method")
         return Route(run=lambda: json_reply(self_body(agreement, base, APP_PUBLIC_TOKEN)))
-    if resource not in NUMBER_KEYS:
+    if resource == "accounting-years":
+        if method != "GET":
+            return _refuse(errors.method_not_allowed(method), "method")
+        return _accounting_years(request, agreement, base, rest)
+    if resource not in NUMBER_KEYS or resource == "entries":
         return _refuse(errors.not_found(), "unknown resource")
     if method == "GET":
         return _read(request, agreement, base, resource, rest)
@@ -73,6 +79,31 @@ def _read(request, agreement, base: str, resource: str, rest: list[str]):
     if len(rest) != 1:
         return _refuse(errors.not_found(), "unknown resource")
     return Route(run=lambda: _document(agreement, base, resource, rest[0]))
+
+
+def _accounting_years(request, agreement, base: str, rest: list[str]):
+    """The years (one per calendar year with entries, and this one) and each year's booked entries."""
+    if not rest:
+        return Route(run=lambda: _listed(request, base, "accounting-years", years_of(agreement, base)))
+    year = rest[0]
+    if not any(found["year"] == year for found in years_of(agreement, base)):
+        return _refuse(errors.not_found(), "no such accounting year")
+    if len(rest) == 1:
+        return Route(run=lambda: json_reply(next(y for y in years_of(agreement, base) if y["year"] == year)))
+    if rest[1:] == ["entries"]:
+        path = f"accounting-years/{year}/entries"
+        return Route(run=lambda: _listed(request, base, path, year_entries(agreement, base, year), "entries"))
+    return _refuse(errors.not_found(), "unknown resource")
+
+
+def years_of(agreement, base: str) -> list[dict]:
+    return accounting_years(agreement, base, timezone.now().date())
+
+
+def _listed(request, base: str, path: str, found: list[dict], kind: str = "") -> Reply:
+    kind = kind or path
+    filterable, key = FILTERABLE[kind], NUMBER_KEYS[kind]
+    return collections.answer(request, base, path, found, filterable, {key: "int", **filterable}, key)
 
 
 def _narrowed(request, resource: str) -> set[str] | None:

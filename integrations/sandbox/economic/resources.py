@@ -34,9 +34,16 @@ _FILTERABLE_NAMES = {
     "invoices/booked": _BOOKED,
     "invoices/paid": _BOOKED,
     "invoices/unpaid": _BOOKED,
+    "accounting-years": "fromDate toDate year",
+    "entries": (
+        "amount amountInBaseCurrency currency customer.customerNumber date dueDate entryNumber entryType quantity1 "
+        "quantity2 remainder remainderInBaseCurrency supplier.supplierNumber supplierInvoiceNumber text "
+        "unit1.unitNumber unit2.unitNumber voucherNumber"
+    ),
 }
-_NUMERIC = {"balance", "creditLimit", "costPrice", "recommendedPrice", "salesPrice", "exchangeRate"}
-_TEXT_NUMBERS = {"productNumber"}  # product numbers are text in e-conomic
+_NUMERIC = {"balance", "creditLimit", "costPrice", "recommendedPrice", "salesPrice", "exchangeRate", "amount"}
+_NUMERIC |= {"amountInBaseCurrency", "remainder", "remainderInBaseCurrency", "quantity1", "quantity2"}
+_TEXT_NUMBERS = {"productNumber", "supplierInvoiceNumber"}  # text in e-conomic
 
 
 def _kind(prop: str) -> str:
@@ -64,6 +71,8 @@ NUMBER_KEYS = {
     "invoices/booked": "bookedInvoiceNumber",
     "invoices/paid": "bookedInvoiceNumber",
     "invoices/unpaid": "bookedInvoiceNumber",
+    "accounting-years": "fromDate",
+    "entries": "entryNumber",
 }
 
 

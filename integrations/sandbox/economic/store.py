@@ -11,6 +11,8 @@ from .models import EcoAgreement, EcoDocument, EcoPayment
 
 # Properties that hold amounts (kept as decimal strings in bodies, answered as JSON numbers).
 NUMBERS = {
+    "amount",
+    "amountInBaseCurrency",
     "netAmount",
     "netAmountInBaseCurrency",
     "grossAmount",
