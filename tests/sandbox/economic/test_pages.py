@@ -38,6 +38,7 @@ def test_the_index_lists_both_agreements_and_the_page_shows_drafts_and_booked(ec
     page = person.get(PAGE).content.decode()
     assert f'data-draft="{draft}"' in page and f'data-invoice="{booked}"' in page and "INV-2026-0042" in page
     assert "1 active app connection" in page
+    assert f'action="{PAGE}invoices/{booked}/payments/"' in page and f'action="{PAGE}drafts/{draft}/book/"' in page
     assert "POST /sandbox/economic/api/invoices/booked" in page  # the call log
     assert person.get(f"{BASE}/agreements/123/").status_code == 404
 
@@ -75,6 +76,9 @@ def test_partial_and_full_payments_and_a_reversal_move_the_remainder(eco, person
     first = EcoPayment.objects.order_by("id").first()
     page = post(person, f"{PAGE}payments/{first.pk}/delete/", {}).content.decode()
     assert "Payment of 375.00 on invoice 1 reversed; remainder 375.00." in page and "Reversed" in page
+    assert f'action="{PAGE}payments/{first.pk}/delete/"' not in page  # a reversed payment has no button
+    second = EcoPayment.objects.order_by("id").last()
+    assert f'action="{PAGE}payments/{second.pk}/delete/"' in page
     assert eco.get(f"invoices/booked/{number}").json()["remainder"] == 375.0
     assert "already reversed" in post(person, f"{PAGE}payments/{first.pk}/delete/", {}).content.decode()
     assert [i["bookedInvoiceNumber"] for i in eco.get("invoices/unpaid").json()["collection"]] == [number]
