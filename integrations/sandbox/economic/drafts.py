@@ -107,6 +107,30 @@ def _line(agreement: EcoAgreement, errors: Invalid, index: int, line, zone: int)
     return body
 
 
+def _texts(errors: Invalid, given, prefix: str, limits: tuple) -> dict:
+    """The optional text properties of an object (recipient, notes) that are set."""
+    found = {}
+    for key, limit in limits:
+        value = text_value(errors, given, key, limit, path=f"{prefix}.{key}")
+        if value:
+            found[key] = value
+    return found
+
+
+def _recipient(agreement: EcoAgreement, errors: Invalid, payload: dict) -> tuple[dict, object]:
+    given = payload.get("recipient")
+    if not isinstance(given, dict):
+        errors.add("recipient", MISSING, "Property recipient is required.")
+        return {}, None
+    name = text_value(errors, given, "name", 250, required=True, path="recipient.name")
+    zone = referenced(agreement, errors, payload, "recipient.vatZone", "vat-zones", "vatZoneNumber")
+    limits = (("address", 250), ("zip", 50), ("city", 250), ("country", 50), ("ean", 13))
+    recipient = {"name": name, **_texts(errors, given, "recipient", limits)}
+    if zone is not None:
+        recipient["vatZone"] = dict(zone.body)
+    return recipient, zone
+
+
 def draft_body(agreement: EcoAgreement, payload, draft_number: int) -> dict:
     """The stored draft for a POST / PUT payload, or Invalid with e-conomic's annotated errors."""
     errors = Invalid()
@@ -121,21 +145,7 @@ def draft_body(agreement: EcoAgreement, payload, draft_number: int) -> dict:
     date = date_value(errors, payload, "date", required=True)
     layout = referenced(agreement, errors, payload, "layout", "layouts", "layoutNumber")
     terms = referenced(agreement, errors, payload, "paymentTerms", "payment-terms", "paymentTermsNumber")
-    recipient_in = payload.get("recipient")
-    recipient = {}
-    zone = None
-    if not isinstance(recipient_in, dict):
-        errors.add("recipient", MISSING, "Property recipient is required.")
-    else:
-        name = text_value(errors, recipient_in, "name", 250, required=True, path="recipient.name")
-        zone = referenced(agreement, errors, payload, "recipient.vatZone", "vat-zones", "vatZoneNumber")
-        recipient = {"name": name}
-        for key, limit in (("address", 250), ("zip", 50), ("city", 250), ("country", 50), ("ean", 13)):
-            value = text_value(errors, recipient_in, key, limit, path=f"recipient.{key}")
-            if value:
-                recipient[key] = value
-        if zone is not None:
-            recipient["vatZone"] = dict(zone.body)
+    recipient, zone = _recipient(agreement, errors, payload)
     given_due = date_value(
         errors, payload, "dueDate", required=bool(terms and terms.body["paymentTermsType"] == "dueDate")
     )
@@ -146,12 +156,9 @@ def draft_body(agreement: EcoAgreement, payload, draft_number: int) -> dict:
     zone_number = zone.body["vatZoneNumber"] if zone else DOMESTIC
     lines = [_line(agreement, errors, index, line, zone_number) for index, line in enumerate(lines_in)]
     other = text_value(errors, payload.get("references") or {}, "other", 250, path="references.other")
-    notes_in = payload.get("notes") or {}
-    notes = {}
-    for key, limit in (("heading", 250), ("textLine1", 1000), ("textLine2", 1000)):
-        value = text_value(errors, notes_in, key, limit, path=f"notes.{key}")
-        if value:
-            notes[key] = value
+    notes = _texts(
+        errors, payload.get("notes") or {}, "notes", (("heading", 250), ("textLine1", 1000), ("textLine2", 1000))
+    )
     given_rate = _given_rate(errors, payload.get("exchangeRate"))
     if errors:
         raise errors
