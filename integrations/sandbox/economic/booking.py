@@ -68,6 +68,7 @@ def _wanted_number(errors: Invalid, payload: dict, path_number: str | None) -> i
 
 
 def _next_free(agreement: EcoAgreement) -> int:
+    agreement.refresh_from_db(fields=["next_booked_number"])  # read under the agreement's write lock
     used = set(documents(agreement, "invoices/booked").values_list("number", flat=True))
     number = agreement.next_booked_number
     while str(number) in used:

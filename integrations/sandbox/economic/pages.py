@@ -9,7 +9,6 @@ from django.shortcuts import redirect
 from django.views.decorators.http import require_POST
 
 from ..guard import sandbox_enabled
-from ..kit.declaration import PageError
 from . import booking, payments
 from .errors import Invalid
 from .models import EcoAgreement, EcoPayment
@@ -93,6 +92,4 @@ def draft_book(request, tenant_id, draft_number):
             for error in entry.get("errors", [])
         ]
         messages.error(request, " ".join(problems) or "The draft cannot be booked.")
-    except PageError as exc:
-        messages.error(request, str(exc))
     return redirect("sandbox:economic-agreement", tenant_id=tenant_id)
