@@ -29,6 +29,13 @@ def test_adding_the_app_redirects_with_the_grant_token_and_cancel_without(client
     assert nothing.status_code == 400 and "Select the agreement" in nothing.content.decode()
 
 
+def test_the_redirect_url_keeps_its_own_query_such_as_the_apps_state(client):
+    url = install_url(redirectUrl="http://testserver/integrations/economic/callback/?state=st-9")
+    got = callback(client.post(url, {"tenant": [str(DANISH_AGREEMENT)]}))
+    assert got["state"] == "st-9" and got["token"]
+    assert callback(client.post(url, {"cancel": "1"})) == {"state": "st-9"}
+
+
 def test_one_grant_token_is_one_agreement(client):
     danish, swedish = Eco(client), Eco(client)
     danish.install(DANISH_AGREEMENT)
