@@ -18,7 +18,7 @@ from .customers import customer_create, customer_replace
 from .drafts import draft_body
 from .entries import accounting_years, year_entries
 from .pdf import invoice_pdf
-from .resources import FILTERABLE, NUMBER_KEYS, self_body, sort_keys
+from .resources import FILTERABLE, NUMBER_KEYS, currencies, self_body, sort_keys
 from .store import agreement_of, create, documents, find, paid_totals, render, save
 
 NOT_JSON = object()
@@ -58,11 +58,17 @@ def route(request, path: str, grant, tenant_key: str):
         if method != "GET":
             return _refuse(errors.method_not_allowed(method), "method")
         return Route(run=lambda: json_reply(self_body(agreement, base, APP_PUBLIC_TOKEN)))
+    if resource == "currencies":
+        return (
+            _currencies(request, base, rest)
+            if method == "GET"
+            else _refuse(errors.method_not_allowed(method), "method")
+        )
     if resource == "accounting-years":
         if method != "GET":
             return _refuse(errors.method_not_allowed(method), "method")
         return _accounting_years(request, agreement, base, rest)
-    if resource not in NUMBER_KEYS or resource == "entries":
+    if resource not in NUMBER_KEYS or resource in ("entries", "currencies"):
         return _refuse(errors.not_found(), "unknown resource")
     if method == "GET":
         return _read(request, agreement, base, resource, rest)
@@ -96,14 +102,20 @@ def _accounting_years(request, agreement, base: str, rest: list[str]):
     return _refuse(errors.not_found(), "unknown resource")
 
 
+def _currencies(request, base: str, rest: list[str]):
+    if not rest:
+        return Route(run=lambda: _listed(request, base, "currencies", currencies(base)))
+    found = next((c for c in currencies(base) if c["code"] == rest[0]), None) if len(rest) == 1 else None
+    return Route(run=lambda: json_reply(found)) if found else _refuse(errors.not_found(), "unknown currency")
+
+
 def years_of(agreement, base: str) -> list[dict]:
     return accounting_years(agreement, base, timezone.now().date())
 
 
 def _listed(request, base: str, path: str, found: list[dict], kind: str = "") -> Reply:
     kind = kind or path
-    filterable, key = FILTERABLE[kind], NUMBER_KEYS[kind]
-    return collections.answer(request, base, path, found, filterable, {key: "int", **filterable}, key)
+    return collections.answer(request, base, path, found, FILTERABLE[kind], sort_keys(kind), NUMBER_KEYS[kind])
 
 
 def _narrowed(request, resource: str) -> set[str] | None:

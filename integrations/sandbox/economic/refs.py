@@ -8,7 +8,8 @@ from .errors import MISSING, MISSING_REFERENCE, NOT_VALID, SCALE, Invalid
 from .models import EcoAgreement, EcoDocument
 from .store import find
 
-# Exchange rates per 100 units in DKK (demo values): the base-currency amounts of foreign-currency invoices.
+# Exchange rates per 100 units in DKK (demo values) of the currencies in resources.CURRENCIES: the base-currency
+# amounts of foreign-currency invoices.
 RATES_IN_DKK = {"DKK": 100, "EUR": 746, "SEK": 65, "NOK": 63, "USD": 690, "GBP": 870}
 
 

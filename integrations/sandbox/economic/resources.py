@@ -35,6 +35,7 @@ _FILTERABLE_NAMES = {
     "invoices/paid": _BOOKED,
     "invoices/unpaid": _BOOKED,
     "accounting-years": "fromDate toDate year",
+    "currencies": "",
     "entries": (
         "amount amountInBaseCurrency currency customer.customerNumber date dueDate entryNumber entryType quantity1 "
         "quantity2 remainder remainderInBaseCurrency supplier.supplierNumber supplierInvoiceNumber text "
@@ -72,8 +73,27 @@ NUMBER_KEYS = {
     "invoices/paid": "bookedInvoiceNumber",
     "invoices/unpaid": "bookedInvoiceNumber",
     "accounting-years": "fromDate",
+    "currencies": "code",
     "entries": "entryNumber",
 }
+
+
+# The currencies an invoice or customer may use: (ISO 4217 code, numeric code, name); the same on every agreement.
+CURRENCIES = [
+    ("DKK", "208", "Danish krone"),
+    ("EUR", "978", "Euro"),
+    ("GBP", "826", "Pound sterling"),
+    ("NOK", "578", "Norwegian krone"),
+    ("SEK", "752", "Swedish krona"),
+    ("USD", "840", "US dollar"),
+]
+
+
+def currencies(base: str) -> list[dict]:
+    return [
+        {"code": code, "isoNumber": number, "name": name, "self": f"{base}/currencies/{code}"}
+        for code, number, name in CURRENCIES
+    ]
 
 
 def sort_keys(path: str) -> dict[str, str]:

@@ -156,6 +156,9 @@ def test_reference_lists_are_collections(eco):
         assert first["self"] == f"http://testserver/sandbox/economic/api/{path}/{first[key]}"
         assert eco.get(f"{path}/{first[key]}").json() == first
     assert eco.get("layouts", {"filter": "name$eq:x"}).status_code == 400  # layouts have no filterable property
+    codes = [c["code"] for c in eco.get("currencies").json()["collection"]]
+    assert codes == ["DKK", "EUR", "GBP", "NOK", "SEK", "USD"]
+    assert eco.get("currencies/EUR").json()["isoNumber"] == "978" and eco.get("currencies/XYZ").status_code == 404
     assert numbers(eco, "productGroup.productGroupNumber$eq:4", path="products") == ["3"]
 
 

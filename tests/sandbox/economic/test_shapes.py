@@ -56,6 +56,12 @@ def test_reference_lists(eco):
             check(item, doc, [recorded], absent={"daysOfCredit"})  # dueDate / prepaid terms have no days
 
 
+def test_currencies(eco):
+    for currency in eco.get("currencies").json()["collection"]:
+        documented = doc_properties("_currencies.md", "GET", "/currencies")
+        assert shape_problems(currency, documented, []) == [] and set(currency) == set(documented)
+
+
 def test_products_and_customers(eco):
     product = eco.get("products/1").json()
     check(
