@@ -27,6 +27,13 @@ SANDBOX_DEFAULTS = {
     "SANDBOX_QUICKBOOKS_CONCURRENT_LIMIT": 10,
     "SANDBOX_QUICKBOOKS_FAULT_RETRY_AFTER": 60,
     "SANDBOX_QUICKBOOKS_REDIRECT_PATHS": ["/integrations/quickbooks/callback/"],
+    # Visma e-conomic's fair use: 50,000 calls per agreement per 24 hours; no per-minute or concurrency limit is
+    # documented, so those two are set out of reach (integrations/sandbox/economic/provider.py).
+    "SANDBOX_ECONOMIC_DAY_LIMIT": 50_000,
+    "SANDBOX_ECONOMIC_MINUTE_LIMIT": 1_000_000,
+    "SANDBOX_ECONOMIC_CONCURRENT_LIMIT": 1_000,
+    # The app's installation redirect URL: any host, these paths.
+    "SANDBOX_ECONOMIC_REDIRECT_PATHS": ["/integrations/economic/callback/"],
     # "Next call times out": the call is processed, then the answer is held this long. None means one second
     # longer than the app's own read timeout (INTEGRATIONS_HTTP_TIMEOUT), so the client really does time out.
     "SANDBOX_TIMEOUT_SECONDS": None,
@@ -67,4 +74,10 @@ def sandbox_provider_settings(site_url: str) -> dict:
         "QUICKBOOKS_USES_SANDBOX": True,
         # The sandbox signs its webhooks (intuit-signature) with the verifier token the app's receiver checks.
         "QUICKBOOKS_WEBHOOK_VERIFIER": "sandbox-quickbooks-verifier",
+        # e-conomic has no OAuth: the installation page hands back a grant token; both tokens go in headers.
+        "ECONOMIC_APP_PUBLIC_TOKEN": "sandbox-economic-public-token",
+        "ECONOMIC_APP_SECRET_TOKEN": "sandbox-economic-secret-token",
+        "ECONOMIC_INSTALL_URL": f"{base}/economic/secure/api1/requestaccess.aspx",
+        "ECONOMIC_API_URL": f"{base}/economic/api",  # the client appends /self, /customers, /invoices/drafts, …
+        "ECONOMIC_USES_SANDBOX": True,
     }

@@ -197,3 +197,6 @@ def test_a_provider_without_oauth_hands_out_a_grant_token_for_its_two_header_tok
     assert client.get(url, HTTP_AUTHORIZATION=f"Bearer {grant_token}").status_code == 401  # no Bearer here
     assert client.post("/sandbox/tinystatic/oauth/token", {}).status_code == 404  # no OAuth endpoints
     assert ApiCall.objects.filter(provider="tinystatic", tenant_key="agreement-1").count() == 1
+    second = callback(client.post(install, {"tenant": ["agreement-2"], "allow": "1"}))["token"]
+    assert client.post(url, **{**headers, "HTTP_X_AGREEMENTGRANTTOKEN": second}).json() == {"value": 1}  # its own
+    assert ApiCall.objects.filter(provider="tinystatic", tenant_key="agreement-2").count() == 1

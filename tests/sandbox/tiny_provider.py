@@ -7,7 +7,7 @@ idempotent by a `requestid` query parameter (QuickBooks), and limits are tiny so
 Its one resource is a counter: POST …/counter adds one, GET reads it.
 
 TINY_STATIC is the e-conomic shape: no OAuth, an installation URL whose redirect carries a grant token, and two
-static tokens in headers on every call.
+static tokens in headers on every call; the kit takes the tenant from the grant (one grant token, one agreement).
 """
 
 import datetime as dt
@@ -76,14 +76,13 @@ TINY_STATIC = register(
         label="Tiny Static",
         client_id="tiny-public-token",
         client_secret="tiny-app-secret-token",
-        tenants=lambda: [TenantInfo("agreement-1", "Agreement One", "DKK")],
+        tenants=lambda: [TenantInfo("agreement-1", "Agreement One", "DKK"), TenantInfo("agreement-2", "Agreement Two")],
         tenant_noun="agreement",
         tenant_nouns="agreements",
         authorize_path="requestaccess.aspx",
         redirect_paths=("/integrations/tinystatic/installed/",),
         grant_token_consent=GrantTokenConsent(),
         tokens=TokenPolicy(access_lifetime=dt.timedelta(days=3650)),
-        tenant_from_request=lambda request, path: "agreement-1",  # one grant token = one agreement
         route=_route,
     )
 )

@@ -41,9 +41,11 @@ def _unauthorized(provider: SandboxProvider, error: tokens.BearerError) -> Reply
     return provider.problem(401, "Unauthorized", error.detail, {"WWW-Authenticate": 'Bearer error="invalid_token"'})
 
 
-def _tenant_key(provider: SandboxProvider, request, path: str) -> str:
+def _tenant_key(provider: SandboxProvider, request, path: str, grant) -> str:
     if provider.tenant_from_request:
         return provider.tenant_from_request(request, path) or ""
+    if provider.grant_token_consent:  # a grant token names exactly one tenant (e-conomic: one agreement)
+        return grant.tenant_keys[0] if grant.tenant_keys else ""
     return request.headers.get(provider.tenant_header, "").strip()
 
 
@@ -52,7 +54,7 @@ def serve(provider: SandboxProvider, request, path: str) -> Reply:
         grant = tokens.request_grant(provider, request)
     except tokens.BearerError as exc:
         return _log(provider, "", request, _unauthorized(provider, exc), exc.detail)
-    tenant_key = _tenant_key(provider, request, path)
+    tenant_key = _tenant_key(provider, request, path, grant)
     connection = tokens.grant_connections(grant).filter(tenant_key=tenant_key).first() if tenant_key else None
     if connection is None:
         reply = provider.forbidden(tenant_key) if provider.forbidden else provider.problem(403, "Forbidden", "")
