@@ -6,7 +6,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("sandbox", "0003_quickbooks"),
+        ("sandbox", "0004_xero_bills"),
     ]
 
     operations = [
