@@ -32,14 +32,19 @@ run: install
 	@echo ""
 	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" $(VENV)/bin/honcho start
 
+# The suite runs on both cores (pytest-xdist): each test process has its own database (SQLite file or
+# test_<name>_gw<n>), live server port, worker and browser. TEST_WORKERS=0 runs it in one process.
+TEST_WORKERS ?= 2
+
 test: install chromium
-	$(PY) -m pytest $(PYTEST_ARGS)
+	$(PY) -m pytest -n $(TEST_WORKERS) $(PYTEST_ARGS)
 
 test-postgres: install chromium
-	DATABASE_URL=$${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/productive} $(PY) -m pytest $(PYTEST_ARGS)
+	DATABASE_URL=$${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/productive} $(PY) -m pytest -n $(TEST_WORKERS) $(PYTEST_ARGS)
 
 # The worker-dependent tests as a scale-out runs them: Redis as the broker (and the in-flight caps), two qcluster
-# processes on one PostgreSQL database (tests/e2e/test_scale_out.py runs only here).
+# processes on one PostgreSQL database (tests/e2e/test_scale_out.py runs only here). One test process: the Redis
+# queue is shared.
 SCALE_OUT_TESTS := tests/e2e tests/integrations/test_poll_cycle.py tests/integrations/test_concurrency.py
 test-scale-out: install chromium
 	REDIS_URL=$${REDIS_URL:-redis://127.0.0.1:6379/14} E2E_QCLUSTERS=2 \

@@ -3,7 +3,7 @@
     python bench/pages.py [--invoices 10000] [--runs 20]      (or `make bench`)
 
 Runs on a scratch database: a SQLite file under /tmp, or, when DATABASE_URL is set, a scratch database
-`bench_<name>` created next to it on the same server (dropped afterwards). It creates the schema with
+`bench_<pid>_<name>` created next to it on the same server (dropped afterwards). It creates the schema with
 `migrate`, builds the invoices (one through the services, the rest bulk-created clones with consistent stored
 totals: tests/test_performance.py), logs in with Django's test Client, and prints the median and p90 time of
 each page over N runs, all measured in the same run, plus each page's query count.
@@ -55,7 +55,7 @@ def scratch_database():
         return lambda: shutil.rmtree(folder, ignore_errors=True)
     # A database server: a scratch database beside the configured one, made (and migrated) like a test database.
     original = connection.settings_dict["NAME"]
-    connection.settings_dict["TEST"]["NAME"] = f"bench_{original}"[:63]
+    connection.settings_dict["TEST"]["NAME"] = f"bench_{os.getpid()}_{original}"[:63]  # parallel runs never share one
     connection.creation.create_test_db(verbosity=0, autoclobber=True, keepdb=False)
     return lambda: connection.creation.destroy_test_db(original, verbosity=0)
 
