@@ -1,0 +1,401 @@
+"""Visma e-conomic REST API for one connection (one agreement).
+
+Every call carries `X-AppSecretToken` (our app, from settings) and `X-AgreementGrantToken` (the agreement's grant,
+stored encrypted on the connection's Grant); there is no token to refresh, and a 401 means the agreement revoked
+the grant (the connection needs reconnecting). Writes carry the attempt's key as `Idempotency-Key`. Collections
+page with `skippages`/`pagesize` (at most 1000 a page) and filter with `filter=<property>$<op>:<value>` (filters.py).
+Reference: restdocs.e-conomic.com (sections Customers, Layouts, Payment terms, VAT zones, Products, Customer
+groups, Invoices, Self; "Pagination", "Filtering", "Annotated errors"). Remainders: remainders.py.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal, InvalidOperation
+
+from django.conf import settings
+
+from integrations.connection_state import connection_mark_needs_reconnect
+from integrations.exceptions import IntegrationError, ProviderValidationError, TerminalError, TransientError
+from integrations.http import BYTES, ApiClient, IdempotencyStyle
+from integrations.providers.base import INVOICE, AccountingApi, RemoteChoice, RemoteContact, RemoteInvoice
+from integrations.tokens import connection_access_token
+
+from . import errors
+from .filters import equals, escape
+from .mapping import CUSTOMER_GROUP_SETTING, PAYMENT_TERMS_SETTING, VAT_ZONE_SETTING, customer_payload
+from .remainders import RemainderMixin
+
+PAGE_SIZE = 1000  # e-conomic's maxPageSizeAllowed
+SEARCH_RESULTS = 50
+DRAFT_PREFIX = "draft-"  # the remote id of a copy still a draft; a booked copy's is its bookedInvoiceNumber
+BOOKED, DRAFT = "booked", "draft"
+
+
+def parse_money(value) -> Decimal | None:
+    """e-conomic writes amounts as JSON numbers (75.0, 10.00): read through their text, never a float."""
+    if value is None or isinstance(value, bool):
+        return None
+    try:
+        return Decimal(str(value)).quantize(Decimal("0.01"))
+    except InvalidOperation:
+        return None
+
+
+def draft_id(number) -> str:
+    return f"{DRAFT_PREFIX}{number}"
+
+
+def is_draft_id(remote_id: str) -> bool:
+    return remote_id.startswith(DRAFT_PREFIX)
+
+
+def draft_number(remote_id: str) -> str:
+    return remote_id.removeprefix(DRAFT_PREFIX)
+
+
+class EconomicApi(RemainderMixin, ApiClient, AccountingApi):
+    service_name = "e-conomic"
+    # The restdocs' TL;DR: an optional Idempotency-Key on every non-GET request (repeated, it is answered, not
+    # executed again). Its maximum length is not documented: longer keys are sent as a digest of 64 characters.
+    idempotency = IdempotencyStyle.header("Idempotency-Key", 64)
+    export_kinds = frozenset({INVOICE})
+
+    def __init__(self, connection=None, *, grant_token: str = "", **kwargs):
+        super().__init__(connection=connection, **kwargs)
+        self._grant_token = grant_token  # before a connection exists (the connect flow's GET /self)
+
+    @property
+    def base_url(self) -> str:
+        return settings.ECONOMIC_API_URL.rstrip("/")
+
+    # --- ApiClient hooks -------------------------------------------------------------------------------------
+
+    def auth_headers(self) -> dict:
+        token = self._grant_token or connection_access_token(self.connection)
+        return {
+            "X-AppSecretToken": settings.ECONOMIC_APP_SECRET_TOKEN,
+            "X-AgreementGrantToken": token,
+            "Accept": "application/json",
+        }
+
+    def request(self, method, path, **kwargs):
+        try:
+            return super().request(method, path, **kwargs)
+        except TerminalError as exc:
+            if self.connection is not None and self.connection.pk is not None:
+                connection_mark_needs_reconnect(self.connection, exc)
+            raise
+
+    def error_messages(self, response) -> list[str]:
+        error = errors.error_of(response)
+        return error.messages if error else []
+
+    def error_for(self, response) -> IntegrationError:
+        status = response.status_code
+        error = errors.error_of(response)
+        messages = error.messages if error else []
+        words = "; ".join(messages)
+        if status == 401:
+            return TerminalError(
+                "e-conomic no longer accepts this agreement's grant (the app was removed from the agreement or the "
+                "grant revoked): reconnect it.",
+                words,
+                401,
+            )
+        if status == 403:  # the app's role does not reach this: reconnecting changes nothing
+            return IntegrationError(
+                "e-conomic refused this for the app's role (it needs the SuperUser role to read customers and "
+                "products and to book invoices).",
+                words,
+                403,
+            )
+        if status == 400:
+            found = ProviderValidationError("e-conomic refused the data.", messages=messages or [f"HTTP {status}"])
+        else:
+            found = super().error_for(response)
+        found.codes = set(error.codes) if error else set()
+        found.log_id = error.log_id if error else ""
+        return found
+
+    def remote_id_from(self, data) -> str:
+        if isinstance(data, dict):
+            if data.get("bookedInvoiceNumber"):
+                return str(data["bookedInvoiceNumber"])
+            if data.get("draftInvoiceNumber"):
+                return draft_id(data["draftInvoiceNumber"])
+            if data.get("customerNumber"):
+                return str(data["customerNumber"])
+        return ""
+
+    # --- helpers ---------------------------------------------------------------------------------------------
+
+    def collection(self, path: str, *, filter: str = "", limit: int | None = None, sort: str = "") -> list[dict]:
+        """Every item of a collection, a page of 1000 at a time (skippages), or the first `limit`."""
+        items: list[dict] = []
+        page = 0
+        size = min(PAGE_SIZE, limit) if limit else PAGE_SIZE
+        while True:
+            params = {"skippages": str(page), "pagesize": str(size)}
+            if filter:
+                params["filter"] = filter
+            if sort:
+                params["sort"] = sort
+            data = self.request("GET", path, params=params).data
+            if not isinstance(data, dict) or not isinstance(data.get("collection"), list):
+                raise TransientError(f"e-conomic's answer to {path} has no collection.")
+            items += [item for item in data["collection"] if isinstance(item, dict)]
+            if limit and len(items) >= limit:
+                return items[:limit]
+            if not (data.get("pagination") or {}).get("nextPage") or not data["collection"]:
+                return items
+            page += 1
+
+    def _write(self, method: str, path: str, body: dict, *, idempotency_key: str, action: str) -> dict:
+        response = self.request(method, path, json=body, idempotency_key=idempotency_key, action=action)
+        return response.data if isinstance(response.data, dict) else {}
+
+    def remote_invoice(self, data: dict) -> RemoteInvoice:
+        """A draft or booked invoice as e-conomic answered it."""
+        booked = data.get("bookedInvoiceNumber")
+        if not booked and not data.get("draftInvoiceNumber"):
+            raise TransientError("e-conomic's answer names no invoice.")
+        reference = str((data.get("references") or {}).get("other") or "")
+        return RemoteInvoice(
+            id=str(booked) if booked else draft_id(data["draftInvoiceNumber"]),
+            number=reference or (str(booked) if booked else ""),
+            status="Booked" if booked else "Draft",
+            state=BOOKED if booked else DRAFT,
+            amount_due=parse_money(data.get("remainder")) if booked else None,
+            total=parse_money(data.get("grossAmount")),
+        )
+
+    @staticmethod
+    def _contact(item: dict) -> RemoteContact:
+        return RemoteContact(
+            id=str(item["customerNumber"]), name=str(item.get("name") or ""), email=item.get("email", "")
+        )
+
+    # --- the agreement ---------------------------------------------------------------------------------------
+
+    def agreement(self) -> dict:
+        """GET /self: the agreement number, its company, base currency and the app it granted."""
+        data = self.request("GET", "self").data
+        if not isinstance(data, dict) or not data.get("agreementNumber"):
+            raise TransientError("e-conomic's answer to /self names no agreement.")
+        return data
+
+    # --- customers -------------------------------------------------------------------------------------------
+
+    def search_contacts(self, term: str) -> list[RemoteContact]:
+        """Customers whose name contains the term (`$like` without wildcards is "contains"; case-insensitive)."""
+        term = (term or "").strip()
+        if not term:
+            return []
+        items = self.collection("customers", filter=f"name$like:{escape(term)}", limit=SEARCH_RESULTS, sort="name")
+        return [self._contact(item) for item in items if item.get("customerNumber") and not item.get("barred")]
+
+    def customer_by_name(self, name: str) -> dict | None:
+        items = self.collection("customers", filter=equals("name", name), limit=10)
+        return next((item for item in items if str(item.get("name", "")).lower() == name.lower()), None)
+
+    def create_contact(self, company) -> RemoteContact:
+        """POST /customers with the copy prompt's (else the setup's) customer group, VAT zone and payment terms and
+        the company's currency; e-conomic numbers it. A customer of that name already there is the one we want
+        (e-conomic allows duplicates, so we look first rather than make a second)."""
+        existing = self.customer_by_name(company.name)
+        if existing is not None:
+            return self._contact(existing)
+        chosen = {**(self.connection.settings or {}), **{k: v for k, v in self.copy_options.items() if v}}
+        missing = [
+            label
+            for key, label in (
+                (CUSTOMER_GROUP_SETTING, "customer group"),
+                (VAT_ZONE_SETTING, "VAT zone"),
+                (PAYMENT_TERMS_SETTING, "payment terms"),
+            )
+            if not chosen.get(key)
+        ]
+        if missing:
+            raise ProviderValidationError(
+                "e-conomic needs more to create the customer.",
+                messages=[f"Choose the new customer's {', '.join(missing)} in the e-conomic setup or copy prompt."],
+            )
+        body = customer_payload(
+            company,
+            name=company.name,
+            currency=company.default_currency,
+            group=str(chosen[CUSTOMER_GROUP_SETTING]),
+            vat_zone=str(chosen[VAT_ZONE_SETTING]),
+            payment_terms=str(chosen[PAYMENT_TERMS_SETTING]),
+        )
+        data = self._write(
+            "POST", "customers", body, idempotency_key=f"customer-{company.pk}-{company.name}", action="contact.create"
+        )
+        if not data.get("customerNumber"):
+            raise TransientError("e-conomic's answer names no customer.")
+        return self._contact(data)
+
+    # --- pick lists ------------------------------------------------------------------------------------------
+
+    def list_layouts(self) -> list[RemoteChoice]:
+        return [
+            RemoteChoice(code=str(item["layoutNumber"]), name=str(item.get("name") or item["layoutNumber"]))
+            for item in self.collection("layouts")
+            if item.get("layoutNumber") and not item.get("deleted")
+        ]
+
+    def list_payment_terms(self) -> list[RemoteChoice]:
+        return [
+            RemoteChoice(
+                code=str(item["paymentTermsNumber"]),
+                name=str(item.get("name") or item["paymentTermsNumber"]),
+                extra={"type": str(item.get("paymentTermsType") or ""), "days": item.get("daysOfCredit")},
+            )
+            for item in self.collection("payment-terms")
+            if item.get("paymentTermsNumber")
+        ]
+
+    def list_vat_zones(self) -> list[RemoteChoice]:
+        return [
+            RemoteChoice(code=str(item["vatZoneNumber"]), name=str(item.get("name") or item["vatZoneNumber"]))
+            for item in self.collection("vat-zones")
+            if item.get("vatZoneNumber") and item.get("enabledForCustomer")
+        ]
+
+    def list_customer_groups(self) -> list[RemoteChoice]:
+        return [
+            RemoteChoice(code=str(item["customerGroupNumber"]), name=str(item.get("name") or ""))
+            for item in self.collection("customer-groups")
+            if item.get("customerGroupNumber")
+        ]
+
+    def list_products(self) -> list[RemoteChoice]:
+        """Products that can be sold (barred ones are left out), with the group that decides their accounts and
+        VAT."""
+        return [
+            RemoteChoice(
+                code=str(item["productNumber"]),
+                name=str(item.get("name") or item["productNumber"]),
+                extra={"group": str((item.get("productGroup") or {}).get("name") or "")},
+            )
+            for item in self.collection("products")
+            if item.get("productNumber") and not item.get("barred")
+        ]
+
+    # The contract's generic names: e-conomic has products (items), VAT zones (not tax rates per line) and no
+    # revenue account per line (the product group's sales account books it).
+    list_items = list_products
+    list_tax_types = list_vat_zones
+    list_accounts = list_layouts
+
+    # --- invoices --------------------------------------------------------------------------------------------
+
+    def _book(self, number, book: dict, idempotency_key: str) -> RemoteInvoice:
+        """POST /invoices/booked {"draftInvoice": {"draftInvoiceNumber": n}, "bookWithNumber"?}: the booked invoice."""
+        body = {"draftInvoice": {"draftInvoiceNumber": int(number)}, **{k: v for k, v in book.items() if v}}
+        data = self._write(
+            "POST", "invoices/booked", body, idempotency_key=f"{idempotency_key}-book", action="invoice.book"
+        )
+        return self.remote_invoice(data)
+
+    def _draft_then_book(self, draft: RemoteInvoice, book, idempotency_key: str) -> RemoteInvoice:
+        """Book the draft when asked. A booking e-conomic refuses (its words are in the write log) leaves the copy a
+        draft there, never a second one: "Update existing" sends the draft again and books it. Anything else (a
+        throttle, a lost answer) goes up: the retry repeats both calls with the same keys, answered, not redone."""
+        if book is None:
+            return draft
+        try:
+            return self._book(draft_number(draft.id), book, idempotency_key)
+        except ProviderValidationError:
+            return draft
+
+    def create_document(self, kind: str, payload: dict, idempotency_key: str) -> RemoteInvoice:
+        """POST /invoices/drafts, then book it when the payload says so."""
+        self.check_export_kind(kind)
+        data = self._write(
+            "POST", "invoices/drafts", payload["draft"], idempotency_key=idempotency_key, action="invoice.create"
+        )
+        return self._draft_then_book(self.remote_invoice(data), payload.get("book"), idempotency_key)
+
+    def update_document(
+        self, kind: str, remote_id: str, payload: dict, idempotency_key: str, *, version: str = ""
+    ) -> RemoteInvoice:
+        """PUT /invoices/drafts/:n with the whole draft (no PATCH), then book it when asked. A booked invoice cannot
+        change in e-conomic: refused before any call (Create new makes another invoice)."""
+        self.check_export_kind(kind)
+        if not is_draft_id(remote_id):
+            raise ProviderValidationError(
+                "e-conomic does not allow changes to a booked invoice.",
+                messages=[f"Invoice {remote_id} is booked in e-conomic and can no longer change."],
+            )
+        try:
+            data = self._write(
+                "PUT",
+                f"invoices/drafts/{draft_number(remote_id)}",
+                payload["draft"],
+                idempotency_key=idempotency_key,
+                action="invoice.update",
+            )
+        except IntegrationError as exc:
+            if exc.http_status == 404:  # booked (or deleted) in e-conomic since it was copied
+                raise ProviderValidationError(
+                    "e-conomic no longer has this draft.",
+                    messages=[f"Draft {draft_number(remote_id)} was booked or deleted in e-conomic meanwhile."],
+                ) from None
+            raise
+        return self._draft_then_book(self.remote_invoice(data), payload.get("book"), idempotency_key)
+
+    def find_document(self, kind: str, *, number: str = "", reference: str = "") -> RemoteInvoice | None:
+        """The booked invoice, else the draft, whose references.other is our number."""
+        self.check_export_kind(kind)
+        key = reference or number
+        if not key:
+            return None
+        for path in ("invoices/booked", "invoices/drafts"):
+            items = self.collection(path, filter=equals("references.other", key), limit=5)
+            for item in items:
+                if str((item.get("references") or {}).get("other") or "") == key:
+                    return self.remote_invoice(item)
+        return None
+
+    def read_booked(self, number: str) -> RemoteInvoice:
+        """GET /invoices/booked/:bookedInvoiceNumber."""
+        return self.remote_invoice(self.request("GET", f"invoices/booked/{number}").data or {})
+
+    def void_document(self, kind: str, remote_id: str, idempotency_key: str) -> RemoteInvoice:
+        """A draft is deleted (DELETE /invoices/drafts/:n; already gone is success). A booked invoice cannot be
+        voided through the API: e-conomic wants a credit note for it."""
+        self.check_export_kind(kind)
+        if not is_draft_id(remote_id):
+            raise ProviderValidationError(
+                "e-conomic cannot void a booked invoice.",
+                messages=[f"Invoice {remote_id} is booked in e-conomic: credit it there with a credit note."],
+            )
+        try:
+            self.request(
+                "DELETE",
+                f"invoices/drafts/{draft_number(remote_id)}",
+                idempotency_key=idempotency_key,
+                action="invoice.void",
+            )
+        except IntegrationError as exc:
+            if exc.http_status != 404:
+                raise
+        return RemoteInvoice(id=remote_id, status="Deleted", state="voided")
+
+    def document_pdf(self, kind: str, remote_id: str) -> bytes:
+        """GET /invoices/booked/:n/pdf (a draft's: /invoices/drafts/:n/pdf): e-conomic's rendering."""
+        self.check_export_kind(kind)
+        path = (
+            f"invoices/drafts/{draft_number(remote_id)}/pdf"
+            if is_draft_id(remote_id)
+            else f"invoices/booked/{remote_id}/pdf"
+        )
+        response = self.request("GET", path, headers={"Accept": "application/pdf"}, expect=BYTES)
+        return bytes(response.data or b"")
+
+    # --- disconnect ------------------------------------------------------------------------------------------
+
+    def revoke(self) -> None:
+        """e-conomic documents no call that removes an app from an agreement: the grant token is wiped on our side,
+        and the agreement's administrator removes the app in e-conomic (Settings → Apps) if they wish."""
