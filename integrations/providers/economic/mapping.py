@@ -127,7 +127,8 @@ def invoice_preview(invoice, lines, mappings: EconomicMappings, *, number: str |
     if not mappings.vat_zone:
         problems.append("Choose a VAT zone for the e-conomic invoice (setup or copy prompt).")
     number = invoice.number if number is None else number
-    if mappings.numbering == NUMBERING_APP and mappings.books and number and book_number(number) is None:
+    ours = bool(number) and number == invoice.number
+    if mappings.numbering == NUMBERING_APP and mappings.books and ours and not book_number(number):
         problems.append(
             f"e-conomic books invoices with whole numbers and “{number}” has none to book it with: let e-conomic "
             "number invoices, or keep copies as drafts."
@@ -185,7 +186,10 @@ def invoice_payload(invoice, lines, mappings: EconomicMappings, *, contact_id: s
         draft["notes"] = {"heading": invoice.subject[:HEADING_MAX]}
     book = None
     if mappings.books:
-        book = {"bookWithNumber": book_number(number)} if number and mappings.numbering == NUMBERING_APP else {}
+        # Our own number books it; a "Create new" copy ("INV-0042-2") has no number of its own there: e-conomic
+        # numbers it, and references.other says which of ours it is.
+        ours = mappings.numbering == NUMBERING_APP and number and number == invoice.number
+        book = {"bookWithNumber": book_number(number)} if ours else {}
     return {"draft": draft, "book": book}
 
 
