@@ -27,8 +27,9 @@ def run_bench(*args: str) -> str:
         ("bench/payment_sync.py", ("--idle-after", "0,1,101", "--invoices", "120"), "101"),
         ("bench/pages.py", ("--invoices", "40", "--runs", "1"), "admin"),
         ("bench/bulk_copy.py", ("--invoices", "8"), "one by one"),
+        ("bench/economic_poll.py", ("--invoices", "60", "--open", "12"), "ceil(12/200) = 1 calls"),
     ],
-    ids=["payment-sync", "payment-sync-idle-after", "pages", "bulk-copy"],
+    ids=["payment-sync", "payment-sync-idle-after", "pages", "bulk-copy", "economic-poll"],
 )
 def test_bench_runs(script, args, expected):
     assert expected in run_bench(script, *args)

@@ -60,19 +60,21 @@ def value_at(item: dict, prop: str):
     return item
 
 
-def matches(item: dict, expression: str) -> bool:
+def predicate(expression: str):
+    """The filter as a test of one item, parsed once per request (a bench asks 10,000 items)."""
+    tests = []
     for alternative in _split(expression, "$or:"):
         prop, op, value = re.match(r"([\w.]+)\$(eq|like|in):(.*)", alternative, re.S).groups()
-        actual = value_at(item, prop)
         if op == "in":
-            if actual in [int(number) for number in value.strip("[]").split(",")]:
-                return True
+            numbers = {int(number) for number in value.strip("[]").split(",")}
+            tests.append(lambda item, prop=prop, numbers=numbers: value_at(item, prop) in numbers)
         elif op == "eq":
-            if str(actual if actual is not None else "").lower() == _unescape(value).lower():
-                return True
-        elif _unescape(value).lower().replace("*", "") in str(actual or "").lower():
-            return True
-    return False
+            wanted = _unescape(value).lower()
+            tests.append(lambda item, prop=prop, wanted=wanted: str(value_at(item, prop) or "").lower() == wanted)
+        else:
+            part = _unescape(value).lower().replace("*", "")
+            tests.append(lambda item, prop=prop, part=part: part in str(value_at(item, prop) or "").lower())
+    return lambda item: any(test(item) for test in tests)
 
 
 class FakeEconomic:
@@ -241,7 +243,8 @@ class FakeEconomic:
 
     def _collection(self, path: str, items: list[dict], query: dict) -> dict:
         if "filter" in query:
-            items = [item for item in items if matches(item, query["filter"])]
+            wanted = predicate(query["filter"])
+            items = [item for item in items if wanted(item)]
         size = min(int(query.get("pagesize", 20)), 1000)
         skip = int(query.get("skippages", 0))
         page = items[skip * size : (skip + 1) * size]
