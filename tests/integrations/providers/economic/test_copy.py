@@ -85,13 +85,20 @@ def test_a_booked_invoice_is_refused_an_update_and_offered_create_new(economic, 
     assert len(economic.booked) == 2
 
 
-def test_the_copy_page_offers_create_new_after_a_booked_refusal(economic, admin_client, organization, subsidiary):
-    connection, invoice = setup(organization, subsidiary, booking="book")
-    document_export(document=invoice, connection=connection)
-    with pytest.raises(ProviderValidationError):
-        document_export(document=invoice, connection=connection, mode="update")
-    page = admin_client.get(reverse("integrations:invoice-copy", args=[invoice.pk, connection.pk])).content.decode()
-    assert "Create new" in page
+def test_the_pages_offer_only_create_new_for_a_booked_copy(economic, admin_client, organization, subsidiary):
+    update_button = 'name="mode" value="update"'
+    connection, invoice = setup(organization, subsidiary)
+    prompt = reverse("integrations:invoice-copy", args=[invoice.pk, connection.pk])
+    panel = reverse("integrations:invoice-panel", args=[invoice.pk])
+    draft = document_export(document=invoice, connection=connection)
+    assert update_button in admin_client.get(prompt).content.decode()  # a draft changes in place
+    assert "?mode=update" in admin_client.get(panel).content.decode()
+
+    RemoteDocument.objects.filter(pk=draft.pk).update(remote_state="booked")  # booked there by a bookkeeper
+    page = admin_client.get(prompt).content.decode()
+    assert update_button not in page and 'name="void_previous"' not in page
+    assert "is booked there: it can no longer change" in page and 'value="new"' in page
+    assert "?mode=update" not in admin_client.get(panel).content.decode()
 
 
 def test_e_conomic_numbers_invoices_when_they_are_booked(economic, organization, subsidiary):
