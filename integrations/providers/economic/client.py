@@ -10,6 +10,7 @@ groups, Invoices, Self; "Pagination", "Filtering", "Annotated errors"). Remainde
 
 from __future__ import annotations
 
+import hashlib
 from decimal import Decimal, InvalidOperation
 
 from django.conf import settings
@@ -228,8 +229,10 @@ class EconomicApi(RemainderMixin, ApiClient, AccountingApi):
             vat_zone=str(chosen[VAT_ZONE_SETTING]),
             payment_terms=str(chosen[PAYMENT_TERMS_SETTING]),
         )
+        # One key per company and name (a header must stay ASCII): the same customer asked for again is answered.
+        name_key = hashlib.sha256(company.name.encode()).hexdigest()[:16]
         data = self._write(
-            "POST", "customers", body, idempotency_key=f"customer-{company.pk}-{company.name}", action="contact.create"
+            "POST", "customers", body, idempotency_key=f"customer-{company.pk}-{name_key}", action="contact.create"
         )
         if not data.get("customerNumber"):
             raise TransientError("e-conomic's answer names no customer.")

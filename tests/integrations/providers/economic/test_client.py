@@ -266,3 +266,12 @@ def test_a_missing_role_is_not_a_reconnect(api, mock):
     assert not isinstance(caught.value, TerminalError)
     api.connection.refresh_from_db()
     assert api.connection.status == ConnectionStatus.ACTIVE
+
+
+def test_a_customer_name_beyond_latin_1_keeps_the_key_ascii(api, mock):
+    mock.add(responses.GET, f"{API}/customers", json={"collection": [], "pagination": {}})
+    mock.add(responses.POST, f"{API}/customers", json=recorded("create_customer") | {"name": "Łódź Studio"}, status=201)
+    contact = api.create_contact(CompanyFactory(name="Łódź Studio"))
+    assert contact.name == "Łódź Studio"
+    assert mock.calls[1].request.headers["Idempotency-Key"].isascii()
+    assert json.loads(mock.calls[1].request.body)["name"] == "Łódź Studio"

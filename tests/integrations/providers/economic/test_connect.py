@@ -53,7 +53,9 @@ def test_connect_goes_through_the_installation_page_and_back(admin_client, subsi
     assert connection.remote_tenant_name == "The Demo Company (agreement 1118081)"
     assert (connection.grant.access_token, connection.grant.refresh_token) == (TOKEN, "")
     assert connection.grant.token_expires_at is None
-    assert [layout["code"] for layout in connection.settings["lists"]["layouts"]] == ["19"]
+    lists = connection.settings["lists"]
+    assert [layout["code"] for layout in lists["layouts"]] == ["19"]
+    assert all(lists[key] for key in ("layouts", "payment_terms", "vat_zones", "products", "customer_groups"))
     assert connection.settings["tenant"]["base_currency"] == "DKK"
     first = server.requests[0]
     assert first.url.endswith("/self") and first.headers["X-AgreementGrantToken"] == TOKEN

@@ -188,3 +188,13 @@ def test_setup_is_complete_only_with_layout_terms_zone_and_product(organization,
     ]
     connection.settings = dict(READY_SETTINGS)
     assert provider.setup_is_complete(connection)
+
+
+def test_the_prompts_customer_search_asks_e_conomic(economic, admin_client, organization, subsidiary):
+    connection, invoice = setup(organization, subsidiary)
+    economic.add_customer("Globex Nordic", 1042)
+    url = reverse("integrations:invoice-copy-contacts", args=[invoice.pk, connection.pk])
+    page = admin_client.get(url, {"q": "globex"}).content.decode()
+    assert "Globex Nordic" in page and "1042" in page
+    searched = [r for r in economic.requests if r.url.split("?")[0].endswith("/customers")]
+    assert len(searched) == 1 and "name%24like%3Aglobex" in searched[0].url
