@@ -19,7 +19,7 @@ REFERENCES_PER_CALL = 20  # $or:-joined references.other equalities in one filte
 
 class RemainderMixin:
     def fetch_remainders(self, documents: list[RemainderQuery]) -> list[RemoteRemainder]:
-        from .client import draft_number, is_draft_id
+        from .invoices import draft_number, is_draft_id
 
         booked = [query.document_id for query in documents if query.document_id.isdigit()]
         drafts = [query for query in documents if is_draft_id(query.document_id)]
@@ -57,7 +57,7 @@ class RemainderMixin:
     @staticmethod
     def _remainder(document_id: str, item: dict) -> RemoteRemainder | None:
         """None when the answer lacks either amount (the document is then left out, asked again next run)."""
-        from .client import parse_money
+        from .invoices import parse_money
 
         total, remainder = parse_money(item.get("grossAmount")), parse_money(item.get("remainder"))
         if total is None or remainder is None:
