@@ -65,3 +65,4 @@ bench: install
 	$(PY) bench/poll_cycle.py
 	$(PY) bench/reconciliation.py
 	$(PY) bench/activity.py
+	$(PY) bench/economic_poll.py

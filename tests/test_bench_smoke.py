@@ -40,6 +40,9 @@ BENCHES = [
         "bench/reconciliation.py", ("--invoices", "120", "--drift", "8"), "one per invoice", id="reconciliation"
     ),
     pytest.param("bench/activity.py", ("--entries", "1200", "--runs", "1"), "admin changelist", id="activity"),
+    pytest.param(
+        "bench/economic_poll.py", ("--invoices", "60", "--open", "12"), "ceil(12/200) = 1 calls", id="economic-poll"
+    ),
 ]
 
 

@@ -124,6 +124,11 @@ class WriteResult:
 class AccountingApi(abc.ABC):
     """One connection's API. Every method raises the integrations.exceptions hierarchy, nothing else."""
 
+    # The copy prompt's options of the export under way (CopyPrompt.fields by name; {} for a bulk copy), set by the
+    # export engine before it sends: a provider whose new contacts need some of them (e-conomic: the customer's
+    # group, VAT zone and payment terms) reads them in create_contact.
+    copy_options: dict = {}
+
     @abc.abstractmethod
     def search_contacts(self, term: str) -> list[RemoteContact]: ...
 

@@ -395,6 +395,7 @@ def document_export(
     )
     copy.refresh_from_db()
     api = registry.get(connection.provider).api(connection)
+    api.copy_options = dict(copy.options or {})
     binding = api.bind(**context.adapter.bind(document)) if hasattr(api, "bind") else nullcontext()
     with binding:
         if previous is not None:

@@ -9,10 +9,12 @@ The copies of a connection are read once per run (one query), so matching costs 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 
+from django.conf import settings
 from django.db.models import Exists, OuterRef, Q
+from django.utils import timezone
 
 from billing.choices import InvoiceStatus, PaymentSource, PaymentStatus
 from billing.models import Invoice, Payment
@@ -86,10 +88,15 @@ class InvoiceTargets:
     def open_documents(self, *, after: int, limit: int, first: list[str]) -> list[Target]:
         """Up to `limit` latest copies whose remote remainder may still change what we recorded: `first` (kept
         for retry) ahead, then round the rest in copy order from `after`, wrapping to the start. A copy counts
-        while its invoice is not fully paid, or while payments derived on this connection are on it (a remainder
-        that grows again removes them)."""
+        while its invoice is not fully paid, or for PAYMENTS_REMAINDER_WATCH_DAYS after the last payment derived on
+        it by this connection (a remainder that grows again removes them); then a paid copy leaves the set, so a
+        poll costs calls for the open copies only."""
+        watched_since = timezone.localdate() - timedelta(days=settings.PAYMENTS_REMAINDER_WATCH_DAYS)
         derived = RemotePayment.objects.filter(
-            connection=self.connection, remote_invoice_id=OuterRef("remote_id"), payment__is_deleted=False
+            connection=self.connection,
+            remote_invoice_id=OuterRef("remote_id"),
+            payment__is_deleted=False,
+            payment__date__gte=watched_since,
         )
         copies = (
             RemoteDocument.objects.filter(

@@ -139,7 +139,9 @@ class CopyPromptView(CopyMixin, View):
             "latest": latest,
             "copied": copied,
             "live": copied and not latest.remote_voided_at,
-            "mode": mode,
+            # Booked there (e-conomic booked, Exact processed): it can no longer change, only be replaced.
+            "booked": copied and latest.is_booked,
+            "mode": MODE_NEW if copied and latest.is_booked else mode,
             # What "Create new" makes, and whether the copy it replaces can be voided there first.
             "new_number": copy_number_for_new(invoice=invoice, connection=connection) if copied else "",
             "latest_paid": copy_payments_total(latest) if copied else 0,

@@ -9,6 +9,7 @@ INTEGRATION_PROVIDERS = env.list(
     default=[
         "integrations.providers.xero.provider.XeroProvider",
         "integrations.providers.quickbooks.provider.QuickBooksProvider",
+        "integrations.providers.economic.provider.EconomicProvider",
     ],
 )
 
@@ -23,6 +24,10 @@ INTEGRATIONS_ENCRYPTION_KEYS = [
 # Minutes between two payment-sync polls of one connection, for providers that do not name their own
 # (Provider.poll_interval_setting); the schedule ticks at the smallest interval of the configured providers.
 PAYMENTS_SYNC_INTERVAL_MINUTES = env.int("PAYMENTS_SYNC_INTERVAL_MINUTES", default=2)
+# Remainder feeds (e-conomic): a fully paid copy whose payments were derived from what is still owed is asked about
+# for this many days after its last derived payment (a payment reversed there shows as a remainder growing again),
+# then it leaves the polled set, so a poll costs calls for the open copies only.
+PAYMENTS_REMAINDER_WATCH_DAYS = env.int("PAYMENTS_REMAINDER_WATCH_DAYS", default=30)
 # Sync health: sync-log entries older than this are pruned daily (a run's summary, SyncRun, is kept).
 SYNC_LOG_RETENTION_DAYS = env.int("SYNC_LOG_RETENTION_DAYS", default=400)
 SYNC_LOG_PRUNE_MINUTES = env.int("SYNC_LOG_PRUNE_MINUTES", default=24 * 60)
@@ -108,3 +113,16 @@ QUICKBOOKS_USES_SANDBOX = False
 QUICKBOOKS_WEBHOOK_VERIFIER = env_secret("QUICKBOOKS_WEBHOOK_VERIFIER", default="")
 # Intuit meters reads (500k a month on the Builder tier): QuickBooks connections are polled less often than Xero's.
 QUICKBOOKS_POLL_INTERVAL_MINUTES = env.int("QUICKBOOKS_POLL_INTERVAL_MINUTES", default=30)
+
+# --- Visma e-conomic --------------------------------------------------------------------------------------------
+# Not OAuth: the app's two tokens from its e-conomic developer agreement (Apps → the app). Connecting sends the admin
+# to the installation page (ECONOMIC_INSTALL_URL?appPublicToken=…&redirectUrl=…), where they add the app to an
+# agreement; e-conomic hands the agreement grant token back to SITE_URL + /integrations/economic/callback/ (the
+# app's redirect URL). Every call carries X-AppSecretToken (the app) and X-AgreementGrantToken (the agreement).
+ECONOMIC_APP_PUBLIC_TOKEN = env.str("ECONOMIC_APP_PUBLIC_TOKEN", default="")
+ECONOMIC_APP_SECRET_TOKEN = env_secret("ECONOMIC_APP_SECRET_TOKEN", default="")
+ECONOMIC_API_URL = env.str("ECONOMIC_API_URL", default="https://restapi.e-conomic.com")
+ECONOMIC_INSTALL_URL = env.str(
+    "ECONOMIC_INSTALL_URL", default="https://secure.e-conomic.com/secure/api1/requestaccess.aspx"
+)
+ECONOMIC_USES_SANDBOX = False

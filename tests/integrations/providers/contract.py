@@ -58,16 +58,20 @@ from integrations.http import ApiClient
 from integrations.models import CopyStatus, RemoteDocument, SyncKind, SyncLogEntry, SyncRun, WebhookEvent, WebhookResult
 from integrations.providers.base import (
     CAPABILITIES,
+    FEED_CURSOR,
+    FEED_REMAINDER,
     INVOICE,
     OAUTH2,
     TOKEN,
     AccountingApi,
     PaymentsPage,
     Provider,
+    RemainderQuery,
     RemoteChoice,
     RemoteContact,
     RemoteInvoice,
     RemotePaymentRecord,
+    RemoteRemainder,
     WebhookNotice,
 )
 from tests.factories import make_invoice
@@ -108,7 +112,12 @@ class ProviderContract(AuthContract, PaymentFeedContract, RemainderFeedContract)
 
     def mock_api(self, mock: responses.RequestsMock) -> None:
         """Register responses for list_accounts, list_tax_types, list_items, search_contacts("a"),
-        create_invoice, find_invoice(number=...) and fetch_payments({}) (one page, at least one payment)."""
+        create_invoice, find_invoice(number=...) and fetch_payments({}) (one page, at least one payment), or for a
+        remainder feed fetch_remainders of `remainder_document_id()`."""
+        raise NotImplementedError
+
+    def remainder_document_id(self) -> str:
+        """Remainder feeds: a remote document `mock_api` serves what is still owed on."""
         raise NotImplementedError
 
     def invoice_payload(self) -> dict:
@@ -262,6 +271,11 @@ class ProviderContract(AuthContract, PaymentFeedContract, RemainderFeedContract)
             assert isinstance(invoice, RemoteInvoice) and invoice.id
             found = api.find_invoice(number="INV-1")
             assert found is None or isinstance(found, RemoteInvoice)
+            if self.provider.payment_feed.kind == FEED_REMAINDER:
+                answers = api.fetch_remainders([RemainderQuery(self.remainder_document_id())])
+                assert answers and all(isinstance(a, RemoteRemainder) for a in answers)
+                assert all(isinstance(a.total, Decimal) and isinstance(a.remainder, Decimal) for a in answers)
+                return
             pages = list(api.fetch_payments({}))
             assert pages and all(isinstance(p, PaymentsPage) and isinstance(p.next_cursor, dict) for p in pages)
             payments = [payment for page in pages for payment in page.payments]
@@ -279,6 +293,8 @@ class ProviderContract(AuthContract, PaymentFeedContract, RemainderFeedContract)
     @pytest.mark.django_db
     @pytest.mark.parametrize("changes", PAGE_BOUNDARY_COUNTS)
     def test_payments_cursor_only_moves_forward(self, changes):
+        if self.provider.payment_feed.kind != FEED_CURSOR:
+            pytest.skip(f"{self.provider_key} has a {self.provider.payment_feed.kind} feed: no payments cursor")
         connection = self.make_connection()
         with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
             self.serve_changed_payments(mock, changes)
