@@ -121,17 +121,16 @@ class PaymentFeedMixin:
             settlement(term, paid_by_lines=paid.get(invoice_number(term), Decimal("0")), today=today)
             for term in settled
         ]
-        reopened = [entry for entry, term in latest.items() if not is_settled(term)]
-        if reopened:
-            recorded = recorded_remote_payment_ids(connection=self.connection)
-            records += [
-                settlement(
-                    {"TransactionEntryID": entry, "TransactionAmountFC": 0}, paid_by_lines=Decimal("0"), today=today
-                )
-                for entry in reopened
-                if settlement_id(entry) in recorded
-            ]
-        return records
+        records += [
+            settlement({"TransactionEntryID": entry, "TransactionAmountFC": 0}, paid_by_lines=Decimal("0"), today=today)
+            for entry, term in latest.items()
+            if not is_settled(term)
+        ]
+        if not any(record.deleted for record in records):
+            return records
+        # An undo only for a settlement recorded before (a stub of one never made would be noise).
+        recorded = recorded_remote_payment_ids(connection=self.connection)
+        return [record for record in records if not record.deleted or record.id in recorded]
 
     def _paid_by_lines(self, numbers: list[str]) -> dict[str, Decimal]:
         paid: dict[str, Decimal] = {}

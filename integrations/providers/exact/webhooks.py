@@ -23,9 +23,8 @@ from django.urls import reverse
 
 from integrations.providers.base import SYNC_NONE, SYNC_TENANT, WebhookNotice, WebhookPayloadError, signatures_match
 
-_SIGNED = re.compile(
-    rb'^\s*\{\s*"Content"\s*:\s*(?P<content>.*)\s*,\s*"HashCode"\s*:\s*"(?P<hash>[0-9A-Fa-f]+)"\s*\}\s*$', re.S
-)
+# Exactly as Exact writes it (picqer: ^{"Content":(.*),"HashCode":"(.*)"}$): nothing before, between or after.
+_SIGNED = re.compile(rb"^\{\"Content\":(?P<content>.*),\"HashCode\":\"(?P<hash>[0-9A-Fa-f]+)\"\}\Z", re.S)
 # Topics whose events can mean a payment or a match on a copied invoice (the ledger's transactions and the
 # receivables they move); the list of topics is not published in one place, these are the ones seen in use.
 PAYMENT_TOPICS = ("FinancialTransactions",)
