@@ -75,6 +75,11 @@ class ExactProvider(OAuth2Provider):
             raise IntegrationError("Exact Online has no token revocation endpoint.")
         return host + paths[name]
 
+    def token_client(self, connection=None):
+        from .auth import ExactTokenClient
+
+        return ExactTokenClient(self, connection=connection)
+
     def allows_insecure_transport(self) -> bool:
         return bool(settings.EXACT_USES_SANDBOX and settings.SANDBOX_PROVIDERS)
 
