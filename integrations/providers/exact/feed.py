@@ -36,7 +36,6 @@ from .payments import (
     is_settled,
     line_payment,
     settlement,
-    settlement_id,
 )
 
 TERM_FIELDS = (
