@@ -26,7 +26,7 @@ HOSTS = {
     "nl": "https://start.exactonline.nl",
     "de": "https://start.exactonline.de",
 }
-DATE = "/Date(1762732800000)/"  # 2025-11-10
+DATE = "/Date(1794268800000)/"  # 2026-11-10
 
 
 def wcf(day: str) -> str:
