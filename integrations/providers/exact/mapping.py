@@ -46,17 +46,37 @@ class ExactMappings:
     service_type_ledgers: dict[int, str] = field(default_factory=dict)
     vat_code: str = ""
     numbering: str = NUMBERING_APP
+    ledger_names: dict[str, str] = field(default_factory=dict)  # from the cached pick list, for the prompt
 
 
 @dataclass(frozen=True)
 class LinePreview:
     description: str
     quantity: Decimal
+    unit_amount: Decimal
     amount: Decimal
     tax_amount: Decimal
     ledger: str
     ledger_source: str
     vat_code: str
+    ledger_name: str = ""
+
+    # What the copy prompt's table shows.
+    @property
+    def account_code(self) -> str:
+        return self.ledger_name or self.ledger or "chosen on this prompt"
+
+    @property
+    def account_source(self) -> str:
+        return self.ledger_source
+
+    @property
+    def tax_type(self) -> str:
+        return self.vat_code or "—"
+
+    @property
+    def tax_name(self) -> str:
+        return "Exact's VAT code" if self.vat_code else "the ledger's default VAT code, or the one chosen here"
 
 
 def your_ref(document, number: str | None) -> str:
@@ -78,14 +98,18 @@ def _ledger_for(line, mappings: ExactMappings) -> tuple[str, str]:
     return mappings.ledger, "the invoice's ledger" if mappings.manual_ledger else "default ledger"
 
 
-def invoice_preview(invoice, lines, mappings: ExactMappings, *, number: str | None = None) -> list[LinePreview]:
+def invoice_preview(
+    invoice, lines, mappings: ExactMappings, *, number: str | None = None, prompting: bool = False
+) -> list[LinePreview]:
+    """The lines as they will be sent; ValidationError listing every problem. `prompting`: the copy prompt shows
+    it before its journal and ledger are chosen, so those are not refused yet (sending checks them)."""
     problems: list[str] = []
-    if not mappings.journal:
+    if not mappings.journal and not prompting:
         problems.append("No Exact sales journal: choose one on the copy prompt or a default in the Exact setup.")
     previews = []
     for index, line in enumerate(lines, start=1):
         ledger, source = _ledger_for(line, mappings)
-        if not ledger:
+        if not ledger and not prompting:
             if mappings.manual_ledger:
                 what = "choose the ledger on the copy prompt (ledgers are selected manually on each invoice)"
             else:
@@ -95,11 +119,13 @@ def invoice_preview(invoice, lines, mappings: ExactMappings, *, number: str | No
             LinePreview(
                 description=line.description,
                 quantity=line.quantity,
+                unit_amount=line.unit_price,
                 amount=line.amount,
                 tax_amount=line.tax_amount,
                 ledger=ledger,
                 ledger_source=source,
                 vat_code=mappings.vat_code,
+                ledger_name=mappings.ledger_names.get(ledger, ""),
             )
         )
     reference = your_ref(invoice, number)
@@ -179,11 +205,20 @@ class ExactMapper(DocumentMapper):
             service_type_ledgers=dict(service_type_codes),
             vat_code=str(options.get(VAT_CODE_SETTING) or ""),
             numbering=str(saved.get(NUMBERING_SETTING) or NUMBERING_APP),
+            ledger_names={
+                str(option.get("code")): str(option.get("name"))
+                for option in ((saved.get("lists") or {}).get("ledgers") or [])
+                if isinstance(option, dict)
+            },
         )
 
     def preview(self, kind, document, lines, mappings):
         self._check(kind)
         return invoice_preview(document, lines, mappings)
+
+    def prompt_preview(self, kind, document, lines, mappings):
+        self._check(kind)
+        return invoice_preview(document, lines, mappings, prompting=True)
 
     def payload(self, kind, document, lines, mappings, *, contact_id, number):
         self._check(kind)
