@@ -35,7 +35,7 @@ REFERENCE_PREFIX = "P#"  # YourRef of an invoice Exact numbers: our id
 YOUR_REF_MAX = 30  # assumption: Exact's YourRef is short; a longer number is refused before anything is sent
 DESCRIPTION_MAX = 100
 NAME_MAX = 50  # crm/Accounts.Name
-ENTRY_TYPE_INVOICE, ENTRY_TYPE_CREDIT = 20, 21
+ENTRY_TYPE_INVOICE = 20
 
 
 @dataclass(frozen=True)
@@ -144,12 +144,11 @@ def _iso(day) -> str:
 
 def invoice_payload(invoice, lines, mappings: ExactMappings, *, contact_id: str, number: str | None) -> dict:
     previews = invoice_preview(invoice, lines, mappings, number=number)
-    total = sum((preview.amount for preview in previews), Decimal("0"))
     description = invoice.subject or f"Invoice {your_ref(invoice, number)}"
     return {
         "Journal": mappings.journal,
         "Customer": contact_id,
-        "Type": ENTRY_TYPE_CREDIT if total < 0 else ENTRY_TYPE_INVOICE,
+        "Type": ENTRY_TYPE_INVOICE,  # our invoices never go below zero (no credit notes, Type 21, yet)
         "EntryDate": _iso(invoice.issue_date),
         "DueDate": _iso(invoice.due_date),
         "Currency": invoice.currency,
