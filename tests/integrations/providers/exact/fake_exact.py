@@ -42,7 +42,9 @@ def error(value: str) -> dict:
 class FakeExact:
     PAGE = {"sync": 1000, "crud": 60}
 
-    def __init__(self, mock: responses.RequestsMock, division: str = "4133185", *, region: str = "nl"):
+    def __init__(
+        self, mock: responses.RequestsMock, division: str = "4133185", *, region: str = "nl", clock=None, used: int = 0
+    ):
         self.mock, self.division, self.region = mock, str(division), region
         self.base = f"{HOSTS[region]}/api/v1/{self.division}"
         self.timestamps = itertools.count(1001)
@@ -74,8 +76,14 @@ class FakeExact:
         self.items = [{"ID": "b5a3c7d2-1111-4111-8111-111111111111", "Code": "CONS", "Description": "Consultancy"}]
         self.next_entry_number = 26700001
         self.drop_answers = 0
-        self.minute_remaining = 59
         self.requests: list = []
+        # The minutely limit, enforced on `clock` when one is given (else announced, never reached): `used` calls of
+        # the first window are already spent by someone else.
+        self.clock = clock
+        self.minute_limit = 60
+        self.minute_remaining = self.minute_limit - used
+        self.window_resets = (clock() + 60) if clock else 4102444800.0
+        self.throttled = 0
 
     # --- state changes (tests use these directly) ----------------------------------------------------------
 
@@ -175,21 +183,37 @@ class FakeExact:
             self.mock.add_callback(method, pattern, callback=self._serve)
         return self
 
-    def _answer(self, status: int, body=None):
-        self.minute_remaining = max(0, self.minute_remaining - 1)
-        headers = {
+    def _window(self) -> None:
+        if self.clock and self.clock() >= self.window_resets:
+            self.minute_remaining, self.window_resets = self.minute_limit, self.clock() + 60
+
+    def _headers(self) -> dict:
+        return {
             "X-RateLimit-Limit": "5000",
             "X-RateLimit-Remaining": "4000",
             "X-RateLimit-Reset": "4102444800000",
-            "X-RateLimit-Minutely-Limit": "60",
-            "X-RateLimit-Minutely-Remaining": str(self.minute_remaining + 10),
-            "X-RateLimit-Minutely-Reset": "4102444800000",
+            "X-RateLimit-Minutely-Limit": str(self.minute_limit),
+            "X-RateLimit-Minutely-Remaining": str(self.minute_remaining),
+            "X-RateLimit-Minutely-Reset": str(int(self.window_resets * 1000)),
             "Content-Type": "application/json",
         }
-        return status, headers, "" if body is None else json.dumps(body)
+
+    def _answer(self, status: int, body=None):
+        return status, self._headers(), "" if body is None else json.dumps(body)
+
+    def _over_the_limit(self):
+        """A minutely 429 carries only the minutely headers."""
+        self.throttled += 1
+        headers = {k: v for k, v in self._headers().items() if "Minutely" in k or k == "Content-Type"}
+        return 429, headers, json.dumps(error("Too many requests"))
 
     def _serve(self, request):
         self.requests.append(request)
+        if self.clock:
+            self._window()
+            if self.minute_remaining <= 0:
+                return self._over_the_limit()
+            self.minute_remaining -= 1
         parts = urlsplit(request.url)
         path = re.sub(r"^/api/v1/\d+/", "", parts.path)
         self.served_base = parts.scheme + "://" + parts.netloc + parts.path[: len(parts.path) - len(path) - 1]
