@@ -17,6 +17,13 @@ TOO_EARLY_WAIT = 60
 
 
 class ExactTokenClient(OAuth2TokenClient):
+    """Also reads the API's own error shape: current/Me and system/Divisions are asked with it while connecting."""
+
+    def error_messages(self, response) -> list[str]:
+        from .odata import error_messages
+
+        return error_messages(response) or super().error_messages(response)
+
     def error_for(self, response):
         body = _json_or_none(response)
         error = str(body.get("error") or "") if isinstance(body, dict) else ""

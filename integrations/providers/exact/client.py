@@ -220,8 +220,9 @@ class ExactApi(PaymentFeedMixin, ApiClient, AccountingApi):
     # --- sales entries ---------------------------------------------------------------------------------------
 
     def entry_url(self, entry_id: str) -> str:
-        # Exact's sales entry card (path as Exact's UI uses it; the division comes first so the right one opens).
-        return f"{self.host}/docs/FinSalesEntry.aspx?_Division_={self.connection.remote_tenant_id}&EntryID={entry_id}"
+        # The division's portal (a documented, stable address): the sales entry card's own address is not
+        # published, and a guessed one would open an error page. The entry is found there by its YourRef.
+        return f"{self.host}/docs/MenuPortal.aspx?_Division_={self.connection.remote_tenant_id}"
 
     def remote_invoice(self, row: dict) -> RemoteInvoice:
         entry_id = str(row.get("EntryID") or "")

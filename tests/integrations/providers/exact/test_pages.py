@@ -236,3 +236,35 @@ def test_essential_sees_an_upgrade_hint_and_every_exact_url_refuses_it(
         organization.save()
         assert registry.get("exact").allows(organization)
     assert payments_sync  # the sync itself is gated by the task, as for every provider
+
+
+def test_connect_says_what_exact_refused_when_listing_divisions(admin_user, organization, subsidiary, mock):
+    from integrations.services.connections import authorization_callback, authorization_start
+
+    provider = registry.get("exact")
+    state, _url = authorization_start(
+        provider=provider,
+        organization=organization,
+        user=admin_user,
+        session_key="s",
+        subsidiary=subsidiary,
+        name="E",
+        options={"region": "nl"},
+    )
+    mock.add(responses.POST, f"{HOSTS['nl']}/api/oauth2/token", json=token_answer())
+    mock.add(
+        responses.GET,
+        f"{HOSTS['nl']}/api/v1/current/Me",
+        status=403,
+        json={"error": {"code": "", "message": {"lang": "", "value": "Forbidden - no licence"}}},
+    )
+    with pytest.raises(Exception) as caught:
+        authorization_callback(
+            provider=provider,
+            params={"state": state.state, "code": "c"},
+            user=admin_user,
+            session_key="s",
+            organization=organization,
+        )
+    assert "Forbidden - no licence" in str(getattr(caught.value, "provider_message", "")) + str(caught.value)
+    assert not Connection.objects.filter(provider="exact").exists()
