@@ -268,3 +268,23 @@ def test_connect_says_what_exact_refused_when_listing_divisions(admin_user, orga
         )
     assert "Forbidden - no licence" in str(getattr(caught.value, "provider_message", "")) + str(caught.value)
     assert not Connection.objects.filter(provider="exact").exists()
+
+
+def test_below_the_plan_the_connections_pages_refuse_but_history_and_leaving_stay_open(
+    admin_client, organization, copy_case, mock
+):
+    connection, invoice = copy_case
+    organization.plan = Plan.ESSENTIAL
+    organization.save()
+    FakeExact(mock).install()
+    refused = [
+        reverse("integrations:connection-setup", args=[connection.pk]),
+        reverse("integrations:invoice-copy", args=[invoice.pk, connection.pk]),
+        reverse("integrations:invoice-copy-contacts", args=[invoice.pk, connection.pk]) + "?q=Glo",
+    ]
+    for url in refused:
+        assert admin_client.get(url).status_code == 403, url
+    assert admin_client.post(reverse("integrations:connection-refresh-lists", args=[connection.pk])).status_code == 403
+    assert not mock.calls  # nothing reached Exact
+    assert admin_client.get(reverse("integrations:connection-activity", args=[connection.pk])).status_code == 200
+    assert admin_client.get(reverse("integrations:connection-disconnect", args=[connection.pk])).status_code == 200
