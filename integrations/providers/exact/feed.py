@@ -78,13 +78,20 @@ class PaymentFeedMixin:
             since=cursor.get("deleted", 0),
             extra=f"EntityType eq {DELETED_LINES}",
         )
-        payments = [row for row in lines if is_invoice_payment(row)]
+        payments = [row for row in lines if is_invoice_payment(row) and self._counted(row)]
         entries = self._entries_of(terms, {invoice_number(row) for row in payments})
         records = [line_payment(row, entries.get(invoice_number(row), "")) for row in payments]
         records += [deleted_line(row) for row in deleted if row.get("EntityKey")]
         records += self._settlements(terms)
         moved = {**cursor, "terms": terms_at, "lines": lines_at, "deleted": deleted_at}
         yield PaymentsPage(payments=records, next_cursor=moved, has_more=False)
+
+    def _counted(self, row: dict) -> bool:
+        """Payments dated before sync was turned on are ignored (by the core too): not even looked up here, so a
+        first poll that reads the division's history spends no calls on it."""
+        enabled = getattr(self.connection, "payment_sync_enabled_at", None)
+        day = odata.parse_date(row.get("Date"))
+        return enabled is None or day is None or day >= enabled.date()
 
     def _entries_of(self, terms: list[dict], numbers: set[str]) -> dict[str, str]:
         """Exact invoice number → its entry id (our copy's remote id)."""
