@@ -6,6 +6,10 @@
   `idempotency` declaration: a header, a query parameter, or none — then a write is never retried blindly and
   the caller looks the record up before writing again); the sleep is injectable for tests;
 - a 429's wait is read by an overridable hook (`throttle_from`; default Retry-After);
+- pacing before a limit: a provider that announces its budget on every answer (Exact's X-RateLimit-* headers)
+  reads it in `rate_windows(response)`; before the next call of that client, a window with no call left (beyond
+  `pace_reserve`) is waited out in-process when it resets within `pace_max_sleep` seconds, else the call is
+  refused as a ThrottledError until its reset, without being sent;
 - answers are JSON unless a request asks for bytes or text (`expect=`, e.g. a PDF);
 - every failure mapped to integrations.exceptions (see there): the provider's own words, verbatim, when it sent
   them in its documented error shape (each provider's `error_messages`), else a short summary with the HTTP
@@ -97,6 +101,15 @@ class IdempotencyStyle:
 NO_IDEMPOTENCY = IdempotencyStyle()
 
 
+@dataclass(frozen=True)
+class RateWindow:
+    """One call budget a provider announced on an answer: `remaining` calls until `resets_at` (epoch seconds)."""
+
+    name: str  # which limit: "minutely", "daily"
+    remaining: int
+    resets_at: float
+
+
 # A per-process random marker, so no text a user typed can ever be mistaken for a number.
 _MARK = secrets.token_hex(8)
 _DECIMAL_MARK = re.compile(rf'"{_MARK}:(-?[0-9]+(?:\.[0-9]+)?)"')
@@ -160,6 +173,9 @@ class ApiClient:
     # Calls the provider allows in flight per tenant (Xero 5, QuickBooks 10); None = no cap. Held across every
     # thread, worker and host (integrations/concurrency.py).
     concurrent_calls_per_tenant: int | None = None
+    # Pacing (rate_windows): calls kept in hand per announced window, and the longest in-process wait for one.
+    pace_reserve: int = 0
+    pace_max_sleep: float = 65.0
 
     def __init__(
         self,
@@ -169,10 +185,13 @@ class ApiClient:
         sleep: Callable[[float], None] | None = None,
         retries: int | None = None,
         timeout: tuple[float, float] | None = None,
+        clock: Callable[[], float] | None = None,
     ):
         self.connection = connection
         self.session = session or requests.Session()
         self.sleep = sleep or time.sleep
+        self.clock = clock or time.time
+        self.windows: dict[str, RateWindow] = {}  # the budgets the provider announced last
         self.retries = settings.INTEGRATIONS_HTTP_RETRIES if retries is None else retries
         self.timeout = tuple(timeout or settings.INTEGRATIONS_HTTP_TIMEOUT)
         self.calls = 0
@@ -226,6 +245,10 @@ class ApiClient:
         """A 429's (seconds to wait, which limit was hit). The default reads Retry-After; a provider with its
         own headers (Xero's X-Rate-Limit-Problem, Exact's X-RateLimit-Reset) overrides this."""
         return parse_retry_after(response.headers.get("Retry-After")), ""
+
+    def rate_windows(self, response: requests.Response) -> list[RateWindow]:
+        """The call budgets an answer announces (any status); [] when the provider announces none (the default)."""
+        return []
 
     def validate_response(self, data) -> None:
         """Raise for a 2xx answer to a write that still reports a failure (e.g. per-element validation errors)."""
@@ -323,7 +346,34 @@ class ApiClient:
                     raise
                 self.sleep(backoff_delay(attempt))
 
+    def pace(self) -> None:
+        """Before a call: wait out (or refuse until its reset) an announced window that has no call left."""
+        for window in sorted(self.windows.values(), key=lambda w: w.resets_at, reverse=True):
+            if window.remaining > self.pace_reserve:
+                continue
+            wait = window.resets_at - self.clock()
+            if wait <= 0:
+                continue
+            if wait > self.pace_max_sleep:
+                raise ThrottledError(
+                    f"{self.service_name} allows no more calls for this connection until its {window.name} limit "
+                    "resets: continuing then.",
+                    retry_after=max(1, int(wait) + 1),
+                    problem=window.name,
+                )
+            logger.info("pacing: %s limit reached, waiting %.1f s", window.name, wait)
+            self.sleep(wait)
+        self.windows = {}
+
+    def _note_windows(self, response: requests.Response) -> None:
+        try:
+            announced = self.rate_windows(response)
+        except (TypeError, ValueError):
+            announced = []
+        self.windows.update({window.name: window for window in announced})
+
     def _once(self, method, url, is_write, *, params, json, data, headers, auth, expect) -> ApiResponse:
+        self.pace()
         all_headers = {**self.auth_headers(), **(headers or {})}
         if json is not None:
             data = dumps_json(json).encode("utf-8")
@@ -348,6 +398,7 @@ class ApiClient:
             logger.warning("%s %s: %s", method, path, type(exc).__name__)
             raise TransientError(f"{self.service_name} request failed ({type(exc).__name__}).") from None
         logger.info("%s %s -> %s", method, path, response.status_code)
+        self._note_windows(response)
         status = response.status_code
         if status >= 400:
             error = self._http_error(response, is_write)

@@ -63,6 +63,12 @@ class DocumentMapper(abc.ABC):
         """The provider's document. `number`: the number to send (None: the document's own; "": none, the
         provider numbers it)."""
 
+    def prompt_preview(self, kind: str, document, lines: list, mappings) -> list:
+        """`preview` as the copy prompt shows it before the user chose the prompt's own fields (an Exact journal or
+        ledger asked on every copy): it refuses only what no choice on the prompt can fix. The default is
+        `preview`; sending always checks with `preview` and the chosen options."""
+        return self.preview(kind, document, lines, mappings)
+
     def provider_numbers(self, connection: Connection, kind: str) -> bool:
         """Whether this connection's setup lets the provider number this kind of document: documents are then
         issued without a number of ours and take the provider's on their first export."""

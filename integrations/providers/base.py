@@ -134,6 +134,8 @@ class Provider:
     poll_interval_setting: str = "PAYMENTS_SYNC_INTERVAL_MINUTES"
     # The setting holding the webhook signing key; "" = the provider sends no webhooks we receive.
     webhook_key_setting: str = ""
+    # The provider validates a new subscription with an empty, unsigned POST (Exact): answered 200, nothing read.
+    webhook_validation_ping: bool = False
     # How payments come back (services/payments_sync.py): a cursor feed unless the provider says otherwise.
     payment_feed: PaymentFeed = PaymentFeed()
     # How its tokens are refreshed (margin, minimum age, rotation, daily cap, 401 rule).

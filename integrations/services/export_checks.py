@@ -79,9 +79,11 @@ def _connection_refusal(adapter: DocumentAdapter, connection: Connection, organi
                 "reconnect it in Settings > App marketplace first."
             }
         )
-    if not provider.setup_is_complete(connection):
+    missing = provider.setup_missing(connection)
+    if missing:  # what the setup still needs, in the provider's words (e.g. Exact: VAT codes set up there first)
+        needs = "; ".join(missing)
         raise ValidationError(
-            {"connection": f"Finish the setup of {connection.name} (accounts and tax rates) before copying."}
+            {"connection": f"Finish the setup of {connection.name} before copying: it needs {needs}."}
         )
 
 
@@ -113,7 +115,9 @@ class CopyContext:
     provider_numbers: bool = False  # the provider numbers documents that have no number of ours
 
 
-def _copy_context(document, connection: Connection, options: dict | None = None) -> CopyContext:
+def _copy_context(
+    document, connection: Connection, options: dict | None = None, *, prompt: bool = False
+) -> CopyContext:
     adapter = adapter_of(document)
     mapper = registry.get(connection.provider).mapper()
     purpose = adapter.mapping_purpose
@@ -139,7 +143,9 @@ def _copy_context(document, connection: Connection, options: dict | None = None)
         mappings=mappings,
         provider_numbers=mapper.provider_numbers(connection, adapter.kind),
     )
-    context.previews = mapper.preview(adapter.kind, document, context.lines, mappings)  # mapping problems raise here
+    # Mapping problems raise here; the prompt's own preview leaves out what the prompt is about to ask.
+    preview = mapper.prompt_preview if prompt else mapper.preview
+    context.previews = preview(adapter.kind, document, context.lines, mappings)
     return context
 
 
@@ -147,4 +153,4 @@ def invoice_copy_preview(*, invoice: Invoice, connection: Connection, options: d
     """The lines, accounts and tax types a copy would send with these prompt options (for the prompt);
     ValidationError if it can't."""
     invoice_copy_check(invoice=invoice, connection=connection)
-    return _copy_context(invoice, connection, options).previews
+    return _copy_context(invoice, connection, options, prompt=options is None).previews

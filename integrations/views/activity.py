@@ -28,6 +28,8 @@ def _label(copy: RemoteDocument) -> str:
 class HealthMixin(ConnectionMixin):
     """The connection's pages share its header (tabs, the attention count)."""
 
+    plan_gated = False  # the history stays readable below the provider's plan
+
     tab = ""
 
     def get_context_data(self, **kwargs):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from django.shortcuts import redirect
 from django.utils.dateparse import parse_datetime
@@ -33,10 +33,18 @@ def pick_list_names(provider) -> str:
     return text[:1].upper() + text[1:]
 
 
+def refuse_below_plan(provider, organization) -> None:
+    if not provider.allows(organization):
+        raise PermissionDenied(f"{provider.name} needs the {provider.required_plan().title()} plan or higher.")
+
+
 class ConnectionMixin(OrganizationAdminRequiredMixin):
     """The organization's connection from the URL (another organization's → 404) and its provider."""
 
     model = Connection
+    # The provider's plan must allow the organization (Exact: Professional and up). History and leaving stay open
+    # to an organization below it: the activity log, disconnect, remove.
+    plan_gated = True
 
     def get_connection(self) -> Connection:
         if not hasattr(self, "connection"):
@@ -45,6 +53,8 @@ class ConnectionMixin(OrganizationAdminRequiredMixin):
             except Connection.DoesNotExist:
                 raise Http404("No such connection.") from None
             self.provider = registry.get(self.connection.provider)
+            if self.plan_gated:
+                refuse_below_plan(self.provider, self.request.organization)
         return self.connection
 
     def get_context_data(self, **kwargs):
@@ -111,6 +121,8 @@ class RefreshListsView(ConnectionMixin, View):
 class DisconnectView(ConnectionMixin, TemplateView):
     """GET: the confirmation page. POST: disconnect (revoke best effort, wipe credentials, keep history)."""
 
+    plan_gated = False  # a downgraded organization can still leave
+
     template_name = "integrations/disconnect_confirm.html"
 
     def get_context_data(self, **kwargs):
@@ -135,6 +147,8 @@ class DisconnectView(ConnectionMixin, TemplateView):
 
 class RemoveView(ConnectionMixin, View):
     """POST: hide a disconnected connection from the list; its copies and log stay on the invoices."""
+
+    plan_gated = False  # a downgraded organization can still leave
 
     http_method_names = ["post"]
 

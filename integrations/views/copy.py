@@ -50,6 +50,7 @@ from ..services.invoice_copy import (
 from ..services.invoice_copy_bulk import bulk_copy_max, invoice_copy_bulk
 from ..services.remote_void import copy_payments_total, remote_void_refusal
 from ..tasks import payment_sync_skip_reason
+from .connections import refuse_below_plan
 
 CONTACT_SEPARATOR = "::"  # the contact radio's value: "<remote id>::<name>"
 
@@ -107,6 +108,7 @@ class CopyMixin(OrganizationAdminRequiredMixin):
         )
         self.connection = get_object_or_404(Connection.objects.filter(organization=organization), pk=connection_pk)
         self.provider = registry.get_configured_or_404(self.connection.provider)
+        refuse_below_plan(self.provider, organization)
         self.prompt = self.provider.copy_prompt(INVOICE)
         if self.prompt is None:
             raise Http404("Invoices are not copied to this provider.")

@@ -49,6 +49,10 @@ class WebhookView(View):
         body = _bounded_body(request)
         if body is None:
             return HttpResponse(status=413)
+        if not body and provider.webhook_validation_ping:
+            # The provider checks a new subscription's URL with an empty, unsigned POST (Exact): nothing to
+            # read or store, and a 2xx makes the subscription live.
+            return HttpResponse(status=200)
         if not provider.verify_webhook(request.headers, body):
             logger.warning("%s webhook refused: missing or wrong signature", provider.key)
             return HttpResponse(status=401)

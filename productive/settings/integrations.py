@@ -9,6 +9,7 @@ INTEGRATION_PROVIDERS = env.list(
     default=[
         "integrations.providers.xero.provider.XeroProvider",
         "integrations.providers.quickbooks.provider.QuickBooksProvider",
+        "integrations.providers.exact.provider.ExactProvider",
         "integrations.providers.economic.provider.EconomicProvider",
     ],
 )
@@ -126,3 +127,21 @@ ECONOMIC_INSTALL_URL = env.str(
     "ECONOMIC_INSTALL_URL", default="https://secure.e-conomic.com/secure/api1/requestaccess.aspx"
 )
 ECONOMIC_USES_SANDBOX = False
+# --- Exact Online -----------------------------------------------------------------------------------------
+# One app in the Exact App Center; register SITE_URL + /integrations/exact/callback/ as its redirect URI. Each
+# locale is its own host, for login (/api/oauth2/auth, /api/oauth2/token) and the REST API (/api/v1/{division}/…);
+# a connection remembers its locale.
+EXACT_CLIENT_ID = env.str("EXACT_CLIENT_ID", default="")
+EXACT_CLIENT_SECRET = env_secret("EXACT_CLIENT_SECRET", default="")
+EXACT_BASE_URLS = {
+    "be": env.str("EXACT_BASE_URL_BE", default="https://start.exactonline.be"),
+    "nl": env.str("EXACT_BASE_URL_NL", default="https://start.exactonline.nl"),
+    "de": env.str("EXACT_BASE_URL_DE", default="https://start.exactonline.de"),
+}
+EXACT_USES_SANDBOX = False
+# The app's webhook secret (App Center → the app → Webhooks). Empty: no subscriptions, the receiver at
+# SITE_URL + /integrations/exact/webhooks/ answers 404 and payments are only polled. Subscriptions are made on
+# connect only when SITE_URL is a public https address (Exact calls back over https only).
+EXACT_WEBHOOK_SECRET = env_secret("EXACT_WEBHOOK_SECRET", default="")
+# 5,000 calls a day per division: an idle poll is one call, so every 10 minutes costs 144 of them.
+EXACT_POLL_INTERVAL_MINUTES = env.int("EXACT_POLL_INTERVAL_MINUTES", default=10)

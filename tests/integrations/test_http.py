@@ -17,7 +17,16 @@ from integrations.exceptions import (
     ThrottledError,
     TransientError,
 )
-from integrations.http import BYTES, TEXT, ApiClient, IdempotencyStyle, backoff_delay, dumps_json, parse_retry_after
+from integrations.http import (
+    BYTES,
+    TEXT,
+    ApiClient,
+    IdempotencyStyle,
+    RateWindow,
+    backoff_delay,
+    dumps_json,
+    parse_retry_after,
+)
 from integrations.models import LogLevel, SyncLogEntry
 
 from .factories import ConnectionFactory
@@ -406,3 +415,59 @@ def test_a_json_request_answered_with_something_else_is_still_transient(client):
     responses.add(responses.GET, f"{BASE}/things", body=b"%PDF-1.7", content_type="application/pdf")
     with pytest.raises(TransientError, match="not valid JSON"):
         client.request("GET", "things")
+
+
+# --- pacing on announced budgets (ApiClient.rate_windows) -----------------------------------------------------
+
+
+class BudgetClient(DemoClient):
+    """A provider announcing its budget as `X-Budget-Left` / `X-Budget-Reset` (epoch seconds), on a fake clock."""
+
+    pace_reserve = 0
+
+    def __init__(self, **kwargs):
+        self.now = 1000.0
+        super().__init__(clock=lambda: self.now, **kwargs)
+        self.sleep = self._sleep
+
+    def _sleep(self, seconds):
+        self.slept.append(seconds)
+        self.now += seconds
+
+    def rate_windows(self, response):
+        if "X-Budget-Left" not in response.headers:
+            return []
+        return [RateWindow("window", int(response.headers["X-Budget-Left"]), float(response.headers["X-Budget-Reset"]))]
+
+
+@responses.activate
+def test_a_spent_window_is_waited_out_before_the_next_call():
+    api = BudgetClient()
+    responses.add(responses.GET, f"{BASE}/things", json={}, headers={"X-Budget-Left": "0", "X-Budget-Reset": "1030"})
+    responses.add(responses.GET, f"{BASE}/things", json={})
+    api.request("GET", "things")
+    api.request("GET", "things")
+    assert api.slept == [30.0] and api.calls == 2
+
+
+@responses.activate
+def test_a_window_resetting_later_than_the_longest_wait_refuses_the_call_unsent():
+    api = BudgetClient()
+    responses.add(responses.GET, f"{BASE}/things", json={}, headers={"X-Budget-Left": "0", "X-Budget-Reset": "4600"})
+    api.request("GET", "things")
+    with pytest.raises(ThrottledError) as caught:
+        api.request("GET", "things")
+    assert api.calls == 1 and caught.value.retry_after == 3601 and caught.value.problem == "window"
+
+
+@responses.activate
+def test_budgets_left_or_a_reset_passed_cost_no_wait_and_providers_without_budgets_never_pace():
+    api = BudgetClient()
+    responses.add(responses.GET, f"{BASE}/things", json={}, headers={"X-Budget-Left": "3", "X-Budget-Reset": "1030"})
+    api.request("GET", "things")
+    api.request("GET", "things")
+    api.windows = {"window": RateWindow("window", 0, 999.0)}
+    api.request("GET", "things")  # its reset has passed
+    plain = DemoClient()
+    plain.request("GET", "things")
+    assert api.slept == [] and plain.slept == [] and plain.windows == {}

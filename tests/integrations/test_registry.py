@@ -21,7 +21,7 @@ class Greedy(Provider):
 
 
 def test_providers_come_from_settings_in_order():
-    assert [p.key for p in registry.all()] == ["xero", "quickbooks", "economic"]
+    assert [p.key for p in registry.all()] == ["xero", "quickbooks", "exact", "economic"]
     assert registry.get("xero") is registry.all()[0]
     with pytest.raises(registry.ProviderNotFound):
         registry.get("nope")

@@ -135,6 +135,15 @@ class ProviderContract(AuthContract, PaymentFeedContract, RemainderFeedContract)
         """The signature headers the provider sends with `body` when its webhook key is `key`."""
         raise NotImplementedError
 
+    def signed_delivery(self, body: bytes, key: str) -> tuple[bytes, dict]:
+        """(the body, the headers) of `body` delivered signed with `key`. Most providers sign in a header; one that
+        signs inside the body (Exact's HashCode) returns the re-signed body and no header."""
+        return body, self.sign_webhook(body, key)
+
+    def unsigned_delivery(self, body: bytes) -> tuple[bytes, dict]:
+        """`body` delivered without any signature."""
+        return body, {}
+
     def webhook_samples(self, tenant_id: str) -> list[bytes]:
         """The provider's own example deliveries (from its spec or docs), their events re-pointed at `tenant_id`."""
         raise NotImplementedError
@@ -335,10 +344,12 @@ class ProviderContract(AuthContract, PaymentFeedContract, RemainderFeedContract)
     def test_webhook_signature_is_the_providers(self, webhooks_on):
         provider = self.provider
         for body in self.webhook_samples("tenant-signature"):
-            assert provider.verify_webhook(self.sign_webhook(body, self.WEBHOOK_KEY), body)
-            assert not provider.verify_webhook(self.sign_webhook(body, self.WEBHOOK_KEY + "-other"), body)
-            assert not provider.verify_webhook(self.sign_webhook(body, self.WEBHOOK_KEY), body + b" ")
-            assert not provider.verify_webhook({}, body)
+            signed, headers = self.signed_delivery(body, self.WEBHOOK_KEY)
+            assert provider.verify_webhook(headers, signed)
+            other, other_headers = self.signed_delivery(body, self.WEBHOOK_KEY + "-other")
+            assert not provider.verify_webhook(other_headers, other)
+            assert not provider.verify_webhook(headers, signed + b" ")
+            assert not provider.verify_webhook(*reversed(self.unsigned_delivery(body)))
 
     def test_webhook_samples_parse_with_stable_distinct_keys(self, webhooks_on):
         samples = self.webhook_samples("tenant-parse")
@@ -356,12 +367,16 @@ class ProviderContract(AuthContract, PaymentFeedContract, RemainderFeedContract)
     def test_webhook_route_stores_once_and_refuses_bad_signatures(self, webhooks_on):
         url = webhooks_on
         body = self.webhook_samples("tenant-nobody-connected")[0]
-        good = self.sign_webhook(body, self.WEBHOOK_KEY)
-        for refused in ({}, self.sign_webhook(body, "wrong-key"), self.sign_webhook(body + b"x", self.WEBHOOK_KEY)):
-            assert self._post_webhook(url, body, refused).status_code == 401
+        signed, good = self.signed_delivery(body, self.WEBHOOK_KEY)
+        for refused_body, refused in (
+            self.unsigned_delivery(body),
+            self.signed_delivery(body, "wrong-key"),
+            (signed + b"x", good),  # changed after signing
+        ):
+            assert self._post_webhook(url, refused_body, refused).status_code == 401
         assert not WebhookEvent.objects.exists()
         for _replay in range(3):
-            response = self._post_webhook(url, body, good)
+            response = self._post_webhook(url, signed, good)
             assert response.status_code == 200 and response.content == b""
         stored = WebhookEvent.objects.filter(provider=self.provider_key)
         assert stored.count() == len(self.provider.parse_webhook(body))
@@ -390,7 +405,7 @@ class ProviderContract(AuthContract, PaymentFeedContract, RemainderFeedContract)
             self.serve_changed_payments(mock, 0)
             for sequence in range(1, 6):
                 body = self.webhook_payment_hint(connection.remote_tenant_id, remote_id, sequence)
-                response = self._post_webhook(webhooks_on, body, self.sign_webhook(body, self.WEBHOOK_KEY))
+                response = self._post_webhook(webhooks_on, *self.signed_delivery(body, self.WEBHOOK_KEY))
                 assert response.status_code == 200
         assert WebhookEvent.objects.filter(connection=connection).count() == 5
         assert SyncRun.objects.filter(connection=connection, kind=SyncKind.PAYMENTS).count() == 1
