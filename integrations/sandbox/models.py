@@ -10,6 +10,7 @@ import uuid
 
 from django.db import models
 
+from .exact.models import ExactDivision, ExactEntity  # noqa: F401 (Exact's entities, found by Django here)
 from .kit.models import (  # noqa: F401 (the app's models module is where Django finds the kit's models)
     ApiCall,
     AuthCode,

@@ -1,6 +1,7 @@
 """The provider sandboxes this app serves (each registers itself with the kit on import)."""
 
+from .exact.provider import EXACT
 from .quickbooks.provider import QUICKBOOKS
 from .xero.provider import XERO
 
-BUILT_IN = [XERO, QUICKBOOKS]
+BUILT_IN = [XERO, QUICKBOOKS, EXACT]
