@@ -10,8 +10,8 @@ Exact's space-padded codes. The Netherlands' second division has no VAT codes at
 from django.db import IntegrityError, transaction
 
 from ..kit.clock import now_ms
-from .models import ExactDivision
-from .store import entity_create, stable_guid
+from .models import ExactDivision, ExactEntity
+from .store import epoch_ms, stable_guid
 
 USERS = {
     "nl": {"FullName": "Sanne de Vries", "FirstName": "Sanne", "LastName": "de Vries", "LanguageCode": "nl-NL"},
@@ -107,91 +107,114 @@ def _division_create(code: int, locale: str, description: str, country: str, vat
         code=code, locale=locale, description=description, country=country, currency="EUR", created_at=now_ms()
     )
     author = user_id(locale)
+    seed: list[tuple[str, str, dict]] = []
     codes = VAT_CODES.get(vat_set, []) if vat_set else []
     for vcode, text, percentage, kind, transaction_type in codes:
-        entity_create(
-            division,
-            "VATCode",
-            stable_guid(code, "vat", vcode),
-            {
-                "ID": stable_guid(code, "vat", vcode),
-                "Code": vat_code(vcode),
-                "Description": text,
-                "Percentage": percentage,
-                "Type": kind,
-                "VATTransactionType": transaction_type,
-                "IsBlocked": False,
-                "Charged": False,
-                "CalculationBasis": 0,
-            },
-            user=author,
+        seed.append(
+            (
+                "VATCode",
+                stable_guid(code, "vat", vcode),
+                {
+                    "ID": stable_guid(code, "vat", vcode),
+                    "Code": vat_code(vcode),
+                    "Description": text,
+                    "Percentage": percentage,
+                    "Type": kind,
+                    "VATTransactionType": transaction_type,
+                    "IsBlocked": False,
+                    "Charged": False,
+                    "CalculationBasis": 0,
+                },
+            )
         )
     high = next((c for c in codes if c[3] == "E" and c[4] == "S" and c[2] in ("0.21", "0.19")), None)
     for gl_code, text, kind, balance_type, side in GL_ACCOUNTS:
         default_vat = vat_code(high[0]) if high and kind == 110 else None
-        entity_create(
-            division,
-            "GLAccount",
-            stable_guid(code, "gl", gl_code),
-            {
-                "ID": stable_guid(code, "gl", gl_code),
-                "Code": gl_code,
-                "Description": text,
-                "SearchCode": text.upper()[:9],
-                "Type": kind,
-                "TypeDescription": {12: "Bank", 20: "Accounts receivable", 70: "VAT", 110: "Revenue"}.get(
-                    kind, "Other costs"
-                ),
-                "BalanceType": balance_type,
-                "BalanceSide": side,
-                "IsBlocked": False,
-                "VATCode": default_vat,
-                "VATDescription": high[1] if default_vat else None,
-            },
-            user=author,
+        seed.append(
+            (
+                "GLAccount",
+                stable_guid(code, "gl", gl_code),
+                {
+                    "ID": stable_guid(code, "gl", gl_code),
+                    "Code": gl_code,
+                    "Description": text,
+                    "SearchCode": text.upper()[:9],
+                    "Type": kind,
+                    "TypeDescription": {12: "Bank", 20: "Accounts receivable", 70: "VAT", 110: "Revenue"}.get(
+                        kind, "Other costs"
+                    ),
+                    "BalanceType": balance_type,
+                    "BalanceSide": side,
+                    "IsBlocked": False,
+                    "VATCode": default_vat,
+                    "VATDescription": high[1] if default_vat else None,
+                },
+            )
         )
     for journal_code, text, kind in JOURNALS:
-        entity_create(
-            division,
-            "Journal",
-            stable_guid(code, "journal", journal_code),
-            {
-                "ID": stable_guid(code, "journal", journal_code),
-                "Code": journal_code,
-                "Description": text,
-                "Type": kind,
-                "IsBlocked": False,
-                "Currency": "EUR",
-                "AllowVariableCurrency": kind == 20,
-            },
-            user=author,
+        seed.append(
+            (
+                "Journal",
+                stable_guid(code, "journal", journal_code),
+                {
+                    "ID": stable_guid(code, "journal", journal_code),
+                    "Code": journal_code,
+                    "Description": text,
+                    "Type": kind,
+                    "IsBlocked": False,
+                    "Currency": "EUR",
+                    "AllowVariableCurrency": kind == 20,
+                },
+            )
         )
     for number, (name, email, street, postcode, city) in enumerate(CUSTOMERS, start=1):
-        entity_create(
-            division,
-            "Account",
-            stable_guid(code, "account", number),
-            {
-                "ID": stable_guid(code, "account", number),
-                "Code": padded_code(number),
-                "Name": f"{name} {_legal_form(country)}",
-                "Status": "C",
-                "Type": "A",
-                "IsSales": True,
-                "IsSupplier": False,
-                "Blocked": False,
-                "Email": email,
-                "AddressLine1": street,
-                "Postcode": postcode,
-                "City": city,
-                "Country": country.ljust(3),
-                "SalesCurrency": "EUR",
-                "SalesCurrencyDescription": "Euro",
-                "PaymentConditionSales": "30",
-                "SearchCode": name.upper()[:9],
-            },
-            user=author,
+        seed.append(
+            (
+                "Account",
+                stable_guid(code, "account", number),
+                {
+                    "ID": stable_guid(code, "account", number),
+                    "Code": padded_code(number),
+                    "Name": f"{name} {_legal_form(country)}",
+                    "Status": "C",
+                    "Type": "A",
+                    "IsSales": True,
+                    "IsSupplier": False,
+                    "Blocked": False,
+                    "Email": email,
+                    "AddressLine1": street,
+                    "Postcode": postcode,
+                    "City": city,
+                    "Country": country.ljust(3),
+                    "SalesCurrency": "EUR",
+                    "SalesCurrencyDescription": "Euro",
+                    "PaymentConditionSales": "30",
+                    "SearchCode": name.upper()[:9],
+                },
+            )
         )
+    now = now_ms()
+    stamp = {
+        "Division": code,
+        "Created": epoch_ms(now),
+        "Modified": epoch_ms(now),
+        "Creator": author,
+        "Modifier": author,
+    }
+    ExactEntity.objects.bulk_create(
+        ExactEntity(
+            division=division,
+            entity=entity,
+            key=key,
+            timestamp=timestamp,
+            body={**body, **stamp},
+            created_at=now,
+            modified_at=now,
+        )
+        for timestamp, (entity, key, body) in enumerate(seed, start=1)
+    )
+    division.last_timestamp = len(seed)
+    division.save(update_fields=["last_timestamp"])
     return division
 
 
