@@ -63,8 +63,8 @@ class Exact:
             self.url(resource, division), json.dumps(body), content_type="application/json", **self.headers(**headers)
         )
 
-    def results(self, resource: str, **params) -> list[dict]:
-        response = self.get(resource, params)
+    def results(self, resource: str, division=None, **params) -> list[dict]:
+        response = self.get(resource, params, division)
         assert response.status_code == 200, response.content
         return response.json()["d"]["results"]
 

@@ -13,7 +13,8 @@ from tests.provider_specs import PROVIDER_SPECS_DIR
 
 FIXTURES = PROVIDER_SPECS_DIR / "exact" / "exactonline-api-dotnet-client-fixtures"
 FILES = [
-    "Response_Json_Array_Account.txt",
+    "APIResponse_Json_Array.txt",
+    "Response_Json_Array_Account_WithLinkedEntities.txt",
     "Response_Json_Array_GLAccount.txt",
     "Response_Json_Array_SalesInvoice_WithLinkedEntities.txt",
     "Response_Json_Object_SalesInvoice.txt",

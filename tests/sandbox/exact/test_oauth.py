@@ -70,7 +70,10 @@ def test_refresh_is_refused_while_young_then_rotates_and_the_old_one_is_dead(cli
     with time_machine.travel(START + dt.timedelta(minutes=9, seconds=29), tick=False):
         early = exact.token({"grant_type": "refresh_token", "refresh_token": first})
     assert early.status_code == 400
-    assert early.json() == {"error": "access_denied", "error_description": "Rate limit exceeded: access_token not expired"}
+    assert early.json() == {
+        "error": "access_denied",
+        "error_description": "Rate limit exceeded: access_token not expired",
+    }
     with time_machine.travel(START + dt.timedelta(minutes=9, seconds=31), tick=False):
         rotated = exact.token({"grant_type": "refresh_token", "refresh_token": first})
         assert rotated.status_code == 200 and rotated.json()["refresh_token"] != first
