@@ -13,7 +13,7 @@ from ..kit.declaration import Refusal, Route
 from ..kit.reply import Reply
 from . import odata, resources, writes
 from .models import ExactDivision
-from .shapes import SETS, SYNC_SETS, WEBHOOK_SUBSCRIPTION
+from .shapes import SALES_ENTRY, SETS, SYNC_SETS, WEBHOOK_SUBSCRIPTION
 from .store import division_of
 
 _KEYED = re.compile(r"^(?P<set>[A-Za-z/]+)\((?:guid')?(?P<key>[0-9A-Za-z-]+)'?\)$")
@@ -117,7 +117,7 @@ def route(request, path: str, grant, tenant_key: str):
         return _read(request, base, grant, division, resource)
     if request.method == "DELETE":
         return _delete(division, grant, resource)
-    if request.method != "POST":
+    if request.method not in ("POST", "PUT"):
         return _refuse(405, f"Method {request.method} is not supported by the sandbox for {resource}.", "method")
     try:
         body = json.loads(request.body or b"")
@@ -125,6 +125,8 @@ def route(request, path: str, grant, tenant_key: str):
         body = None
     if not isinstance(body, dict):
         return _refuse(400, "The request body is not a JSON object.", "body")
+    if request.method == "PUT":
+        return _put(division, resource, body)
     lowered = resource.lower()
     if lowered == "salesinvoice/printedsalesinvoices":
         return Route(run=lambda: writes.print_invoice(division, body), write=True)
@@ -159,7 +161,22 @@ def _read(request, base: str, grant, division: ExactDivision, resource: str):
     return _refuse(404, f"Resource not found: {resource}", "unknown resource")
 
 
+def _entry_key(resource: str) -> str:
+    keyed = _KEYED.match(resource)
+    return keyed.group("key").lower() if keyed and keyed.group("set").lower() == SALES_ENTRY.path.lower() else ""
+
+
+def _put(division: ExactDivision, resource: str, body: dict):
+    key = _entry_key(resource)
+    if not key:
+        return _refuse(405, f"Method PUT is not supported by the sandbox for {resource}.", "method")
+    return Route(run=lambda: writes.entry_change(division, "PUT", key, body), write=True)
+
+
 def _delete(division: ExactDivision, grant, resource: str):
+    if _entry_key(resource):
+        key = _entry_key(resource)
+        return Route(run=lambda: writes.entry_change(division, "DELETE", key, None), write=True)
     keyed = _KEYED.match(resource)
     if keyed and keyed.group("set").lower() == WEBHOOK_SUBSCRIPTION.path.lower():
         key = keyed.group("key").lower()

@@ -7,7 +7,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from .demo import RECEIVABLES_GL, VAT_GL
 from .models import ExactDivision, ExactEntity
-from .store import entity_create, find_by, new_guid
+from .store import entity_create, entity_delete, entity_save, find_by, live, new_guid
 
 CENT = Decimal("0.01")
 
@@ -87,8 +87,16 @@ def _ledger_line(division: ExactDivision, booking: Booking, number: int, gl: Exa
     return entity_create(division, "TransactionLine", key, body, user=booking.user)
 
 
-def book(division: ExactDivision, booking: Booking) -> ExactEntity:
-    """The transaction lines and the receivable of a booked sales invoice; returns the receivable."""
+def unbook(division: ExactDivision, entry_id: str) -> None:
+    """Remove an entry's own transaction lines (type 20/21), e.g. before it is booked again with new amounts."""
+    for row in live(division, "TransactionLine"):
+        if row.body["EntryID"] == entry_id and row.body["Type"] in (20, 21):
+            entity_delete(row)
+
+
+def book(division: ExactDivision, booking: Booking, receivable: ExactEntity | None = None) -> ExactEntity:
+    """The transaction lines and the receivable of a booked sales invoice (a new one, or `receivable` updated with
+    the new amounts when the entry is booked again); returns the receivable."""
     receivables = find_by(division, "GLAccount", Code=RECEIVABLES_GL)
     vat_gl = find_by(division, "GLAccount", Code=VAT_GL)
     gross = booking.net + booking.vat
@@ -109,42 +117,43 @@ def book(division: ExactDivision, booking: Booking) -> ExactEntity:
         _ledger_line(division, booking, number, line.gl, -line.net, Description=line.description, VATCode=code)
     if booking.vat:
         _ledger_line(division, booking, len(booking.lines) + 1, vat_gl, -booking.vat)
-    key = new_guid()
-    return entity_create(
-        division,
-        "Receivable",
-        key,
-        {
-            "ID": key,
-            "EntryID": key,
-            "Account": booking.customer.key,
-            "AccountCode": customer["Code"],
-            "AccountName": customer["Name"],
-            "AmountDC": text(gross),
-            "AmountFC": text(gross),
-            "Currency": booking.currency,
-            "Description": booking.description,
-            "DueDate": booking.due,
-            "EndDate": None,
-            "EntryDate": booking.date,
-            "EntryNumber": booking.number,
-            "GLAccount": receivables.key,
-            "GLAccountCode": receivables.body["Code"],
-            "InvoiceDate": booking.date,
-            "InvoiceNumber": booking.number,
-            "IsFullyPaid": False,
-            "Journal": booking.journal.body["Code"],
-            "JournalDescription": booking.journal.body["Description"],
-            "LastPaymentDate": None,
-            "PaymentCondition": "30",
-            "Status": 20,
-            "TransactionAmountDC": text(gross),
-            "TransactionAmountFC": text(gross),
-            "TransactionDueDate": booking.due,
-            "TransactionEntryID": booking.entry_id,
-            "TransactionID": header.key,
-            "TransactionType": 20,
-            "YourRef": booking.your_ref or None,
-        },
-        user=booking.user,
-    )
+    key = receivable.key if receivable else new_guid()
+    fields = {
+        "ID": key,
+        "EntryID": key,
+        "Account": booking.customer.key,
+        "AccountCode": customer["Code"],
+        "AccountName": customer["Name"],
+        "AmountDC": text(gross),
+        "AmountFC": text(gross),
+        "Currency": booking.currency,
+        "Description": booking.description,
+        "DueDate": booking.due,
+        "EndDate": None,
+        "EntryDate": booking.date,
+        "EntryNumber": booking.number,
+        "GLAccount": receivables.key,
+        "GLAccountCode": receivables.body["Code"],
+        "InvoiceDate": booking.date,
+        "InvoiceNumber": booking.number,
+        "IsFullyPaid": False,
+        "Journal": booking.journal.body["Code"],
+        "JournalDescription": booking.journal.body["Description"],
+        "LastPaymentDate": None,
+        "PaymentCondition": "30",
+        "Status": 20,
+        "TransactionAmountDC": text(gross),
+        "TransactionAmountFC": text(gross),
+        "TransactionDueDate": booking.due,
+        "TransactionEntryID": booking.entry_id,
+        "TransactionID": header.key,
+        "TransactionType": 20,
+        "YourRef": booking.your_ref or None,
+    }
+    if receivable is not None:
+        kept = {
+            k: v for k, v in receivable.body.items() if k in ("Status", "IsFullyPaid", "LastPaymentDate", "EndDate")
+        }
+        hidden = {k: v for k, v in receivable.body.items() if k.startswith("_")}
+        return entity_save(receivable, {**receivable.body, **fields, **kept, **hidden})
+    return entity_create(division, "Receivable", key, fields, user=booking.user)

@@ -49,7 +49,7 @@ def _guid(raw) -> str:
     return str(raw or "").strip().lower()
 
 
-def _customer(division: ExactDivision, raw, field: str) -> ExactEntity:
+def customer_of(division: ExactDivision, raw, field: str) -> ExactEntity:
     if not raw:
         raise ODataError(f"Mandatory: {field}")
     row = find(division, "Account", _guid(raw))
@@ -146,19 +146,73 @@ def _line_body(line: Line, key: str, number: int, extra: dict) -> dict:
     }
 
 
-def sales_entry_create(division: ExactDivision, body: dict) -> ExactEntity:
-    journal = _journal(division, body.get("Journal"))
-    customer = _customer(division, body.get("Customer"), "Customer")
-    date = parse_date(body["EntryDate"], "EntryDate") if body.get("EntryDate") else epoch_ms(dt.datetime.now(dt.UTC))
-    kind = int(body.get("Type") or 20)
+def entry_lines(division: ExactDivision, body: dict) -> list[Line]:
+    raw_lines = _lines(body, "SalesEntryLines")
+    return [_line(division, raw, _amount(raw.get("AmountFC", 0), "AmountFC"), i) for i, raw in enumerate(raw_lines, 1)]
+
+
+def entry_body(division: ExactDivision, booking: Booking, kind: int, payment_reference) -> dict:
+    """A SalesEntry as stored: the header from the booking, its lines inline."""
+    year, period = dt.datetime.fromtimestamp(booking.date / 1000, tz=dt.UTC).timetuple()[:2]
+    lines = []
+    for number, line in enumerate(booking.lines, 1):
+        extra = {
+            "EntryID": booking.entry_id,
+            "GLAccountCode": line.gl.body["Code"],
+            "GLAccountDescription": line.gl.body["Description"],
+            "Type": kind,
+            "Quantity": "1",
+            "VATBaseAmountFC": text(line.net),
+            "VATBaseAmountDC": text(line.net),
+            "Division": division.code,
+        }
+        lines.append(_line_body(line, new_guid(), number, extra))
+    gross = booking.net + booking.vat
+    return {
+        "EntryID": booking.entry_id,
+        "EntryNumber": booking.number,
+        "InvoiceNumber": booking.number,
+        "Journal": booking.journal.body["Code"],
+        "JournalDescription": booking.journal.body["Description"],
+        "Customer": booking.customer.key,
+        "CustomerName": booking.customer.body["Name"],
+        "EntryDate": booking.date,
+        "DueDate": booking.due,
+        "Currency": booking.currency,
+        "Description": booking.description,
+        "YourRef": booking.your_ref or None,
+        "PaymentCondition": "30",
+        "PaymentReference": str(payment_reference or "") or None,
+        "AmountFC": text(gross),
+        "AmountDC": text(gross),
+        "VATAmountFC": text(booking.vat),
+        "VATAmountDC": text(booking.vat),
+        "ReportingYear": year,
+        "ReportingPeriod": period,
+        "Status": 20,
+        "StatusDescription": "Open",
+        "Type": kind,
+        "TypeDescription": TYPE_DESCRIPTIONS[kind],
+        "SalesEntryLines": lines,
+    }
+
+
+def entry_type(body: dict) -> int:
+    kind = int(body.get("Type") or 20) if str(body.get("Type") or 20).isdigit() else 0
     if kind not in (20, 21):
         raise ODataError("Invalid value: Type")
-    raw_lines = _lines(body, "SalesEntryLines")
-    lines = [_line(division, raw, _amount(raw.get("AmountFC", 0), "AmountFC"), i) for i, raw in enumerate(raw_lines, 1)]
-    entry_id, number = new_guid(), _entry_number(division, journal, body.get("EntryNumber"))
+    return kind
+
+
+def sales_entry_create(division: ExactDivision, body: dict) -> ExactEntity:
+    journal = _journal(division, body.get("Journal"))
+    customer = customer_of(division, body.get("Customer"), "Customer")
+    date = parse_date(body["EntryDate"], "EntryDate") if body.get("EntryDate") else epoch_ms(dt.datetime.now(dt.UTC))
+    kind = entry_type(body)
+    lines = entry_lines(division, body)
     booking = Booking(
-        entry_id=entry_id,
-        number=number,
+        entry_id=new_guid(),
+        number=_entry_number(division, journal, body.get("EntryNumber")),
         journal=journal,
         customer=customer,
         date=date,
@@ -170,58 +224,14 @@ def sales_entry_create(division: ExactDivision, body: dict) -> ExactEntity:
         user=user_id(division.locale),
     )
     book(division, booking)
-    year, period = dt.datetime.fromtimestamp(date / 1000, tz=dt.UTC).timetuple()[:2]
-    entry_lines = [
-        _line_body(line, new_guid(), i, {"EntryID": entry_id, "GLAccountCode": line.gl.body["Code"], "Type": kind})
-        for i, line in enumerate(lines, 1)
-    ]
-    for line_body, line in zip(entry_lines, lines, strict=True):
-        line_body.update(
-            GLAccountDescription=line.gl.body["Description"],
-            Quantity="1",
-            VATBaseAmountFC=text(line.net),
-            VATBaseAmountDC=text(line.net),
-            Division=division.code,
-        )
-    return entity_create(
-        division,
-        "SalesEntry",
-        entry_id,
-        {
-            "EntryID": entry_id,
-            "EntryNumber": number,
-            "InvoiceNumber": number,
-            "Journal": journal.body["Code"],
-            "JournalDescription": journal.body["Description"],
-            "Customer": customer.key,
-            "CustomerName": customer.body["Name"],
-            "EntryDate": date,
-            "DueDate": booking.due,
-            "Currency": booking.currency,
-            "Description": booking.description,
-            "YourRef": booking.your_ref or None,
-            "PaymentCondition": "30",
-            "PaymentReference": str(body.get("PaymentReference") or "") or None,
-            "AmountFC": text(booking.net + booking.vat),
-            "AmountDC": text(booking.net + booking.vat),
-            "VATAmountFC": text(booking.vat),
-            "VATAmountDC": text(booking.vat),
-            "ReportingYear": year,
-            "ReportingPeriod": period,
-            "Status": 20,
-            "StatusDescription": "Open",
-            "Type": kind,
-            "TypeDescription": TYPE_DESCRIPTIONS[kind],
-            "SalesEntryLines": entry_lines,
-        },
-        user=booking.user,
-    )
+    body_stored = entry_body(division, booking, kind, body.get("PaymentReference"))
+    return entity_create(division, "SalesEntry", booking.entry_id, body_stored, user=booking.user)
 
 
 def sales_invoice_create(division: ExactDivision, body: dict) -> ExactEntity:
     """A draft in the invoicing module: validated like an entry, but not numbered or booked until printed."""
     journal = _journal(division, body.get("Journal"))
-    customer = _customer(division, body.get("InvoiceTo") or body.get("OrderedBy"), "InvoiceTo")
+    customer = customer_of(division, body.get("InvoiceTo") or body.get("OrderedBy"), "InvoiceTo")
     date = parse_date(body["InvoiceDate"], "InvoiceDate") if body.get("InvoiceDate") else None
     kind = int(body.get("Type") or 8020)
     if kind not in (8020, 8021):

@@ -8,7 +8,7 @@ from urllib.parse import urlsplit
 from django.db import transaction
 
 from ..kit.reply import Reply
-from . import entries, odata, webhooks
+from . import entries, entry_changes, odata, webhooks
 from .demo import padded_code, user_id
 from .models import ExactDivision, ExactEntity
 from .shapes import ACCOUNT, SALES_ENTRY, SALES_INVOICE, WEBHOOK_SUBSCRIPTION, EntitySet
@@ -142,4 +142,20 @@ def subscription_delete(division: ExactDivision, grant, key: str) -> Reply:
         return odata.error(404, "Not found")
     with transaction.atomic():
         entity_delete(row)
+    return Reply(204, b"", "application/json")
+
+
+def entry_change(division: ExactDivision, method: str, key: str, body: dict | None) -> Reply:
+    """PUT or DELETE salesentry/SalesEntries(guid'…'): 204 No Content, as Exact answers both."""
+    row = find(division, "SalesEntry", key)
+    if row is None:
+        return odata.error(404, "Not found")
+    try:
+        with transaction.atomic():
+            if method == "PUT":
+                entry_changes.sales_entry_update(division, row, body)
+            else:
+                entry_changes.sales_entry_delete(division, row)
+    except odata.ODataError as exc:
+        return exc.reply()
     return Reply(204, b"", "application/json")

@@ -2,6 +2,7 @@
 (a draft until PrintedSalesInvoices processes it), Exact-style refusals, and the sync endpoints with Timestamp
 cursors, 1000-row pages and sync/Deleted."""
 
+import json
 from decimal import Decimal
 
 from .conftest import NL_EMPTY_DIVISION
@@ -162,3 +163,51 @@ def test_sync_endpoints_page_on_timestamp_and_deleted_lists_removals(exact, clie
         Decimal(str(r["AmountDC"])) for r in exact.results("sync/Financial/TransactionLines", **{"$select": "AmountDC"})
     )
     assert total == 0  # the booked entry balances; the deleted payment is gone
+
+
+def _put(exact, key: str, body: dict):
+    return exact.client.put(
+        exact.url(f"salesentry/SalesEntries(guid'{key}')"),
+        json.dumps(body),
+        content_type="application/json",
+        **exact.headers(),
+    )
+
+
+def test_put_rebooks_the_entry_and_keeps_its_payments(exact, client):
+    entry = exact.sales_entry(amount="100", your_ref="INV-U-1")
+    client.post(f"/sandbox/exact/divisions/{exact.division}/invoices/{entry['EntryID']}/payments/", {"amount": "21"})
+    lines = [{"GLAccount": exact.gl("8100"), "AmountFC": "200", "VATCode": "2", "Description": "Hosting"}]
+    answer = _put(exact, entry["EntryID"], {"YourRef": "INV-U-1b", "SalesEntryLines": lines})
+    assert answer.status_code == 204, answer.content
+    after = exact.one("salesentry/SalesEntries", "EntryNumber,AmountDC,YourRef", f"EntryID eq guid'{entry['EntryID']}'")
+    assert (after["EntryNumber"], after["AmountDC"], after["YourRef"]) == (entry["EntryNumber"], 242, "INV-U-1b")
+    receivable = exact.one(
+        "cashflow/Receivables", "AmountDC,Status,YourRef", f"InvoiceNumber eq {entry['EntryNumber']}"
+    )
+    assert (receivable["AmountDC"], receivable["Status"], receivable["YourRef"]) == (242, 20, "INV-U-1b")
+    booked = exact.results(
+        "financialtransaction/TransactionLines",
+        **{"$select": "GLAccountCode,AmountDC,Type", "$filter": f"InvoiceNumber eq {entry['EntryNumber']}"},
+    )
+    assert sorted((r["Type"], r["GLAccountCode"], r["AmountDC"]) for r in booked) == [
+        (20, "1300", 242),
+        (20, "1500", -42),
+        (20, "8100", -200),
+        (40, "1300", -21),
+    ]
+    gone = exact.results("sync/Deleted", **{"$select": "EntityType"})
+    assert [row["EntityType"] for row in gone] == [1, 1, 1]
+    assert _message(_put(exact, entry["EntryID"], {"Journal": "71"})) == "The journal of an entry can not be changed"
+
+
+def test_delete_is_refused_while_paid_and_lists_the_removal(exact, client):
+    paid, unpaid = exact.sales_entry(your_ref="INV-D-1"), exact.sales_entry(your_ref="INV-D-2")
+    client.post(f"/sandbox/exact/divisions/{exact.division}/invoices/{paid['EntryID']}/payments/", {"amount": "1"})
+    url = lambda key: exact.url(f"salesentry/SalesEntries(guid'{key}')")  # noqa: E731
+    assert "can not be deleted" in _message(exact.client.delete(url(paid["EntryID"]), **exact.headers()))
+    assert exact.client.delete(url(unpaid["EntryID"]), **exact.headers()).status_code == 204
+    assert exact.results("salesentry/SalesEntries", **{"$select": "EntryID", "$filter": "YourRef eq 'INV-D-2'"}) == []
+    kinds = sorted(row["EntityType"] for row in exact.results("sync/Deleted", **{"$select": "EntityType"}))
+    assert kinds == [1, 1, 1, 10]
+    assert exact.client.delete(url(unpaid["EntryID"]), **exact.headers()).status_code == 404
