@@ -140,7 +140,7 @@ def route(request, path: str, grant, tenant_key: str):
 
 def _read(request, base: str, grant, division: ExactDivision, resource: str):
     lowered = resource.lower()
-    if lowered == "system/divisions":
+    if lowered in ("system/divisions", "hrm/divisions", "system/alldivisions"):
         granted = [d for d in (division_of(k) for k in grant.tenant_keys) if d is not None]
         current = division_of(default_tenant(grant)) or division
         return Route(run=_guarded(lambda: resources.divisions(request, base, granted, current)))

@@ -7,13 +7,14 @@ from django.contrib import messages
 from django.db import transaction
 from django.http import Http404
 from django.shortcuts import redirect
-from django.views.decorators.http import require_POST
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_POST
 
 from ..guard import sandbox_enabled
 from ..kit.declaration import PageError
 from . import payments
 from .models import ExactDivision
-from .store import live
+from .store import find, live
 
 
 def _division(code, *, lock: bool = False) -> ExactDivision:
@@ -145,3 +146,15 @@ def match_undo(request, tenant_id, entry_id):
         return f"Match undone: {count} invoice(s) open again."
 
     return _act(request, tenant_id, undo)
+
+
+@sandbox_enabled
+@require_GET
+def entry_card(request, locale, page):
+    """A "View in Exact" link (/docs/<page>.aspx?_Division_=…&EntryID=… or InvoiceID=…): the division's page at
+    that invoice (Exact's real card pages need a login the sandbox does not have)."""
+    division = _division(request.GET.get("_Division_", ""))
+    key = (request.GET.get("EntryID") or request.GET.get("InvoiceID") or "").strip("{}").lower()
+    if division.locale != locale or not any(find(division, e, key) for e in ("SalesEntry", "SalesInvoice")):
+        raise Http404("No such entry in this division.")
+    return redirect(reverse("sandbox:exact-division", kwargs={"tenant_id": division.code}) + f"#invoice-{key}")

@@ -32,6 +32,7 @@ def _extra_urls() -> list:
         path(f"{base}/payments/<str:entry_id>/edit/", pages.payment_edit, name="exact-payment-edit"),
         path(f"{base}/payments/<str:entry_id>/unmatch/", pages.match_undo, name="exact-match-undo"),
         path(f"{base}/bulk-payments/", pages.bulk_payment, name="exact-bulk-payment"),
+        path("exact/<str:locale>/docs/<str:page>", pages.entry_card, name="exact-entry-card"),
     ]
 
 

@@ -2,6 +2,7 @@
 entity by key, `/$count`, `current/Me` and `system/Divisions`."""
 
 import datetime as dt
+from dataclasses import replace
 
 from ..kit.reply import Reply
 from . import odata
@@ -17,12 +18,9 @@ from .shapes import (
     SYNC_PAGE_SIZE,
     SYNC_PATHS,
     EntitySet,
+    line_set,
 )
 from .store import epoch_ms, live
-
-
-def _line_set(entity_set: EntitySet) -> EntitySet | None:
-    return SETS.get(f"{entity_set.path.split('/')[0]}/{entity_set.lines}".lower()) if entity_set.lines else None
 
 
 def _lines_rows(division: ExactDivision, entity_set: EntitySet) -> list[dict]:
@@ -43,7 +41,7 @@ def entity_rows(division: ExactDivision, entity_set: EntitySet) -> list[dict]:
 
 
 def _render_rows(request, base: str, division, entity_set, query, rows, *, path: str = "") -> list[dict]:
-    line_set = _line_set(entity_set)
+    lines_of = line_set(entity_set)
     expanded = entity_set.lines in query.expand
     out = []
     for row in rows:
@@ -51,9 +49,9 @@ def _render_rows(request, base: str, division, entity_set, query, rows, *, path:
         if expanded:
             lines = [
                 odata.render(
-                    line_set,
+                    lines_of,
                     line,
-                    uri=odata.entity_uri(base, division.code, line_set, line["ID"]),
+                    uri=odata.entity_uri(base, division.code, lines_of, line["ID"]),
                     select=query.line_select,
                 )
                 for line in row.get(entity_set.lines, [])
@@ -67,7 +65,7 @@ def read_set(request, base: str, division: ExactDivision, entity_set: EntitySet,
     sync = bool(sync_path)
     if sync:
         entity_set = _sync_view(entity_set)
-    query = odata.Query(request.GET, entity_set, _line_set(entity_set))
+    query = odata.Query(request.GET, entity_set, line_set(entity_set))
     if not query.has_select and query.top != 1:
         raise odata.ODataError("Please add a $select or a $top=1 statement to the query string.")
     if entity_set.mandatory_filter and not sync and query.filter is None:
@@ -84,8 +82,6 @@ def read_set(request, base: str, division: ExactDivision, entity_set: EntitySet,
 
 def _sync_view(entity_set: EntitySet) -> EntitySet:
     """A sync endpoint's rows carry their Timestamp (Int64) and are ordered by it."""
-    from dataclasses import replace
-
     return replace(entity_set, properties={"Timestamp": "T", **entity_set.properties}, key="Timestamp", key_type="T")
 
 
@@ -124,7 +120,7 @@ def read_deleted(request, base: str, division: ExactDivision) -> Reply:
 
 
 def read_one(request, base: str, division: ExactDivision, entity_set: EntitySet, key: str) -> Reply:
-    query = odata.Query(request.GET, entity_set, _line_set(entity_set))
+    query = odata.Query(request.GET, entity_set, line_set(entity_set))
     row = next((r for r in entity_rows(division, entity_set) if str(r[entity_set.key]).lower() == key.lower()), None)
     if row is None:
         raise odata.ODataError("Not found", 404)
@@ -132,7 +128,7 @@ def read_one(request, base: str, division: ExactDivision, entity_set: EntitySet,
 
 
 def count(division: ExactDivision, entity_set: EntitySet, params) -> Reply:
-    query = odata.Query(params, entity_set, _line_set(entity_set))
+    query = odata.Query(params, entity_set, line_set(entity_set))
     total = sum(1 for row in entity_rows(division, entity_set) if odata.row_matches(query, row))
     return Reply(200, str(total).encode(), "text/plain; charset=utf-8")
 

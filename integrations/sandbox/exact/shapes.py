@@ -213,6 +213,13 @@ SETS = {
         DIVISION,
     )
 }
+
+
+def line_set(entity_set: EntitySet) -> EntitySet | None:
+    """The set of an entity's lines (SalesEntries → SalesEntryLines), if it has any."""
+    return SETS.get(f"{entity_set.path.split('/')[0]}/{entity_set.lines}".lower()) if entity_set.lines else None
+
+
 # Sync sets (1000 a page, ordered by Timestamp, `Timestamp gt NL`): path → the entity set they serve.
 SYNC_SETS = {
     "sync/financial/transactionlines": TRANSACTION_LINE,

@@ -11,6 +11,8 @@ import hashlib
 import hmac
 import json
 
+from django.conf import settings
+
 from ..kit import registry
 from ..kit.webhooks import send, send_raw
 from .models import ExactDivision
@@ -31,8 +33,6 @@ def seal(payload: dict, secret: str) -> tuple[bytes, dict]:
 
 
 def _api_base(division: ExactDivision) -> str:
-    from django.conf import settings
-
     return f"{settings.SITE_URL.rstrip('/')}/sandbox/exact/{division.locale}/api/v1"
 
 

@@ -11,7 +11,7 @@ from ..kit.reply import Reply
 from . import entries, entry_changes, odata, webhooks
 from .demo import padded_code, user_id
 from .models import ExactDivision, ExactEntity
-from .shapes import ACCOUNT, SALES_ENTRY, SALES_INVOICE, WEBHOOK_SUBSCRIPTION, EntitySet
+from .shapes import ACCOUNT, SALES_ENTRY, SALES_INVOICE, WEBHOOK_SUBSCRIPTION, EntitySet, line_set
 from .store import entity_create, entity_delete, find, live, new_guid
 
 TOPICS = {
@@ -30,11 +30,9 @@ def created(base: str, division: ExactDivision, entity_set: EntitySet, row: Exac
     body = row.body if full else {k: v for k, v in row.body.items() if k in posted or k == entity_set.key}
     lines = None
     if entity_set.lines and full:
-        from .resources import _line_set
-
-        line_set = _line_set(entity_set)
+        lines_of = line_set(entity_set)
         lines = [
-            odata.render(line_set, line, uri=odata.entity_uri(base, division.code, line_set, line["ID"]), select=None)
+            odata.render(lines_of, line, uri=odata.entity_uri(base, division.code, lines_of, line["ID"]), select=None)
             for line in row.body.get(entity_set.lines, [])
         ]
     reply = odata.single(odata.render(entity_set, body, uri=uri, select=None, lines=lines), 201)

@@ -199,3 +199,17 @@ def test_without_the_apps_secret_nothing_is_sent(exact, client, receiver, django
     with override_settings(EXACT_WEBHOOK_SECRET=""), django_capture_on_commit_callbacks(execute=True):
         _post(client, f"invoices/{entry['EntryID']}/payments/", {"amount": "5"})
     assert [c.request.url for c in receiver.calls] == []
+
+
+def test_view_in_exact_links_land_on_the_invoice(exact, client):
+    entry = exact.sales_entry()
+    link = f"/sandbox/exact/nl/docs/SalesEntryCard.aspx?_Division_={NL_DIVISION}&EntryID={entry['EntryID']}"
+    answer = client.get(link)
+    assert answer.status_code == 302 and answer["Location"] == f"{PAGE}#invoice-{entry['EntryID']}"
+    assert client.get(link.replace("/nl/", "/be/")).status_code == 404
+    assert f'id="invoice-{entry["EntryID"]}"' in client.get(PAGE).content.decode()
+
+
+def test_hrm_divisions_lists_the_same_divisions(exact):
+    rows = exact.results("hrm/Divisions", **{"$select": "Code,Current"})
+    assert [(row["Code"], row["Current"]) for row in rows] == [(3001101, True), (3001102, False)]
