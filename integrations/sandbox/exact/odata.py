@@ -148,9 +148,13 @@ def page(query: Query, rows: list[dict], key_of, size: int) -> tuple[list[dict],
     if query.skiptoken:
         token = query.skiptoken.removeprefix("guid'").removesuffix("'").removesuffix("L").lower()
         keys = [str(key_of(row)).lower() for row in rows]
-        start = (
-            keys.index(token) + 1 if token in keys else next((i for i, k in enumerate(keys) if k > token), len(keys))
-        )
+        if token in keys:
+            start = keys.index(token) + 1
+        else:  # the row was deleted meanwhile: resume after where it stood
+            after = _sort_key(int(token)) if token.isdigit() else _sort_key(token)
+            start = next(
+                (i for i, key in enumerate(keys) if _sort_key(int(key) if key.isdigit() else key) > after), len(keys)
+            )
     limit = size if query.top is None else min(size, query.top)
     chunk = rows[start : start + limit]
     more = start + limit < len(rows) and (query.top is None or query.top > limit)

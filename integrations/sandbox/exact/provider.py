@@ -70,6 +70,7 @@ EXACT = register(
             early_refresh_error="access_denied",
             early_refresh_description="Rate limit exceeded: access_token not expired",
             daily_token_calls=_limit("SANDBOX_EXACT_DAILY_TOKEN_CALLS"),
+            daily_token_calls_setting="SANDBOX_EXACT_DAILY_TOKEN_CALLS",
             reused_refresh_status=401,
             reused_refresh_error="unauthorized_client",
             reused_refresh_description="Old refresh token used.",

@@ -24,8 +24,10 @@ class TokenPolicy:
     early_refresh_status: int = 401
     early_refresh_error: str = "invalid_request"
     early_refresh_description: str = "Access token not expired"
-    # Token-endpoint calls (exchanges and refreshes) per client per UTC day; 0 means unlimited.
+    # Token-endpoint calls (exchanges and refreshes) per client per UTC day; 0 means unlimited. The setting, when
+    # named, overrides it at call time (tests shrink it).
     daily_token_calls: int = 0
+    daily_token_calls_setting: str = ""
     # A refresh token younger than this is handed back unchanged by a refresh (its expiry rolls on); an older
     # one is rotated (QuickBooks: the value changes about every 24 hours). Zero: every refresh rotates.
     refresh_rotation_age: dt.timedelta = dt.timedelta(0)

@@ -102,7 +102,12 @@ def client_authenticate(provider: SandboxProvider, authorization: str, form) -> 
 
 
 def _count_token_call(provider: SandboxProvider, client_id: str) -> None:
-    cap = provider.tokens.daily_token_calls
+    policy = provider.tokens
+    cap = (
+        getattr(settings, policy.daily_token_calls_setting, policy.daily_token_calls)
+        if policy.daily_token_calls_setting
+        else policy.daily_token_calls
+    )
     if cap and token_call_count(provider.key, client_id) > cap:
         raise OAuthError("invalid_request", "Too many token requests today.", status=429)
 

@@ -11,7 +11,7 @@ import pytest
 import requests
 import time_machine
 
-from productive.settings.sandbox import sandbox_provider_settings
+from productive.settings.sandbox import SANDBOX_DEFAULTS, sandbox_provider_settings
 
 from .conftest import NL_DIVISION, REDIRECT_URI, Exact, authorize_url, callback
 
@@ -149,3 +149,16 @@ def test_the_whole_flow_over_real_http_at_the_settings_urls(urls, live_server):
         timeout=10,
     )
     assert early.status_code == 400 and early.json()["error"] == "access_denied"
+
+
+def test_the_token_endpoint_caps_calls_a_day(client, settings):
+    assert SANDBOX_DEFAULTS["SANDBOX_EXACT_DAILY_TOKEN_CALLS"] == 200  # Exact: 200 a day per app and user
+    settings.SANDBOX_EXACT_DAILY_TOKEN_CALLS = 3
+    exact = Exact(client)
+    with time_machine.travel(START, tick=False):
+        bogus = {"grant_type": "authorization_code", "code": "nope", "redirect_uri": REDIRECT_URI}
+        assert {exact.token(bogus).status_code for _ in range(3)} == {400}  # refused calls count too
+        capped = exact.token(bogus)
+    assert capped.status_code == 429 and capped.json()["error"] == "invalid_request"
+    with time_machine.travel(START + dt.timedelta(days=1), tick=False):
+        assert exact.connect()["expires_in"] == "600"
