@@ -197,9 +197,10 @@ def entry_body(division: ExactDivision, booking: Booking, kind: int, payment_ref
     }
 
 
-def entry_type(body: dict) -> int:
-    kind = int(body.get("Type") or 20) if str(body.get("Type") or 20).isdigit() else 0
-    if kind not in (20, 21):
+def entry_type(body: dict, allowed=(20, 21)) -> int:
+    raw = str(body.get("Type") or allowed[0])
+    kind = int(raw) if raw.isdigit() else 0
+    if kind not in allowed:
         raise ODataError("Invalid value: Type")
     return kind
 
@@ -233,9 +234,7 @@ def sales_invoice_create(division: ExactDivision, body: dict) -> ExactEntity:
     journal = _journal(division, body.get("Journal"))
     customer = customer_of(division, body.get("InvoiceTo") or body.get("OrderedBy"), "InvoiceTo")
     date = parse_date(body["InvoiceDate"], "InvoiceDate") if body.get("InvoiceDate") else None
-    kind = int(body.get("Type") or 8020)
-    if kind not in (8020, 8021):
-        raise ODataError("Invalid value: Type")
+    kind = entry_type(body, (8020, 8021))
     lines, stored = [], []
     invoice_id = new_guid()
     for index, raw in enumerate(_lines(body, "SalesInvoiceLines"), 1):

@@ -1,6 +1,7 @@
 """The division page beside the kit's: booked invoices with their receivables, payments registered on an invoice
 (full, partial; edit, delete), one bulk payment matched to several invoices and its undo."""
 
+import datetime as dt
 from decimal import Decimal
 
 from django.contrib import messages
@@ -77,7 +78,7 @@ def _payments(division: ExactDivision) -> list[dict]:
                 "number": body["EntryNumber"],
                 "customer": body.get("AccountName"),
                 "amount": _money(-Decimal(body["AmountDC"])),
-                "date": body["Date"],
+                "date": dt.datetime.fromtimestamp(body["Date"] / 1000, tz=dt.UTC).date().isoformat(),
                 "invoice_number": body.get("InvoiceNumber"),
                 "matched": matched,
             }

@@ -238,6 +238,7 @@ def payment_delete(division: ExactDivision, entry_id: str) -> None:
 
 def bulk_payment(division: ExactDivision, invoice_keys: list[str], date_raw) -> str:
     """One payment covering whole invoices of one customer, booked without an invoice number, then matched."""
+    invoice_keys = list(dict.fromkeys(invoice_keys))
     if len(invoice_keys) < 2:
         raise PageError("Pick at least two invoices for one bulk payment.")
     receivables = [_open_receivable(division, key) for key in invoice_keys]
