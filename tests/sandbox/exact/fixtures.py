@@ -102,3 +102,33 @@ def assert_collection(body: dict) -> list[dict]:
     for entity in body["d"]["results"]:
         assert_entity(entity)
     return body["d"]["results"]
+
+
+SCHEMAS = PROVIDER_SPECS_DIR / "exact" / "skylence-exactonline-laravel-api" / "schemas"
+_SCHEMA_TYPES = {
+    "G": {"guid"},
+    "S": {"string"},
+    "I": {"int16", "int32", "int64", "byte"},
+    "M": {"double", "decimal"},
+    "D": {"datetime"},
+    "B": {"boolean", "bool"},
+    "N": {"collection"},
+}
+
+
+def schema_fields(entity: str) -> dict:
+    """A third-party field list (skylence, generated from Exact's REST reference; unverified)."""
+    path = SCHEMAS / f"{entity}.json"
+    if not path.is_file():
+        pytest.skip(f"The skylence field lists are not at {SCHEMAS} (shared/provider-specs absent)")
+    return json.loads(path.read_text())["fields"]
+
+
+def assert_properties_known(entity_set) -> None:
+    """Each property the sandbox declares is in the field list (same type) or in Exact's SDK fixture of its type."""
+    fields, fixture = schema_fields(entity_set.entity), fixture_types().get(entity_set.type_name, {})
+    for name, kind in entity_set.properties.items():
+        if name in fields:
+            assert fields[name]["type"] in _SCHEMA_TYPES[kind], f"{entity_set.entity}.{name}: {fields[name]} vs {kind}"
+        else:
+            assert name in fixture, f"{entity_set.entity}.{name} is in neither the field list nor the SDK fixtures"

@@ -5,8 +5,10 @@ error body, wrong divisions, accounts search and create, and the division withou
 
 from django.test import override_settings
 
+from integrations.sandbox.exact.shapes import ACCOUNT, GL_ACCOUNT, SALES_INVOICE
+
 from .conftest import NL_DIVISION, NL_EMPTY_DIVISION
-from .fixtures import assert_collection, assert_entity, fixture_envelope
+from .fixtures import assert_collection, assert_entity, assert_properties_known, fixture_envelope
 
 
 def _error(response, status: int) -> str:
@@ -66,6 +68,11 @@ def test_shapes_match_exacts_sdk_fixtures(exact):
     assert compared > 60
     fixture = fixture_envelope("Response_Json_Array_GLAccount.txt")["d"]
     assert "$skiptoken=guid'" in fixture["__next"]  # the same paging link shape the sandbox answers (below)
+
+
+def test_declared_properties_are_exacts():
+    for entity_set in (ACCOUNT, GL_ACCOUNT, SALES_INVOICE):
+        assert_properties_known(entity_set)
 
 
 def test_select_is_required_and_honoured(exact):
