@@ -71,7 +71,7 @@ def sandbox_provider_settings(site_url: str) -> dict:
         "EXACT_CLIENT_ID": "3b6f2c1e-8d4a-4f0b-9e7d-5a1c2b3d4e5f",
         "EXACT_CLIENT_SECRET": "sandbox-exact-secret",
         # One simulated country site per locale; the client appends /api/oauth2/auth, /api/oauth2/token, /api/v1.
-        "EXACT_HOSTS": {locale: f"{base}/exact/{locale}" for locale in ("be", "nl", "de")},
+        "EXACT_BASE_URLS": {locale: f"{base}/exact/{locale}" for locale in ("be", "nl", "de")},
         "EXACT_USES_SANDBOX": True,
         # The sandbox signs its webhooks (HashCode in the body) with the secret the app's receiver checks.
         "EXACT_WEBHOOK_SECRET": "sandbox-exact-webhook-secret",

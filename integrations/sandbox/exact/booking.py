@@ -149,6 +149,8 @@ def book(division: ExactDivision, booking: Booking, receivable: ExactEntity | No
         "TransactionID": header.key,
         "TransactionType": 20,
         "YourRef": booking.your_ref or None,
+        "LineType": 20,  # what sync/Cashflow/PaymentTerms answers (a receipt); not a Receivables property
+        "ApprovalStatus": 1,  # N/A
     }
     if receivable is not None:
         kept = {

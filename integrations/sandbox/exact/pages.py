@@ -152,10 +152,15 @@ def match_undo(request, tenant_id, entry_id):
 @sandbox_enabled
 @require_GET
 def entry_card(request, locale, page):
-    """A "View in Exact" link (/docs/<page>.aspx?_Division_=…&EntryID=… or InvoiceID=…): the division's page at
-    that invoice (Exact's real card pages need a login the sandbox does not have)."""
+    """A "View in Exact" link (/docs/<page>.aspx?_Division_=…[&EntryID=… or InvoiceID=…]): the division's page,
+    at that invoice when one is named (Exact's real pages need a login the sandbox does not have)."""
     division = _division(request.GET.get("_Division_", ""))
+    if division.locale != locale:
+        raise Http404("No such division on this site.")
+    page_url = reverse("sandbox:exact-division", kwargs={"tenant_id": division.code})
     key = (request.GET.get("EntryID") or request.GET.get("InvoiceID") or "").strip("{}").lower()
-    if division.locale != locale or not any(find(division, e, key) for e in ("SalesEntry", "SalesInvoice")):
+    if not key:  # a portal page of the division (MenuPortal.aspx)
+        return redirect(page_url)
+    if not any(find(division, entity, key) for entity in ("SalesEntry", "SalesInvoice")):
         raise Http404("No such entry in this division.")
-    return redirect(reverse("sandbox:exact-division", kwargs={"tenant_id": division.code}) + f"#invoice-{key}")
+    return redirect(f"{page_url}#invoice-{key}")

@@ -7,7 +7,7 @@ I integer, M number (money and percentages, kept as decimal strings), D date (/D
 B boolean, N a navigation collection (lines), T the sync Timestamp (Int64).
 """
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 
 def _props(spec: str) -> dict[str, str]:
@@ -220,10 +220,17 @@ def line_set(entity_set: EntitySet) -> EntitySet | None:
     return SETS.get(f"{entity_set.path.split('/')[0]}/{entity_set.lines}".lower()) if entity_set.lines else None
 
 
+# sync/Cashflow/PaymentTerms: the receivables (LineType 20; payables would be 22) in the PaymentTerm model.
+PAYMENT_TERM = replace(
+    RECEIVABLE,
+    type_name="Exact.Web.Api.Models.Sync.PaymentTerm",
+    properties={**RECEIVABLE.properties, "LineType": "I", "ApprovalStatus": "I"},
+)
+
 # Sync sets (1000 a page, ordered by Timestamp, `Timestamp gt NL`): path → the entity set they serve.
 SYNC_SETS = {
     "sync/financial/transactionlines": TRANSACTION_LINE,
-    "sync/cashflow/paymentterms": RECEIVABLE,  # Exact's PaymentTerms: receivables (LineType 20) and payables
+    "sync/cashflow/paymentterms": PAYMENT_TERM,
     "sync/salesinvoice/salesinvoices": SALES_INVOICE,
     "sync/crm/accounts": ACCOUNT,
     "sync/financial/glaccounts": GL_ACCOUNT,

@@ -137,8 +137,20 @@ def test_sync_endpoints_page_on_timestamp_and_deleted_lists_removals(exact, clie
         )
         == []
     )
-    terms = exact.results("sync/Cashflow/PaymentTerms", **{"$select": "Timestamp,InvoiceNumber,IsFullyPaid,Status"})
-    assert [(t["InvoiceNumber"], t["Status"]) for t in terms] == [(entry["InvoiceNumber"], 20)]
+    terms = exact.results(
+        "sync/Cashflow/PaymentTerms",
+        **{
+            "$select": "Timestamp,InvoiceNumber,IsFullyPaid,Status,LineType",
+            "$filter": "Timestamp gt 0L and LineType eq 20",
+        },
+    )
+    assert [(t["InvoiceNumber"], t["Status"], t["LineType"]) for t in terms] == [(entry["InvoiceNumber"], 20, 20)]
+    assert (
+        "LineType"
+        in exact.get("cashflow/Receivables", {"$select": "LineType", "$filter": "Status eq 20"}).json()["error"][
+            "message"
+        ]["value"]
+    )
     accounts = exact.results("sync/CRM/Accounts", **{"$select": "Timestamp,Name", "$filter": "Timestamp gt 0L"})
     assert len(accounts) == 2
     assert "$select" in exact.get("sync/Deleted").json()["error"]["message"]["value"]

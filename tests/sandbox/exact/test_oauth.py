@@ -110,7 +110,7 @@ def urls(live_server, transactional_db):
 
 
 def test_the_whole_flow_over_real_http_at_the_settings_urls(urls, live_server):
-    host = urls["EXACT_HOSTS"]["nl"]
+    host = urls["EXACT_BASE_URLS"]["nl"]
     session = requests.Session()
     query = {
         "client_id": urls["EXACT_CLIENT_ID"],

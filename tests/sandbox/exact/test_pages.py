@@ -207,6 +207,8 @@ def test_view_in_exact_links_land_on_the_invoice(exact, client):
     answer = client.get(link)
     assert answer.status_code == 302 and answer["Location"] == f"{PAGE}#invoice-{entry['EntryID']}"
     assert client.get(link.replace("/nl/", "/be/")).status_code == 404
+    portal = client.get(f"/sandbox/exact/nl/docs/MenuPortal.aspx?_Division_={NL_DIVISION}")
+    assert portal.status_code == 302 and portal["Location"] == PAGE
     assert f'id="invoice-{entry["EntryID"]}"' in client.get(PAGE).content.decode()
 
 
