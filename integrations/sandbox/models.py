@@ -11,6 +11,7 @@ import uuid
 from django.db import models
 
 from .economic.models import EcoAgreement, EcoDocument, EcoPayment  # noqa: F401 (e-conomic's, found here)
+from .exact.models import ExactDivision, ExactEntity  # noqa: F401 (Exact's entities, found by Django here)
 from .kit.models import (  # noqa: F401 (the app's models module is where Django finds the kit's models)
     ApiCall,
     AuthCode,

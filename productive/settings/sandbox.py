@@ -34,6 +34,14 @@ SANDBOX_DEFAULTS = {
     "SANDBOX_ECONOMIC_CONCURRENT_LIMIT": 1_000,
     # The app's installation redirect URL: any host, these paths.
     "SANDBOX_ECONOMIC_REDIRECT_PATHS": ["/integrations/economic/callback/"],
+    # Exact Online's limits per division and app (integrations/sandbox/exact/provider.py): 60 calls a minute and
+    # 5,000 a day (shrink the day limit in tests to see the daily 429), 200 token-endpoint calls a day.
+    "SANDBOX_EXACT_MINUTE_LIMIT": 60,
+    "SANDBOX_EXACT_WINDOW_SECONDS": 60,
+    "SANDBOX_EXACT_DAY_LIMIT": 5000,
+    "SANDBOX_EXACT_CONCURRENT_LIMIT": 10,
+    "SANDBOX_EXACT_DAILY_TOKEN_CALLS": 200,
+    "SANDBOX_EXACT_REDIRECT_PATHS": ["/integrations/exact/callback/"],
     # "Next call times out": the call is processed, then the answer is held this long. None means one second
     # longer than the app's own read timeout (INTEGRATIONS_HTTP_TIMEOUT), so the client really does time out.
     "SANDBOX_TIMEOUT_SECONDS": None,
@@ -80,4 +88,11 @@ def sandbox_provider_settings(site_url: str) -> dict:
         "ECONOMIC_INSTALL_URL": f"{base}/economic/secure/api1/requestaccess.aspx",
         "ECONOMIC_API_URL": f"{base}/economic/api",  # the client appends /self, /customers, /invoices/drafts, …
         "ECONOMIC_USES_SANDBOX": True,
+        "EXACT_CLIENT_ID": "3b6f2c1e-8d4a-4f0b-9e7d-5a1c2b3d4e5f",
+        "EXACT_CLIENT_SECRET": "sandbox-exact-secret",
+        # One simulated country site per locale; the client appends /api/oauth2/auth, /api/oauth2/token, /api/v1.
+        "EXACT_BASE_URLS": {locale: f"{base}/exact/{locale}" for locale in ("be", "nl", "de")},
+        "EXACT_USES_SANDBOX": True,
+        # The sandbox signs its webhooks (HashCode in the body) with the secret the app's receiver checks.
+        "EXACT_WEBHOOK_SECRET": "sandbox-exact-webhook-secret",
     }

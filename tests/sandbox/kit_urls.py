@@ -4,8 +4,10 @@ from django.urls import include, path
 
 from integrations.sandbox.kit.urls import provider_urlpatterns
 
-from .tiny_provider import TINY, TINY_STATIC
+from .tiny_provider import TINY, TINY_HOSTED, TINY_STATIC
 
 urlpatterns = [
-    path("sandbox/", include(([*provider_urlpatterns(TINY), *provider_urlpatterns(TINY_STATIC)], "sandbox")))
+    path(
+        "sandbox/", include(([u for p in (TINY, TINY_STATIC, TINY_HOSTED) for u in provider_urlpatterns(p)], "sandbox"))
+    )
 ]

@@ -11,6 +11,9 @@ static tokens in headers on every call; the kit takes the tenant from the grant 
 """
 
 import datetime as dt
+import hashlib
+import hmac
+import json
 
 from integrations.sandbox.kit.declaration import (
     GrantTokenConsent,
@@ -21,6 +24,7 @@ from integrations.sandbox.kit.declaration import (
     SandboxProvider,
     TenantInfo,
     TokenPolicy,
+    WebhookSpec,
 )
 from integrations.sandbox.kit.models import Sequence
 from integrations.sandbox.kit.registry import register
@@ -84,5 +88,38 @@ TINY_STATIC = register(
         grant_token_consent=GrantTokenConsent(),
         tokens=TokenPolicy(access_lifetime=dt.timedelta(days=3650)),
         route=_route,
+    )
+)
+
+
+def _seal(payload, key: str) -> tuple[bytes, dict]:
+    """A provider that signs inside the body (Exact's HashCode shape)."""
+    content = json.dumps(payload).encode()
+    signature = hmac.new(key.encode(), content, hashlib.sha256).hexdigest()
+    return b'{"Content":' + content + b',"Sig":"' + signature.encode() + b'"}', {"Content-Type": "application/json"}
+
+
+# Exact's shape: two sites simulated by path (/sandbox/tinyhosted/<eu|us>/…), a tenant per site, no revocation
+# endpoint, a call without a tenant acting on the consent's first, a rotated refresh token answered 401.
+TINY_HOSTED = register(
+    SandboxProvider(
+        key="tinyhosted",
+        label="Tiny Hosted",
+        client_id="tiny-hosted-client",
+        client_secret="tiny-hosted-secret",
+        tenants=lambda: [
+            TenantInfo("101", "Eu Books", "EUR", host="eu"),
+            TenantInfo("201", "Us Books", "USD", host="us"),
+        ],
+        hosts=("eu", "us"),
+        revocation_path="",
+        redirect_paths=("/integrations/tinyhosted/callback/",),
+        tokens=TokenPolicy(
+            refresh_grace=dt.timedelta(0), reused_refresh_status=401, reused_refresh_error="unauthorized_client"
+        ),
+        webhook=WebhookSpec(key_setting="TINY_HOSTED_WEBHOOK_KEY", default_path="/hooks/tiny/", seal=_seal),
+        tenant_from_request=lambda request, path: path.split("/")[0] if path[:1].isdigit() else "",
+        default_tenant=lambda grant: grant.tenant_keys[0],
+        route=lambda request, path, grant, tenant_key: Route(run=lambda: json_reply({"tenant": tenant_key})),
     )
 )

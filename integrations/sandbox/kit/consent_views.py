@@ -35,8 +35,8 @@ def _authorize_error(request, provider, message: str) -> HttpResponse:
 
 @sandbox_enabled
 @require_http_methods(["GET", "POST"])
-def authorize(request, provider_key):
-    """The provider's login + consent: pick one or more tenants, then Allow access or Cancel."""
+def authorize(request, provider_key, host=""):
+    """The provider's login + consent: pick one or more tenants (of the host), then Allow access or Cancel."""
     provider = provider_of(provider_key)
     query = request.GET
     client_id, redirect_uri, state = query.get("client_id", ""), query.get("redirect_uri", ""), query.get("state", "")
@@ -54,7 +54,7 @@ def authorize(request, provider_key):
     challenge, method = query.get("code_challenge", ""), query.get("code_challenge_method", "")
     if (challenge or method) and (not challenge or method not in provider.challenge_methods):
         return _redirect(redirect_uri, error="invalid_request", state=state)
-    tenants = provider.tenants()
+    tenants = provider.host_tenants(host)
     context = {"provider": provider, "tenants": tenants, "scopes": scope.split()}
     if request.method == "POST":
         if "cancel" in request.POST:
@@ -116,7 +116,7 @@ def site_url(request) -> str:
 @sandbox_enabled
 @csrf_exempt
 @require_POST
-def token(request, provider_key):
+def token(request, provider_key, host=""):
     provider = provider_of(provider_key)
     form = request.POST
     try:
@@ -130,10 +130,15 @@ def token(request, provider_key):
                 redirect_uri=form.get("redirect_uri", ""),
                 code_verifier=form.get("code_verifier", ""),
                 site_url=site_url(request),
+                host=host,
             )
         elif grant_type == "refresh_token":
             body = tokens.refresh(
-                provider, client_id=client_id, refresh_token=form.get("refresh_token", ""), site_url=site_url(request)
+                provider,
+                client_id=client_id,
+                refresh_token=form.get("refresh_token", ""),
+                site_url=site_url(request),
+                host=host,
             )
         else:
             raise tokens.OAuthError("unsupported_grant_type")
@@ -145,7 +150,7 @@ def token(request, provider_key):
 @sandbox_enabled
 @csrf_exempt
 @require_POST
-def revocation(request, provider_key):
+def revocation(request, provider_key, host=""):
     provider = provider_of(provider_key)
     try:
         client_id = tokens.client_authenticate(provider, request.headers.get("Authorization", ""), request.POST)

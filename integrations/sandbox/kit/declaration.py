@@ -24,13 +24,19 @@ class TokenPolicy:
     early_refresh_status: int = 401
     early_refresh_error: str = "invalid_request"
     early_refresh_description: str = "Access token not expired"
-    # Token-endpoint calls (exchanges and refreshes) per client per UTC day; 0 means unlimited.
+    # Token-endpoint calls (exchanges and refreshes) per client per UTC day; 0 means unlimited. The setting, when
+    # named, overrides it at call time (tests shrink it).
     daily_token_calls: int = 0
+    daily_token_calls_setting: str = ""
     # A refresh token younger than this is handed back unchanged by a refresh (its expiry rolls on); an older
     # one is rotated (QuickBooks: the value changes about every 24 hours). Zero: every refresh rotates.
     refresh_rotation_age: dt.timedelta = dt.timedelta(0)
     token_type: str = "Bearer"
     invalid_grant_description: str = ""  # error_description sent with invalid_grant (QuickBooks sends one)
+    # A rotated refresh token used again after its grace (Exact: 401 unauthorized_client "Old refresh token used.").
+    reused_refresh_status: int = 400
+    reused_refresh_error: str = "invalid_grant"
+    reused_refresh_description: str = ""  # empty: invalid_grant_description
 
 
 @dataclass(frozen=True)
@@ -67,12 +73,14 @@ class Idempotency:
 
 @dataclass(frozen=True)
 class WebhookSpec:
-    """A signed webhook: base64(HMAC-SHA256(body, key)) in `signature_header`, POSTed to the URL setting."""
+    """A signed webhook: base64(HMAC-SHA256(body, key)) in `signature_header`, POSTed to the URL setting; or, with
+    `seal`, the provider's own scheme: (payload, key) → (body bytes, headers) (Exact signs inside the body)."""
 
-    signature_header: str
-    key_setting: str  # the app's setting holding the shared key; no key → nothing is sent
+    signature_header: str = ""
+    key_setting: str = ""  # the app's setting holding the shared key; no key → nothing is sent
     url_setting: str = "SANDBOX_WEBHOOK_URL"
     default_path: str = ""  # appended to SITE_URL when the URL setting is empty
+    seal: Callable[[object, str], tuple[bytes, dict]] | None = None
 
 
 @dataclass(frozen=True)
@@ -92,6 +100,7 @@ class TenantInfo:
     key: str
     name: str
     detail: str = ""  # e.g. the currency, shown next to the name
+    host: str = ""  # the simulated host it lives on (SandboxProvider.hosts), e.g. Exact's "nl"
 
 
 @dataclass(frozen=True)
@@ -134,8 +143,11 @@ class SandboxProvider:
     # OAuth 2 endpoints below /sandbox/<key>/ (empty: the provider has no OAuth, e.g. e-conomic).
     authorize_path: str = "oauth/authorize"
     token_path: str = "oauth/token"
-    revocation_path: str = "oauth/revoke"
+    revocation_path: str = "oauth/revoke"  # empty: the provider has no revocation endpoint (Exact)
     api_path: str = "api/"
+    # Hosts simulated by a path segment (Exact's country sites): consent, token and API are mounted under
+    # /sandbox/<key>/<host>/ for each; consent offers the host's tenants, and codes and tokens work only there.
+    hosts: tuple[str, ...] = ()
     redirect_paths: tuple[str, ...] = ()
     redirect_paths_setting: str = ""
     challenge_methods: tuple[str, ...] = ("S256",)
@@ -151,6 +163,7 @@ class SandboxProvider:
     callback_params: Callable[[list[str]], dict] = lambda tenant_keys: {}  # e.g. QuickBooks' realmId
     token_extras: Callable[..., dict] = lambda grant, site_url, now: {}  # e.g. an id_token
     tenant_from_request: Callable | None = None  # (request, path) → tenant key
+    default_tenant: Callable | None = None  # (grant) → the tenant of a call naming none (Exact's current/Me)
     route: Callable | None = None  # (request, path, grant, tenant_key) → Route | Refusal
     problem: Callable[..., Reply] = _default_problem  # (status, title, detail, headers=None)
     unauthorized: Callable | None = None  # (BearerError) → Reply
@@ -171,6 +184,17 @@ class SandboxProvider:
 
     def tenant(self, key: str) -> TenantInfo | None:
         return next((t for t in self.tenants() if t.key == str(key)), None)
+
+    def host_tenants(self, host: str) -> list[TenantInfo]:
+        """The tenants consent offers on a host (all of them when the provider simulates no hosts)."""
+        return [t for t in self.tenants() if not host or t.host == host]
+
+    def on_host(self, tenant_keys, host: str) -> bool:
+        """Whether a consent's tenants all live on `host` (codes and tokens work only on the host that issued them)."""
+        if not host:
+            return True
+        on_it = {t.key for t in self.host_tenants(host)}
+        return all(str(key) in on_it for key in tenant_keys)
 
 
 class PageError(Exception):

@@ -28,9 +28,21 @@ class Admission:
     minute_remaining: int = 0
     day_remaining: int = 0
     fault: str = ""  # the fault switch consumed by this call, if any
+    minute_limit: int = 0
+    day_limit: int = 0
+    minute_resets_at: dt.datetime | None = None  # end of the current minute window
+    day_resets_at: dt.datetime | None = None  # the next UTC midnight
 
     def remaining(self) -> dict:
-        return {"minute": self.minute_remaining, "day": self.day_remaining}
+        """Calls left; with the limits and reset times for providers that report them (Exact's X-RateLimit-*)."""
+        return {
+            "minute": self.minute_remaining,
+            "day": self.day_remaining,
+            "minute_limit": self.minute_limit,
+            "day_limit": self.day_limit,
+            "minute_resets_at": self.minute_resets_at,
+            "day_resets_at": self.day_resets_at,
+        }
 
 
 def _setting(name: str, default):
@@ -67,15 +79,19 @@ def admit(provider: SandboxProvider, tenant_key: str) -> Admission:
         if counter.day != now.date():
             counter.day, counter.day_count = now.date(), 0
         window_ends = counter.window_started_at + window
+        tomorrow = dt.datetime.combine(now.date() + dt.timedelta(days=1), dt.time(), tzinfo=dt.UTC)
         in_flight = InFlight.objects.filter(provider=provider.key, tenant_key=tenant_key)
         in_flight.filter(started_at__lt=now - IN_FLIGHT_STALE).delete()
         result = Admission(
             admitted=False,
             minute_remaining=max(minute_limit - counter.window_count, 0),
             day_remaining=max(day_limit - counter.day_count, 0),
+            minute_limit=minute_limit,
+            day_limit=day_limit,
+            minute_resets_at=window_ends,
+            day_resets_at=tomorrow,
         )
         if counter.day_count >= day_limit:
-            tomorrow = dt.datetime.combine(now.date() + dt.timedelta(days=1), dt.time(), tzinfo=dt.UTC)
             result.problem, result.retry_after = "day", math.ceil((tomorrow - now).total_seconds())
         elif counter.window_count >= minute_limit:
             result.problem, result.retry_after = "minute", max(math.ceil((window_ends - now).total_seconds()), 1)

@@ -20,9 +20,9 @@ from .models import Connection, FaultKind
 
 @sandbox_enabled
 @csrf_exempt
-def api(request, provider_key, path=""):
+def api(request, provider_key, path="", host=""):
     """The provider's API (token-authenticated like the real one, hence no CSRF)."""
-    return pipeline.serve(provider_of(provider_key), request, path).http()
+    return pipeline.serve(provider_of(provider_key), request, path, host).http()
 
 
 @sandbox_enabled

@@ -49,12 +49,16 @@ def _tenant_key(provider: SandboxProvider, request, path: str, grant) -> str:
     return request.headers.get(provider.tenant_header, "").strip()
 
 
-def serve(provider: SandboxProvider, request, path: str) -> Reply:
+def serve(provider: SandboxProvider, request, path: str, host: str = "") -> Reply:
     try:
         grant = tokens.request_grant(provider, request)
+        if not provider.on_host(grant.tenant_keys, host):  # a token of another country site is unknown here
+            raise tokens.BearerError("AuthenticationUnsuccessful")
     except tokens.BearerError as exc:
         return _log(provider, "", request, _unauthorized(provider, exc), exc.detail)
     tenant_key = _tenant_key(provider, request, path, grant)
+    if not tenant_key and provider.default_tenant:
+        tenant_key = str(provider.default_tenant(grant) or "")
     connection = tokens.grant_connections(grant).filter(tenant_key=tenant_key).first() if tenant_key else None
     if connection is None:
         reply = provider.forbidden(tenant_key) if provider.forbidden else provider.problem(403, "Forbidden", "")

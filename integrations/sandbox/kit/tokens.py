@@ -102,7 +102,12 @@ def client_authenticate(provider: SandboxProvider, authorization: str, form) -> 
 
 
 def _count_token_call(provider: SandboxProvider, client_id: str) -> None:
-    cap = provider.tokens.daily_token_calls
+    policy = provider.tokens
+    cap = (
+        getattr(settings, policy.daily_token_calls_setting, policy.daily_token_calls)
+        if policy.daily_token_calls_setting
+        else policy.daily_token_calls
+    )
     if cap and token_call_count(provider.key, client_id) > cap:
         raise OAuthError("invalid_request", "Too many token requests today.", status=429)
 
@@ -157,7 +162,14 @@ def pkce_ok(row: AuthCode, verifier: str) -> bool:
 
 
 def exchange_code(
-    provider: SandboxProvider, *, client_id: str, code: str, redirect_uri: str, code_verifier: str, site_url: str
+    provider: SandboxProvider,
+    *,
+    client_id: str,
+    code: str,
+    redirect_uri: str,
+    code_verifier: str,
+    site_url: str,
+    host: str = "",
 ) -> dict:
     _count_token_call(provider, client_id)
     with transaction.atomic():
@@ -166,6 +178,8 @@ def exchange_code(
         )
         now = now_ms()
         if row is None or row.used_at is not None or row.expires_at <= now or row.client_id != client_id:
+            raise OAuthError("invalid_grant", provider.tokens.invalid_grant_description)
+        if not provider.on_host(row.tenant_keys, host):  # a code of another country site
             raise OAuthError("invalid_grant", provider.tokens.invalid_grant_description)
         row.used_at = now  # single use, even when the rest of the exchange fails
         row.save(update_fields=["used_at"])
@@ -210,7 +224,7 @@ def grant_token_issue(provider: SandboxProvider, *, client_id: str, tenant_keys:
     return value
 
 
-def refresh(provider: SandboxProvider, *, client_id: str, refresh_token: str, site_url: str) -> dict:
+def refresh(provider: SandboxProvider, *, client_id: str, refresh_token: str, site_url: str, host: str = "") -> dict:
     _count_token_call(provider, client_id)
     policy = provider.tokens
     with transaction.atomic():
@@ -223,10 +237,18 @@ def refresh(provider: SandboxProvider, *, client_id: str, refresh_token: str, si
         now = now_ms()
         if token is None or token.grant.client_id != client_id or token.grant.revoked_at is not None:
             raise OAuthError("invalid_grant", policy.invalid_grant_description)
-        grace = policy.refresh_grace
-        if token.expires_at <= now or (token.rotated_at and (not grace or now > token.rotated_at + grace)):
-            # without grace a rotated refresh token is dead at once
+        if not provider.on_host(token.grant.tenant_keys, host):
             raise OAuthError("invalid_grant", policy.invalid_grant_description)
+        if token.expires_at <= now:
+            raise OAuthError("invalid_grant", policy.invalid_grant_description)
+        grace = policy.refresh_grace
+        if token.rotated_at and (not grace or now > token.rotated_at + grace):
+            # without grace a rotated refresh token is dead at once
+            raise OAuthError(
+                policy.reused_refresh_error,
+                policy.reused_refresh_description or policy.invalid_grant_description,
+                status=policy.reused_refresh_status,
+            )
         if policy.min_refresh_age and now < token.created_at + policy.min_refresh_age:
             raise OAuthError(
                 policy.early_refresh_error, policy.early_refresh_description, status=policy.early_refresh_status

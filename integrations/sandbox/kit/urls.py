@@ -34,15 +34,34 @@ def provider_urlpatterns(provider: SandboxProvider) -> list:
         path(f"{key}/{tenants}/<str:tenant_id>/faults/", page_views.fault_arm, kw, name=f"{key}-fault"),
         *provider.extra_urls(),
     ]
+    for host in provider.hosts or ("",):
+        patterns += _host_urlpatterns(provider, host)
+    return patterns
+
+
+def _host_urlpatterns(provider: SandboxProvider, host: str) -> list:
+    """Consent, token and API endpoints; under /<key>/<host>/ when the provider simulates hosts by path."""
+    key = provider.key
+    prefix, suffix = (f"{key}/{host}/", f"-{host}") if host else (f"{key}/", "")
+    kw = {"provider_key": key, **({"host": host} if host else {})}
+    patterns = []
     if provider.grant_token_consent:
-        patterns.append(path(f"{key}/{provider.authorize_path}", consent_views.install, kw, name=f"{key}-authorize"))
+        patterns.append(path(f"{prefix}{provider.authorize_path}", consent_views.install, kw, name=f"{key}-authorize"))
     elif provider.authorize_path:
         patterns += [
-            path(f"{key}/{provider.authorize_path}", consent_views.authorize, kw, name=f"{key}-authorize"),
-            path(f"{key}/{provider.token_path}", consent_views.token, kw, name=f"{key}-token"),
-            path(f"{key}/{provider.revocation_path}", consent_views.revocation, kw, name=f"{key}-revocation"),
+            path(f"{prefix}{provider.authorize_path}", consent_views.authorize, kw, name=f"{key}-authorize{suffix}"),
+            path(f"{prefix}{provider.token_path}", consent_views.token, kw, name=f"{key}-token{suffix}"),
         ]
+        if provider.revocation_path:
+            patterns.append(
+                path(
+                    f"{prefix}{provider.revocation_path}",
+                    consent_views.revocation,
+                    kw,
+                    name=f"{key}-revocation{suffix}",
+                )
+            )
     patterns.append(
-        re_path(rf"^{key}/{re.escape(provider.api_path)}(?P<path>.*)$", page_views.api, kw, name=f"{key}-api")
+        re_path(rf"^{prefix}{re.escape(provider.api_path)}(?P<path>.*)$", page_views.api, kw, name=f"{key}-api{suffix}")
     )
     return patterns

@@ -1,4 +1,5 @@
-"""The signed-webhook sender: base64(HMAC-SHA256(body, key)) in the provider's header, POSTed with requests.
+"""The signed-webhook sender: base64(HMAC-SHA256(body, key)) in the provider's header (or the provider's own `seal`),
+POSTed with requests.
 
 Sent after the sandbox action's transaction commits (a rolled-back action sends nothing), each attempt recorded
 in the call log. A failed delivery is retried a few times and then given up: it never breaks the action that
@@ -53,20 +54,32 @@ def sequence_next(name: str, count: int = 1) -> int:
         return row.value - count + 1
 
 
-def send(provider: SandboxProvider, tenant_key: str, payload: dict) -> bool:
-    """Queue a delivery for when the current transaction commits; False when webhooks are off (no key)."""
+def seal(provider: SandboxProvider, payload, key: str) -> tuple[bytes, dict]:
+    """The body and headers of one delivery: the provider's own scheme, or the signature header."""
+    if provider.webhook.seal:
+        return provider.webhook.seal(payload, key)
+    body = json.dumps(payload, separators=(",", ":")).encode()
+    return body, {"Content-Type": "application/json", provider.webhook.signature_header: sign(body, key)}
+
+
+def send(provider: SandboxProvider, tenant_key: str, payload, *, url: str = "") -> bool:
+    """Queue a delivery (to `url`, else the provider's URL setting) for when the current transaction commits;
+    False when webhooks are off (no key)."""
     key = webhook_key(provider)
     if not key:
         return False
-    body = json.dumps(payload, separators=(",", ":")).encode()
-    url = webhook_url(provider)
-    transaction.on_commit(lambda: deliver(provider, tenant_key, body=body, url=url, key=key))
+    body, headers = seal(provider, payload, key)
+    send_raw(provider, tenant_key, url=url or webhook_url(provider), body=body, headers=headers)
     return True
 
 
-def deliver(provider: SandboxProvider, tenant_key: str, *, body: bytes, url: str, key: str) -> bool:
+def send_raw(provider: SandboxProvider, tenant_key: str, *, url: str, body: bytes = b"", headers=None) -> None:
+    """Queue an already-built POST after commit (Exact's empty, unsigned validation POST to a new callback)."""
+    transaction.on_commit(lambda: deliver(provider, tenant_key, body=body, url=url, headers=headers or {}))
+
+
+def deliver(provider: SandboxProvider, tenant_key: str, *, body: bytes, url: str, headers: dict) -> bool:
     attempts = int(_conf("SANDBOX_WEBHOOK_ATTEMPTS"))
-    headers = {"Content-Type": "application/json", provider.webhook.signature_header: sign(body, key)}
     for attempt in range(1, attempts + 1):
         try:
             response = requests.post(url, data=body, headers=headers, timeout=_conf("SANDBOX_WEBHOOK_TIMEOUT"))
