@@ -134,7 +134,10 @@ class CopyPromptView(CopyMixin, View):
             "provider": self.provider,
             # What this provider asks for an invoice: the contact, the copy mode, its own options (CopyPrompt).
             "prompt": self.prompt,
-            "prompt_form": prompt_form or CopyPromptForm(connection, self.prompt, provider=self.provider),
+            "prompt_form": prompt_form
+            or CopyPromptForm(
+                connection, self.prompt, provider=self.provider, previous=latest.options if copied else None
+            ),
             "link": link,
             "latest": latest,
             "copied": copied,
