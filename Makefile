@@ -50,3 +50,4 @@ bench: install
 	$(PY) bench/pages.py
 	$(PY) bench/payment_sync.py
 	$(PY) bench/bulk_copy.py
+	$(PY) bench/quickbooks.py

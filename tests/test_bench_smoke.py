@@ -27,8 +27,9 @@ def run_bench(*args: str) -> str:
         ("bench/payment_sync.py", ("--idle-after", "0,1,101", "--invoices", "120"), "101"),
         ("bench/pages.py", ("--invoices", "40", "--runs", "1"), "admin"),
         ("bench/bulk_copy.py", ("--invoices", "8"), "one by one"),
+        ("bench/quickbooks.py", ("--invoices", "40", "--changed", "20", "--bulk", "6"), "naive poll of 40 invoices"),
     ],
-    ids=["payment-sync", "payment-sync-idle-after", "pages", "bulk-copy"],
+    ids=["payment-sync", "payment-sync-idle-after", "pages", "bulk-copy", "quickbooks"],
 )
 def test_bench_runs(script, args, expected):
     assert expected in run_bench(script, *args)
