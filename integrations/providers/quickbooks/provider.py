@@ -143,6 +143,11 @@ class QuickBooksProvider(OAuth2Provider):
         # One grant is one company in QuickBooks: withdrawing the tenant is withdrawing the grant.
         self.revoke_refresh_token(tokens.refresh_token)
 
+    def refusal_action(self, messages: list[str], operation: str) -> str:
+        from .refusals import refusal_action
+
+        return refusal_action(messages, operation)
+
     def clean_contact_id(self, value: str) -> str:
         """A QuickBooks customer Id is a number ("58"): anything else would be refused with the whole invoice."""
         value = super().clean_contact_id(value)
