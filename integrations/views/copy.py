@@ -220,7 +220,13 @@ class ContactSearchView(CopyMixin, View):
         return render(
             request,
             "integrations/copy_contacts.html",
-            {"contacts": contacts, "term": term, "problem": problem, "separator": CONTACT_SEPARATOR},
+            {
+                "contacts": contacts,
+                "term": term,
+                "problem": problem,
+                "separator": CONTACT_SEPARATOR,
+                "provider": self.provider,
+            },
         )
 
 

@@ -196,7 +196,7 @@ def test_quickbooks_loop(browser_page, live_url, login, uk_demo, worker, setting
     # Copy: the customer left on "create" (a QuickBooks customer is made from our company), tax code 20.0% S.
     page.goto(url)
     page.locator("#integrations").get_by_role("link", name=f"Copy to {CONNECTION}").click()
-    expect(page.get_by_label(f"Create a contact from {invoice.company.name}")).to_be_checked()
+    expect(page.get_by_label(f"Create a customer from {invoice.company.name}")).to_be_checked()
     expect(page.get_by_label("QuickBooks tax code")).to_have_value("5")  # the setup's default tax code
     shots.take("quickbooks-copy-prompt")
     page.get_by_role("button", name="Copy", exact=True).click()

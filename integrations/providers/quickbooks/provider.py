@@ -34,6 +34,8 @@ class QuickBooksProvider(OAuth2Provider):
     rate_limit = (500, 60)
     tenant_noun = "company"
     tenant_noun_plural = "companies"
+    contact_noun = "customer"
+    contact_noun_plural = "customers"
     pick_lists = PICK_LISTS
     poll_interval_setting = "QUICKBOOKS_POLL_INTERVAL_MINUTES"
     webhook_key_setting = "QUICKBOOKS_WEBHOOK_VERIFIER"
