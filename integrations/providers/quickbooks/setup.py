@@ -10,6 +10,7 @@ from integrations.setup_schema import (
     MappingTable,
     Pick,
     PickList,
+    PreviewColumn,
     Radio,
     Section,
     SetupContext,
@@ -167,6 +168,10 @@ SCHEMA = SetupSchema(
 
 INVOICE_PROMPT = CopyPrompt(
     summary="an invoice",
+    preview_columns=(
+        PreviewColumn("QuickBooks item", "item_name", "item_source"),
+        PreviewColumn("QuickBooks tax code", "tax_name"),
+    ),
     fields=(
         Pick(
             name=TAX_CODE_SETTING,

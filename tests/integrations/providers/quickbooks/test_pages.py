@@ -182,3 +182,7 @@ def test_the_copy_prompt_and_its_search_speak_of_customers(admin_client, organiz
     assert '<h2 class="card-title">Customer</h2>' in page and "Search QuickBooks Online customers" in page
     assert f"Create a customer from {invoice.company.name}" in page and "contact from" not in page
     assert "1 customer matches “glo”" in found and "Globex Holdings" in found
+    # What will be sent: QuickBooks' item and tax code for each line, by name, not Xero's account and tax type.
+    assert "<th>QuickBooks item</th><th>QuickBooks tax code</th>" in page and "<th>Account</th>" not in page
+    assert '<td>Services <span class="muted small">(default item)</span></td>' in page
+    assert "<td>No tax (QuickBooks computes tax from a tax code; ours is not copied)</td>" in page
