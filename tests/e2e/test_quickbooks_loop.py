@@ -198,6 +198,9 @@ def test_quickbooks_loop(browser_page, live_url, login, uk_demo, worker, setting
     page.locator("#integrations").get_by_role("link", name=f"Copy to {CONNECTION}").click()
     expect(page.get_by_label(f"Create a customer from {invoice.company.name}")).to_be_checked()
     expect(page.get_by_label("QuickBooks tax code")).to_have_value("5")  # the setup's default tax code
+    preview = page.locator("main table").first
+    expect(preview).to_contain_text("Consulting (default item)")  # what will be sent, line by line
+    expect(preview).to_contain_text("20.0% S")
     shots.take("quickbooks-copy-prompt")
     page.get_by_role("button", name="Copy", exact=True).click()
     expect(page.locator("body")).to_contain_text(f"Invoice copied to {CONNECTION} as {invoice.number}")
