@@ -66,3 +66,4 @@ bench: install
 	$(PY) bench/reconciliation.py
 	$(PY) bench/activity.py
 	$(PY) bench/economic_poll.py
+	$(PY) bench/quickbooks.py

@@ -235,13 +235,18 @@ def _cleaned(item: SetupField, value):
 
 class CopyPromptForm(forms.Form):
     """The provider's own options on a copy prompt (CopyPrompt.fields), starting from the setup's values; the
-    contact and the "Update existing / Create new" choice are the prompt's own inputs, not fields here."""
+    contact and the "Update existing / Create new" choice are the prompt's own inputs, not fields here. After a
+    copy, the options it was sent with (`previous`) come first, so "Update existing" sends what the copy has."""
 
-    def __init__(self, connection, prompt: CopyPrompt, *args, provider=None, **kwargs):
+    def __init__(self, connection, prompt: CopyPrompt, *args, provider=None, previous=None, **kwargs):
         self.prompt = prompt
         self.provider = provider or registry.get(connection.provider)
         self.context = SetupContext(connection, self.provider)
-        kwargs["initial"] = {item.name: item.stored(self.context.settings) for item in prompt.fields}
+        previous = previous or {}
+        kwargs["initial"] = {
+            item.name: previous[item.name] if item.name in previous else item.stored(self.context.settings)
+            for item in prompt.fields
+        }
         super().__init__(*args, **kwargs)
         for item in prompt.fields:
             self.fields[item.name] = form_field(item, self.context, self.initial.get(item.name))

@@ -170,22 +170,23 @@ def invoice_log(*, invoice: Invoice, limit: int = PANEL_LOG_ENTRIES) -> list[Syn
     )
 
 
+def _panel_row(connection: Connection, copy, attempt) -> dict:
+    provider = registry.get(connection.provider)
+    # The newest attempt, when it failed: its badge shows above the last successful copy, with what to do about
+    # the provider's words when the provider recognises them (else the panel's general next step).
+    failed = attempt if attempt is not None and attempt.status == "failed" else None
+    operation = "update" if copy is not None and copy.status == CopyStatus.SUCCEEDED else "copy"
+    advice = provider.refusal_action(failed.error.splitlines(), operation) if failed is not None else ""
+    return {"connection": connection, "provider": provider, "copy": copy, "failed_attempt": failed, "advice": advice}
+
+
 def invoice_panel(*, invoice: Invoice) -> dict:
     """Everything the invoice page's integrations panel shows."""
     connections = copy_connections_for_invoice(invoice=invoice)
     latest, newest = _panel_copies(invoice)
     return {
         "invoice": invoice,
-        "rows": [
-            {
-                "connection": c,
-                "provider": registry.get(c.provider),
-                "copy": latest.get(c.pk),
-                # The newest attempt, when it failed: its badge shows above the last successful copy.
-                "failed_attempt": attempt if (attempt := newest.get(c.pk)) and attempt.status == "failed" else None,
-            }
-            for c in connections
-        ],
+        "rows": [_panel_row(c, latest.get(c.pk), newest.get(c.pk)) for c in connections],
         "other_copies": [copy for pk, copy in latest.items() if pk not in {c.pk for c in connections}],
         "warnings": connection_warnings_for_invoice(invoice=invoice),
         "log": invoice_log(invoice=invoice),

@@ -370,6 +370,22 @@ def _field_problem(item: SetupField, value, context: SetupContext) -> str:
 
 
 @dataclass(frozen=True)
+class PreviewColumn:
+    """A column of the copy prompt's "What will be sent" table beside description, quantity, price and amount:
+    the line preview's attribute `value`, and in small print beside it the attribute `note` (where it comes from)."""
+
+    label: str
+    value: str
+    note: str = ""
+
+
+ACCOUNT_AND_TAX = (
+    PreviewColumn("Account", "account_code", "account_source"),
+    PreviewColumn("Tax", "tax_type", "tax_name"),
+)
+
+
+@dataclass(frozen=True)
 class CopyPrompt:
     """What the copy prompt of one document kind asks before sending.
 
@@ -383,3 +399,4 @@ class CopyPrompt:
     contact: bool = True
     modes: bool = True
     fields: tuple[SetupField, ...] = ()
+    preview_columns: tuple[PreviewColumn, ...] = ACCOUNT_AND_TAX  # what the provider's line previews carry

@@ -43,6 +43,12 @@ BENCHES = [
     pytest.param(
         "bench/economic_poll.py", ("--invoices", "60", "--open", "12"), "ceil(12/200) = 1 calls", id="economic-poll"
     ),
+    pytest.param(
+        "bench/quickbooks.py",
+        ("--invoices", "40", "--changed", "20", "--bulk", "6"),
+        "naive poll of 40 invoices",
+        id="quickbooks",
+    ),
 ]
 
 

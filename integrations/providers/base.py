@@ -119,6 +119,10 @@ class Provider:
     # ("organisation" in Xero, "company" in QuickBooks, "division" in Exact, "agreement" in e-conomic).
     tenant_noun: str = "organisation"
     tenant_noun_plural: str = "organisations"
+    # Who an invoice is billed to there, on the copy prompt and its search ("contact" in Xero, "customer" in
+    # QuickBooks).
+    contact_noun: str = "contact"
+    contact_noun_plural: str = "contacts"
     # The pick lists the setup offers, each fetched by an AccountingApi method and cached by "Refresh lists".
     pick_lists: tuple[PickList, ...] = (
         PickList("accounts", "accounts", "revenue account", "list_accounts", code_and_name),

@@ -136,7 +136,10 @@ class CopyPromptView(CopyMixin, View):
             "provider": self.provider,
             # What this provider asks for an invoice: the contact, the copy mode, its own options (CopyPrompt).
             "prompt": self.prompt,
-            "prompt_form": prompt_form or CopyPromptForm(connection, self.prompt, provider=self.provider),
+            "prompt_form": prompt_form
+            or CopyPromptForm(
+                connection, self.prompt, provider=self.provider, previous=latest.options if copied else None
+            ),
             "link": link,
             "latest": latest,
             "copied": copied,
@@ -149,11 +152,19 @@ class CopyPromptView(CopyMixin, View):
             "latest_paid": copy_payments_total(latest) if copied else 0,
             "void_refusal": remote_void_refusal(latest) if copied else "",
             "preview": preview,
+            # Each line with the provider's own columns: (value, where it comes from) per PreviewColumn.
+            "preview_lines": [(line, self.preview_cells(line)) for line in preview],
             "refusal": refusal,
             "nav": "invoices",
             "attempt_key": uuid.uuid4(),  # one per rendered form: a resent form is the same attempt
             **extra,
         }
+
+    def preview_cells(self, line) -> list[tuple[str, str]]:
+        return [
+            (getattr(line, c.value, ""), getattr(line, c.note, "") if c.note else "")
+            for c in self.prompt.preview_columns
+        ]
 
     def get(self, request, invoice_pk, connection_pk):
         self.load(invoice_pk, connection_pk)
@@ -221,7 +232,13 @@ class ContactSearchView(CopyMixin, View):
         return render(
             request,
             "integrations/copy_contacts.html",
-            {"contacts": contacts, "term": term, "problem": problem, "separator": CONTACT_SEPARATOR},
+            {
+                "contacts": contacts,
+                "term": term,
+                "problem": problem,
+                "separator": CONTACT_SEPARATOR,
+                "provider": self.provider,
+            },
         )
 
 

@@ -211,6 +211,10 @@ def test_the_prompt_asks_the_providers_options_and_checks_them_before_sending(
     done = admin_client.post(url, {"mode": "update", "contact": "", "status": "DRAFT", "default_account": "200"})
     assert done.status_code == 302 and RemoteDocument.objects.get().remote_number == invoice.number
 
+    # "Update existing" / "Create new" start from what the copy was sent with, not from the setup again.
+    again = admin_client.get(url).content.decode()
+    assert 'value="DRAFT" required id="id_status_1" checked>' in again
+
 
 @override_settings(INTEGRATION_PROVIDERS=XERO_WITH_OPTIONS)
 def test_the_prompts_options_reach_the_payload_and_a_retry_sends_the_same(admin_client, xero, organization, subsidiary):

@@ -64,6 +64,9 @@ def test_consent_lists_the_companies_and_sends_realm_id_and_state_back(client):
     page = client.get(authorize_url()).content.decode()
     assert "Tiny Books sandbox: allow access?" in page
     assert "Companies to connect" in page and "Acme Books Inc" in page and "Globex Ledger" in page
+    assert page.count('type="checkbox" name="tenant"') == 2  # several tenants per consent unless declared otherwise
+    both = callback(client.post(authorize_url(), {"tenant": [ACME, GLOBEX], "allow": "1"}))
+    assert both["realmId"] == ACME
     got = callback(client.post(authorize_url(), {"tenant": [GLOBEX], "allow": "1"}))
     assert got["state"] == "s-1" and got["realmId"] == GLOBEX and got["code"]
     assert callback(client.post(authorize_url(), {"cancel": "1"})) == {"error": "access_denied", "state": "s-1"}

@@ -45,6 +45,9 @@ class QuickBooksMappings:
     memo_custom_field: str = ""
     numbering: str = NUMBERING_APP
     sales_term: str = ""
+    # Names from the cached pick lists, for the prompt's preview (the payload sends the ids).
+    item_names: dict[str, str] = field(default_factory=dict)
+    tax_code_names: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -58,6 +61,7 @@ class LinePreview:
     item_source: str
     tax_code: str
     tax_name: str
+    item_name: str = ""
 
 
 def _item_for(line, mappings: QuickBooksMappings) -> tuple[str, str]:
@@ -87,7 +91,9 @@ def invoice_preview(invoice, lines, mappings: QuickBooksMappings, *, number: str
                 item=item,
                 item_source=source,
                 tax_code=mappings.tax_code,
-                tax_name=mappings.tax_code or "No tax (QuickBooks computes tax from a tax code; ours is not copied)",
+                tax_name=mappings.tax_code_names.get(mappings.tax_code, mappings.tax_code)
+                or "No tax (QuickBooks computes tax from a tax code; ours is not copied)",
+                item_name=mappings.item_names.get(item, item),
             )
         )
     number = invoice.number if number is None else number
@@ -98,6 +104,11 @@ def invoice_preview(invoice, lines, mappings: QuickBooksMappings, *, number: str
     if problems:
         raise ValidationError(problems)
     return previews
+
+
+def _names(connection, list_key: str) -> dict[str, str]:
+    rows = ((connection.settings or {}).get("lists") or {}).get(list_key) or []
+    return {str(row.get("code")): str(row.get("name") or row.get("code")) for row in rows if isinstance(row, dict)}
 
 
 def customer_memo(invoice, mappings: QuickBooksMappings) -> str:
@@ -193,6 +204,8 @@ class QuickBooksMapper(DocumentMapper):
             memo_custom_field=str(chosen.get(MEMO_CUSTOM_FIELD_SETTING) or ""),
             numbering=str(chosen.get(NUMBERING_SETTING) or NUMBERING_APP),
             sales_term=str(chosen.get(SALES_TERM_SETTING) or ""),
+            item_names=_names(connection, "items"),
+            tax_code_names=_names(connection, "tax_codes"),
         )
 
     def preview(self, kind, document, lines, mappings):

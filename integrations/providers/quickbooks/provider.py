@@ -34,6 +34,8 @@ class QuickBooksProvider(OAuth2Provider):
     rate_limit = (500, 60)
     tenant_noun = "company"
     tenant_noun_plural = "companies"
+    contact_noun = "customer"
+    contact_noun_plural = "customers"
     pick_lists = PICK_LISTS
     poll_interval_setting = "QUICKBOOKS_POLL_INTERVAL_MINUTES"
     webhook_key_setting = "QUICKBOOKS_WEBHOOK_VERIFIER"
@@ -142,6 +144,11 @@ class QuickBooksProvider(OAuth2Provider):
     def revoke_tenant(self, tokens: TokenSet, tenant: RemoteTenant) -> None:
         # One grant is one company in QuickBooks: withdrawing the tenant is withdrawing the grant.
         self.revoke_refresh_token(tokens.refresh_token)
+
+    def refusal_action(self, messages: list[str], operation: str) -> str:
+        from .refusals import refusal_action
+
+        return refusal_action(messages, operation)
 
     def clean_contact_id(self, value: str) -> str:
         """A QuickBooks customer Id is a number ("58"): anything else would be refused with the whole invoice."""

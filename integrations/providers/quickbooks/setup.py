@@ -10,6 +10,7 @@ from integrations.setup_schema import (
     MappingTable,
     Pick,
     PickList,
+    PreviewColumn,
     Radio,
     Section,
     SetupContext,
@@ -143,6 +144,14 @@ SCHEMA = SetupSchema(
                     needed=True,
                     missing="a default item",
                 ),
+                Pick(
+                    name=TAX_CODE_SETTING,
+                    label="Default tax code",
+                    pick_list="tax_codes",
+                    empty_label="— no tax —",
+                    help_text="What a bulk copy sends and where the copy prompt starts. QuickBooks computes the tax "
+                    "from this code (our tax rates are not copied); a company outside the US needs one on every line.",
+                ),
                 MappingTable(
                     name="service_item",
                     target="service_type",
@@ -159,6 +168,10 @@ SCHEMA = SetupSchema(
 
 INVOICE_PROMPT = CopyPrompt(
     summary="an invoice",
+    preview_columns=(
+        PreviewColumn("QuickBooks item", "item_name", "item_source"),
+        PreviewColumn("QuickBooks tax code", "tax_name"),
+    ),
     fields=(
         Pick(
             name=TAX_CODE_SETTING,

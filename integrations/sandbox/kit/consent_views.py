@@ -59,10 +59,9 @@ def authorize(request, provider_key, host=""):
     if request.method == "POST":
         if "cancel" in request.POST:
             return _redirect(redirect_uri, error="access_denied", state=state)
-        chosen = request.POST.getlist("tenant")
-        selected = [tenant.key for tenant in tenants if tenant.key in chosen]
-        if not selected:
-            context["error"] = f"Select at least one {provider.tenant_noun} to connect."
+        selected = _chosen_tenants(provider, tenants, request.POST.getlist("tenant"))
+        if isinstance(selected, str):
+            context["error"] = selected
             return render(request, "sandbox/kit/authorize.html", context, status=400)
         code = tokens.code_issue(
             provider,
@@ -75,6 +74,17 @@ def authorize(request, provider_key, host=""):
         )
         return _redirect(redirect_uri, code=code, scope=scope, state=state, **provider.callback_params(selected))
     return render(request, "sandbox/kit/authorize.html", context)
+
+
+def _chosen_tenants(provider, tenants, chosen: list[str]) -> list[str] | str:
+    """The tenant keys a consent grants, or what the person must correct (one only, when the provider says so)."""
+    selected = [tenant.key for tenant in tenants if tenant.key in chosen]
+    if provider.one_tenant_per_consent:
+        if len(selected) != 1:
+            return f"Select one {provider.tenant_noun} to connect."
+    elif not selected:
+        return f"Select at least one {provider.tenant_noun} to connect."
+    return selected
 
 
 @sandbox_enabled

@@ -153,6 +153,8 @@ class SandboxProvider:
     challenge_methods: tuple[str, ...] = ("S256",)
     grant_token_consent: GrantTokenConsent | None = None  # set: no code/token endpoints, headers instead of Bearer
     offline_scope_required: bool = False  # True: a refresh token only with the offline_access scope (OIDC)
+    # True: a consent grants exactly one tenant (Intuit: one company per consent), chosen with a radio button.
+    one_tenant_per_consent: bool = False
     tokens: TokenPolicy = field(default_factory=TokenPolicy)
     limits: LimitPolicy = field(default_factory=LimitPolicy)
     idempotency: Idempotency = field(default_factory=Idempotency)

@@ -63,6 +63,7 @@ QUICKBOOKS = register(
         token_path="oauth2/v1/tokens/bearer",
         revocation_path="v2/oauth2/tokens/revoke",
         api_path="v3/",
+        one_tenant_per_consent=True,
         redirect_paths=tuple(SANDBOX_DEFAULTS["SANDBOX_QUICKBOOKS_REDIRECT_PATHS"]),
         redirect_paths_setting="SANDBOX_QUICKBOOKS_REDIRECT_PATHS",
         tokens=TokenPolicy(

@@ -11,6 +11,7 @@ import pytest
 import requests
 import time_machine
 
+from integrations.sandbox.models import AuthCode
 from integrations.sandbox.quickbooks.demo import UK_REALM_ID, US_REALM_ID
 from productive.settings.sandbox import sandbox_provider_settings
 
@@ -24,6 +25,20 @@ def test_consent_offers_both_companies_and_returns_code_state_and_realm(client):
     assert got["realmId"] == UK_REALM_ID and got["state"] == "st-1" and got["code"]
     assert callback(client.post(authorize_url(), {"cancel": "1"}))["error"] == "access_denied"
     assert callback(client.get(authorize_url(scope="")))["error"] == "invalid_scope"
+
+
+def test_consent_grants_one_company_chosen_with_a_radio_button(client):
+    page = client.get(authorize_url()).content.decode()
+    assert page.count('type="radio" name="tenant"') == 2 and 'type="checkbox"' not in page
+    assert "Company to connect (one per consent)" in page
+    both = client.post(authorize_url(), {"tenant": [US_REALM_ID, UK_REALM_ID], "allow": "1"})
+    assert both.status_code == 400 and "Select one company to connect." in both.content.decode()
+    none = client.post(authorize_url(), {"allow": "1"})
+    assert none.status_code == 400 and "Select one company to connect." in none.content.decode()
+    assert not AuthCode.objects.exists()
+    got = callback(client.post(authorize_url(), {"tenant": [UK_REALM_ID], "allow": "1"}))
+    assert got["realmId"] == UK_REALM_ID
+    assert list(AuthCode.objects.values_list("tenant_keys", flat=True)) == [[UK_REALM_ID]]
 
 
 def test_token_answer_is_intuits_shape_and_pkce_is_checked(client):

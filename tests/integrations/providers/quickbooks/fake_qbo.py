@@ -48,6 +48,12 @@ class FakeQuickBooks:
         self.custom_txn_numbers = True
         self.next_id = 100
         self.next_number = 1001
+        # Intuit's per-realm limits, enforced with 429 ThrottleExceeded when set: 500 requests a minute, of which
+        # 120 batch requests (the clock is datetime.now, so time_machine moves the window).
+        self.minute_limit: int | None = None
+        self.batch_minute_limit: int | None = None
+        self.throttled = 0
+        self.calls_at: list[tuple[datetime, bool]] = []
 
     # --- state changes (also used by tests directly) ---------------------------------------------------------
 
@@ -116,6 +122,11 @@ class FakeQuickBooks:
     def _wrap(self, handler):
         def callback(request):
             self.requests.append(request)
+            if self._throttles(request):
+                self.throttled += 1
+                message = "message=ThrottleExceeded; errorCode=003001; statusCode=429"
+                body = fault("3001", message, "The request limit was reached. Try again later", kind="SERVICE")
+                return 429, {"Retry-After": "60"}, json.dumps(body)
             query = {k: v[0] for k, v in parse_qs(urlsplit(request.url).query).items()}
             body = json.loads(request.body) if request.body else None
             key = (urlsplit(request.url).path, query.get("requestid", ""))
@@ -131,6 +142,18 @@ class FakeQuickBooks:
             return status, {"intuit_tid": "1-test"}, json.dumps({**answer, "time": intuit_time(self.clock)})
 
         return callback
+
+    def _throttles(self, request) -> bool:
+        if self.minute_limit is None and self.batch_minute_limit is None:
+            return False
+        now, batch = datetime.now(UTC), urlsplit(request.url).path.endswith("/batch")
+        self.calls_at = [(at, b) for at, b in self.calls_at if (now - at).total_seconds() < 60]
+        over = self.minute_limit is not None and len(self.calls_at) >= self.minute_limit
+        batches = sum(1 for _at, b in self.calls_at if b)
+        over = over or (batch and self.batch_minute_limit is not None and batches >= self.batch_minute_limit)
+        if not over:
+            self.calls_at.append((now, batch))
+        return over
 
     # --- handlers --------------------------------------------------------------------------------------------
 

@@ -13,7 +13,7 @@ from integrations.models import Connection, CopyStatus, RemoteDocument
 from integrations.services.connections import authorization_callback, authorization_start
 from tests.factories import OrganizationFactory, SubsidiaryFactory, make_invoice
 
-from .fake_qbo import fault
+from .fake_qbo import FakeQuickBooks, fault
 from .helpers import API, READY_SETTINGS, TOKEN_URL, qbo_connection, realm_url
 
 pytestmark = pytest.mark.django_db
@@ -167,3 +167,22 @@ def test_connect_without_realm_is_refused(admin_user, organization, subsidiary):
     with pytest.raises(Exception, match="realmId"):
         _callback(state, admin_user, organization, "")
     assert not Connection.objects.filter(provider="quickbooks").exists()
+
+
+def test_the_copy_prompt_and_its_search_speak_of_customers(admin_client, organization, subsidiary):
+    connection = qbo_connection(organization=organization, subsidiary=subsidiary, settings=READY_SETTINGS)
+    invoice = make_invoice(organization=organization, subsidiary=subsidiary, finalize=True)
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
+        server = FakeQuickBooks(mock, API, connection.remote_tenant_id).install()
+        server.customers["58"] = {"Id": "58", "DisplayName": "Globex Holdings", "Active": True}
+        page = admin_client.get(reverse("integrations:invoice-copy", args=[invoice.pk, connection.pk])).content
+        search = reverse("integrations:invoice-copy-contacts", args=[invoice.pk, connection.pk])
+        found = admin_client.get(search, {"q": "glo"}).content.decode()
+    page = page.decode()
+    assert '<h2 class="card-title">Customer</h2>' in page and "Search QuickBooks Online customers" in page
+    assert f"Create a customer from {invoice.company.name}" in page and "contact from" not in page
+    assert "1 customer matches “glo”" in found and "Globex Holdings" in found
+    # What will be sent: QuickBooks' item and tax code for each line, by name, not Xero's account and tax type.
+    assert "<th>QuickBooks item</th><th>QuickBooks tax code</th>" in page and "<th>Account</th>" not in page
+    assert '<td>Services <span class="muted small">(default item)</span></td>' in page
+    assert "<td>No tax (QuickBooks computes tax from a tax code; ours is not copied)</td>" in page
