@@ -17,16 +17,8 @@ from integrations.exceptions import (
     ThrottledError,
     TransientError,
 )
-from integrations.http import (
-    BYTES,
-    TEXT,
-    ApiClient,
-    IdempotencyStyle,
-    RateWindow,
-    backoff_delay,
-    dumps_json,
-    parse_retry_after,
-)
+from integrations.http import ApiClient, backoff_delay
+from integrations.http_wire import BYTES, TEXT, IdempotencyStyle, RateWindow, dumps_json, parse_retry_after
 from integrations.models import LogLevel, SyncLogEntry
 
 from .factories import ConnectionFactory

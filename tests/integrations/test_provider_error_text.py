@@ -10,7 +10,8 @@ from django.test import Client
 from django.urls import reverse
 
 from integrations.exceptions import IntegrationError
-from integrations.http import RAW_BODY_MAX, ApiClient
+from integrations.http import ApiClient
+from integrations.http_wire import RAW_BODY_MAX
 from integrations.models import CopyStatus, RemoteDocument, SyncLogEntry, TaxRateMapping
 from integrations.providers.xero.client import XeroApi
 from integrations.services.invoice_copy import invoice_copy

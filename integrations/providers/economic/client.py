@@ -16,7 +16,8 @@ from django.conf import settings
 
 from integrations.connection_state import connection_mark_needs_reconnect
 from integrations.exceptions import IntegrationError, ProviderValidationError, TerminalError, TransientError
-from integrations.http import ApiClient, IdempotencyStyle
+from integrations.http import ApiClient
+from integrations.http_wire import IdempotencyStyle
 from integrations.providers.base import INVOICE, AccountingApi, RemoteChoice, RemoteContact
 from integrations.tokens import connection_access_token
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 from decimal import Decimal, InvalidOperation
 
 from integrations.exceptions import IntegrationError, ProviderValidationError, TransientError
-from integrations.http import BYTES
+from integrations.http_wire import BYTES
 from integrations.providers.base import RemoteInvoice
 
 from .filters import equals

@@ -14,7 +14,7 @@ from datetime import UTC, date, datetime
 from decimal import Decimal, InvalidOperation
 
 from integrations.exceptions import TransientError
-from integrations.http import RateWindow
+from integrations.http_wire import RateWindow
 
 _WCF_DATE = re.compile(r"^/Date\((-?\d+)(?:[+-]\d{4})?\)/$")
 CRUD_PAGE = 60  # records per page of the standard endpoints

@@ -24,7 +24,8 @@ from integrations.exceptions import (
     ThrottledError,
     TransientError,
 )
-from integrations.http import BYTES, ApiClient, IdempotencyStyle
+from integrations.http import ApiClient
+from integrations.http_wire import BYTES, IdempotencyStyle
 from integrations.providers.base import (
     INVOICE,
     AccountingApi,
