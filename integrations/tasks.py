@@ -173,10 +173,23 @@ def payments_sync_connection(connection_id: int) -> str:
     if reason:
         logger.info("payment sync of connection %s skipped: %s", connection_id, reason)
         return f"skipped: {reason}"
+    # The queued run has started: a change announced from now on may queue the next one (the claim only holds
+    # back a second run while one waits in the queue).
+    Connection.objects.filter(pk=connection.pk, sync_queued_at__isnull=False).update(sync_queued_at=None)
     run = payments_sync(connection=connection)
     if run.outcome != SyncOutcome.SKIPPED:
         webhook_requests_covered(connection_id=connection.pk, run=run)
+        payments_sync_trailing(connection.pk, run)
     return f"{run.outcome}: {run.counts}"
+
+
+def payments_sync_trailing(connection_id: int, run: SyncRun) -> list[int]:
+    """A webhook that arrived while the run was under way (after it had read the provider) is not covered by
+    it: one more run goes at once, so a payment edited seconds after another shows in seconds too, not at the
+    schedule's next tick."""
+    if not Connection.objects.filter(pk=connection_id, sync_requested_at__gt=run.started_at).exists():
+        return []
+    return payments_sync_queue(payments_sync_claim([connection_id], now=timezone.now()))
 
 
 RECONCILIATION_GROUP = "reconciliation"

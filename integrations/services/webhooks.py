@@ -188,7 +188,7 @@ def webhook_receive(*, provider: Provider, notices: list[WebhookNotice]) -> Webh
 
 def webhook_requests_covered(*, connection_id: int, run: SyncRun) -> None:
     """A payment sync ran: what webhooks said before it started is covered (the mark is cleared, their events
-    processed). What arrived after its start keeps the connection due at the next tick."""
+    processed). What arrived after its start keeps the connection due (tasks.payments_sync_trailing runs it)."""
     Connection.objects.filter(pk=connection_id, sync_requested_at__lte=run.started_at).update(sync_requested_at=None)
     WebhookEvent.objects.filter(
         connection_id=connection_id, processed_at__isnull=True, received_at__lte=run.started_at

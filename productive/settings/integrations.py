@@ -37,7 +37,8 @@ ATTENTION_DIGEST_MINUTES = env.int("ATTENTION_DIGEST_MINUTES", default=24 * 60)
 # Reconciliation (every connection's copies beside what the provider holds now) runs this often: nightly.
 RECONCILIATION_MINUTES = env.int("RECONCILIATION_MINUTES", default=24 * 60)
 # Webhooks (POST /integrations/<key>/webhooks/): bodies larger than this many bytes are refused (413) before the
-# signature is checked; a connection a webhook already queued a sync for is not queued again within the debounce.
+# signature is checked; a connection whose sync waits in the queue is not queued again (a claim older than the
+# debounce counts as lost and is taken again).
 INTEGRATIONS_WEBHOOK_MAX_BYTES = env.int("INTEGRATIONS_WEBHOOK_MAX_BYTES", default=256 * 1024)
 INTEGRATIONS_WEBHOOK_DEBOUNCE_SECONDS = env.int("INTEGRATIONS_WEBHOOK_DEBOUNCE_SECONDS", default=30)
 # Minutes between purges of old OAuth round trips (AuthorizationState rows, which may hold a pending token).

@@ -298,29 +298,54 @@ def test_a_connection_with_payment_sync_off_is_not_queued(organization, subsidia
 # --- one sync per burst ----------------------------------------------------------------------------------------
 
 
-def test_a_burst_queues_one_sync_and_leaves_the_connection_due(syncing, xero):
+def test_a_burst_queues_one_sync_while_it_waits_in_the_queue(syncing, xero, monkeypatch):
     _invoice, remote_id = copied(syncing)
+    broker = []  # the queued task waits here until a worker takes it
+    monkeypatch.setattr(tasks, "async_task", lambda func, ids, **kwargs: broker.append(ids))
     moments = [f"2026-11-12T09:30:{second:02d}.000" for second in range(12)]
     for n, moment in enumerate(moments):
         assert post(delivery(event(syncing.remote_tenant_id, remote_id, at=moment), sequence=n + 1)).status_code == 200
 
-    assert WebhookEvent.objects.count() == 12
-    assert runs(syncing).count() == 1, "a burst of deliveries queued more than one sync"
+    assert broker == [[syncing.pk]], "a burst of deliveries queued more than one sync"
     results = list(WebhookEvent.objects.order_by("pk").values_list("result", flat=True))
     assert results == [WebhookResult.SYNC_QUEUED] + [WebhookResult.SYNC_PENDING] * 11
-    # What came after the run started is not lost: the connection is due at the next tick, whatever its interval.
-    syncing.refresh_from_db()
-    assert syncing.sync_requested_at is not None
-    assert WebhookEvent.objects.filter(processed_at__isnull=True).count() == 11
-    SyncRun.objects.update(started_at=timezone.now() - datetime.timedelta(seconds=45))  # the debounce is over
-    syncing.sync_queued_at = timezone.now() - datetime.timedelta(seconds=45)
-    syncing.save(update_fields=["sync_queued_at"])
 
-    assert tasks.payments_sync_all() == [syncing.pk]
-    assert runs(syncing).count() == 2
+    tasks.payments_sync_connections(broker.pop())  # the worker takes it: one run covers the whole burst
+    assert runs(syncing).count() == 1 and broker == []
     assert not WebhookEvent.objects.filter(processed_at__isnull=True).exists()
     syncing.refresh_from_db()
-    assert syncing.sync_requested_at is None
+    assert syncing.sync_requested_at is None and syncing.sync_queued_at is None
+
+
+def test_a_change_announced_during_a_run_gets_one_trailing_run(syncing, xero, monkeypatch):
+    _invoice, remote_id = copied(syncing)
+    broker = []
+    monkeypatch.setattr(tasks, "async_task", lambda func, ids, **kwargs: broker.append(ids))
+    running = SyncRun.objects.create(connection=syncing, kind=SyncKind.PAYMENTS)  # a run has read the provider
+    for n in range(3):
+        post(delivery(event(syncing.remote_tenant_id, remote_id, at=f"2026-11-12T09:31:0{n}.000"), sequence=n + 1))
+    assert broker == [] and set(WebhookEvent.objects.values_list("result", flat=True)) == {WebhookResult.SYNC_PENDING}
+
+    running.outcome, running.finished_at = SyncOutcome.SUCCEEDED, timezone.now()
+    running.save()
+    assert tasks.payments_sync_trailing(syncing.pk, running) == [syncing.pk]
+    assert broker == [[syncing.pk]]  # once, not three times
+    assert tasks.payments_sync_trailing(syncing.pk, running) == []  # it waits in the queue: no second one
+
+    tasks.payments_sync_connections(broker.pop())
+    assert broker == []  # the trailing run covered them: no run after it
+    assert not WebhookEvent.objects.filter(processed_at__isnull=True).exists()
+
+
+def test_a_change_right_after_a_run_is_synced_at_once(syncing, xero):
+    """The queue slot is given back when the run starts, so a payment edited seconds after the last one
+    (a person correcting an amount) is not held back until the schedule's next tick."""
+    _invoice, remote_id = copied(syncing)
+    post(delivery(event(syncing.remote_tenant_id, remote_id, at="2026-11-12T09:30:00.000"), sequence=1))
+    post(delivery(event(syncing.remote_tenant_id, remote_id, at="2026-11-12T09:30:05.000"), sequence=2))
+
+    assert runs(syncing).count() == 2
+    assert list(WebhookEvent.objects.values_list("result", flat=True)) == [WebhookResult.SYNC_QUEUED] * 2
 
 
 def test_one_delivery_with_many_events_queues_one_sync(syncing, xero):

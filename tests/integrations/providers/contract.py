@@ -383,7 +383,14 @@ class ProviderContract(AuthContract, PaymentFeedContract, RemainderFeedContract)
         assert {event.result for event in stored} == {WebhookResult.UNKNOWN_TENANT}  # acknowledged, not an error
 
     @pytest.mark.django_db
-    def test_webhook_burst_about_a_copied_document_queues_one_sync(self, webhooks_on, organization, subsidiary):
+    def test_webhook_burst_about_a_copied_document_queues_one_sync(
+        self, webhooks_on, organization, subsidiary, monkeypatch
+    ):
+        """A burst that arrives while its sync waits in the queue is covered by that one run."""
+        from integrations import tasks
+
+        broker = []
+        monkeypatch.setattr(tasks, "async_task", lambda func, ids, **kwargs: broker.append(ids))
         connection = self.make_connection(
             organization=organization,
             subsidiary=subsidiary,
@@ -407,8 +414,11 @@ class ProviderContract(AuthContract, PaymentFeedContract, RemainderFeedContract)
                 body = self.webhook_payment_hint(connection.remote_tenant_id, remote_id, sequence)
                 response = self._post_webhook(webhooks_on, *self.signed_delivery(body, self.WEBHOOK_KEY))
                 assert response.status_code == 200
+            assert broker == [[connection.pk]]
+            tasks.payments_sync_connections(broker.pop())
         assert WebhookEvent.objects.filter(connection=connection).count() == 5
         assert SyncRun.objects.filter(connection=connection, kind=SyncKind.PAYMENTS).count() == 1
+        assert broker == []  # nothing arrived during the run: no trailing one
 
     # --- export ------------------------------------------------------------------------------------------------
 
