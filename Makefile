@@ -67,3 +67,4 @@ bench: install
 	$(PY) bench/activity.py
 	$(PY) bench/economic_poll.py
 	$(PY) bench/quickbooks.py
+	$(PY) bench/exact.py

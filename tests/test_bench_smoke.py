@@ -49,6 +49,12 @@ BENCHES = [
         "naive poll of 40 invoices",
         id="quickbooks",
     ),
+    pytest.param(
+        "bench/exact.py",
+        ("--invoices", "40", "--changed", "20", "--bulk", "25"),
+        "naive poll of 40 invoices",
+        id="exact",
+    ),
 ]
 
 

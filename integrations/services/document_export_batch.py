@@ -65,8 +65,13 @@ def document_export_batch(*, documents: list, connection: Connection, user=None)
                 outcome.waiting.extend(later.pk for later, _ in alone[index + 1 :])
                 raise
         elements = _look_up(api, elements, outcome)
-        elements = contacts_step(api, elements, connection, outcome, pace)
-        documents_step(api, elements, connection, outcome, pace)
+        elements, later = contacts_step(api, elements, connection, outcome, pace)
+        try:
+            documents_step(api, elements, connection, outcome, pace)
+        except BatchStop as stop:
+            raise BatchStop(stop.rest + later, stop.until) from None
+        if later:  # their contacts and documents in the next window
+            raise pace.stop(later)
     except BatchStop as stop:
         _wait_all(stop.rest, connection, stop.until, outcome)
     return outcome

@@ -87,6 +87,26 @@ class Pace:
     def stop(self, rest: list[Element]) -> BatchStop:
         return BatchStop(rest, timezone.now() + self.window)
 
+    def fitting(self, groups: list[tuple[object, list[Element]]], *, ready: int, limits) -> int:
+        """How many of the contact groups (company, its elements) this run can make the contacts of and still send
+        their documents, with the `ready` elements' documents. A contact made for a document that must wait is
+        paid for again by the next run (it is not remembered until a document reaches it): a run that spent its
+        budget on contacts alone would leave every run the same work."""
+        if self.left is None:
+            return len(groups)
+        documents, taken = ready, 0
+        for _company, group in groups:
+            documents += len(group)
+            cost = self.calls(limits.contacts, taken + 1) + self.calls(limits.documents, documents)
+            if cost > self.left:
+                break
+            taken += 1
+        return taken
+
+    @staticmethod
+    def calls(limit: int, elements: int) -> int:
+        return elements if limit <= 1 else -(-elements // limit)
+
 
 def _fail_all(elements: list[Element], exc: IntegrationError, outcome: BatchOutcome) -> None:
     for element in elements:
@@ -97,12 +117,15 @@ def _fail_all(elements: list[Element], exc: IntegrationError, outcome: BatchOutc
 # --- contacts -----------------------------------------------------------------------------------------------
 
 
-def contacts_step(api, elements: list[Element], connection, outcome: BatchOutcome, pace: Pace) -> list[Element]:
+def contacts_step(
+    api, elements: list[Element], connection, outcome: BatchOutcome, pace: Pace
+) -> tuple[list[Element], list[Element]]:
     """Each element's contact: the remembered one (one query for all), else one created for its company (one per
-    company, in chunks of batch_limits.contacts). Returns the elements ready to send; a refused contact fails its
-    documents only. Nothing is remembered here (that waits for the provider to accept a document)."""
+    company, in chunks of batch_limits.contacts). Returns the elements ready to send, and those left for the next
+    run (a paced provider: contacts only for the documents this run can send, Pace.fitting); a refused contact
+    fails its documents only. Nothing is remembered here (that waits for the provider to accept a document)."""
     if not elements:
-        return []
+        return [], []
     adapter = elements[0].context.adapter
     companies = {e.document.pk: adapter.company(e.document) for e in elements}
     links = {
@@ -130,12 +153,17 @@ def contacts_step(api, elements: list[Element], connection, outcome: BatchOutcom
             )
         missing.setdefault(company.pk, (company, []))[1].append(element)
     groups = list(missing.values())
+    fit = pace.fitting(groups, ready=len(ready), limits=api.batch_limits)
+    later: list[Element] = []
+    if fit < len(groups) and (ready or fit):  # else one group is more than a run: it goes as far as it can
+        later = [e for _, group in groups[fit:] for e in group]
+        groups = groups[:fit]
     limit = api.batch_limits.contacts
     start = 0
     while start < len(groups):
         size = pace.chunk(limit)
         if size == 0:
-            raise pace.stop(ready + [e for _, group in groups[start:] for e in group])
+            raise pace.stop(ready + [e for _, group in groups[start:] for e in group] + later)
         chunk, start = groups[start : start + size], start + size
         results = api.create_contacts([(f"contact-{uuid.uuid4()}", company) for company, _ in chunk])
         outcome.calls += pace.spend(limit, len(chunk))
@@ -149,14 +177,16 @@ def contacts_step(api, elements: list[Element], connection, outcome: BatchOutcom
                 throttle = result.error
                 unsent.extend(group)
             elif isinstance(result.error, TerminalError):  # the grant is dead: nothing more is sent
-                _fail_all(ready + unsent + group + [e for _, g in groups[start:] for e in g], result.error, outcome)
-                return []
+                _fail_all(
+                    ready + unsent + group + [e for _, g in groups[start:] for e in g] + later, result.error, outcome
+                )
+                return [], []
             else:
                 _fail_all(group, result.error, outcome)
         if throttle is not None:
             connection_pause(connection, throttle)
-            raise BatchStop(ready + unsent + [e for _, g in groups[start:] for e in g], connection.paused_until)
-    return ready
+            raise BatchStop(ready + unsent + [e for _, g in groups[start:] for e in g] + later, connection.paused_until)
+    return ready, later
 
 
 # --- documents ----------------------------------------------------------------------------------------------

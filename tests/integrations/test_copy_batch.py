@@ -202,22 +202,24 @@ def test_a_provider_without_batches_is_sent_one_by_one_paced_under_its_limit(
     with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
         xero = FakeXero(mock, API).install()
         result = run(connection, invoices)
-        # 9 calls of the 10 a minute (PACE_SHARE): 6 contacts, then 3 invoices, each on its own; no 429 is met.
-        assert result.startswith("3 done, 0 failed, 3 waiting") and result.endswith("in 9 calls")
-        assert len(writes(mock, "Contacts")) == 6 and len(writes(mock, "Invoices")) == 3
+        # At most 9 calls of the 10 a minute (PACE_SHARE), each on its own; no 429 is met. Contacts only for the
+        # invoices this run can send too: 4 contacts and their 4 invoices (a 5th pair would be 10).
+        assert result.startswith("4 done, 0 failed, 2 waiting") and result.endswith("in 8 calls")
+        assert len(writes(mock, "Contacts")) == 4 and len(writes(mock, "Invoices")) == 4
         puts = writes(mock, "Invoices")
         assert all(len(json.loads(call.request.body)["Invoices"]) == 1 for call in puts)
         assert {call.request.headers["Idempotency-Key"] for call in puts} <= set(
             RemoteDocument.objects.values_list("idempotency_key", flat=True)
         )  # each element sent with its attempt's own key
         waiting = RemoteDocument.objects.filter(status=CopyStatus.WAITING)
-        assert waiting.count() == 3 and {c.waiting_until for c in waiting} == {NOW + datetime.timedelta(minutes=1)}
+        assert waiting.count() == 2 and {c.waiting_until for c in waiting} == {NOW + datetime.timedelta(minutes=1)}
         (deferred,) = Schedule.objects.filter(func="integrations.tasks.invoice_copy_batch_task")
         assert deferred.next_run == NOW + datetime.timedelta(minutes=1)
 
         with time_machine.travel(NOW + datetime.timedelta(minutes=1), tick=False):
             ids = sorted(waiting.values_list("invoice_id", flat=True))
-            assert tasks.invoice_copy_batch_task(connection.pk, ids, "update", None, 1).startswith("3 done")
+            assert tasks.invoice_copy_batch_task(connection.pk, ids, "update", None, 1).startswith("2 done")
+        assert len(writes(mock, "Contacts")) == 6  # one contact a client: none made for an invoice that waited
     assert xero.creates == 6 and RemoteDocument.objects.filter(status=CopyStatus.SUCCEEDED).count() == 6
 
 

@@ -5,6 +5,7 @@ timed."""
 
 from __future__ import annotations
 
+import ast
 from types import SimpleNamespace
 
 import pytest
@@ -76,3 +77,31 @@ def test_the_same_bulk_copy_unpaced_runs_into_the_limit(mock, clock, organizatio
     assert waiting == 25  # paused until the reset the 429 named, then copied by the next run
     connection.refresh_from_db()
     assert connection.is_paused
+
+
+def test_a_bulk_copy_for_more_new_customers_than_one_run_can_pay_for_copies_them_all(
+    mock, clock, organization, subsidiary
+):
+    """A new customer costs calls of its own (Exact: a lookup by name and a create): a run makes only the customers
+    whose invoices it can also send, so every run copies invoices and the next one starts where it stopped (before,
+    each run made customers until its budget was spent, their invoices waited, and the next run began again)."""
+    from django_q.models import Schedule
+
+    server = FakeExact(mock, clock=clock.time).install()
+    connection = exact_connection(organization=organization, subsidiary=subsidiary, settings=dict(READY_SETTINGS))
+    invoices = [make_invoice(organization=organization, subsidiary=subsidiary, finalize=True) for _ in range(60)]
+
+    tasks.invoice_copy_batch_task(connection.pk, [i.pk for i in invoices], "update", None, 0)
+    made = [len(server.entries)]
+    while deferred := Schedule.objects.filter(func="integrations.tasks.invoice_copy_batch_task").first():
+        assert len(ast.literal_eval(deferred.args)[1]) == 60 - sum(made)  # the rest waits for the next window
+        clock.now = max(clock.now, deferred.next_run.timestamp())
+        deferred.delete()
+        tasks.invoice_copy_batch_task(*ast.literal_eval(deferred.args))
+        made.append(len(server.entries) - sum(made))
+    # 54 calls a run (90% of Exact's 60 a minute), 2 an invoice for a new customer: 27, 27, then the last 6.
+    assert made == [27, 27, 6]
+
+    copies = RemoteDocument.objects.filter(invoice__in=invoices)
+    assert set(copies.values_list("status", flat=True)) == {CopyStatus.SUCCEEDED}
+    assert len(server.entries) == len(server.accounts) == 60 and server.throttled == 0
