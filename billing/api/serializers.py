@@ -7,6 +7,7 @@ next to a currency code.
 import decimal
 
 from django.db import models
+from django.urls import reverse
 from rest_framework import serializers
 
 from billing.models import (
@@ -209,8 +210,25 @@ class InvoiceSerializer(InvoiceListSerializer):
 # --- Expenses and purchase orders -------------------------------------------------------------------------
 
 
+class ReceiptField(serializers.FileField):
+    """Written as a multipart upload; read as the receipt's download URL in the app (never a storage path)."""
+
+    def to_representation(self, value):
+        if not value:
+            return None
+        url = reverse("billing:expense-receipt", args=[value.instance.pk])
+        request = self.context.get("request")
+        return request.build_absolute_uri(url) if request is not None else url
+
+
 class ExpenseSerializer(OrganizationModelSerializer):
     total = money_field()
+    receipt = ReceiptField(
+        required=False,
+        allow_null=True,
+        help_text="The supplier's receipt (PDF, PNG, JPEG or GIF, at most 10 MB), as a multipart upload; "
+        "read back as its download URL.",
+    )
 
     class Meta:
         model = Expense
@@ -226,6 +244,7 @@ class ExpenseSerializer(OrganizationModelSerializer):
             "date",
             "due_date",
             "approval_status",
+            "receipt",
             "tax_amount",
             "total",
             "amount_paid",
