@@ -325,7 +325,8 @@ class Expense(OrganizationOwned):
 
     budget = models.ForeignKey(Budget, on_delete=models.PROTECT, related_name="expenses")
     service_type = models.ForeignKey(ServiceType, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
-    vendor = models.ForeignKey(Company, on_delete=models.PROTECT, related_name="expenses")
+    # Optional: a cost may be booked before its supplier is known; it is sent to the accounting tool only with one.
+    vendor = models.ForeignKey(Company, null=True, blank=True, on_delete=models.PROTECT, related_name="expenses")
     description = models.CharField(max_length=500)
     amount = TolerantDecimalField(**MONEY, validators=[MinValueValidator(Decimal("0.01"))])
     currency = models.CharField(max_length=3, choices=CURRENCY_CHOICES)

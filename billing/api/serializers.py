@@ -252,7 +252,9 @@ class ExpenseSerializer(OrganizationModelSerializer):
             "created_at",
             "updated_at",
         ]
-        extra_kwargs = {"currency": {"required": False, "help_text": "Defaults to the vendor's currency."}}
+        extra_kwargs = {
+            "currency": {"required": False, "help_text": "Defaults to the vendor's currency, else the budget's."}
+        }
 
 
 class PurchaseOrderSerializer(OrganizationModelSerializer):

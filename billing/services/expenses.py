@@ -91,6 +91,8 @@ def expense_create(*, organization: Organization, **fields) -> Expense:
     fields.setdefault("approval_status", ApprovalStatus.PENDING)
     if not fields.get("currency") and fields.get("vendor"):
         fields["currency"] = fields["vendor"].default_currency
+    if not fields.get("currency") and fields.get("budget"):
+        fields["currency"] = fields["budget"].currency
     fields = _validate_expense(organization, fields)
     expense = Expense(organization=organization, **fields)
     expense.tax_amount = _expense_tax(expense)
