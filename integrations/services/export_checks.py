@@ -79,6 +79,13 @@ def _connection_refusal(adapter: DocumentAdapter, connection: Connection, organi
                 "reconnect it in Settings > App marketplace first."
             }
         )
+    if not provider.exports_enabled(connection, adapter.kind):
+        raise ValidationError(
+            {
+                "connection": f"Sending {adapter.label}s to {provider.name} is off for {connection.name}: "
+                "turn it on in its setup first."
+            }
+        )
     if not provider.setup_is_complete(connection):
         raise ValidationError(
             {"connection": f"Finish the setup of {connection.name} (accounts and tax rates) before copying."}
