@@ -31,6 +31,7 @@ from billing.services import (
 
 from ..models import DOCUMENT_FIELDS, Connection, CopyStatus, DocumentKind, RemoteDocument, RemotePayment
 from ..providers.base import PaymentAllocation
+from .document_statuses import FINAL_STATUSES
 
 
 @dataclass(frozen=True)
@@ -75,6 +76,7 @@ class InvoiceTargets:
         self.source = connection.provider if connection.provider in PaymentSource.values else PaymentSource.MANUAL
         self._by_id: dict[str, Target] = {}
         self._by_number: dict[str, Target | None] = {}
+        self.status_kinds: set[str] = set()  # kinds with open copies whose provider status is read back
         self._load()
 
     def _load(self) -> None:
@@ -82,10 +84,25 @@ class InvoiceTargets:
         invoice_of: dict[str, tuple[str, int]] = {}
         number_of: dict[str, str] = {}
         latest: set[str] = set()
-        rows = RemoteDocument.objects.filter(connection=self.connection, kind__in=PAID_KINDS).exclude(remote_id="")
-        for remote_id, kind, invoice_id, expense_id, superseded_at, is_latest, number in rows.values_list(
-            "remote_id", "kind", "invoice_id", "expense_id", "superseded_at", "is_latest", "remote_number"
+        # The same query tells which other kinds have copies whose status the run reads back (purchase orders).
+        rows = RemoteDocument.objects.filter(connection=self.connection).exclude(remote_id="")
+        for remote_id, kind, invoice_id, expense_id, superseded_at, is_latest, number, status, remote_status in (
+            rows.values_list(
+                "remote_id",
+                "kind",
+                "invoice_id",
+                "expense_id",
+                "superseded_at",
+                "is_latest",
+                "remote_number",
+                "status",
+                "remote_status",
+            )
         ):
+            if kind not in PAID_KINDS:
+                if is_latest and status == CopyStatus.SUCCEEDED and remote_status not in FINAL_STATUSES:
+                    self.status_kinds.add(kind)
+                continue
             invoice_of[remote_id] = (kind, expense_id if kind == DocumentKind.BILL else invoice_id)
             number_of[remote_id] = number_of.get(remote_id) or number
             since = earliest.get(remote_id)
