@@ -96,9 +96,12 @@ class DocumentAdapter:
         """A file its copy carries (attached once the copy succeeded), or None."""
         return None
 
+    def queryset(self):
+        """Its documents with what the engine reads of them (company, subsidiary) loaded along."""
+        return self.model.objects.all()
+
     def load(self, pk: int):
-        """The document with what the engine reads of it (its company, subsidiary), for the services."""
-        return self.model.objects.get(pk=pk)
+        return self.queryset().get(pk=pk)
 
 
 class InvoiceAdapter(DocumentAdapter):
@@ -129,8 +132,8 @@ class InvoiceAdapter(DocumentAdapter):
 
         invoice_set_number(invoice=document, number=number)
 
-    def load(self, pk: int):
-        return Invoice.objects.select_related("organization", "company", "subsidiary").get(pk=pk)
+    def queryset(self):
+        return Invoice.objects.select_related("organization", "company", "subsidiary")
 
 
 @dataclass(frozen=True)
@@ -210,10 +213,10 @@ class BillAdapter(DocumentAdapter):
         name = f"receipt-{bill_number(document)}.{receipt_extension(document.receipt.name) or 'bin'}"
         return Attachment(filename=name, content=content, content_type=receipt_content_type(name))
 
-    def load(self, pk: int):
+    def queryset(self):
         return Expense.objects.select_related(
             "organization", "vendor", "budget", "budget__subsidiary", "service_type", "tax_rate"
-        ).get(pk=pk)
+        )
 
 
 class PurchaseOrderAdapter(DocumentAdapter):
@@ -236,8 +239,8 @@ class PurchaseOrderAdapter(DocumentAdapter):
     def take_number(self, document, number: str) -> None:
         """Our purchase order keeps its number; the copy shows the provider's (RemoteDocument.remote_number)."""
 
-    def load(self, pk: int):
-        return PurchaseOrder.objects.select_related("organization", "vendor", "subsidiary").get(pk=pk)
+    def queryset(self):
+        return PurchaseOrder.objects.select_related("organization", "vendor", "subsidiary")
 
 
 ADAPTERS: dict[str, DocumentAdapter] = {

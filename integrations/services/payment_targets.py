@@ -86,18 +86,26 @@ class InvoiceTargets:
         latest: set[str] = set()
         # The same query tells which other kinds have copies whose status the run reads back (purchase orders).
         rows = RemoteDocument.objects.filter(connection=self.connection).exclude(remote_id="")
-        for remote_id, kind, invoice_id, expense_id, superseded_at, is_latest, number, status, remote_status in (
-            rows.values_list(
-                "remote_id",
-                "kind",
-                "invoice_id",
-                "expense_id",
-                "superseded_at",
-                "is_latest",
-                "remote_number",
-                "status",
-                "remote_status",
-            )
+        for (
+            remote_id,
+            kind,
+            invoice_id,
+            expense_id,
+            superseded_at,
+            is_latest,
+            number,
+            status,
+            remote_status,
+        ) in rows.values_list(
+            "remote_id",
+            "kind",
+            "invoice_id",
+            "expense_id",
+            "superseded_at",
+            "is_latest",
+            "remote_number",
+            "status",
+            "remote_status",
         ):
             if kind not in PAID_KINDS:
                 if is_latest and status == CopyStatus.SUCCEEDED and remote_status not in FINAL_STATUSES:
