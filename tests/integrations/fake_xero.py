@@ -3,8 +3,8 @@
 It keeps invoices (ACCREC and ACCPAY bills alike, as Xero's one /Invoices), contacts, payments (on both types,
 in one GET /Payments), attachments and purchase orders, replays the answer of a repeated Idempotency-Key (as
 Xero does), refuses a duplicate InvoiceNumber with Xero's own message (a voided invoice keeps its number, as in the
-sandbox), voids an invoice on a POST of Status VOIDED unless it has payments (Xero's refusal), filters /Payments by If-Modified-Since
-and pages them by 100.
+sandbox), voids an invoice on a POST of Status VOIDED unless it has payments (Xero's refusal), filters /Payments
+by If-Modified-Since and pages them by 100.
 Response bodies follow the shapes of the Xero OpenAPI examples (Id/Status/ProviderName/DateTimeUTC envelope).
 """
 
