@@ -76,17 +76,19 @@ class XeroPurchaseReads:
                 return self.remote_document(PURCHASE_ORDER, element)
         return None
 
-    def purchase_order(self, remote_id: str) -> RemoteInvoice:
-        """One purchase order as Xero has it now (its status)."""
-        return self.remote_document(
-            PURCHASE_ORDER, self._first(self._get(f"PurchaseOrders/{remote_id}"), "PurchaseOrders")
-        )
+    def read_document(self, kind: str, remote_id: str) -> RemoteInvoice:
+        """GET /Invoices/{id} or /PurchaseOrders/{id}: the document as Xero has it now (its status)."""
+        self.check_export_kind(kind)
+        collection = DOCUMENTS[kind].collection
+        return self.remote_document(kind, self._first(self._get(f"{collection}/{remote_id}"), collection))
 
-    def purchase_orders_changed(self, since: datetime | None) -> list[RemoteInvoice]:
+    def document_changes(self, kind: str, since: datetime | None) -> list[RemoteInvoice]:
         """Every purchase order changed since `since` (all of them without it), oldest change first: one call a page
-        of 100, so an idle read is one call."""
+        of 100, so an idle read is one call. (Invoices' and bills' changes come through GET /Payments.)"""
         from .client import format_cursor
 
+        if kind != PURCHASE_ORDER:
+            return super().document_changes(kind, since)
         headers = {"If-Modified-Since": format_cursor(since)} if since else {}
         found, page = [], 1
         while True:

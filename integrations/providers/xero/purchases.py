@@ -114,8 +114,9 @@ def bill_payload(expense, lines, mappings: XeroMappings, *, contact_id: str, num
 def purchase_order_payload(
     order, lines, mappings: XeroMappings, *, contact_id: str, number: str | None, xero_numbers: bool
 ) -> dict:
-    """The PurchaseOrder for PUT/POST /PurchaseOrders. On a create (`number` given, or "" when Xero numbers it) its
-    status follows ours (a draft stays a draft there); an update (`number` None) leaves Xero's status as it is."""
+    """The PurchaseOrder for PUT/POST /PurchaseOrders. Its status follows ours, create and update alike: a draft
+    stays a draft there, a sent or received one is AUTHORISED (an update after ours was sent approves it there;
+    Xero refuses to change a billed one, in its own words)."""
     previews = purchase_order_preview(order, lines, mappings)
     payload = {
         "Contact": {"ContactID": contact_id},
@@ -129,8 +130,7 @@ def purchase_order_payload(
         payload["DeliveryDate"] = order.delivery_date.isoformat()
     if order.note:
         payload["DeliveryInstructions"] = order.note[:500]
-    if number is not None:
-        payload["Status"] = PO_STATUS_FOR_OURS.get(order.status, "DRAFT")
+    payload["Status"] = PO_STATUS_FOR_OURS.get(order.status, "DRAFT")
     if number and not xero_numbers:
         payload["PurchaseOrderNumber"] = number
     return payload
