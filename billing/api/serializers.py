@@ -13,6 +13,7 @@ from rest_framework import serializers
 from billing.models import (
     Company,
     Expense,
+    ExpensePayment,
     Invoice,
     InvoiceLine,
     Payment,
@@ -150,6 +151,34 @@ class PaymentSerializer(OrganizationModelSerializer):
         ]
         read_only_fields = ["source", "external_id", "is_deleted", "deleted_at"]
         extra_kwargs = {"currency": {"required": False, "help_text": "Defaults to the invoice's currency."}}
+
+
+class ExpensePaymentSerializer(OrganizationModelSerializer):
+    confirm_overpayment = serializers.BooleanField(
+        write_only=True,
+        required=False,
+        default=False,
+        help_text="Send true to record a payment larger than the amount due (otherwise a 400 on this field).",
+    )
+
+    class Meta:
+        model = ExpensePayment
+        fields = [
+            "id",
+            "expense",
+            "amount",
+            "currency",
+            "date",
+            "reference",
+            "source",
+            "external_id",
+            "is_deleted",
+            "deleted_at",
+            "created_at",
+            "confirm_overpayment",
+        ]
+        read_only_fields = ["source", "external_id", "is_deleted", "deleted_at"]
+        extra_kwargs = {"currency": {"required": False, "help_text": "Defaults to the expense's currency."}}
 
 
 # --- Invoices ---------------------------------------------------------------------------------------------
