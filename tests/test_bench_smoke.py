@@ -27,8 +27,9 @@ def run_bench(*args: str) -> str:
         ("bench/payment_sync.py", ("--idle-after", "0,1,101", "--invoices", "120"), "101"),
         ("bench/pages.py", ("--invoices", "40", "--runs", "1"), "admin"),
         ("bench/bulk_copy.py", ("--invoices", "8"), "one by one"),
+        ("bench/bulk_copy.py", ("--bills", "--invoices", "8"), "the idle poll after it: 1."),
     ],
-    ids=["payment-sync", "payment-sync-idle-after", "pages", "bulk-copy"],
+    ids=["payment-sync", "payment-sync-idle-after", "pages", "bulk-copy", "bulk-copy-bills"],
 )
 def test_bench_runs(script, args, expected):
     assert expected in run_bench(script, *args)
