@@ -13,6 +13,7 @@ from billing.services import expense_payment_record, expense_update
 from integrations.document_kinds import BILL, PURCHASE_ORDER
 from integrations.models import CopyStatus, RemoteDocument
 from integrations.services.invoice_copy import document_send
+from integrations.services.payments_sync import payments_sync
 from tests.factories import SubsidiaryFactory
 
 from .purchases import bills_connection, make_expense, make_purchase_order
@@ -259,3 +260,23 @@ def test_the_api_bulk_sends_expenses(
         )
     assert response.status_code == 202 and sorted(response.json()["queued"]) == sorted(e.pk for e in expenses)
     assert RemoteDocument.objects.filter(kind=BILL, status=CopyStatus.SUCCEEDED).count() == 2
+
+
+def test_the_activity_page_lists_bills_purchase_orders_and_bill_payments(
+    xero, admin_client, connection, expense, order
+):
+    copy = document_send(kind=BILL, pk=expense.pk, connection=connection)
+    document_send(kind=PURCHASE_ORDER, pk=order.pk, connection=connection)
+    xero.add_payment(
+        invoice_id=copy.remote_id,
+        amount="30.00",
+        date="2026-11-10",
+        updated=datetime.datetime(2026, 11, 10, 10, tzinfo=datetime.UTC),
+    )
+    payments_sync(connection=connection)
+
+    text = admin_client.get(reverse("integrations:connection-activity", args=[connection.pk])).content.decode()
+    assert f"Copied as {connection.name} bill {copy.remote_number}" in text
+    assert f"purchase order {order.number}" in text
+    assert "Payment of 30.00 EUR on 2026-11-10 recorded." in text
+    assert expense.get_absolute_url() in text and order.get_absolute_url() in text
