@@ -18,9 +18,10 @@ from ..providers.accounting_api import DocumentWrite
 from ..providers.base import RemoteContact
 from ..synclog import document_log_fields, log_entry
 from .contact_links import contact_link_usable
+from .copy_attachments import copy_attach_files
 from .copy_totals import invoice_copy_total_check
 from .export_checks import CopyContext
-from .invoice_copy import _fail, _log, _succeed, copy_attach_files
+from .invoice_copy import _fail, _log, _succeed
 
 # A provider without batch endpoints gets at most this share of its per-window call budget from one run.
 PACE_SHARE = 0.9

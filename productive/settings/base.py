@@ -165,6 +165,7 @@ SPECTACULAR_SETTINGS = {
         "CurrencyEnum": "billing.money.CURRENCY_CHOICES",
         "InvoiceStatusEnum": "billing.choices.InvoiceStatus",
         "PurchaseOrderStatusEnum": "billing.choices.PurchaseOrderStatus",
+        "CopyStatusEnum": "integrations.models.CopyStatus",
     },
 }
 

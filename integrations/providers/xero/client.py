@@ -26,7 +26,6 @@ from integrations.providers.base import (
     PURCHASE_ORDER,
     AccountingApi,
     PaymentsPage,
-    RemoteChoice,
     RemoteContact,
     RemoteInvoice,
 )
@@ -34,6 +33,7 @@ from integrations.tokens import connection_access_token, connection_reauthorize
 
 from .batch import XeroBatchWrites
 from .documents import DOCUMENTS, PURCHASE_ORDER_STATES
+from .lists import XeroLists
 from .purchase_api import XeroPurchaseReads
 
 logger = logging.getLogger("integrations.xero")
@@ -103,7 +103,7 @@ def xero_messages(body) -> list[str]:
     return messages
 
 
-class XeroApi(XeroPurchaseReads, XeroBatchWrites, ApiClient, AccountingApi):
+class XeroApi(XeroLists, XeroPurchaseReads, XeroBatchWrites, ApiClient, AccountingApi):
     service_name = "Xero"
     # developer.xero.com/documentation/guides/idempotent-requests: on every PUT/POST, 128 characters at most.
     idempotency = IdempotencyStyle.header("Idempotency-Key", 128)
@@ -298,47 +298,6 @@ class XeroApi(XeroPurchaseReads, XeroBatchWrites, ApiClient, AccountingApi):
         data = self._get("Organisation")
         organisations = data.get("Organisations") or [{}]
         return organisations[0]
-
-    # --- pick lists ------------------------------------------------------------------------------------------
-
-    def list_accounts(self) -> list[RemoteChoice]:
-        data = self._get("Accounts", params={"where": 'Status=="ACTIVE" AND Type=="REVENUE"'})
-        return [
-            RemoteChoice(
-                code=str(a["Code"]),
-                name=str(a.get("Name") or a["Code"]),
-                extra={"tax_type": a.get("TaxType") or "", "type": a.get("Type") or "", "id": a.get("AccountID", "")},
-            )
-            for a in data.get("Accounts") or []
-            if a.get("Code") and a.get("Status", "ACTIVE") == "ACTIVE" and a.get("Type", "REVENUE") == "REVENUE"
-        ]
-
-    def list_tax_types(self) -> list[RemoteChoice]:
-        data = self._get("TaxRates", params={"where": 'Status=="ACTIVE"'})
-        return [
-            RemoteChoice(
-                code=str(t["TaxType"]),
-                name=str(t.get("Name") or t["TaxType"]),
-                extra={
-                    "rate": str(t.get("EffectiveRate", t.get("DisplayTaxRate", ""))),
-                    "can_apply_to_revenue": bool(t.get("CanApplyToRevenue", True)),
-                },
-            )
-            for t in data.get("TaxRates") or []
-            if t.get("TaxType") and t.get("Status", "ACTIVE") == "ACTIVE"
-        ]
-
-    def list_items(self) -> list[RemoteChoice]:
-        data = self._get("Items")
-        return [
-            RemoteChoice(
-                code=str(i["Code"]),
-                name=str(i.get("Name") or i["Code"]),
-                extra={"sales_account": (i.get("SalesDetails") or {}).get("AccountCode", "")},
-            )
-            for i in data.get("Items") or []
-            if i.get("Code") and i.get("IsSold", True)
-        ]
 
     # --- documents: invoices, bills (ACCPAY invoices) and purchase orders -----------------------------------
 

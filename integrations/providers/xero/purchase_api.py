@@ -1,7 +1,6 @@
-"""Mixed into XeroApi: what the purchase side needs beyond create / update / void: the expense accounts, files on a
-bill or purchase order (Attachments), looking a purchase order up, and reading purchase orders' statuses back.
+"""Mixed into XeroApi: what the purchase side needs beyond create / update / void: files on a bill or purchase
+order (Attachments), looking a purchase order up, and reading documents' statuses back.
 
-- GET /Accounts?where=Class=="EXPENSE": expense-class accounts (EXPENSE, DIRECTCOSTS, OVERHEADS, …) for bills.
 - PUT /Invoices/{InvoiceID}/Attachments/{FileName} (a bill is an ACCPAY invoice) and
   PUT /PurchaseOrders/{PurchaseOrderID}/Attachments/{FileName}: the file's bytes as the body
   (developer.xero.com/documentation/api/accounting/attachments).
@@ -15,29 +14,14 @@ from datetime import datetime
 from urllib.parse import quote
 
 from integrations.exceptions import IntegrationError
-from integrations.providers.base import PURCHASE_ORDER, RemoteChoice, RemoteInvoice
+from integrations.providers.base import PURCHASE_ORDER, RemoteInvoice
 
 from .documents import DOCUMENTS
 
 PURCHASE_ORDERS_PAGE = 100
-EXPENSE_CLASS = "EXPENSE"
 
 
 class XeroPurchaseReads:
-    def list_expense_accounts(self) -> list[RemoteChoice]:
-        data = self._get("Accounts", params={"where": f'Status=="ACTIVE" AND Class=="{EXPENSE_CLASS}"'})
-        return [
-            RemoteChoice(
-                code=str(a["Code"]),
-                name=str(a.get("Name") or a["Code"]),
-                extra={"tax_type": a.get("TaxType") or "", "type": a.get("Type") or "", "id": a.get("AccountID", "")},
-            )
-            for a in data.get("Accounts") or []
-            if a.get("Code")
-            and a.get("Status", "ACTIVE") == "ACTIVE"
-            and a.get("Class", EXPENSE_CLASS) == EXPENSE_CLASS
-        ]
-
     def attach_file(
         self, kind: str, remote_id: str, *, filename: str, content: bytes, content_type: str, idempotency_key: str
     ) -> None:
