@@ -29,7 +29,7 @@ from ..models import LogLevel, RemotePayment, SyncLogEntry, SyncRun
 from ..providers.base import PaymentAllocation, RemotePaymentRecord
 from ..synclog import log_entry
 from .payment_pending import PendingBook, record_to_json
-from .payment_targets import InvoiceTargets, Target, payment_log_fields
+from .payment_targets import PaymentTargets, Target, payment_log_fields
 
 RETRY_NOTE = "It is kept and tried again on every sync until it applies."
 
@@ -39,7 +39,7 @@ class FeedRun:
     """What one sync run carries from batch to batch."""
 
     run: SyncRun
-    targets: InvoiceTargets
+    targets: PaymentTargets
     pending: PendingBook
     enabled_on: object  # the local date payment sync was enabled, or None
     counts: Counter = field(default_factory=Counter)
@@ -94,7 +94,7 @@ class Step:
     row: RemotePayment | None = None
 
 
-def _desired(record: RemotePaymentRecord, targets: InvoiceTargets) -> dict[str, tuple[PaymentAllocation, Target]]:
+def _desired(record: RemotePaymentRecord, targets: PaymentTargets) -> dict[str, tuple[PaymentAllocation, Target]]:
     """The record's allocations on our documents, by allocation key (two lines on one document are one)."""
     desired: dict[str, tuple[PaymentAllocation, Target]] = {}
     for allocation in record.allocations:

@@ -67,7 +67,7 @@ def payment_log_fields(payment) -> dict:
     return {"invoice_id": payment.invoice_id}
 
 
-class InvoiceTargets:
+class PaymentTargets:
     """Our paid documents' copies on one connection (invoices and bills), matched by remote id or, where the
     provider gives only that, by number (a number two copies share matches neither)."""
 

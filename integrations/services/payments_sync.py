@@ -34,7 +34,7 @@ from .payment_feed_apply import FeedRun, apply_records
 from .payment_feed_apply import superseded_refusal as _superseded_refusal
 from .payment_pending import REMAINDER_PREFIX, PendingBook, record_from_json
 from .payment_remainders import remainders_sync
-from .payment_targets import InvoiceTargets
+from .payment_targets import PaymentTargets
 
 __all__ = ["payments_sync", "_superseded_refusal", "CURSOR_KEY", "COUNT_NAMES"]
 
@@ -136,7 +136,7 @@ def payments_sync(*, connection: Connection) -> SyncRun:
         )
         feed = FeedRun(
             run=run,
-            targets=InvoiceTargets(connection),
+            targets=PaymentTargets(connection),
             pending=PendingBook.load(connection.pk, any_kept=connection.any_kept),
             enabled_on=enabled_on,
         )

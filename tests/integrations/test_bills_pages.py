@@ -63,6 +63,10 @@ def test_the_expense_page_offers_send_and_shows_the_bill_and_its_payments(xero, 
     )
     assert "Update existing" in text and "Create new" in text
     assert "Partially paid" in text and "from Xero" in text
+    sync = reverse("integrations:connection-sync", args=[connection.pk])
+    assert sync in text and "Sync payments now" in text
+    response = admin_client.post(sync, {"next": expense.get_absolute_url()})
+    assert response.status_code == 302 and response["Location"] == expense.get_absolute_url()
 
 
 def test_turning_the_export_off_hides_the_section_and_keeps_the_history(xero, admin_client, connection, expense):
