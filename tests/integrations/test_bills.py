@@ -4,11 +4,13 @@ sent (approval, vendor, due date, plan, the export switched off), update / creat
 
 import json
 import re
+import threading
 from decimal import Decimal
 
 import pytest
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
+from django.db import connection as db_connection
 
 from billing.choices import ApprovalStatus, Plan
 from billing.services import expense_update
@@ -231,3 +233,35 @@ def test_a_lost_answer_is_looked_up_by_our_number_before_sending_again(xero, con
 def test_document_export_takes_the_expense_itself(xero, connection, expense):
     copy = document_export(document=expense, connection=connection)
     assert copy.status == CopyStatus.SUCCEEDED
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_sends_make_one_bill(xero, organization, subsidiary):
+    if db_connection.vendor != "postgresql":
+        pytest.skip("row locks need PostgreSQL (SQLite serialises writers but not this interleaving)")
+    connection = bills_connection(organization, subsidiary)
+    expense = make_expense(organization, subsidiary)
+    results, errors = [], []
+    barrier = threading.Barrier(4)
+
+    def send_it():
+        from django.db import connection as thread_connection
+
+        try:
+            barrier.wait()
+            results.append(send(expense, connection))
+        except Exception as exc:  # noqa: BLE001 - collected and asserted below
+            errors.append(exc)
+        finally:
+            thread_connection.close()
+
+    threads = [threading.Thread(target=send_it) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert not errors
+    assert len([i for i in xero.invoices.values() if i["Type"] == "ACCPAY"]) == 1
+    assert len({copy.remote_id for copy in results}) == 1
+    assert RemoteDocument.objects.filter(expense=expense, is_latest=True).count() == 1
