@@ -320,8 +320,19 @@ class ExpenseForm(OrganizationFormMixin, forms.ModelForm):
             "date",
             "due_date",
             "approval_status",
+            "receipt",
         ]
         widgets = {"date": DATE_WIDGET, "due_date": DATE_WIDGET}
+        help_texts = {"receipt": "The supplier's receipt or bill: a PDF, PNG, JPEG or GIF of at most 10 MB."}
+
+    def service_fields(self) -> dict:
+        """The cleaned fields for billing.services: the receipt only when a new one was uploaded or it was cleared."""
+        fields = {name: self.cleaned_data[name] for name in self.Meta.fields}
+        if "receipt" not in self.changed_data:
+            fields.pop("receipt")
+        elif fields["receipt"] is False:
+            fields["receipt"] = ""
+        return fields
 
 
 class PurchaseOrderForm(OrganizationFormMixin, forms.ModelForm):

@@ -21,6 +21,7 @@ from .choices import (
     Role,
 )
 from .money import CURRENCY_CHOICES, ZERO, format_money, format_percentage
+from .receipts import receipt_path, validate_receipt
 
 DEFAULT_PAYMENT_TERMS_DAYS = 30
 MAX_PAYMENT_TERMS_DAYS = 365
@@ -324,7 +325,8 @@ class Expense(OrganizationOwned):
 
     budget = models.ForeignKey(Budget, on_delete=models.PROTECT, related_name="expenses")
     service_type = models.ForeignKey(ServiceType, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
-    vendor = models.ForeignKey(Company, on_delete=models.PROTECT, related_name="expenses")
+    # Optional: a cost may be booked before its supplier is known; it is sent to the accounting tool only with one.
+    vendor = models.ForeignKey(Company, null=True, blank=True, on_delete=models.PROTECT, related_name="expenses")
     description = models.CharField(max_length=500)
     amount = TolerantDecimalField(**MONEY, validators=[MinValueValidator(Decimal("0.01"))])
     currency = models.CharField(max_length=3, choices=CURRENCY_CHOICES)
@@ -332,6 +334,9 @@ class Expense(OrganizationOwned):
     date = models.DateField()
     due_date = models.DateField(null=True, blank=True)
     approval_status = models.CharField(max_length=10, choices=ApprovalStatus.choices, default=ApprovalStatus.PENDING)
+    # The supplier's receipt or bill (a PDF or an image), attached to the bill in the accounting tool. Stored in the
+    # default storage under MEDIA_ROOT, never served publicly: billing:expense-receipt streams it to members.
+    receipt = models.FileField(upload_to=receipt_path, blank=True, max_length=255, validators=[validate_receipt])
     # Derived by billing.services from the lines and the active payments.
     tax_amount = TolerantDecimalField(**MONEY, default=ZERO, editable=False)
     amount_paid = TolerantDecimalField(**MONEY, default=ZERO, editable=False)

@@ -33,6 +33,7 @@ urlpatterns = [
     path("expenses/new/", expenses.ExpenseFormView.as_view(), name="expense-create"),
     path("expenses/<int:pk>/", expenses.ExpenseDetailView.as_view(), name="expense-detail"),
     path("expenses/<int:pk>/edit/", expenses.ExpenseFormView.as_view(), name="expense-edit"),
+    path("expenses/<int:pk>/receipt/", expenses.ExpenseReceiptView.as_view(), name="expense-receipt"),
     path(
         "expenses/<int:pk>/payments/new/",
         payments.ExpensePaymentCreateView.as_view(),

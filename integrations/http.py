@@ -102,16 +102,20 @@ class ApiClient:
         self.calls = 0
         self.run = None  # SyncRun the writes belong to, if any
         self.invoice = None  # invoice the writes are about, if any
+        self.document_ids: dict = {}  # the document the writes are about: {"expense_id": 7} (any kind's log field)
 
     @contextmanager
-    def bind(self, *, run=None, invoice=None):
-        """Attach the write log entries made inside the block to a sync run and/or an invoice."""
-        previous = self.run, self.invoice
+    def bind(self, *, run=None, invoice=None, expense=None, purchase_order=None):
+        """Attach the write log entries made inside the block to a sync run and/or the document they are about (an
+        invoice, an expense exported as a bill, a purchase order: SyncLogEntry's document fields)."""
+        previous = self.run, self.invoice, self.document_ids
+        documents = {"invoice": invoice, "expense": expense, "purchase_order": purchase_order}
         self.run, self.invoice = run, invoice
+        self.document_ids = {f"{name}_id": doc.pk for name, doc in documents.items() if doc is not None}
         try:
             yield self
         finally:
-            self.run, self.invoice = previous
+            self.run, self.invoice, self.document_ids = previous
 
     # --- hooks ----------------------------------------------------------------------------------------------
 
@@ -374,7 +378,7 @@ class ApiClient:
             organization_id=self.connection.organization_id,
             connection_id=self.connection.pk,
             run=self.run,
-            invoice_id=self.invoice.pk if self.invoice is not None else None,
+            **self.document_ids,
             level=level,
             action=action,
             message=message,

@@ -17,6 +17,7 @@ from billing.models import (
     MONEY,
     Company,
     Expense,
+    ExpensePayment,
     Invoice,
     Organization,
     Payment,
@@ -253,6 +254,8 @@ class RemoteDocument(models.Model):
     # The provider's version of the document an update must name (QuickBooks' SyncToken); "" where there is none.
     remote_version = models.CharField(max_length=100, blank=True)
     remote_state = models.CharField(max_length=20, choices=RemoteState.choices, blank=True)
+    # The provider's own status word as it last answered ("AUTHORISED", "BILLED"), shown beside the copy.
+    remote_status = models.CharField(max_length=30, blank=True)
     # What the copy prompt asked for this attempt (the provider's CopyPrompt fields), so a retry or a deferred
     # attempt sends the same; {} for a bulk copy (the setup's values apply).
     options = models.JSONField(default=dict, blank=True)
@@ -388,7 +391,8 @@ class TaxRateMapping(models.Model):
 
 class RemotePayment(models.Model):
     """One allocation of a payment seen in the provider (a payment split over two of our invoices is two rows),
-    keyed by (connection, remote payment id, allocation key), and the Payment it became."""
+    keyed by (connection, remote payment id, allocation key), and the payment it became: an invoice's Payment, or
+    an expense's ExpensePayment for a bill we exported (exactly one of the two)."""
 
     connection = models.ForeignKey(Connection, on_delete=models.CASCADE, related_name="remote_payments")
     remote_id = models.CharField(max_length=100)
@@ -396,7 +400,10 @@ class RemotePayment(models.Model):
     allocation_key = models.CharField(max_length=120, blank=True)
     # The remote invoice (copy) it was recorded on; "" for rows recorded before this was kept.
     remote_invoice_id = models.CharField(max_length=100, blank=True)
-    payment = models.OneToOneField(Payment, on_delete=models.PROTECT, related_name="remote")
+    payment = models.OneToOneField(Payment, null=True, blank=True, on_delete=models.PROTECT, related_name="remote")
+    expense_payment = models.OneToOneField(
+        ExpensePayment, null=True, blank=True, on_delete=models.PROTECT, related_name="remote"
+    )
     remote_updated_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -404,7 +411,12 @@ class RemotePayment(models.Model):
         constraints = [
             models.UniqueConstraint(
                 fields=["connection", "remote_id", "allocation_key"], name="unique_remote_payment_allocation"
-            )
+            ),
+            models.CheckConstraint(
+                condition=Q(payment__isnull=False, expense_payment__isnull=True)
+                | Q(payment__isnull=True, expense_payment__isnull=False),
+                name="remote_payment_one_payment",
+            ),
         ]
         indexes = [models.Index(fields=["connection", "remote_invoice_id"], name="remote_payment_document_idx")]
 
@@ -412,6 +424,18 @@ class RemotePayment(models.Model):
         return f"{self.connection} payment {self.remote_id}" + (
             f" on {self.allocation_key}" if self.allocation_key else ""
         )
+
+    @property
+    def mirrored(self):
+        """The payment of ours this allocation became: a Payment or an ExpensePayment."""
+        return self.payment if self.payment_id is not None else self.expense_payment
+
+    @property
+    def document_log_fields(self) -> dict:
+        """log() arguments pointing an entry at the document the payment is on (its invoice or expense)."""
+        if self.payment_id is not None:
+            return {"invoice_id": self.payment.invoice_id}
+        return {"expense_id": self.expense_payment.expense_id}
 
 
 class PendingPaymentChange(models.Model):

@@ -309,7 +309,8 @@ def recorded_remote_payment_ids(*, connection) -> set[str]:
     """The remote payment ids whose allocations this connection still mirrors as live payments of ours: what a
     provider's full re-sync (QuickBooks past its 30-day change window) diffs against to find deletions."""
     return set(
-        RemotePayment.objects.filter(connection=connection, payment__is_deleted=False)
+        RemotePayment.objects.filter(connection=connection)
+        .filter(Q(payment__is_deleted=False) | Q(expense_payment__is_deleted=False))
         .values_list("remote_id", flat=True)
         .distinct()
     )

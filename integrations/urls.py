@@ -1,6 +1,17 @@
 from django.urls import path
 
-from .views import activity, connect, connections, contact_links, copy, marketplace, reconciliation, void, webhooks
+from .views import (
+    activity,
+    connect,
+    connections,
+    contact_links,
+    copy,
+    documents,
+    marketplace,
+    reconciliation,
+    void,
+    webhooks,
+)
 
 app_name = "integrations"
 urlpatterns = [
@@ -89,6 +100,23 @@ urlpatterns = [
     # Void an invoice and, when asked, its copies in the accounting tool (members void; admins also remotely)
     path("integrations/invoices/<int:pk>/void/", void.InvoiceVoidView.as_view(), name="invoice-void"),
     path("settings/connections/<int:pk>/sync/", copy.SyncNowView.as_view(), name="connection-sync"),
+    # Send an expense (as a bill) or a purchase order; the expense list's bulk send; a copy's status (admins only)
+    path(
+        "integrations/expenses/<int:pk>/send/<int:connection_pk>/",
+        documents.ExpenseSendView.as_view(),
+        name="expense-send",
+    ),
+    path("integrations/expenses/send-bulk/", documents.ExpenseBulkView.as_view(), name="expense-send-bulk"),
+    path(
+        "integrations/purchase-orders/<int:pk>/send/<int:connection_pk>/",
+        documents.PurchaseOrderSendView.as_view(),
+        name="purchase-order-send",
+    ),
+    path(
+        "integrations/purchase-orders/<int:pk>/status/<int:connection_pk>/",
+        documents.PurchaseOrderStatusView.as_view(),
+        name="purchase-order-status",
+    ),
     # The OAuth redirect URI registered at each provider: one per provider (mix-up defence).
     path("integrations/<str:provider>/callback/", connect.CallbackView.as_view(), name="callback"),
     path("integrations/<str:provider>/webhooks/", webhooks.WebhookView.as_view(), name="webhooks"),  # signed

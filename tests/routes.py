@@ -51,7 +51,12 @@ ALLOWED = [
 #   models: {kwarg: "app_label.Model"}  the model behind a pk-like kwarg
 #   admin_only: True                    admin-only although the class does not say so
 #   no_control: "reason"                skip the positive control (own organization's object opens fine)
-HINTS: dict[str, dict] = {}
+HINTS: dict[str, dict] = {
+    "billing:expense-receipt": {
+        "no_control": "A built expense has no receipt, so its download is a 404; "
+        "tests/billing/test_expense_receipts.py downloads one of the member's own organization."
+    },
+}
 
 
 @dataclass

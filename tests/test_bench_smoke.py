@@ -55,6 +55,9 @@ BENCHES = [
         "naive poll of 40 invoices",
         id="exact",
     ),
+    pytest.param(
+        "bench/bulk_copy.py", ("--bills", "--invoices", "8"), "the idle poll after it: 1.", id="bulk-copy-bills"
+    ),
 ]
 
 

@@ -5,7 +5,7 @@ from django_filters import rest_framework as filters
 from drf_spectacular.utils import extend_schema_field
 
 from billing.choices import ApprovalStatus, InvoiceStatus, PaymentSource, PaymentStatus, PurchaseOrderStatus
-from billing.models import Expense, Invoice, Payment, PurchaseOrder
+from billing.models import Expense, ExpensePayment, Invoice, Payment, PurchaseOrder
 
 # Every primary key is a BigAutoField. A larger number names no row, but SQLite cannot even bind it (a 500),
 # while PostgreSQL answers nothing: both get the same 400 with a field error instead.
@@ -49,6 +49,16 @@ class PaymentFilter(filters.FilterSet):
 
     class Meta:
         model = Payment
+        fields = []
+
+
+class ExpensePaymentFilter(filters.FilterSet):
+    expense = id_filter("expense")
+    source = filters.ChoiceFilter(choices=PaymentSource.choices)
+    is_deleted = filters.BooleanFilter()
+
+    class Meta:
+        model = ExpensePayment
         fields = []
 
 

@@ -7,11 +7,13 @@ next to a currency code.
 import decimal
 
 from django.db import models
+from django.urls import reverse
 from rest_framework import serializers
 
 from billing.models import (
     Company,
     Expense,
+    ExpensePayment,
     Invoice,
     InvoiceLine,
     Payment,
@@ -151,6 +153,34 @@ class PaymentSerializer(OrganizationModelSerializer):
         extra_kwargs = {"currency": {"required": False, "help_text": "Defaults to the invoice's currency."}}
 
 
+class ExpensePaymentSerializer(OrganizationModelSerializer):
+    confirm_overpayment = serializers.BooleanField(
+        write_only=True,
+        required=False,
+        default=False,
+        help_text="Send true to record a payment larger than the amount due (otherwise a 400 on this field).",
+    )
+
+    class Meta:
+        model = ExpensePayment
+        fields = [
+            "id",
+            "expense",
+            "amount",
+            "currency",
+            "date",
+            "reference",
+            "source",
+            "external_id",
+            "is_deleted",
+            "deleted_at",
+            "created_at",
+            "confirm_overpayment",
+        ]
+        read_only_fields = ["source", "external_id", "is_deleted", "deleted_at"]
+        extra_kwargs = {"currency": {"required": False, "help_text": "Defaults to the expense's currency."}}
+
+
 # --- Invoices ---------------------------------------------------------------------------------------------
 
 
@@ -209,8 +239,25 @@ class InvoiceSerializer(InvoiceListSerializer):
 # --- Expenses and purchase orders -------------------------------------------------------------------------
 
 
+class ReceiptField(serializers.FileField):
+    """Written as a multipart upload; read as the receipt's download URL in the app (never a storage path)."""
+
+    def to_representation(self, value):
+        if not value:
+            return None
+        url = reverse("billing:expense-receipt", args=[value.instance.pk])
+        request = self.context.get("request")
+        return request.build_absolute_uri(url) if request is not None else url
+
+
 class ExpenseSerializer(OrganizationModelSerializer):
     total = money_field()
+    receipt = ReceiptField(
+        required=False,
+        allow_null=True,
+        help_text="The supplier's receipt (PDF, PNG, JPEG or GIF, at most 10 MB), as a multipart upload; "
+        "read back as its download URL.",
+    )
 
     class Meta:
         model = Expense
@@ -226,6 +273,7 @@ class ExpenseSerializer(OrganizationModelSerializer):
             "date",
             "due_date",
             "approval_status",
+            "receipt",
             "tax_amount",
             "total",
             "amount_paid",
@@ -233,7 +281,9 @@ class ExpenseSerializer(OrganizationModelSerializer):
             "created_at",
             "updated_at",
         ]
-        extra_kwargs = {"currency": {"required": False, "help_text": "Defaults to the vendor's currency."}}
+        extra_kwargs = {
+            "currency": {"required": False, "help_text": "Defaults to the vendor's currency, else the budget's."}
+        }
 
 
 class PurchaseOrderSerializer(OrganizationModelSerializer):

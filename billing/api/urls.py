@@ -13,6 +13,7 @@ router.register("tax-rates", views.TaxRateViewSet, basename="taxrate")
 router.register("invoices", views.InvoiceViewSet, basename="invoice")
 router.register("payments", views.PaymentViewSet, basename="payment")
 router.register("expenses", views.ExpenseViewSet, basename="expense")
+router.register("expense-payments", views.ExpensePaymentViewSet, basename="expensepayment")
 router.register("purchase-orders", views.PurchaseOrderViewSet, basename="purchaseorder")
 
 urlpatterns = router.urls

@@ -8,7 +8,17 @@ from rest_framework.filters import SearchFilter
 from rest_framework.response import Response
 
 from billing import services
-from billing.models import Company, Expense, Invoice, Payment, PurchaseOrder, ServiceType, Subsidiary, TaxRate
+from billing.models import (
+    Company,
+    Expense,
+    ExpensePayment,
+    Invoice,
+    Payment,
+    PurchaseOrder,
+    ServiceType,
+    Subsidiary,
+    TaxRate,
+)
 from billing.tenancy import current_membership
 
 from . import filters, serializers
@@ -168,6 +178,29 @@ class ExpenseViewSet(EditableViewSet):
         serializer.instance = call_service(
             services.expense_update, expense=serializer.instance, **serializer.validated_data
         )
+
+
+class ExpensePaymentViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    mixins.DestroyModelMixin,
+    OrganizationScopedViewSet,
+):
+    """Payments made on expenses: recorded here (manual) or synced from the accounting tool the bill was sent to
+    (`source`, e.g. "xero"; their deletions there come back as is_deleted). DELETE removes a manual payment."""
+
+    queryset = ExpensePayment.objects.order_by("date", "id")
+    serializer_class = serializers.ExpensePaymentSerializer
+    filterset_class = filters.ExpensePaymentFilter
+
+    def perform_create(self, serializer):
+        serializer.instance = call_service(
+            services.expense_payment_record, user=self.request.user, **serializer.validated_data
+        )
+
+    def perform_destroy(self, instance):
+        call_service(services.expense_payment_delete_manual, payment=instance)
 
 
 class PurchaseOrderViewSet(EditableViewSet):

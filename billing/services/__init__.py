@@ -5,7 +5,16 @@ dict where a field is at fault), so that bad input changes nothing. Multi-row ch
 One module per thing billed or paid; this package is their one entry point.
 """
 
-from .expenses import EXPENSE_FIELDS, expense_create, expense_payment_delete, expense_payment_record, expense_update
+from .expenses import (
+    EXPENSE_FIELDS,
+    expense_create,
+    expense_payment_delete,
+    expense_payment_delete_manual,
+    expense_payment_record,
+    expense_payment_restore,
+    expense_payment_update,
+    expense_update,
+)
 from .invoices import (
     INVOICE_HEADER_FIELDS,
     invoice_create,
@@ -40,7 +49,10 @@ __all__ = [
     "PURCHASE_ORDER_FIELDS",
     "expense_create",
     "expense_payment_delete",
+    "expense_payment_delete_manual",
     "expense_payment_record",
+    "expense_payment_restore",
+    "expense_payment_update",
     "expense_update",
     "invoice_create",
     "invoice_finalize",

@@ -17,8 +17,9 @@ from ..models import (
     Organization,
 )
 from ..money import line_amounts, to_cents
+from ..receipts import validate_receipt
 from .lines import check_same_organization, decimal_input, sentence
-from .payments import create_payment, refresh_paid
+from .payments import create_payment, refresh_paid, validate_payment_amount
 
 EXPENSE_FIELDS = (
     "budget",
@@ -31,6 +32,7 @@ EXPENSE_FIELDS = (
     "date",
     "due_date",
     "approval_status",
+    "receipt",
 )
 
 
@@ -53,6 +55,13 @@ def _validate_expense(organization: Organization, fields: dict) -> dict:
         errors["due_date"] = "The due date cannot be before the expense date."
     if not (fields.get("description") or "").strip():
         errors["description"] = "Describe the expense."
+    if "receipt" in fields and fields["receipt"] in (None, False):
+        fields["receipt"] = ""  # cleared
+    if fields.get("receipt"):
+        try:
+            validate_receipt(fields["receipt"])
+        except ValidationError as exc:
+            errors["receipt"] = exc.messages
     if errors:
         raise ValidationError(errors)
     fields["amount"] = to_cents(amount)
@@ -82,6 +91,8 @@ def expense_create(*, organization: Organization, **fields) -> Expense:
     fields.setdefault("approval_status", ApprovalStatus.PENDING)
     if not fields.get("currency") and fields.get("vendor"):
         fields["currency"] = fields["vendor"].default_currency
+    if not fields.get("currency") and fields.get("budget"):
+        fields["currency"] = fields["budget"].currency
     fields = _validate_expense(organization, fields)
     expense = Expense(organization=organization, **fields)
     expense.tax_amount = _expense_tax(expense)
@@ -102,6 +113,8 @@ def expense_update(*, expense: Expense, **changes) -> Expense:
         ):
             raise ValidationError("The amount and currency of an expense with payments cannot change.")
     merged = {name: changes.get(name, getattr(expense, name)) for name in EXPENSE_FIELDS}
+    if "receipt" not in changes:
+        merged.pop("receipt")  # the stored receipt was checked when it was uploaded
     merged = _validate_expense(expense.organization, merged)
     for name in changes:
         setattr(expense, name, merged[name])
@@ -154,3 +167,44 @@ def expense_payment_delete(*, payment: ExpensePayment) -> ExpensePayment:
     expense = payment.expense
     refresh_paid(expense, expense.payments, expense.total)
     return payment
+
+
+@transaction.atomic
+def expense_payment_restore(*, payment: ExpensePayment) -> ExpensePayment:
+    """Undo a soft delete (a payment the accounting tool reports as active again)."""
+    payment = ExpensePayment.objects.select_for_update().get(pk=payment.pk)
+    if payment.is_deleted:
+        payment.is_deleted = False
+        payment.deleted_at = None
+        payment.save(update_fields=["is_deleted", "deleted_at"])
+    expense = payment.expense
+    refresh_paid(expense, expense.payments, expense.total)
+    return payment
+
+
+@transaction.atomic
+def expense_payment_update(
+    *, payment: ExpensePayment, amount: Decimal, date: date, reference: str | None = None
+) -> ExpensePayment:
+    """Change a payment's amount, date (and reference) to what the accounting tool now says; the expense's amount
+    paid and status follow. Reported payments already happened there, so no overpayment question."""
+    payment = ExpensePayment.objects.select_for_update().select_related("expense").get(pk=payment.pk)
+    amount = validate_payment_amount(model=ExpensePayment, amount=amount, currency=None, expected=payment.currency)
+    if date is None:
+        raise ValidationError({"date": "Enter the payment date."})
+    payment.amount, payment.date = amount, date
+    if reference is not None:
+        payment.reference = reference
+    payment.save(update_fields=["amount", "date", "reference"])
+    expense = payment.expense
+    refresh_paid(expense, expense.payments, expense.total)
+    return payment
+
+
+def expense_payment_delete_manual(*, payment: ExpensePayment) -> ExpensePayment:
+    """A user removes a payment they recorded; payments synced from an accounting tool are removed there."""
+    if payment.source != PaymentSource.MANUAL:
+        raise ValidationError(
+            f"This payment came from {payment.get_source_display()}; remove it there and it is removed here."
+        )
+    return expense_payment_delete(payment=payment)

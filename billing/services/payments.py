@@ -59,6 +59,11 @@ def _validate_payment(*, model: type, amount, currency: str | None, expected_cur
     return amount
 
 
+def validate_payment_amount(*, model: type, amount, currency: str | None, expected: str) -> Decimal:
+    """A payment amount checked as every payment's is (positive, two decimals, fits the column, the currency)."""
+    return _validate_payment(model=model, amount=amount, currency=currency, expected_currency=expected)
+
+
 def _check_overpayment(parent, amount: Decimal, *, source: str, confirmed: bool) -> None:
     """A manual payment beyond the amount due must be confirmed; one reported by an accounting tool already
     happened there and is recorded as is."""

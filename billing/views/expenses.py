@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import HttpResponseRedirect
+from django.http import FileResponse, Http404, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
+from django.views import View
 from django.views.generic import DetailView, FormView, ListView
 
 from billing import selectors, services
 from billing.forms import ExpenseFilterForm, ExpenseForm, add_service_error
 from billing.models import Expense
+from billing.receipts import receipt_content_type, receipt_extension
 from billing.tenancy import OrganizationMemberRequiredMixin
 
 from .base import FilteredListMixin, OrganizationScopedMixin
@@ -72,7 +74,7 @@ class ExpenseFormView(ExpenseMixin, FormView):
         return kwargs
 
     def form_valid(self, form):
-        fields = {name: form.cleaned_data[name] for name in form.Meta.fields}
+        fields = form.service_fields()
         try:
             if self.object is None:
                 expense = services.expense_create(organization=self.request.organization, **fields)
@@ -83,3 +85,16 @@ class ExpenseFormView(ExpenseMixin, FormView):
             return self.form_invalid(form)
         messages.success(self.request, "Expense saved.")
         return HttpResponseRedirect(expense.get_absolute_url())
+
+
+class ExpenseReceiptView(ExpenseMixin, View):
+    """The expense's receipt, as a download (members of its organization only; another organization's → 404)."""
+
+    def get(self, request, pk):
+        expense = get_object_or_404(self.get_queryset(), pk=pk)
+        if not expense.receipt:
+            raise Http404("This expense has no receipt.")
+        name = f"receipt-{expense.pk}.{receipt_extension(expense.receipt.name) or 'bin'}"
+        return FileResponse(
+            expense.receipt.open("rb"), as_attachment=True, filename=name, content_type=receipt_content_type(name)
+        )

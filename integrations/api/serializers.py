@@ -114,3 +114,57 @@ class BulkCopyProgressSerializer(serializers.Serializer):
     counts = BulkCopyCountsSerializer()
     finished = serializers.BooleanField()
     rows = BulkCopyRowSerializer(many=True)
+
+
+class DocumentCopySerializer(serializers.ModelSerializer):
+    """A copy of an expense (as a bill) or a purchase order, with the provider's own status word."""
+
+    document = serializers.SerializerMethodField(help_text="Our expense's or purchase order's id.")
+    connection_name = serializers.CharField(source="connection.name", read_only=True)
+    provider = serializers.CharField(source="connection.provider", read_only=True)
+
+    class Meta:
+        model = RemoteDocument
+        fields = [
+            "id",
+            "kind",
+            "document",
+            "connection",
+            "connection_name",
+            "provider",
+            "status",
+            "waiting_until",
+            "remote_id",
+            "remote_number",
+            "remote_url",
+            "remote_status",
+            "remote_state",
+            "is_latest",
+            "superseded_at",
+            "remote_voided_at",
+            "remote_total",
+            "error",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = fields
+
+    def get_document(self, copy) -> int:
+        return getattr(copy, f"{copy.document_field}_id")
+
+
+class DocumentCopyCreateSerializer(serializers.Serializer):
+    connection = serializers.PrimaryKeyRelatedField(queryset=Connection.objects.none())
+    mode = serializers.ChoiceField(
+        choices=COPY_MODES,
+        default=MODE_UPDATE,
+        help_text='"update": send it, or update the latest copy after edits; "new": another one beside it.',
+    )
+
+    def __init__(self, *args, organization=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["connection"].queryset = Connection.objects.filter(organization=organization)
+
+
+class DocumentBulkCreateSerializer(serializers.Serializer):
+    ids = serializers.ListField(child=serializers.IntegerField(), allow_empty=False)

@@ -1,7 +1,7 @@
 from django.urls import path
 from rest_framework.routers import DefaultRouter
 
-from . import activity, reconciliation, views
+from . import activity, documents, reconciliation, views
 
 app_name = "integrations_api"
 
@@ -13,6 +13,13 @@ router.register("connections", views.ConnectionViewSet, basename="connection")
 urlpatterns = [
     path("invoices/copy-bulk/", views.BulkCopyView.as_view(), name="invoice-copy-bulk"),
     path("invoices/<int:pk>/copies/", views.InvoiceCopyListCreateView.as_view(), name="invoice-copies"),
+    path("expenses/send-bulk/", documents.ExpenseBulkSendView.as_view(), name="expense-send-bulk"),
+    path("expenses/<int:pk>/copies/", documents.ExpenseCopyListCreateView.as_view(), name="expense-copies"),
+    path(
+        "purchase-orders/<int:pk>/copies/",
+        documents.PurchaseOrderCopyListCreateView.as_view(),
+        name="purchase-order-copies",
+    ),
     path("connections/<int:pk>/sync/", views.ConnectionSyncView.as_view(), name="connection-sync"),
     path("sync-runs/", views.SyncRunListView.as_view(), name="syncrun-list"),
     path("connections/<int:pk>/activity/", activity.ConnectionActivityView.as_view(), name="connection-activity"),

@@ -9,7 +9,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('billing', '0006_invoice_content_changed_at'),
-        ('integrations', '0014_sync_health'),
+        ('integrations', '0015_bills_and_purchase_orders'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

@@ -267,6 +267,17 @@ class AccountingApi(abc.ABC):
         same key is attached once."""
         raise KindNotExported(f"{type(self).__name__} does not attach files to {kind}s.")
 
+    # Statuses: where the provider's own status of a document matters to us (a purchase order's DRAFT … BILLED).
+
+    def read_document(self, kind: str, remote_id: str) -> RemoteInvoice:
+        """One document we exported as the provider has it now (its status)."""
+        raise KindNotExported(f"{type(self).__name__} does not read {kind}s back.")
+
+    def document_changes(self, kind: str, since) -> list[RemoteInvoice]:
+        """Every document of `kind` changed since `since` (an aware datetime; None: all), in as few calls as the
+        provider allows (Xero: one call a page of 100), so reading statuses back is cheap and batched."""
+        raise KindNotExported(f"{type(self).__name__} does not read {kind} changes.")
+
     @abc.abstractmethod
     def revoke(self) -> None:
         """Withdraw the grant at the provider (best effort is the caller's call)."""

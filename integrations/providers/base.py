@@ -212,6 +212,11 @@ class Provider:
         mapper = self.mapper()
         return frozenset(mapper.kinds) if mapper else frozenset()
 
+    def exports_enabled(self, connection: Connection, kind: str) -> bool:
+        """Whether this connection's setup turns the export of that kind on (a provider may ask: Xero's "Send
+        expenses to Xero" for bills). The default: every kind it exports."""
+        return True
+
     def numbers_documents(self, connection: Connection, kind: str) -> bool:
         mapper = self.mapper()
         return bool(mapper and kind in mapper.kinds and mapper.provider_numbers(connection, kind))

@@ -31,7 +31,7 @@ from ..synclog import document_log_fields, log
 from .invoice_copy import MODE_UPDATE, document_export
 from .payment_feed_apply import FeedRun, apply_records
 from .payment_pending import REMAINDER_PREFIX, PendingBook, record_from_json
-from .payment_targets import InvoiceTargets
+from .payment_targets import PaymentTargets
 from .payments_sync import COUNT_NAMES
 
 REASON_MAX = 500
@@ -135,7 +135,7 @@ def payment_retry(*, change: PendingPaymentChange) -> bool:
     enabled = connection.payment_sync_enabled_at
     feed = FeedRun(
         run=run,
-        targets=InvoiceTargets(connection),
+        targets=PaymentTargets(connection),
         pending=PendingBook.load(connection.pk),
         enabled_on=timezone.localdate(enabled) if enabled else None,
     )

@@ -18,6 +18,7 @@ from ..providers.accounting_api import DocumentWrite
 from ..providers.base import RemoteContact
 from ..synclog import document_log_fields, log_entry
 from .contact_links import contact_link_usable
+from .copy_attachments import copy_attach_files
 from .copy_totals import invoice_copy_total_check
 from .export_checks import CopyContext
 from .invoice_copy import _fail, _log, _succeed
@@ -231,7 +232,7 @@ def documents_step(api, elements: list[Element], connection, outcome: BatchOutco
             else:  # the provider's refusal (verbatim on this attempt only), an unknown outcome (pending), a dead grant
                 dead = result.error if isinstance(result.error, TerminalError) else dead
                 _fail_all([element], result.error, outcome)
-        succeed_many(accepted, connection, outcome)
+        succeed_many(accepted, connection, outcome, api)
         if dead is not None:
             _fail_all(elements[start:], dead, outcome)
             return
@@ -244,11 +245,17 @@ def documents_step(api, elements: list[Element], connection, outcome: BatchOutco
 
 
 def _needs_own_success(element: Element, connection) -> bool:
-    """What the shared success does not do: take the provider's number, attach our PDF (invoice_copy._succeed)."""
+    """What the shared success does not do: take the provider's number, attach our PDF or the document's file (a
+    receipt: one call more for that document)."""
     context = element.context
     kind = context.adapter.kind
     takes_number = context.provider_numbers and not context.adapter.number(element.document)
-    return takes_number or context.mapper.attaches_our_pdf(connection, kind)
+    attaches = context.mapper.attaches_our_pdf(connection, kind) or bool(_has_attachment(element))
+    return takes_number or attaches
+
+
+def _has_attachment(element: Element) -> bool:
+    return bool(getattr(element.document, "receipt", None))
 
 
 SUCCESS_FIELDS = [
@@ -258,6 +265,7 @@ SUCCESS_FIELDS = [
     "remote_url",
     "remote_version",
     "remote_state",
+    "remote_status",
     "remote_total",
     "is_latest",
     "error",
@@ -267,13 +275,15 @@ SUCCESS_FIELDS = [
 ]
 
 
-def succeed_many(accepted: list[tuple[Element, object]], connection, outcome: BatchOutcome) -> None:
+def succeed_many(accepted: list[tuple[Element, object]], connection, outcome: BatchOutcome, api=None) -> None:
     """invoice_copy._succeed for a chunk, in a few queries: each attempt becomes its document's latest copy (the
     earlier ones lose is_latest and are superseded), its contact is remembered, the copy is logged."""
     plain = []
     for element, remote in accepted:
         if _needs_own_success(element, connection):
             _succeed(element.copy, remote, "created", element.document, element.context)
+            if api is not None and copy_attach_files(api, element.copy, element.document):
+                outcome.calls += 1
             outcome.done.append(element.document.pk)
         else:
             plain.append((element, remote))
@@ -300,6 +310,7 @@ def succeed_many(accepted: list[tuple[Element, object]], connection, outcome: Ba
             copy.remote_url = remote.url or copy.remote_url
             copy.remote_version = remote.version or copy.remote_version
             copy.remote_state = remote.state or copy.remote_state
+            copy.remote_status = remote.status or copy.remote_status
             copy.remote_total = remote.total
             copy.is_latest, copy.error, copy.outcome_unknown, copy.waiting_until = True, "", False, None
             copy.updated_at = now

@@ -79,6 +79,13 @@ def _connection_refusal(adapter: DocumentAdapter, connection: Connection, organi
                 "reconnect it in Settings > App marketplace first."
             }
         )
+    if not provider.exports_enabled(connection, adapter.kind):
+        raise ValidationError(
+            {
+                "connection": f"Sending {adapter.label}s to {provider.name} is off for {connection.name}: "
+                "turn it on in its setup first."
+            }
+        )
     missing = provider.setup_missing(connection)
     if missing:  # what the setup still needs, in the provider's words (e.g. Exact: VAT codes set up there first)
         needs = "; ".join(missing)

@@ -1,4 +1,4 @@
-"""Export a document (an invoice today; bills and purchase orders through the same engine): one remote document
+"""Export a document (an invoice, an expense as a bill, a purchase order: the same engine): one remote document
 per attempt, however often it is retried. The engine is generic over the document's kind: its adapter
 (integrations.documents) says what the document is, its lines, contact role and mapping purpose; the provider's
 mapper (Provider.mapper(), a DocumentMapper) builds the payload and says who numbers it and what a lookup before a
@@ -239,6 +239,7 @@ def _succeed(copy: RemoteDocument, remote, how: str, document, context: CopyCont
     copy.remote_url = remote.url or copy.remote_url
     copy.remote_version = remote.version or copy.remote_version
     copy.remote_state = remote.state or copy.remote_state
+    copy.remote_status = remote.status or copy.remote_status
     copy.is_latest = True
     copy.error = ""
     copy.outcome_unknown = False
@@ -412,4 +413,17 @@ def document_export(
         except IntegrationError as exc:
             _fail(copy, exc)
             raise
-    return _succeed(copy, remote, how, document, context)
+    copy = _succeed(copy, remote, how, document, context)
+    if how != "adopted":
+        from .copy_attachments import copy_attach_files
+
+        copy_attach_files(api, copy, document)
+    return copy
+
+
+def document_send(*, kind: str, pk: int, connection: Connection, **options) -> RemoteDocument:
+    """document_export of our document of `kind` with this pk, loaded as the engine reads it (the views', API's and
+    tasks' entry point for bills and purchase orders; invoice_copy is the invoice kind's)."""
+    from ..documents import adapter_for
+
+    return document_export(document=adapter_for(kind).load(pk), connection=connection, **options)

@@ -29,7 +29,7 @@ from ..models import LogLevel, RemotePayment, SyncLogEntry, SyncRun
 from ..providers.base import PaymentAllocation, RemotePaymentRecord
 from ..synclog import log_entry
 from .payment_pending import PendingBook, record_to_json
-from .payment_targets import InvoiceTargets, Target
+from .payment_targets import PaymentTargets, Target, payment_log_fields
 
 RETRY_NOTE = "It is kept and tried again on every sync until it applies."
 
@@ -39,7 +39,7 @@ class FeedRun:
     """What one sync run carries from batch to batch."""
 
     run: SyncRun
-    targets: InvoiceTargets
+    targets: PaymentTargets
     pending: PendingBook
     enabled_on: object  # the local date payment sync was enabled, or None
     counts: Counter = field(default_factory=Counter)
@@ -55,13 +55,14 @@ class FeedRun:
             self.counts["failed"] -= 1
         return self.pending.clear(remote_id)
 
-    def entry(self, level: str, action: str, message: str, *, invoice_id=None, remote_id: str = ""):
+    def entry(self, level: str, action: str, message: str, *, invoice_id=None, remote_id: str = "", document=None):
+        """`document`: the log fields of the document it is about ({"expense_id": 7}); `invoice_id` an invoice's."""
         self.entries.append(
             log_entry(
                 organization_id=self.run.connection.organization_id,
                 connection_id=self.run.connection_id,
                 run=self.run,
-                invoice_id=invoice_id,
+                **(document or {"invoice_id": invoice_id}),
                 level=level,
                 action=action,
                 message=message,
@@ -93,7 +94,7 @@ class Step:
     row: RemotePayment | None = None
 
 
-def _desired(record: RemotePaymentRecord, targets: InvoiceTargets) -> dict[str, tuple[PaymentAllocation, Target]]:
+def _desired(record: RemotePaymentRecord, targets: PaymentTargets) -> dict[str, tuple[PaymentAllocation, Target]]:
     """The record's allocations on our documents, by allocation key (two lines on one document are one)."""
     desired: dict[str, tuple[PaymentAllocation, Target]] = {}
     for allocation in record.allocations:
@@ -112,7 +113,7 @@ def _desired(record: RemotePaymentRecord, targets: InvoiceTargets) -> dict[str, 
 
 
 def _changed(row: RemotePayment, allocation: PaymentAllocation, record: RemotePaymentRecord) -> bool:
-    payment = row.payment
+    payment = row.mirrored
     return (payment.amount, payment.date, payment.reference) != (
         allocation.amount,
         _date(record, payment),
@@ -139,7 +140,7 @@ def plan(feed: FeedRun, record: RemotePaymentRecord, rows: dict[str, RemotePayme
         if record.updated_at and stamps and record.updated_at < max(stamps):
             return [], "unchanged"  # an older change arriving after a newer one: the newer one stands
     if record.deleted:
-        steps = [Step("delete", row=row) for row in rows.values() if not row.payment.is_deleted]
+        steps = [Step("delete", row=row) for row in rows.values() if not row.mirrored.is_deleted]
         if steps or rows:
             return steps, "unchanged"
         # Created and deleted before we saw it (or never ours): nothing to mirror.
@@ -147,14 +148,14 @@ def plan(feed: FeedRun, record: RemotePaymentRecord, rows: dict[str, RemotePayme
     desired = _desired(record, feed.targets)
     if not desired and not rows:
         return [], "ignored"
-    steps = [Step("remove", row=row) for key, row in rows.items() if key not in desired and not row.payment.is_deleted]
+    steps = [Step("remove", row=row) for key, row in rows.items() if key not in desired and not row.mirrored.is_deleted]
     ignored = ""
     for key, (allocation, target) in desired.items():
         row = rows.get(key)
         if row is None and feed.enabled_on and record.date and record.date < feed.enabled_on:
             ignored = "ignored"
             continue
-        if row is None or row.payment.is_deleted:
+        if row is None or row.mirrored.is_deleted:
             refusal = superseded_refusal(record, target.superseded_at, allocation.amount)
             if refusal:
                 if not _refused_before(feed, record.id):  # seen again (a replay): said once is enough
@@ -162,14 +163,14 @@ def plan(feed: FeedRun, record: RemotePaymentRecord, rows: dict[str, RemotePayme
                         LogLevel.WARNING,
                         "payment.superseded",
                         refusal,
-                        invoice_id=target.document_id,
+                        document=target.log_fields,
                         remote_id=record.id,
                     )
                 ignored = "ignored"
                 continue
         if row is None:
             steps.append(Step("record", allocation=allocation, target=target))
-        elif row.payment.is_deleted:
+        elif row.mirrored.is_deleted:
             steps.append(Step("restore", allocation=allocation, target=target, row=row))
         elif _changed(row, allocation, record):
             steps.append(Step("update", allocation=allocation, target=target, row=row))
@@ -197,32 +198,33 @@ def _write(feed: FeedRun, record: RemotePaymentRecord, step: Step) -> None:
             remote_id=record.id,
             allocation_key=step.allocation.key,
             remote_invoice_id=step.target.remote_document_id,
-            payment=payment,
+            **{step.target.payment_field: payment},
             remote_updated_at=record.updated_at,
         )
         counted, message = "recorded", f"Payment of {_money(payment)} recorded."
     elif step.action in ("delete", "remove"):
-        payment = targets.remove(step.row.payment)
-        where = "deleted in" if step.action == "delete" else "taken off this invoice in"
+        payment = targets.remove(step.row.mirrored)
+        noun = "invoice" if "invoice_id" in payment_log_fields(payment) else "expense"
+        where = "deleted in" if step.action == "delete" else f"taken off this {noun} in"
         counted, message = "deleted", f"Payment of {_money(payment)} {where} the accounting tool."
     elif step.action == "restore":
-        payment = targets.restore(step.row.payment)
+        payment = targets.restore(step.row.mirrored)
         if _changed(step.row, step.allocation, record):
             payment = targets.update(
                 payment, amount=step.allocation.amount, date=_date(record, payment), reference=record.reference
             )
         counted, message = "restored", f"Payment of {_money(payment)} active again."
     else:
-        before = _money(step.row.payment)
+        before = _money(step.row.mirrored)
         payment = targets.update(
-            step.row.payment,
+            step.row.mirrored,
             amount=step.allocation.amount,
-            date=_date(record, step.row.payment),
+            date=_date(record, step.row.mirrored),
             reference=record.reference,
         )
         counted, message = "updated", f"Payment of {before} changed in the accounting tool to {_money(payment)}."
     feed.counts[counted] += 1
-    feed.entry(LogLevel.INFO, f"payment.{counted}", message, invoice_id=payment.invoice_id, remote_id=record.id)
+    feed.entry(LogLevel.INFO, f"payment.{counted}", message, document=payment_log_fields(payment), remote_id=record.id)
 
 
 def _apply_one(feed: FeedRun, record: RemotePaymentRecord, rows: dict[str, RemotePayment]) -> None:
@@ -268,13 +270,14 @@ def _keep(feed: FeedRun, record: RemotePaymentRecord, steps: list[Step], exc: Ex
     if feed.pending.keep(record.id, record_to_json(record), text):
         target = next((step.target for step in steps if step.target), None)
         row = next((step.row for step in steps if step.row), None)
-        invoice_id = target.document_id if target else (row.payment.invoice_id if row else None)
-        feed.entry(LogLevel.ERROR, "payment.failed", f"{text} {RETRY_NOTE}", invoice_id=invoice_id, remote_id=record.id)
+        document = target.log_fields if target else (row.document_log_fields if row else {"invoice_id": None})
+        feed.entry(LogLevel.ERROR, "payment.failed", f"{text} {RETRY_NOTE}", document=document, remote_id=record.id)
 
 
 def _rows_of(connection_id: int, ids: list[str]) -> dict[str, dict[str, RemotePayment]]:
     known: dict[str, dict[str, RemotePayment]] = {}
-    for row in RemotePayment.objects.filter(connection_id=connection_id, remote_id__in=ids).select_related("payment"):
+    rows = RemotePayment.objects.filter(connection_id=connection_id, remote_id__in=ids)
+    for row in rows.select_related("payment", "expense_payment"):
         known.setdefault(row.remote_id, {})[row.allocation_key] = row
     return known
 

@@ -1,9 +1,11 @@
 """Which of our documents a remote payment pays, and the payment model it becomes there: the one seam between
 the payment feed and billing.
 
-Today the documents are our invoices' copies (RemoteDocument) and the payments billing's Payment, written through
-billing.services. Bills' payments (ExpensePayment) come as a second kind of target beside InvoiceTargets.
-The copies of a connection are read once per run (one query), so matching costs no query per record.
+The documents are our copies that are paid (RemoteDocument): invoices, whose payments are billing's Payment, and
+bills (our expenses), whose payments are ExpensePayment, all written through billing.services. One feed page
+carries both (Xero's GET /Payments pays ACCREC and ACCPAY invoices alike): a payment on a bill we sent becomes an
+expense payment, one on an invoice we copied an invoice payment. The copies of a connection are read once per run
+(one query for both kinds), so matching costs no query per record.
 """
 
 from __future__ import annotations
@@ -17,48 +19,101 @@ from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
 from billing.choices import InvoiceStatus, PaymentSource, PaymentStatus
-from billing.models import Invoice, Payment
-from billing.services import payment_delete, payment_record, payment_restore, payment_update
+from billing.models import Expense, ExpensePayment, Invoice, Payment
+from billing.services import (
+    expense_payment_delete,
+    expense_payment_record,
+    expense_payment_restore,
+    expense_payment_update,
+    payment_delete,
+    payment_record,
+    payment_restore,
+    payment_update,
+)
 
-from ..models import Connection, CopyStatus, DocumentKind, RemoteDocument, RemotePayment
+from ..models import DOCUMENT_FIELDS, Connection, CopyStatus, DocumentKind, RemoteDocument, RemotePayment
 from ..providers.base import PaymentAllocation
+from .document_statuses import FINAL_STATUSES
 
 
 @dataclass(frozen=True)
 class Target:
     """One of our documents as the provider knows it."""
 
-    document_id: int  # our invoice
+    document_id: int  # our invoice (or expense, for a bill)
     remote_document_id: str
     # When another copy first replaced this remote document (None: it is the latest copy).
     superseded_at: datetime | None = None
     remote_number: str = ""
     order: int = 0  # the copy's id: the order in which remainder runs go round the open documents
+    kind: str = DocumentKind.INVOICE
+
+    @property
+    def log_fields(self) -> dict:
+        """SyncLogEntry fields pointing at our document: {"invoice_id": 5} or {"expense_id": 7}."""
+        return {f"{DOCUMENT_FIELDS[self.kind]}_id": self.document_id}
+
+    @property
+    def payment_field(self) -> str:
+        """The RemotePayment field of the payment it becomes."""
+        return "expense_payment" if self.kind == DocumentKind.BILL else "payment"
 
 
-class InvoiceTargets:
-    """Our invoices' copies on one connection, matched by remote id or, where the provider gives only that, by
-    number (a number two of our invoices' copies share matches neither)."""
+PAID_KINDS = (DocumentKind.INVOICE, DocumentKind.BILL)
+
+
+def payment_log_fields(payment) -> dict:
+    """SyncLogEntry fields pointing at the document a payment of ours is on."""
+    if isinstance(payment, ExpensePayment):
+        return {"expense_id": payment.expense_id}
+    return {"invoice_id": payment.invoice_id}
+
+
+class PaymentTargets:
+    """Our paid documents' copies on one connection (invoices and bills), matched by remote id or, where the
+    provider gives only that, by number (a number two copies share matches neither)."""
 
     def __init__(self, connection: Connection):
         self.connection = connection
         self.source = connection.provider if connection.provider in PaymentSource.values else PaymentSource.MANUAL
         self._by_id: dict[str, Target] = {}
         self._by_number: dict[str, Target | None] = {}
+        self.status_kinds: set[str] = set()  # kinds with open copies whose provider status is read back
         self._load()
 
     def _load(self) -> None:
         earliest: dict[str, datetime | None] = {}
-        invoice_of: dict[str, int] = {}
+        invoice_of: dict[str, tuple[str, int]] = {}
         number_of: dict[str, str] = {}
         latest: set[str] = set()
-        rows = RemoteDocument.objects.filter(connection=self.connection, kind=DocumentKind.INVOICE).exclude(
-            remote_id=""
-        )
-        for remote_id, invoice_id, superseded_at, is_latest, number in rows.values_list(
-            "remote_id", "invoice_id", "superseded_at", "is_latest", "remote_number"
+        # The same query tells which other kinds have copies whose status the run reads back (purchase orders).
+        rows = RemoteDocument.objects.filter(connection=self.connection).exclude(remote_id="")
+        for (
+            remote_id,
+            kind,
+            invoice_id,
+            expense_id,
+            superseded_at,
+            is_latest,
+            number,
+            status,
+            remote_status,
+        ) in rows.values_list(
+            "remote_id",
+            "kind",
+            "invoice_id",
+            "expense_id",
+            "superseded_at",
+            "is_latest",
+            "remote_number",
+            "status",
+            "remote_status",
         ):
-            invoice_of[remote_id] = invoice_id
+            if kind not in PAID_KINDS:
+                if is_latest and status == CopyStatus.SUCCEEDED and remote_status not in FINAL_STATUSES:
+                    self.status_kinds.add(kind)
+                continue
+            invoice_of[remote_id] = (kind, expense_id if kind == DocumentKind.BILL else invoice_id)
             number_of[remote_id] = number_of.get(remote_id) or number
             since = earliest.get(remote_id)
             if superseded_at and (since is None or superseded_at < since):
@@ -66,9 +121,10 @@ class InvoiceTargets:
             earliest[remote_id] = since
             if is_latest:
                 latest.add(remote_id)
-        for remote_id, invoice_id in invoice_of.items():
+        for remote_id, (kind, document_id) in invoice_of.items():
             target = Target(
-                document_id=invoice_id,
+                kind=kind,
+                document_id=document_id,
                 remote_document_id=remote_id,
                 superseded_at=None if remote_id in latest else earliest[remote_id],
                 remote_number=number_of[remote_id],
@@ -131,7 +187,17 @@ class InvoiceTargets:
 
     def record(
         self, target: Target, *, amount: Decimal, date: date, reference: str, currency: str, external_id: str
-    ) -> Payment:
+    ) -> Payment | ExpensePayment:
+        if target.kind == DocumentKind.BILL:
+            return expense_payment_record(
+                expense=Expense(pk=target.document_id),
+                amount=amount,
+                date=date,
+                reference=reference[:200],
+                currency=currency or None,
+                source=self.source,
+                external_id=external_id,
+            )
         return payment_record(
             invoice=Invoice(pk=target.document_id),
             amount=amount,
@@ -143,15 +209,16 @@ class InvoiceTargets:
         )
 
     @staticmethod
-    def update(payment: Payment, *, amount: Decimal, date: date, reference: str | None = None) -> Payment:
-        return payment_update(
+    def update(payment, *, amount: Decimal, date: date, reference: str | None = None):
+        update = expense_payment_update if isinstance(payment, ExpensePayment) else payment_update
+        return update(
             payment=payment, amount=amount, date=date, reference=None if reference is None else reference[:200]
         )
 
     @staticmethod
-    def remove(payment: Payment) -> Payment:
-        return payment_delete(payment=payment)
+    def remove(payment):
+        return (expense_payment_delete if isinstance(payment, ExpensePayment) else payment_delete)(payment=payment)
 
     @staticmethod
-    def restore(payment: Payment) -> Payment:
-        return payment_restore(payment=payment)
+    def restore(payment):
+        return (expense_payment_restore if isinstance(payment, ExpensePayment) else payment_restore)(payment=payment)

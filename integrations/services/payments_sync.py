@@ -29,18 +29,30 @@ from ..connection_state import connection_mark_needs_reconnect, connection_pause
 from ..exceptions import IntegrationError, TerminalError, ThrottledError
 from ..models import Connection, PendingPaymentChange, SyncKind, SyncOutcome, SyncRun
 from ..providers.base import FEED_REMAINDER
+from .document_statuses import document_statuses_refresh
 from .payment_feed_apply import FeedRun, apply_records
 from .payment_feed_apply import superseded_refusal as _superseded_refusal
 from .payment_pending import REMAINDER_PREFIX, PendingBook, record_from_json
 from .payment_remainders import remainders_sync
-from .payment_targets import InvoiceTargets
+from .payment_targets import PaymentTargets
 
 __all__ = ["payments_sync", "_superseded_refusal", "CURSOR_KEY", "COUNT_NAMES"]
 
 logger = logging.getLogger("integrations.payments_sync")
 
 CURSOR_KEY = "payments"
-COUNT_NAMES = ("fetched", "recorded", "updated", "deleted", "restored", "ignored", "unchanged", "failed", "retried")
+COUNT_NAMES = (
+    "fetched",
+    "recorded",
+    "updated",
+    "deleted",
+    "restored",
+    "ignored",
+    "unchanged",
+    "failed",
+    "retried",
+    "statuses",
+)
 
 
 def _stale_after() -> timedelta:
@@ -124,7 +136,7 @@ def payments_sync(*, connection: Connection) -> SyncRun:
         )
         feed = FeedRun(
             run=run,
-            targets=InvoiceTargets(connection),
+            targets=PaymentTargets(connection),
             pending=PendingBook.load(connection.pk, any_kept=connection.any_kept),
             enabled_on=enabled_on,
         )
@@ -140,6 +152,8 @@ def payments_sync(*, connection: Connection) -> SyncRun:
             )
         else:
             _cursor_feed(feed, api, cursor)
+        for kind in sorted(feed.targets.status_kinds & provider.export_kinds):  # e.g. purchase orders' statuses
+            feed.counts["statuses"] += document_statuses_refresh(connection=connection, api=api, kind=kind)
     except IntegrationError as exc:
         calls = getattr(api, "calls", 0)
         if isinstance(exc, ThrottledError):

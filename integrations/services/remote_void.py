@@ -34,14 +34,19 @@ from ..synclog import document_log_fields, log
 
 
 def copy_payments_total(copy: RemoteDocument) -> Decimal:
-    """Active payments we recorded from this remote invoice (rows from before the remote invoice was kept on a
-    payment count for every copy of its invoice: the cautious reading)."""
+    """Active payments we recorded from this remote document (an invoice's or a bill's; rows from before the remote
+    document was kept on a payment count for every copy of its document: the cautious reading)."""
+    adapter = adapter_for(copy.kind)
+    field = adapter.payment_field
+    if not field:
+        return Decimal("0.00")
     total = (
         RemotePayment.objects.filter(
-            connection_id=copy.connection_id, payment__invoice_id=copy.invoice_id, payment__is_deleted=False
+            connection_id=copy.connection_id,
+            **{f"{field}__{adapter.field}_id": getattr(copy, f"{adapter.field}_id"), f"{field}__is_deleted": False},
         )
         .filter(Q(remote_invoice_id=copy.remote_id) | Q(remote_invoice_id=""))
-        .aggregate(total=Sum("payment__amount"))["total"]
+        .aggregate(total=Sum(f"{field}__amount"))["total"]
     )
     return total or Decimal("0.00")
 

@@ -118,6 +118,11 @@ STORAGES = {
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
 
+# Uploaded files (expense receipts): kept under MEDIA_ROOT and never served as static files; members download them
+# through billing:expense-receipt, scoped to their organization.
+MEDIA_ROOT = env.str("MEDIA_ROOT", default=str(BASE_DIR / "media"))
+RECEIPT_MAX_BYTES = env.int("RECEIPT_MAX_BYTES", default=10 * 1024 * 1024)
+
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 REDIS_URL = env.str("REDIS_URL", default="")
 if REDIS_URL:
@@ -162,6 +167,7 @@ SPECTACULAR_SETTINGS = {
         "CurrencyEnum": "billing.money.CURRENCY_CHOICES",
         "InvoiceStatusEnum": "billing.choices.InvoiceStatus",
         "PurchaseOrderStatusEnum": "billing.choices.PurchaseOrderStatus",
+        "CopyStatusEnum": "integrations.models.CopyStatus",
     },
 }
 

@@ -1,9 +1,10 @@
 """A small stateful stand-in for the Xero Accounting API, served through `responses`.
 
-It keeps invoices, contacts and payments, replays the answer of a repeated Idempotency-Key (as Xero does), refuses
-a duplicate InvoiceNumber with Xero's own message (a voided invoice keeps its number, as in the sandbox), voids an
-invoice on a POST of Status VOIDED unless it has payments (Xero's refusal), filters /Payments by If-Modified-Since
-and pages them by 100.
+It keeps invoices (ACCREC and ACCPAY bills alike, as Xero's one /Invoices), contacts, payments (on both types,
+in one GET /Payments), attachments and purchase orders, replays the answer of a repeated Idempotency-Key (as
+Xero does), refuses a duplicate InvoiceNumber with Xero's own message (a voided invoice keeps its number, as in the
+sandbox), voids an invoice on a POST of Status VOIDED unless it has payments (Xero's refusal), filters /Payments
+by If-Modified-Since and pages them by 100.
 Response bodies follow the shapes of the Xero OpenAPI examples (Id/Status/ProviderName/DateTimeUTC envelope).
 """
 
@@ -15,7 +16,7 @@ import threading
 import uuid
 from datetime import UTC, datetime
 from decimal import Decimal
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, unquote, urlsplit
 
 import requests
 import responses
@@ -55,6 +56,9 @@ class FakeXero:
         self.invoices: dict[str, dict] = {}
         self.contacts: dict[str, dict] = {}
         self.payments: list[dict] = []
+        self.attachments: dict[str, list[dict]] = {}  # document id → its Attachments (with the bytes received)
+        self.purchase_orders: dict[str, dict] = {}
+        self.next_po_number = 1
         self.replies: dict[str, tuple[int, dict]] = {}  # idempotency key → the first answer
         self.next_number = 1
         self.refuse_with: list[str] = []  # validation messages for the next invoice write
@@ -83,6 +87,12 @@ class FakeXero:
         add(responses.PUT, re.compile(rf"{base}/Contacts(\?.*)?$"), callback=self._put_contacts)
         add(responses.GET, re.compile(rf"{base}/Contacts(\?.*)?$"), callback=self._get_contacts)
         add(responses.GET, re.compile(rf"{base}/Payments(\?.*)?$"), callback=self._get_payments)
+        attachment = re.compile(rf"{base}/(Invoices|PurchaseOrders)/[^/?]+/Attachments/[^/?]+(\?.*)?$")
+        add(responses.PUT, attachment, callback=self._put_attachment)
+        add(responses.PUT, re.compile(rf"{base}/PurchaseOrders(\?.*)?$"), callback=self._put_purchase_orders)
+        add(responses.POST, re.compile(rf"{base}/PurchaseOrders/[^/?]+(\?.*)?$"), callback=self._post_purchase_order)
+        add(responses.GET, re.compile(rf"{base}/PurchaseOrders(\?.*)?$"), callback=self._get_purchase_orders)
+        add(responses.GET, re.compile(rf"{base}/PurchaseOrders/[^/?]+(\?.*)?$"), callback=self._get_purchase_order)
         return self
 
     def _limited(self, callback):
@@ -283,17 +293,23 @@ class FakeXero:
     # --- payments ------------------------------------------------------------------------------------------
 
     def add_payment(self, *, invoice_id: str, amount: str, date: str, updated: datetime, **extra) -> dict:
+        """A payment on an invoice or, when `invoice_id` is an ACCPAY bill's, a bill payment (ACCPAYPAYMENT)."""
+        bill = self.invoices.get(invoice_id, {}).get("Type") == "ACCPAY"
         payment = {
             "PaymentID": extra.pop("payment_id", str(uuid.uuid4())),
             "Date": ms_date(datetime.fromisoformat(date).replace(tzinfo=UTC)),
             "Amount": float(Decimal(amount)),
             "Reference": extra.pop("reference", ""),
             "CurrencyRate": 1.0,
-            "PaymentType": "ACCRECPAYMENT",
+            "PaymentType": "ACCPAYPAYMENT" if bill else "ACCRECPAYMENT",
             "Status": extra.pop("status", "AUTHORISED"),
             "UpdatedDateUTC": ms_date(updated),
             "IsReconciled": False,
-            "Invoice": {"Type": "ACCREC", "InvoiceID": invoice_id, "CurrencyCode": extra.pop("currency", "EUR")},
+            "Invoice": {
+                "Type": "ACCPAY" if bill else "ACCREC",
+                "InvoiceID": invoice_id,
+                "CurrencyCode": extra.pop("currency", "EUR"),
+            },
             **extra,
         }
         self.payments = [p for p in self.payments if p["PaymentID"] != payment["PaymentID"]] + [payment]
@@ -310,6 +326,124 @@ class FakeXero:
         page = int(self.query(request).get("page", 1))
         chunk = rows[(page - 1) * PAGE_SIZE : page * PAGE_SIZE]
         return self._json(200, envelope(Payments=chunk))
+
+    # --- attachments ----------------------------------------------------------------------------------------
+
+    def _put_attachment(self, request):
+        """PUT /{Invoices|PurchaseOrders}/{id}/Attachments/{FileName}: the body is the file's bytes."""
+        with self.lock:
+            self.requests.append(request)
+            key, replay = self._replayed(request)
+            if replay:
+                return self._json(*replay)
+            parts = urlsplit(request.url).path.split("/")
+            collection, document_id, name = parts[-4], parts[-3], parts[-1]
+            store = self.invoices if collection == "Invoices" else self.purchase_orders
+            if document_id not in store:
+                return self._json(404, {"Title": "Not Found", "Status": 404, "Detail": "Resource not found"})
+            body = request.body if isinstance(request.body, bytes) else (request.body or "").encode()
+            attachment = {
+                "AttachmentID": str(uuid.uuid4()),
+                "FileName": name,
+                "Url": f"{self.base}/{collection}/{document_id}/Attachments/{name}",
+                "MimeType": request.headers.get("Content-Type", ""),
+                "ContentLength": len(body),
+            }
+            self.attachments.setdefault(document_id, []).append({**attachment, "content": body})
+            return self._remember(key, 200, envelope(Attachments=[attachment]))
+
+    # --- purchase orders --------------------------------------------------------------------------------------
+
+    def _stored_po(self, element: dict, po_id: str, number: str) -> dict:
+        total = sum(
+            (Decimal(str(line["Quantity"])) * Decimal(str(line["UnitAmount"])) for line in element["LineItems"]),
+            Decimal("0"),
+        )
+        order = {
+            **_plain(element),
+            "PurchaseOrderID": po_id,
+            "PurchaseOrderNumber": number,
+            "Status": element.get("Status") or self.purchase_orders.get(po_id, {}).get("Status", "DRAFT"),
+            "SubTotal": float(total),
+            "Total": float(total),
+            "HasErrors": False,
+            "UpdatedDateUTC": ms_date(datetime.now(UTC)),
+        }
+        self.purchase_orders[po_id] = order
+        return order
+
+    def _put_purchase_orders(self, request):
+        with self.lock:
+            self.requests.append(request)
+            key, replay = self._replayed(request)
+            if replay:
+                return self._json(*replay)
+            answered = []
+            for element in json.loads(request.body, parse_float=Decimal)["PurchaseOrders"]:
+                if self.refuse_with:
+                    messages, self.refuse_with = self.refuse_with, []
+                    answered.append(failed_element(element, messages))
+                    continue
+                number = element.get("PurchaseOrderNumber")
+                if not number:
+                    number = f"XPO-{self.next_po_number:04d}"
+                    self.next_po_number += 1
+                answered.append({**self._stored_po(element, str(uuid.uuid4()), number), "StatusAttributeString": "OK"})
+            if len(answered) == 1 and answered[0].get("HasErrors"):
+                body = validation_error(element=answered[0])
+                body["Elements"] = answered
+                return self._remember(key, 400, body)
+            return self._remember(key, 200, envelope(PurchaseOrders=answered))
+
+    def _post_purchase_order(self, request):
+        with self.lock:
+            self.requests.append(request)
+            key, replay = self._replayed(request)
+            if replay:
+                return self._json(*replay)
+            po_id = urlsplit(request.url).path.rsplit("/", 1)[-1]
+            if po_id not in self.purchase_orders:
+                return self._json(404, {"Title": "Not Found", "Status": 404, "Detail": "Resource not found"})
+            element = json.loads(request.body, parse_float=Decimal)["PurchaseOrders"][0]
+            if self.refuse_with:
+                messages, self.refuse_with = self.refuse_with, []
+                return self._remember(key, 400, validation_error(*messages, element=_plain(element)))
+            if set(element) <= {"PurchaseOrderID", "Status"}:
+                order = self.purchase_orders[po_id]
+                order.update(Status=element["Status"], UpdatedDateUTC=ms_date(datetime.now(UTC)))
+                return self._remember(key, 200, envelope(PurchaseOrders=[order]))
+            number = element.get("PurchaseOrderNumber") or self.purchase_orders[po_id]["PurchaseOrderNumber"]
+            return self._remember(key, 200, envelope(PurchaseOrders=[self._stored_po(element, po_id, number)]))
+
+    def set_purchase_order_status(self, po_id: str, status: str, *, updated: datetime | None = None) -> None:
+        """What a Xero user does there: submit, approve, bill a purchase order."""
+        self.purchase_orders[po_id].update(Status=status, UpdatedDateUTC=ms_date(updated or datetime.now(UTC)))
+
+    def _get_purchase_orders(self, request):
+        with self.lock:
+            self.requests.append(request)
+            rows = sorted(self.purchase_orders.values(), key=lambda p: int(p["UpdatedDateUTC"][6:].split("+")[0]))
+            since = request.headers.get("If-Modified-Since")
+            if since:
+                moment = datetime.fromisoformat(since)
+                cutoff = (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).timestamp() * 1000
+                rows = [p for p in rows if int(p["UpdatedDateUTC"][6:].split("+")[0]) >= cutoff]
+            if self.query(request).get("order", "").endswith("DESC"):
+                rows.reverse()
+            page = int(self.query(request).get("page", 1))
+            return self._json(200, envelope(PurchaseOrders=rows[(page - 1) * PAGE_SIZE : page * PAGE_SIZE]))
+
+    def _get_purchase_order(self, request):
+        """GET /PurchaseOrders/{PurchaseOrderID} or /PurchaseOrders/{PurchaseOrderNumber}."""
+        with self.lock:
+            self.requests.append(request)
+            key = unquote(urlsplit(request.url).path.rsplit("/", 1)[-1])
+            found = self.purchase_orders.get(key) or next(
+                (p for p in self.purchase_orders.values() if p["PurchaseOrderNumber"] == key), None
+            )
+            if found is None:
+                return self._json(404, {"Title": "Not Found", "Status": 404, "Detail": "Resource not found"})
+            return self._json(200, envelope(PurchaseOrders=[found]))
 
 
 def failed_element(element: dict, messages: list[str], flag: str = "HasErrors") -> dict:

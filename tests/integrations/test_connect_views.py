@@ -444,11 +444,12 @@ def test_marketplace_shows_upgrade_hint_on_essential(admin_client, organization)
     assert "Upgrade" not in page
 
 
-def test_marketplace_never_advertises_an_unbuilt_capability_as_working(admin_client):
+def test_marketplace_shows_expense_export_and_purchase_orders_as_working(admin_client):
+    """Issue 10 built them: no longer "coming soon" on the Xero card."""
     page = admin_client.get(reverse("integrations:marketplace")).content.decode()
     assert "✓ Copy invoices" in page
-    assert "✓ Export expenses as bills" not in page
-    assert 'Export expenses as bills <span class="small">(coming soon)</span>' in page
+    assert "✓ Export expenses as bills" in page and "✓ Copy purchase orders" in page
+    assert 'Export expenses as bills <span class="small">(coming soon)</span>' not in page
 
 
 @override_settings(XERO_CLIENT_ID="")

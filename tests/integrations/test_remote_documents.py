@@ -223,18 +223,18 @@ def test_the_invoice_adapter_reads_the_invoice(invoice):
 
 
 @pytest.mark.django_db
-def test_bills_and_purchase_orders_have_records_but_no_exporter_yet(connection, expense, mock):
-    for kind in (BILL, PURCHASE_ORDER):
-        with pytest.raises(KindNotExported):
-            adapter_for(kind)
+def test_bills_and_purchase_orders_have_their_adapters_and_xero_exports_them(connection, expense, mock):
+    """Issue 10 gave bills and purchase orders their adapters; a kind no adapter knows is still refused by name,
+    and a kind a client does not export is refused before any call."""
+    assert adapter_for(BILL).model is type(expense) and adapter_of(expense).kind == BILL
+    assert adapter_for(PURCHASE_ORDER).label == "purchase order"
     with pytest.raises(KindNotExported):
-        adapter_of(expense)
+        adapter_for("credit_note")
     provider = registry.get("xero")
-    assert provider.export_kinds == {INVOICE}
+    assert provider.export_kinds == {INVOICE, BILL, PURCHASE_ORDER}
     api = provider.api(connection)
-    assert api.export_kinds == {INVOICE}
     with pytest.raises(KindNotExported):
-        api.create_document(BILL, {"Type": "ACCPAY"}, "bill-key")
+        api.create_document("credit_note", {}, "note-key")
     assert api.calls == 0 and not mock.calls, "a kind the client does not export is refused before any call"
 
 

@@ -1,4 +1,5 @@
-"""Xero's batch writes: up to 50 invoices in one `PUT /Invoices?summarizeErrors=false`, contacts likewise on
+"""Xero's batch writes: up to 50 invoices or bills in one `PUT /Invoices?summarizeErrors=false` (purchase orders on
+`PUT /PurchaseOrders`), contacts likewise on
 `PUT /Contacts`. With summarizeErrors=false Xero answers 200 and marks each failed element (`HasErrors` /
 `StatusAttributeString` "ERROR" with its `ValidationErrors`), so one bad element never hides its neighbours'
 results (developer.xero.com/documentation/api/accounting/overview, "Summarize errors").
@@ -72,6 +73,7 @@ class XeroBatchWrites:
 
     def create_documents(self, kind: str, writes: list[DocumentWrite]) -> list[WriteResult]:
         from .client import INVOICE_WRITE_PARAMS
+        from .documents import DOCUMENTS
 
         self.check_export_kind(kind)
         if not writes:
@@ -79,10 +81,10 @@ class XeroBatchWrites:
         keys = [write.key for write in writes]
         try:
             answered = self._batch_put(
-                "Invoices",
+                DOCUMENTS[kind].collection,
                 [write.payload for write in writes],
                 keys,
-                "invoice.create_batch",
+                f"{kind}.create_batch",
                 params=INVOICE_WRITE_PARAMS,
             )
         except (ThrottledError, TerminalError) as exc:
@@ -92,7 +94,7 @@ class XeroBatchWrites:
         return [
             WriteResult(key, error=element_error(element))
             if element_failed(element)
-            else WriteResult(key, answer=self._remote_invoice(element))
+            else WriteResult(key, answer=self.remote_document(kind, element))
             for key, element in zip(keys, answered, strict=True)
         ]
 

@@ -22,16 +22,20 @@ from integrations.exceptions import ProviderValidationError, TerminalError, Tran
 from integrations.http import ApiClient
 from integrations.http_wire import IdempotencyStyle
 from integrations.providers.base import (
+    BILL,
     INVOICE,
+    PURCHASE_ORDER,
     AccountingApi,
     PaymentsPage,
-    RemoteChoice,
     RemoteContact,
     RemoteInvoice,
 )
 from integrations.tokens import connection_access_token, connection_reauthorize
 
 from .batch import XeroBatchWrites
+from .documents import DOCUMENTS, PURCHASE_ORDER_STATES
+from .lists import XeroLists
+from .purchase_api import XeroPurchaseReads
 from .states import XeroDocumentStates
 
 logger = logging.getLogger("integrations.xero")
@@ -45,13 +49,8 @@ MAX_NAME_SUFFIX = 5
 GONE_STATUSES = {"DELETED", "VOIDED"}
 # Our unit prices carry 4 decimals; without unitdp=4 Xero keeps 2 (99.9950 → 100.00) and its totals drift from ours.
 INVOICE_WRITE_PARAMS = {"unitdp": "4"}
-# Xero's deep links: through the organisation login when its short code is known (it opens the right
-# organisation), else the invoice page of whichever organisation the user has open.
-INVOICE_DEEP_LINK = (
-    "https://go.xero.com/organisationlogin/default.aspx?shortcode={short_code}"
-    "&redirecturl=/AccountsReceivable/View.aspx?InvoiceID={id}"
-)
-INVOICE_LINK = "https://go.xero.com/AccountsReceivable/View.aspx?InvoiceID={id}"
+# Xero's deep links (documents.py): through the organisation login when its short code is known (it opens the
+# right organisation), else the document's page in whichever organisation the user has open.
 # Xero's invoice statuses read as our RemoteState (integrations.models): a draft can still be deleted, an approved
 # (or paid) invoice is open and changeable until it has payments, a voided or deleted one is gone.
 REMOTE_STATES = {
@@ -106,13 +105,13 @@ def xero_messages(body) -> list[str]:
     return messages
 
 
-class XeroApi(XeroDocumentStates, XeroBatchWrites, ApiClient, AccountingApi):
+class XeroApi(XeroDocumentStates, XeroLists, XeroPurchaseReads, XeroBatchWrites, ApiClient, AccountingApi):
     service_name = "Xero"
     # developer.xero.com/documentation/guides/idempotent-requests: on every PUT/POST, 128 characters at most.
     idempotency = IdempotencyStyle.header("Idempotency-Key", 128)
     concurrent_calls_per_tenant = 5  # Xero: at most 5 calls in flight per organisation
-    # Sales invoices (ACCREC on /Invoices). Bills (ACCPAY, same endpoint) and /PurchaseOrders join with issue 10.
-    export_kinds = frozenset({INVOICE})
+    # Sales invoices (ACCREC on /Invoices), bills (ACCPAY, the same endpoint), purchase orders (/PurchaseOrders).
+    export_kinds = frozenset({INVOICE, BILL, PURCHASE_ORDER})
 
     def __init__(self, connection, **kwargs):
         super().__init__(connection=connection, **kwargs)
@@ -159,7 +158,7 @@ class XeroApi(XeroDocumentStates, XeroBatchWrites, ApiClient, AccountingApi):
         # them element by element: XeroBatchWrites).
         if not isinstance(data, dict) or self._per_element:
             return
-        for key in ("Invoices", "Contacts"):
+        for key in ("Invoices", "Contacts", "PurchaseOrders"):
             for element in data.get(key) or []:
                 if element.get("HasErrors") or element.get("StatusAttributeString") == "ERROR":
                     messages = [
@@ -169,7 +168,13 @@ class XeroApi(XeroDocumentStates, XeroBatchWrites, ApiClient, AccountingApi):
 
     def remote_id_from(self, data) -> str:
         if isinstance(data, dict):
-            for key, id_key in (("Invoices", "InvoiceID"), ("Contacts", "ContactID"), ("Payments", "PaymentID")):
+            for key, id_key in (
+                ("Invoices", "InvoiceID"),
+                ("PurchaseOrders", "PurchaseOrderID"),
+                ("Contacts", "ContactID"),
+                ("Payments", "PaymentID"),
+                ("Attachments", "AttachmentID"),
+            ):
                 if data.get(key):
                     return str(data[key][0].get(id_key, ""))
         return ""
@@ -202,32 +207,41 @@ class XeroApi(XeroDocumentStates, XeroBatchWrites, ApiClient, AccountingApi):
             raise TransientError(f"Xero's answer has no {key}.")
         return elements[0]
 
-    def invoice_url(self, invoice_id: str) -> str:
+    def invoice_url(self, invoice_id: str, kind: str = INVOICE) -> str:
+        anchor = "purchase-order" if kind == PURCHASE_ORDER else "invoice"
         if self.connection.is_sandbox:
             from integrations.sandbox.links import sandbox_page_url
 
             page = sandbox_page_url(self.connection)
             if page:
-                return f"{settings.SITE_URL}{page}#invoice-{invoice_id}"
+                return f"{settings.SITE_URL}{page}#{anchor}-{invoice_id}"
         short_code = ((self.connection.settings or {}).get("tenant") or {}).get("short_code", "")
+        where = DOCUMENTS[kind]
         if short_code:
-            return INVOICE_DEEP_LINK.format(short_code=short_code, id=invoice_id)
-        return INVOICE_LINK.format(id=invoice_id)
+            return f"https://go.xero.com/organisationlogin/default.aspx?shortcode={short_code}&redirecturl={where.app_path.format(id=invoice_id)}"
+        return where.link.format(id=invoice_id)
 
-    def _remote_invoice(self, element: dict) -> RemoteInvoice:
+    def remote_document(self, kind: str, element: dict) -> RemoteInvoice:
+        """A Xero invoice, bill or purchase order as the engine reads an answer."""
         from .payments import parse_amount
 
+        where = DOCUMENTS[kind]
         amount_due, total = element.get("AmountDue"), element.get("Total")
         status = str(element.get("Status") or "")
+        states = PURCHASE_ORDER_STATES if kind == PURCHASE_ORDER else REMOTE_STATES
+        remote_id = str(element[where.id_key])
         return RemoteInvoice(
-            id=str(element["InvoiceID"]),
-            number=str(element.get("InvoiceNumber") or ""),
-            url=self.invoice_url(str(element["InvoiceID"])),
+            id=remote_id,
+            number=str(element.get(where.number_key) or ""),
+            url=self.invoice_url(remote_id, kind),
             status=status,
-            state=REMOTE_STATES.get(status, ""),
+            state=states.get(status, ""),
             amount_due=parse_amount(amount_due) if amount_due is not None else None,
             total=parse_amount(total) if total is not None else None,
         )
+
+    def _remote_invoice(self, element: dict) -> RemoteInvoice:
+        return self.remote_document(BILL if element.get("Type") == "ACCPAY" else INVOICE, element)
 
     @staticmethod
     def _contact(element: dict) -> RemoteContact:
@@ -288,116 +302,82 @@ class XeroApi(XeroDocumentStates, XeroBatchWrites, ApiClient, AccountingApi):
         organisations = data.get("Organisations") or [{}]
         return organisations[0]
 
-    # --- pick lists ------------------------------------------------------------------------------------------
-
-    def list_accounts(self) -> list[RemoteChoice]:
-        data = self._get("Accounts", params={"where": 'Status=="ACTIVE" AND Type=="REVENUE"'})
-        return [
-            RemoteChoice(
-                code=str(a["Code"]),
-                name=str(a.get("Name") or a["Code"]),
-                extra={"tax_type": a.get("TaxType") or "", "type": a.get("Type") or "", "id": a.get("AccountID", "")},
-            )
-            for a in data.get("Accounts") or []
-            if a.get("Code") and a.get("Status", "ACTIVE") == "ACTIVE" and a.get("Type", "REVENUE") == "REVENUE"
-        ]
-
-    def list_tax_types(self) -> list[RemoteChoice]:
-        data = self._get("TaxRates", params={"where": 'Status=="ACTIVE"'})
-        return [
-            RemoteChoice(
-                code=str(t["TaxType"]),
-                name=str(t.get("Name") or t["TaxType"]),
-                extra={
-                    "rate": str(t.get("EffectiveRate", t.get("DisplayTaxRate", ""))),
-                    "can_apply_to_revenue": bool(t.get("CanApplyToRevenue", True)),
-                },
-            )
-            for t in data.get("TaxRates") or []
-            if t.get("TaxType") and t.get("Status", "ACTIVE") == "ACTIVE"
-        ]
-
-    def list_items(self) -> list[RemoteChoice]:
-        data = self._get("Items")
-        return [
-            RemoteChoice(
-                code=str(i["Code"]),
-                name=str(i.get("Name") or i["Code"]),
-                extra={"sales_account": (i.get("SalesDetails") or {}).get("AccountCode", "")},
-            )
-            for i in data.get("Items") or []
-            if i.get("Code") and i.get("IsSold", True)
-        ]
-
-    # --- invoices --------------------------------------------------------------------------------------------
-
-    # One kind today (INVOICE); check_export_kind refuses the others before anything is sent.
+    # --- documents: invoices, bills (ACCPAY invoices) and purchase orders -----------------------------------
 
     def create_document(self, kind: str, payload: dict, idempotency_key: str) -> RemoteInvoice:
         self.check_export_kind(kind)
+        where = DOCUMENTS[kind]
         data = self._write(
             "PUT",
-            "Invoices",
-            {"Invoices": [payload]},
+            where.collection,
+            {where.collection: [payload]},
             idempotency_key=idempotency_key,
-            action="invoice.create",
+            action=f"{kind}.create",
             params=INVOICE_WRITE_PARAMS,
         )
-        return self._remote_invoice(self._first(data, "Invoices"))
+        return self.remote_document(kind, self._first(data, where.collection))
 
     def update_document(
         self, kind: str, remote_id: str, payload: dict, idempotency_key: str, *, version: str = ""
     ) -> RemoteInvoice:
-        """POST /Invoices/{InvoiceID}: Xero has no version to name (`version` is ignored)."""
+        """POST /Invoices/{InvoiceID} or /PurchaseOrders/{PurchaseOrderID}: Xero has no version to name."""
         self.check_export_kind(kind)
+        where = DOCUMENTS[kind]
         data = self._write(
             "POST",
-            f"Invoices/{remote_id}",
-            {"Invoices": [{**payload, "InvoiceID": remote_id}]},
+            f"{where.collection}/{remote_id}",
+            {where.collection: [{**payload, where.id_key: remote_id}]},
             idempotency_key=idempotency_key,
-            action="invoice.update",
+            action=f"{kind}.update",
             params=INVOICE_WRITE_PARAMS,
         )
-        return self._remote_invoice(self._first(data, "Invoices"))
+        return self.remote_document(kind, self._first(data, where.collection))
 
     def find_document(self, kind: str, *, number: str = "", reference: str = "") -> RemoteInvoice | None:
         self.check_export_kind(kind)
+        if kind == PURCHASE_ORDER:
+            return self.find_purchase_order(number=number, reference=reference)
+        doc_type = DOCUMENTS[kind].type
         if number:
             params = {"InvoiceNumbers": number}
         elif reference:
-            params = {"where": f'Type=="ACCREC" AND Reference=={where_string(reference)}'}
+            params = {"where": f'Type=="{doc_type}" AND Reference=={where_string(reference)}'}
         else:
             return None
         params["createdByMyApp"] = "true"
         data = self._get("Invoices", params={**params, "summaryOnly": "true"})
         for element in data.get("Invoices") or []:
-            if element.get("Status") not in GONE_STATUSES and element.get("Type", "ACCREC") == "ACCREC":
-                return self._remote_invoice(element)
+            if element.get("Status") not in GONE_STATUSES and element.get("Type", doc_type) == doc_type:
+                return self.remote_document(kind, element)
         return None
 
     def void_document(self, kind: str, remote_id: str, idempotency_key: str) -> RemoteInvoice:
-        """POST /Invoices/{InvoiceID} with Status VOIDED (an approved invoice; a draft is DELETED instead).
-        Xero refuses while the invoice has payments; on a refusal the invoice is read back (the remote truth):
-        already voided or deleted is success, otherwise Xero's words go up as ProviderValidationError.
-        https://developer.xero.com/documentation/api/accounting/invoices#deleting-and-voiding-invoices"""
+        """POST the document with Status VOIDED (an approved invoice or bill; a draft is DELETED instead; a purchase
+        order is DELETED). Xero refuses while the invoice has payments; on a refusal the document is read back (the
+        remote truth): already voided or deleted is success, otherwise Xero's words go up as
+        ProviderValidationError. https://developer.xero.com/documentation/api/accounting/invoices#deleting-and-voiding-invoices"""
 
         self.check_export_kind(kind)
+        where = DOCUMENTS[kind]
 
         def post(status: str, key: str) -> RemoteInvoice:
-            body = {"Invoices": [{"InvoiceID": remote_id, "Status": status}]}
-            data = self._write("POST", f"Invoices/{remote_id}", body, idempotency_key=key, action="invoice.void")
-            return self._remote_invoice(self._first(data, "Invoices"))
+            body = {where.collection: [{where.id_key: remote_id, "Status": status}]}
+            path = f"{where.collection}/{remote_id}"
+            data = self._write("POST", path, body, idempotency_key=key, action=f"{kind}.void")
+            return self.remote_document(kind, self._first(data, where.collection))
 
         try:
-            return post("VOIDED", idempotency_key)
+            return post(where.void_status, idempotency_key)
         except ProviderValidationError as refusal:
-            current = self._remote_invoice(self._first(self._get(f"Invoices/{remote_id}"), "Invoices"))
+            current = self.remote_document(
+                kind, self._first(self._get(f"{where.collection}/{remote_id}"), where.collection)
+            )
             if current.status in GONE_STATUSES:
                 return current
-            if current.status in ("DRAFT", "SUBMITTED"):
+            if current.status in ("DRAFT", "SUBMITTED") and where.void_status != "DELETED":
                 return post("DELETED", f"{idempotency_key}-delete")
             raise ProviderValidationError(
-                f"Xero did not void invoice {current.number or remote_id} ({current.status.lower()} there).",
+                f"Xero did not void {current.number or remote_id} ({current.status.lower()} there).",
                 messages=refusal.messages,
             ) from None
 

@@ -19,7 +19,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.core.exceptions import ValidationError
 
-from integrations.providers.base import INVOICE, DocumentMapper, KindNotExported, LookupKeys
+from integrations.providers.base import BILL, INVOICE, PURCHASE_ORDER, DocumentMapper, KindNotExported, LookupKeys
 
 NO_TAX = "NONE"
 NUMBERING_APP = "app"
@@ -30,11 +30,16 @@ ADDRESS_LINES = 4
 # Keys of Connection.settings written by the Xero setup form.
 DEFAULT_ACCOUNT_SETTING = "default_account"
 NUMBERING_SETTING = "numbering"
+# The Expenses card: send expenses as bills, their default expense account; who numbers purchase orders.
+EXPORT_EXPENSES_SETTING = "export_expenses"
+DEFAULT_EXPENSE_ACCOUNT_SETTING = "default_expense_account"
+PO_NUMBERING_SETTING = "po_xero_numbers"  # a toggle: Xero numbers purchase orders
 
 
 @dataclass(frozen=True)
 class XeroMappings:
-    """What the connection's setup says: default revenue account, service type → account, tax rate → tax type."""
+    """What the connection's setup says for one side of the books: the default account (revenue for invoices,
+    expense for bills and purchase orders), service type → account, tax rate → tax type, who numbers."""
 
     default_account: str = ""
     service_type_accounts: dict[int, str] = field(default_factory=dict)
@@ -42,13 +47,20 @@ class XeroMappings:
     numbering: str = NUMBERING_APP
 
 
-def mappings_from(*, settings: dict, service_type_accounts: dict, tax_types: dict) -> XeroMappings:
-    """Build the mappings from the connection's settings and its mapping rows (loaded by the caller)."""
+def mappings_from(*, settings: dict, service_type_accounts: dict, tax_types: dict, kind: str = INVOICE) -> XeroMappings:
+    """Build the mappings from the connection's settings and its mapping rows of the kind's purpose (loaded by the
+    caller)."""
+    if kind == INVOICE:
+        account, numbering = settings.get(DEFAULT_ACCOUNT_SETTING), settings.get(NUMBERING_SETTING)
+    else:
+        account = settings.get(DEFAULT_EXPENSE_ACCOUNT_SETTING)
+        xero_numbers = kind == PURCHASE_ORDER and bool(settings.get(PO_NUMBERING_SETTING))
+        numbering = NUMBERING_PROVIDER if xero_numbers else NUMBERING_APP
     return XeroMappings(
-        default_account=str(settings.get(DEFAULT_ACCOUNT_SETTING) or ""),
+        default_account=str(account or ""),
         service_type_accounts=dict(service_type_accounts),
         tax_types=dict(tax_types),
-        numbering=settings.get(NUMBERING_SETTING) or NUMBERING_APP,
+        numbering=numbering or NUMBERING_APP,
     )
 
 
@@ -199,10 +211,10 @@ def contact_payload(company, *, name: str | None = None) -> dict:
 
 
 class XeroMapper(DocumentMapper):
-    """Xero's side of the export engine. Invoices are ACCREC invoices; bills (ACCPAY) and purchase orders join
-    `kinds` with their payloads."""
+    """Xero's side of the export engine: invoices as ACCREC invoices, bills (our expenses) as ACCPAY invoices,
+    purchase orders as PurchaseOrders (purchases.py)."""
 
-    kinds = frozenset({INVOICE})
+    kinds = frozenset({INVOICE, BILL, PURCHASE_ORDER})
 
     def _check(self, kind: str) -> None:
         if kind not in self.kinds:
@@ -213,24 +225,48 @@ class XeroMapper(DocumentMapper):
     ) -> XeroMappings:
         self._check(kind)
         return mappings_from(
-            settings=connection.settings or {}, service_type_accounts=service_type_codes, tax_types=tax_codes
+            settings=connection.settings or {},
+            service_type_accounts=service_type_codes,
+            tax_types=tax_codes,
+            kind=kind,
         )
 
     def preview(self, kind: str, document, lines: list, mappings: XeroMappings) -> list[LinePreview]:
+        from .purchases import bill_preview, purchase_order_preview
+
         self._check(kind)
+        if kind == BILL:
+            return bill_preview(document, lines, mappings)
+        if kind == PURCHASE_ORDER:
+            return purchase_order_preview(document, lines, mappings)
         return invoice_preview(document, lines, mappings)
 
     def payload(self, kind: str, document, lines: list, mappings, *, contact_id: str, number: str | None) -> dict:
+        from .purchases import bill_payload, purchase_order_payload
+
         self._check(kind)
+        if kind == BILL:
+            return bill_payload(document, lines, mappings, contact_id=contact_id, number=number)
+        if kind == PURCHASE_ORDER:
+            xero_numbers = mappings.numbering == NUMBERING_PROVIDER
+            return purchase_order_payload(
+                document, lines, mappings, contact_id=contact_id, number=number, xero_numbers=xero_numbers
+            )
         return invoice_payload(document, lines, mappings, contact_id=contact_id, number=number)
 
     def provider_numbers(self, connection, kind: str) -> bool:
-        """The setup's choice "Xero numbers the invoices" (from its invoice settings: InvoiceNumber left out)."""
-        return kind == INVOICE and (connection.settings or {}).get(NUMBERING_SETTING) == NUMBERING_PROVIDER
+        """The setup's choices "Xero numbers the invoices" / "… the purchase orders" (the number left out)."""
+        settings = connection.settings or {}
+        if kind == PURCHASE_ORDER:
+            return bool(settings.get(PO_NUMBERING_SETTING))
+        return kind == INVOICE and settings.get(NUMBERING_SETTING) == NUMBERING_PROVIDER
 
     def lookup_keys(self, kind: str, document, *, number: str) -> LookupKeys:
-        """By the number sent (InvoiceNumbers), else, when Xero numbered it, by our Reference."""
+        """By the number sent (InvoiceNumbers, a purchase order's number), else, when Xero numbered it, by our
+        Reference (a purchase order's is always our number)."""
         self._check(kind)
+        if kind == PURCHASE_ORDER:  # the number sent (when we number them), else our number as its Reference
+            return LookupKeys(number=number, reference=document.number)
         if number:
             return LookupKeys(number=number)
         return LookupKeys(reference=invoice_reference(document))

@@ -9,11 +9,12 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 
 from billing.choices import Plan
-from integrations.document_kinds import INVOICE
+from integrations.document_kinds import BILL, INVOICE, PURCHASE_ORDER
 from integrations.providers.base import (
     COPY_INVOICE,
     EXPORT_EXPENSES,
     OAUTH2,
+    PURCHASE_ORDERS,
     SYNC_PAYMENTS,
     RemoteTenant,
     TokenPolicy,
@@ -23,20 +24,21 @@ from integrations.providers.oauth2 import OAuth2Provider
 
 from .mapping import NUMBERING_APP, NUMBERING_SETTING
 from .payments import XERO_PAYMENT_FEED
-from .setup import INVOICE_PROMPT, PICK_LISTS, SCHEMA
+from .setup import BILL_PROMPT, INVOICE_PROMPT, PICK_LISTS, PURCHASE_ORDER_PROMPT, SCHEMA
 
 
 class XeroProvider(OAuth2Provider):
     key = "xero"
     name = "Xero"
     description = (
-        "Copy finalized invoices to Xero as approved sales invoices, with your accounts and tax types, "
-        "and bring the payments recorded in Xero back onto your invoices."
+        "Copy finalized invoices to Xero as approved sales invoices, send approved expenses as bills and purchase "
+        "orders as Xero purchase orders, with your accounts and tax types, and bring the payments recorded in Xero "
+        "back onto your invoices and expenses."
     )
     logo = "integrations/xero/logo.svg"
     auth_kind = OAUTH2
-    capabilities = frozenset({COPY_INVOICE, SYNC_PAYMENTS})
-    upcoming_capabilities = frozenset({EXPORT_EXPENSES})
+    capabilities = frozenset({COPY_INVOICE, SYNC_PAYMENTS, EXPORT_EXPENSES, PURCHASE_ORDERS})
+    # Bills need Professional (or Ultimate); purchase orders need no plan beyond Xero's own.
     capability_plans = {EXPORT_EXPENSES: Plan.PROFESSIONAL}
     required_settings = ("XERO_CLIENT_ID", "XERO_CLIENT_SECRET")
     rate_limit = (60, 60)  # per tenant: 60 calls a minute (developer.xero.com/documentation/oauth2/limits)
@@ -130,7 +132,13 @@ class XeroProvider(OAuth2Provider):
         return SCHEMA
 
     def copy_prompt(self, kind: str = INVOICE):
-        return INVOICE_PROMPT if kind == INVOICE else None
+        return {INVOICE: INVOICE_PROMPT, BILL: BILL_PROMPT, PURCHASE_ORDER: PURCHASE_ORDER_PROMPT}.get(kind)
+
+    def exports_enabled(self, connection, kind: str) -> bool:
+        """Bills only while the setup's "Send expenses to Xero" is on; invoices and purchase orders always."""
+        from .mapping import EXPORT_EXPENSES_SETTING
+
+        return kind != BILL or bool((connection.settings or {}).get(EXPORT_EXPENSES_SETTING))
 
     def mapper(self):
         from .mapping import MAPPER

@@ -15,6 +15,7 @@ from billing.choices import InvoiceStatus
 from billing.money import format_percentage
 from integrations.setup_schema import (
     NEEDED_USED,
+    PURCHASE,
     CopyPrompt,
     MappingTable,
     Pick,
@@ -27,7 +28,15 @@ from integrations.setup_schema import (
     code_and_name,
 )
 
-from .mapping import DEFAULT_ACCOUNT_SETTING, NUMBERING_APP, NUMBERING_PROVIDER, NUMBERING_SETTING
+from .mapping import (
+    DEFAULT_ACCOUNT_SETTING,
+    DEFAULT_EXPENSE_ACCOUNT_SETTING,
+    EXPORT_EXPENSES_SETTING,
+    NUMBERING_APP,
+    NUMBERING_PROVIDER,
+    NUMBERING_SETTING,
+    PO_NUMBERING_SETTING,
+)
 
 NUMBERING_CHOICES = (
     (NUMBERING_APP, "This app numbers invoices (our number is sent to Xero)"),
@@ -52,6 +61,7 @@ PICK_LISTS = (
     PickList("accounts", "accounts", "revenue account", "list_accounts", code_and_name),
     PickList("tax_types", "tax rates", "tax rate", "list_tax_types", tax_type_label),
     PickList("items", "items", "item", "list_items", code_and_name),
+    PickList("expense_accounts", "expense accounts", "expense account", "list_expense_accounts", code_and_name),
 )
 
 
@@ -117,6 +127,70 @@ TAX_RATES = MappingTable(
     warnings=(_rate_mismatches,),
 )
 
+
+def _expenses_check(values, context: SetupContext) -> dict[str, str]:
+    """Sending expenses needs the plan that has it, and a default expense account for unmapped service types."""
+    from integrations.providers.base import EXPORT_EXPENSES
+
+    if not values.fields.get(EXPORT_EXPENSES_SETTING):
+        return {}
+    if not context.provider.allows(context.connection.organization, EXPORT_EXPENSES):
+        plan = context.provider.required_plan(EXPORT_EXPENSES)
+        return {EXPORT_EXPENSES_SETTING: f"Sending expenses to Xero needs the {str(plan).title()} plan."}
+    if not values.fields.get(DEFAULT_EXPENSE_ACCOUNT_SETTING):
+        return {DEFAULT_EXPENSE_ACCOUNT_SETTING: "Choose the default expense account to send expenses to Xero."}
+    return {}
+
+
+EXPENSES = Section(
+    "Expenses",
+    (
+        Toggle(
+            name=EXPORT_EXPENSES_SETTING,
+            label="Send expenses to Xero",
+            help_text="Approved expenses with a vendor and a due date can be sent as approved bills; every expense "
+            "then shows its payments from Xero. Turning it off hides them again (the history stays).",
+        ),
+        Pick(
+            name=DEFAULT_EXPENSE_ACCOUNT_SETTING,
+            label="Default expense account",
+            help_text="For expenses and purchase order lines whose service type is not linked below.",
+            pick_list="expense_accounts",
+        ),
+        MappingTable(
+            name="expense_service_type",
+            target="service_type",
+            pick_list="expense_accounts",
+            purpose=PURCHASE,
+            row_label="Service type",
+            column_label="Xero expense account",
+            empty_label="— default expense account —",
+        ),
+        MappingTable(
+            name="expense_tax_rate",
+            target="tax_rate",
+            pick_list="tax_types",
+            purpose=PURCHASE,
+            row_label="Our tax rate",
+            column_label="Xero tax rate for purchases",
+            intro="The Xero tax rate each of our tax rates is sent with on bills and purchase orders.",
+        ),
+    ),
+)
+
+PURCHASE_ORDERS = Section(
+    "Purchase orders",
+    (
+        Toggle(
+            name=PO_NUMBERING_SETTING,
+            label="Xero numbers purchase orders",
+            help_text="Off: a purchase order keeps its number here in Xero. On: Xero numbers it from its own "
+            "settings, and our number is sent as its Reference.",
+        ),
+    ),
+)
+
+
 SCHEMA = SetupSchema(
     sections=(
         Section(
@@ -125,8 +199,8 @@ SCHEMA = SetupSchema(
                 Toggle(
                     name="sync_payments",
                     label="Synchronize payments from Xero",
-                    help_text="Payments recorded in Xero on copied invoices are added here; payments dated before "
-                    "you turn this on are ignored.",
+                    help_text="Payments recorded in Xero on copied invoices and on bills sent from expenses are "
+                    "added here; payments dated before you turn this on are ignored.",
                     note=_payment_sync_since,
                 ),
                 Radio(
@@ -161,7 +235,12 @@ SCHEMA = SetupSchema(
             ),
         ),
         Section("Tax rates", (TAX_RATES,)),
+        EXPENSES,
+        PURCHASE_ORDERS,
     ),
+    checks=(_expenses_check,),
 )
 
 INVOICE_PROMPT = CopyPrompt(summary="an approved sales invoice")
+BILL_PROMPT = CopyPrompt(kind="bill", summary="an approved bill")
+PURCHASE_ORDER_PROMPT = CopyPrompt(kind="purchase_order", summary="a purchase order")
