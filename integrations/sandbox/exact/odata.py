@@ -24,10 +24,13 @@ def error(status: int, message: str, headers: dict | None = None) -> Reply:
     return json_reply({"error": {"code": "", "message": {"lang": "", "value": message}}}, status, headers)
 
 
-def number(value) -> int | float:
-    """Amounts are JSON numbers on Exact's wire (9075, 6352.5); kept as decimal strings, sent without noise."""
-    amount = Decimal(str(value)).normalize()
-    return int(amount) if amount == amount.to_integral() else float(amount)
+def number(value) -> int | Decimal:
+    """Amounts are JSON numbers on Exact's wire (9075, 6352.5); kept as decimal strings, sent as exact numbers
+    without trailing zeros (the kit writes a Decimal as a JSON number, never through float)."""
+    amount = Decimal(str(value))
+    if amount == amount.to_integral_value():
+        return int(amount)
+    return amount.quantize(Decimal(1).scaleb(-len(str(amount).split(".")[1].rstrip("0"))))
 
 
 def wire(kind: str, value):

@@ -1,9 +1,10 @@
 """A transport-neutral response the kit builds, stores for idempotent replay, and serves."""
 
-import json
 from dataclasses import dataclass, field
 
 from django.http import HttpResponse
+
+from integrations.http_wire import dumps_json  # Decimals as exact JSON numbers
 
 JSON = "application/json; charset=utf-8"
 
@@ -23,4 +24,4 @@ class Reply:
 
 
 def json_reply(body, status: int = 200, headers: dict | None = None) -> Reply:
-    return Reply(status, json.dumps(body).encode(), JSON, headers or {})
+    return Reply(status, dumps_json(body).encode(), JSON, headers or {})
