@@ -6,9 +6,12 @@ beside the naive one-call-per-invoice polls.
 Runs on a scratch database (as bench/pages.py). e-conomic is served by `responses` (FakeEconomic, the tests' stateful
 agreement), so the figures are our cost, not the network's. e-conomic has no payment feed: each run asks what is
 still owed on up to 200 open copies with one `bookedInvoiceNumber$in:[…]` filter (its limit), so a sweep of every
-open copy costs ⌈open / 200⌉ calls. Paid copies leave the polled set once PAYMENTS_REMAINDER_WATCH_DAYS have passed
-since their last derived payment (here: 90 days ago). Measured in the same run:
-- the sweep of the open copies (goal: ⌈open / 200⌉ calls over ⌈open / 200⌉ runs), with a tenth of them partly paid;
+open copy costs ⌈open / 200⌉ calls, and a run where remainders fell two more (the accounting years, then that
+year's customer-payment entries of every customer whose invoice fell, to date the payments). Paid copies leave the
+polled set once PAYMENTS_REMAINDER_WATCH_DAYS have passed since their last derived payment (here: 90 days ago).
+Measured in the same run:
+- the sweep of the open copies (goal: ⌈open / 200⌉ calls over ⌈open / 200⌉ runs, plus 2 a run where something
+  fell), with a tenth of them partly paid (each a payment entry booked three days ago: the date mirrored);
 - the same sweep again (nothing changed: the same calls, nothing written);
 - naive: GET /invoices/booked/:n for every open copy, and for every copied invoice.
 """
@@ -163,7 +166,9 @@ def run(args):
 
 def _run(args):
     import responses
+    from django.utils import timezone
 
+    from billing.models import Payment
     from integrations.providers.economic.client import EconomicApi
     from integrations.services.payments_sync import payments_sync
     from tests.integrations.providers.economic.fake_economic import FakeEconomic
@@ -177,8 +182,9 @@ def _run(args):
             economic.book_invoice(int(remote_id), "1000.00")
             if index < args.invoices - args.open:
                 economic.owe(int(remote_id), "0.00")
+        paid_on = (timezone.localdate() - datetime.timedelta(days=3)).isoformat()
         for remote_id in open_ids[::10]:  # a tenth of the open ones partly paid since the last poll
-            economic.owe(int(remote_id), "400.00")
+            economic.pay(int(remote_id), "600.00", paid_on)
         runs_per_sweep = max(1, math.ceil(args.open / IN_MAX))
 
         def sweep():
@@ -192,6 +198,8 @@ def _run(args):
 
         rows.append(measure(f"sweep of the {args.open:,} open copies ({runs_per_sweep} runs)", sweep))
         rows.append(measure("the same sweep again (nothing changed)", sweep))
+        dated = Payment.objects.filter(date=paid_on, is_deleted=False).count()
+        assert dated == len(open_ids[::10]), f"{dated} payments carry the entries' date"
 
         def naive(ids):
             def poll():
@@ -225,7 +233,8 @@ def print_table(rows, args):
         print(fmt.format(*line))
     goal = math.ceil(args.open / IN_MAX)
     print(
-        f"Goal: a sweep costs ceil({args.open:,}/{IN_MAX}) = {goal} calls, beside the naive {args.open:,} "
+        f"Goal: a sweep costs ceil({args.open:,}/{IN_MAX}) = {goal} calls (+2 a run where a remainder fell, to date "
+        f"its payment), beside the naive {args.open:,} "
         f"(one per open invoice) or {args.invoices:,} (one per copied invoice)."
     )
 

@@ -6,13 +6,14 @@ from __future__ import annotations
 import abc
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import date
 from typing import TYPE_CHECKING
 
 from integrations.document_kinds import INVOICE
 from integrations.exceptions import IntegrationError, TerminalError, ThrottledError
 
 from .dtos import RemoteChoice, RemoteContact, RemoteDocumentState, RemoteInvoice
-from .payment_feed import PaymentsPage, RemainderQuery, RemoteRemainder
+from .payment_feed import PaymentsPage, RemainderFall, RemainderQuery, RemoteRemainder
 
 if TYPE_CHECKING:
     from billing.models import Company
@@ -210,6 +211,12 @@ class AccountingApi(abc.ABC):
         """Remainder feed: what is still owed on each of these remote documents (at most the feed's batch_size).
         A document the provider does not know is left out of the answer."""
         raise NotImplementedError
+
+    def date_remainder_falls(self, falls: list[RemainderFall]) -> dict[str, date]:
+        """Remainder feed: the date each fall was paid, by document id, where the provider can tell (the core asks
+        only when something fell, all of a run's falls at once); a fall left out is dated the day it was seen.
+        The default asks nothing."""
+        return {}
 
     # Batches (BatchLimits): a provider with a batch endpoint overrides these; the default sends one by one.
 

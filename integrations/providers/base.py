@@ -46,6 +46,7 @@ from .payment_feed import (  # noqa: F401
     PaymentAllocation,
     PaymentFeed,
     PaymentsPage,
+    RemainderFall,
     RemainderQuery,
     RemotePaymentRecord,
     RemoteRemainder,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 
@@ -98,7 +98,18 @@ class RemoteRemainder:
     total: Decimal
     remainder: Decimal
     currency: str = ""
+    # What the provider needs to find this document's payments again when its remainder falls (e-conomic: the
+    # booked invoice and customer numbers); never stored.
+    lookup: dict = field(default_factory=dict, compare=False, hash=False)
 
     @property
     def paid(self) -> Decimal:
         return self.total - self.remainder
+
+
+@dataclass(frozen=True)
+class RemainderFall:
+    """A remainder that fell since the last run: `amount` more is paid than the payments derived so far."""
+
+    remainder: RemoteRemainder
+    amount: Decimal

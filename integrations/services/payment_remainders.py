@@ -6,7 +6,9 @@ kept for retry first, then round the rest in copy order from where the last run 
 {"after": <copy id>}). For each answer, what the provider says is paid (total - remainder) is compared with the
 active payments this connection derived on that document:
 
-- paid more → one payment of the difference, dated the day the run saw it;
+- paid more → one payment of the difference, dated the day the provider says it was paid
+  (AccountingApi.date_remainder_falls, asked once for all of a run's falls, never when nothing fell), else the
+  day the run saw it;
 - paid less (a payment removed there: the remainder grew again) → the newest derived payments are removed, the
   last one reduced, until they add up to what is paid; payments recorded by hand are never touched;
 - the same → nothing written, nothing logged (a replay changes nothing).
@@ -24,7 +26,7 @@ from django.utils import timezone
 from billing.money import format_money
 
 from ..models import LogLevel, RemotePayment
-from ..providers.base import RemainderQuery, RemoteRemainder
+from ..providers.base import RemainderFall, RemainderQuery, RemoteRemainder
 from .payment_feed_apply import RETRY_NOTE, FeedRun, failure_text
 from .payment_pending import REMAINDER_PREFIX, remainder_key, remainder_to_json
 from .payment_targets import Target
@@ -40,18 +42,26 @@ def _money(payment) -> str:
     return f"{format_money(payment.amount, payment.currency)} on {payment.date}"
 
 
-def _derive(feed: FeedRun, target: Target, remainder: RemoteRemainder, rows: list[RemotePayment], name: str):
+def _active(rows: list[RemotePayment]) -> list[RemotePayment]:
+    return sorted((row for row in rows if not row.payment.is_deleted), key=lambda r: (r.created_at, r.pk))
+
+
+def _fall(remainder: RemoteRemainder, rows: list[RemotePayment]) -> Decimal:
+    """How much more the provider says is paid than this connection's derived payments (negative: less)."""
+    return remainder.paid - sum((row.payment.amount for row in _active(rows)), ZERO)
+
+
+def _derive(feed: FeedRun, target: Target, remainder: RemoteRemainder, rows: list[RemotePayment], name: str, paid_on):
     """Bring this connection's derived payments on one document to what the provider says is paid."""
-    active = sorted((row for row in rows if not row.payment.is_deleted), key=lambda r: (r.created_at, r.pk))
-    recorded = sum((row.payment.amount for row in active), ZERO)
-    difference = remainder.paid - recorded
+    active = _active(rows)
+    difference = _fall(remainder, rows)
     owed = _still_owed(remainder, name)
     remote_id = f"remainder-{len(rows) + 1}"
     if difference > 0:
         payment = feed.targets.record(
             target,
             amount=difference,
-            date=timezone.localdate(),
+            date=paid_on or timezone.localdate(),
             reference="",
             currency=remainder.currency,
             external_id=remote_id,
@@ -96,12 +106,14 @@ def _derive(feed: FeedRun, target: Target, remainder: RemoteRemainder, rows: lis
         )
 
 
-def _apply(feed: FeedRun, target: Target, remainder: RemoteRemainder, rows: list[RemotePayment], name: str) -> None:
+def _apply(
+    feed: FeedRun, target: Target, remainder: RemoteRemainder, rows: list[RemotePayment], name: str, paid_on
+) -> None:
     key = remainder_key(target.remote_document_id)
     written, counts_before = len(feed.entries), dict(feed.counts)
     try:
         with transaction.atomic():
-            _derive(feed, target, remainder, rows, name)
+            _derive(feed, target, remainder, rows, name, paid_on)
     except (ValidationError, DatabaseError) as exc:
         del feed.entries[written:]
         feed.counts.clear()
@@ -125,8 +137,9 @@ def _apply(feed: FeedRun, target: Target, remainder: RemoteRemainder, rows: list
 
 
 def remainders_sync(feed: FeedRun, api, *, cursor: dict, batch_size: int, provider_name: str, save_cursor) -> None:
-    """One bounded round of remainders: the provider is asked outside any transaction, then the answers are
-    applied in one, together with the cursor (`save_cursor(cursor)`)."""
+    """One bounded round of remainders: the provider is asked outside any transaction (what is owed, then, only if
+    something fell, when it was paid), then the answers are applied in one, together with the cursor
+    (`save_cursor(cursor)`)."""
     kept = [
         row.remote_id.removeprefix(REMAINDER_PREFIX)
         for row in feed.pending.due()
@@ -142,16 +155,23 @@ def remainders_sync(feed: FeedRun, api, *, cursor: dict, batch_size: int, provid
     by_document = {answer.document_id: answer for answer in answers}
     feed.counts["fetched"] += len(by_document)
     rotated = [d.order for d in documents if d.remote_document_id not in set(kept)]
+    rows: dict[str, list[RemotePayment]] = {}
+    for row in RemotePayment.objects.filter(
+        connection_id=feed.run.connection_id, remote_invoice_id__in=[d.remote_document_id for d in documents]
+    ).select_related("payment"):
+        rows.setdefault(row.remote_invoice_id, []).append(row)
+    falls = [
+        RemainderFall(answer, fall)
+        for answer in by_document.values()
+        if (fall := _fall(answer, rows.get(answer.document_id, []))) > 0
+    ]
+    paid_on = api.date_remainder_falls(falls) if falls else {}
     with transaction.atomic():
-        rows: dict[str, list[RemotePayment]] = {}
-        for row in RemotePayment.objects.filter(
-            connection_id=feed.run.connection_id, remote_invoice_id__in=[d.remote_document_id for d in documents]
-        ).select_related("payment"):
-            rows.setdefault(row.remote_invoice_id, []).append(row)
         feed.pending.prefetch([remainder_key(d.remote_document_id) for d in documents])
         for target in documents:
             answer = by_document.get(target.remote_document_id)
             if answer is not None:
-                _apply(feed, target, answer, rows.get(target.remote_document_id, []), provider_name)
+                rows_here = rows.get(target.remote_document_id, [])
+                _apply(feed, target, answer, rows_here, provider_name, paid_on.get(target.remote_document_id))
         feed.save_entries()
         save_cursor({"after": rotated[-1]} if rotated else dict(cursor or {}))

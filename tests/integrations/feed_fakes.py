@@ -216,6 +216,7 @@ class RemainderServer:
     mock: responses.RequestsMock
     invoices: dict[str, dict] = field(default_factory=dict)
     asked: list[list[str]] = field(default_factory=list)
+    dating_calls: int = 0  # the core's default date_remainder_falls asks nothing
 
     def install(self) -> RemainderServer:
         self.mock.add_callback(responses.GET, re.compile(rf"{re.escape(REMAINDER_API)}/invoices"), callback=self._get)

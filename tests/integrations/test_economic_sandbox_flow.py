@@ -3,12 +3,14 @@ installation page (the agreement grant token comes back on the callback), pick l
 update the draft, a bookkeeper books it in e-conomic, then a partial payment, a full one and a reversal on the
 sandbox's agreement page, each mirrored from the remainder by the payment sync — client and sandbox agree."""
 
+import datetime as dt
 from decimal import Decimal
 from urllib.parse import urlsplit
 
 import pytest
 from django.test import override_settings
 from django.urls import reverse
+from django.utils import timezone
 
 from billing.choices import PaymentStatus
 from billing.services import LineInput
@@ -29,8 +31,8 @@ def _path(url: str) -> str:
     return f"{parts.path}?{parts.query}" if parts.query else parts.path
 
 
-def sync(connection: Connection) -> None:
-    payments_sync(connection=Connection.objects.get(pk=connection.pk))
+def sync(connection: Connection):
+    return payments_sync(connection=Connection.objects.get(pk=connection.pk))
 
 
 @pytest.mark.django_db(transaction=True)
@@ -99,22 +101,33 @@ def test_connect_copy_book_and_remainders_against_the_economic_sandbox(live_serv
         sync(connection)
         total = invoice.total
 
+        # A partial payment registered with a past date: mirrored with that date, read from the customer-payment
+        # entries. Each poll asks the drafts and the booked invoice by our number (the copy's id is still its
+        # draft's); this one adds the accounting years and this year's entries, only because the remainder fell.
         part = (total / 4).quantize(Decimal("0.01"))
-        sandbox_payments.payment_register(agreement, booked.number, str(part), "")
-        sync(connection)
+        paid_on = timezone.localdate() - dt.timedelta(days=6)
+        sandbox_payments.payment_register(agreement, booked.number, str(part), paid_on.isoformat())
+        run = sync(connection)
         invoice.refresh_from_db()
         assert invoice.payment_status == PaymentStatus.PARTIALLY_PAID and invoice.amount_paid == part
+        assert [p.date for p in invoice.payments.all()] == [paid_on]
+        assert run.api_calls == 2 + 2
 
-        sync(connection)  # nothing moved: nothing written
+        run = sync(connection)  # nothing moved: nothing read but the remainders, nothing written
         invoice.refresh_from_db()
-        assert invoice.payments.filter(is_deleted=False).count() == 1
+        assert invoice.payments.filter(is_deleted=False).count() == 1 and run.api_calls == 2
+        assert run.counts["unchanged"] == 1 and run.counts["recorded"] == 0
 
         rest = sandbox_payments.payment_register(agreement, booked.number, "", "")  # the remainder, in full
         sync(connection)
         invoice.refresh_from_db()
         assert invoice.payment_status == PaymentStatus.PAID and invoice.amount_paid == total
 
+        assert sorted(p.date for p in invoice.payments.all()) == [paid_on, timezone.localdate()]
+
         sandbox_payments.payment_reverse(agreement, str(rest.pk))
-        sync(connection)
+        run = sync(connection)
         invoice.refresh_from_db()
         assert invoice.amount_paid == part and invoice.payment_status == PaymentStatus.PARTIALLY_PAID
+        assert run.api_calls == 2  # the remainder grew: nothing to date, no entries read
+        assert [p.date for p in invoice.payments.filter(is_deleted=False)] == [paid_on]

@@ -25,13 +25,14 @@ from . import errors
 from .filters import equals, escape
 from .invoices import InvoiceMixin, draft_id
 from .mapping import CUSTOMER_GROUP_SETTING, PAYMENT_TERMS_SETTING, VAT_ZONE_SETTING, customer_payload
+from .payment_dates import PaymentDatesMixin
 from .remainders import RemainderMixin
 
 PAGE_SIZE = 1000  # e-conomic's maxPageSizeAllowed
 SEARCH_RESULTS = 50
 
 
-class EconomicApi(InvoiceMixin, RemainderMixin, ApiClient, AccountingApi):
+class EconomicApi(InvoiceMixin, RemainderMixin, PaymentDatesMixin, ApiClient, AccountingApi):
     service_name = "e-conomic"
     # The restdocs' TL;DR: an optional Idempotency-Key on every non-GET request (repeated, it is answered, not
     # executed again). Its maximum length is not documented: longer keys are sent as a digest of 64 characters.

@@ -62,4 +62,9 @@ class RemainderMixin:
         total, remainder = parse_money(item.get("grossAmount")), parse_money(item.get("remainder"))
         if total is None or remainder is None:
             return None
-        return RemoteRemainder(document_id, total=total, remainder=remainder, currency=str(item.get("currency") or ""))
+        lookup = {
+            "booked": str(item.get("bookedInvoiceNumber") or ""),
+            "customer": str((item.get("customer") or {}).get("customerNumber") or ""),
+        }
+        currency = str(item.get("currency") or "")
+        return RemoteRemainder(document_id, total=total, remainder=remainder, currency=currency, lookup=lookup)

@@ -48,7 +48,10 @@ PICK_LISTS = (
 PAYMENT_DATES = (
     "e-conomic shows only what is still owed on a booked invoice, not its payments. Every poll reads that for each "
     "copied invoice not yet paid (200 invoices a call): when it falls, a payment of the difference is recorded, "
-    "dated the day the change was seen (at most one poll interval after it was registered in e-conomic); when it "
+    "dated the day e-conomic's customer-payment entries give for it (the newest payments booked on the invoice that "
+    "add up to the change); when they do not explain it (a payment booked without the invoice number, in another "
+    "currency, or dated more than three months back), it is dated the day the change was seen, at most one poll "
+    "interval after it was registered in e-conomic. When the amount owed "
     "rises again (a payment reversed there), the newest payments recorded this way are removed or reduced, so the "
     "amount paid always equals the total less what e-conomic says is owed. Partial payments show as partially "
     "paid. Payments you record here by hand are never changed. Drafts count once a bookkeeper books them."

@@ -209,7 +209,10 @@ class PaymentFeedContract:
 
 
 class RemainderServer(Protocol):
-    """The provider's side of a remainder feed: what is booked and what is still owed on each remote invoice."""
+    """The provider's side of a remainder feed: what is booked and what is still owed on each remote invoice;
+    `dating_calls`, the calls a run adds only when a remainder fell (to date the payment: 0 if it never asks)."""
+
+    dating_calls: int
 
     def book(self, invoice_id: str, total: str) -> object: ...
 
@@ -252,7 +255,7 @@ class RemainderFeedContract:
                 self._sync(connection)
             server.owe(remote, "1000.00")  # the payment was removed there
             removed = [self._sync(connection) for _ in range(2)]
-        assert paid.counts["recorded"] == 1 and paid.api_calls == 1
+        assert paid.counts["recorded"] == 1 and paid.api_calls == 1 + server.dating_calls
         assert seen_again.counts["recorded"] == 0 and seen_again.api_calls == 1
         assert entries_after_replay == entries, "the same answer seen again logs nothing"
         assert sum(run.counts["deleted"] for run in removed) == 1

@@ -60,21 +60,28 @@ def value_at(item: dict, prop: str):
     return item
 
 
+def _test(condition: str):
+    prop, op, value = re.match(r"([\w.]+)\$(eq|like|in|gte|lte):(.*)", condition, re.S).groups()
+    if op == "in":
+        numbers = {int(number) for number in value.strip("[]").split(",")}
+        return lambda item: value_at(item, prop) in numbers
+    if op in ("gte", "lte"):  # dates (YYYY-MM-DD) compare as text
+        bound = _unescape(value)
+        return lambda item: (str(value_at(item, prop) or "") >= bound) == (op == "gte")
+    if op == "eq":
+        wanted = _unescape(value).lower()
+        return lambda item: str(value_at(item, prop) or "").lower() == wanted
+    part = _unescape(value).lower().replace("*", "")
+    return lambda item: part in str(value_at(item, prop) or "").lower()
+
+
 def predicate(expression: str):
-    """The filter as a test of one item, parsed once per request (a bench asks 10,000 items)."""
-    tests = []
-    for alternative in _split(expression, "$or:"):
-        prop, op, value = re.match(r"([\w.]+)\$(eq|like|in):(.*)", alternative, re.S).groups()
-        if op == "in":
-            numbers = {int(number) for number in value.strip("[]").split(",")}
-            tests.append(lambda item, prop=prop, numbers=numbers: value_at(item, prop) in numbers)
-        elif op == "eq":
-            wanted = _unescape(value).lower()
-            tests.append(lambda item, prop=prop, wanted=wanted: str(value_at(item, prop) or "").lower() == wanted)
-        else:
-            part = _unescape(value).lower().replace("*", "")
-            tests.append(lambda item, prop=prop, part=part: part in str(value_at(item, prop) or "").lower())
-    return lambda item: any(test(item) for test in tests)
+    """The filter as a test of one item, parsed once per request (a bench asks 10,000 items): `$or:` of `$and:`
+    chains (AND binds tighter) of $eq $like $in $gte $lte."""
+    alternatives = [
+        [_test(condition) for condition in _split(alternative, "$and:")] for alternative in _split(expression, "$or:")
+    ]
+    return lambda item: any(all(test(item) for test in tests) for tests in alternatives)
 
 
 class FakeEconomic:
@@ -83,6 +90,7 @@ class FakeEconomic:
         self.customers: dict[int, dict] = {}
         self.drafts: dict[int, dict] = {}
         self.booked: dict[int, dict] = {}
+        self.entries: list[dict] = []  # booked ledger entries (customer payments), oldest first
         self.layouts = [{"layoutNumber": 19, "name": "DK. std. m. bankoplys. 1.5"}]
         self.payment_terms = [
             {"paymentTermsNumber": 1, "daysOfCredit": 8, "name": "Netto 8 dage", "paymentTermsType": "net"}
@@ -96,6 +104,7 @@ class FakeEconomic:
         self.requests: list = []
         self.drop_answers = 0
         self.refuse_booking = ""
+        self.refuse_entries = 0  # an HTTP status answered to the accounting years (a role without ledger access)
         self.next_draft, self.next_booked, self.next_customer = 148, 31, 1000
         self.company = {"name": "The Demo Company", "addressLine1": "Langebrogade 1", "city": "Copenhagen"}
         self.app_public = APP_PUBLIC
@@ -119,10 +128,13 @@ class FakeEconomic:
         self.next_customer += 1
         return self.next_customer
 
-    def book_invoice(self, number: int, total: str, *, currency: str = "EUR", reference: str = "") -> dict:
+    def book_invoice(
+        self, number: int, total: str, *, currency: str = "EUR", reference: str = "", customer: int = 1001
+    ) -> dict:
         """A booked invoice as if booked in e-conomic (for remainder tests)."""
         self.booked[number] = {
             "bookedInvoiceNumber": number,
+            "customer": {"customerNumber": customer, "self": f"{API}/customers/{customer}"},
             "date": "2026-11-02",
             "currency": currency,
             "grossAmount": float(Decimal(total)),
@@ -135,6 +147,50 @@ class FakeEconomic:
 
     def owe(self, number: int, remainder: str) -> None:
         self.booked[number]["remainder"] = float(Decimal(remainder))
+
+    def pay(self, number: int, amount: str, date: str, *, invoice_number: bool = True) -> dict:
+        """A customer payment booked in e-conomic: the remainder falls and a `customerPayment` entry (negative)
+        is booked, with the invoice number unless the bookkeeper left it out."""
+        return self._payment_entry(number, -Decimal(amount), date, invoice_number=invoice_number)
+
+    def reverse(self, entry: dict, date: str) -> dict:
+        """A payment reversed in e-conomic: its counter-entry (positive) and the remainder back up."""
+        return self._payment_entry(entry["bookedInvoice"]["bookedInvoiceNumber"], -Decimal(entry["amount"]), date)
+
+    def _payment_entry(self, number: int, amount: Decimal, date: str, *, invoice_number: bool = True) -> dict:
+        invoice = self.booked[number]
+        invoice["remainder"] = float(Decimal(str(invoice["remainder"])) + amount)
+        customer = (invoice.get("customer") or {}).get("customerNumber")
+        entry = {
+            "entryNumber": len(self.entries) + 1,
+            "entryType": "customerPayment",
+            "amount": float(amount),
+            "currency": invoice["currency"],
+            "date": date,
+            "customer": {"customerNumber": customer, "self": f"{API}/customers/{customer}"},
+            "account": {"accountNumber": 5600, "self": f"{API}/accounts/5600"},
+            "text": f"Indbetaling {number}",
+            "voucherNumber": 10_000 + len(self.entries) + 1,
+            "self": f"{API}/accounting-years/{date[:4]}/entries/{len(self.entries) + 1}",
+        }
+        if invoice_number:
+            entry["invoiceNumber"] = str(number)
+            entry["bookedInvoice"] = {"bookedInvoiceNumber": number, "self": invoice["self"]}
+        self.entries.append(entry)
+        return entry
+
+    def _years(self) -> list[dict]:
+        years = sorted({int(entry["date"][:4]) for entry in self.entries} | {2025, 2026})
+        return [
+            {
+                "fromDate": f"{year}-01-01",
+                "toDate": f"{year}-12-31",
+                "year": str(year),
+                "entries": f"{API}/accounting-years/{year}/entries",
+                "self": f"{API}/accounting-years/{year}",
+            }
+            for year in years
+        ]
 
     def book_draft_in_economic(self, draft_number: int) -> dict:
         """A bookkeeper books one of our drafts in e-conomic: it leaves the drafts with its references."""
@@ -187,6 +243,14 @@ class FakeEconomic:
             "/products": self.products,
             "/customer-groups": self.customer_groups,
         }
+        if path == "/accounting-years" and method == "GET":
+            if self.refuse_entries:
+                return self.refuse_entries, error_body(self.refuse_entries, "Your app role does not grant access.")
+            return 200, self._collection(path, self._years(), query)
+        match = re.fullmatch(r"/accounting-years/(\d{4})/entries", path)
+        if match and method == "GET":
+            found = [entry for entry in self.entries if entry["date"].startswith(f"{match.group(1)}-")]
+            return 200, self._collection(path, found, query)
         if path in lists and method == "GET":
             return 200, self._collection(path, lists[path], query)
         if path == "/customers":

@@ -19,6 +19,8 @@ _numbers = itertools.count(20001)
 
 
 class EconomicRemainderServer:
+    dating_calls = 2  # the accounting years, then the year's customer-payment entries
+
     def __init__(self, mock):
         self.economic = FakeEconomic(mock).install()
 

@@ -135,7 +135,8 @@ def test_the_setup_page_says_how_payment_dates_are_derived(admin_client, member_
     connection, _ = setup(organization, subsidiary)
     url = reverse("integrations:connection-setup", args=[connection.pk])
     page = admin_client.get(url).content.decode()
-    assert "dated the day the change was seen" in page and "Leave them as drafts" in page
+    assert "customer-payment entries" in page and "dated the day the change was seen" in page
+    assert "Leave them as drafts" in page
     assert member_client.get(url).status_code == 403
 
 

@@ -71,27 +71,105 @@ def paid(invoice):
     return invoice.amount_paid, invoice.payment_status
 
 
-def test_partial_full_and_reversed_payments(economic, connection):
+def days_ago(days: int) -> str:
+    return (timezone.localdate() - datetime.timedelta(days=days)).isoformat()
+
+
+def entries_calls(economic) -> list:
+    return [r for r in economic.requests if "/accounting-years" in r.url]
+
+
+def test_partial_full_and_reversed_payments_dated_by_the_payment_entries(economic, connection):
     invoice, number = copied(connection, economic)
     assert invoice.total == Decimal("1000.00")  # the factory's 10 × 100.00
 
-    economic.owe(number, "600.00")
+    first_entry = economic.pay(number, "400.00", days_ago(5))
     run = payments_sync(connection=connection)
-    assert run.outcome == SyncOutcome.SUCCEEDED and run.counts["recorded"] == 1 and run.api_calls == 1
+    # the booked invoices, then (something fell) the accounting years and the year's customer-payment entries
+    assert run.outcome == SyncOutcome.SUCCEEDED and run.counts["recorded"] == 1 and run.api_calls == 3
     assert paid(invoice) == (Decimal("400.00"), PaymentStatus.PARTIALLY_PAID)
     first = invoice.payments.get()
-    assert first.date == timezone.localdate() and first.source == "economic"
+    assert first.date.isoformat() == days_ago(5) and first.source == "economic"
     assert "e-conomic shows 600.00" in SyncLogEntry.objects.get(action="payment.recorded").message
 
-    economic.owe(number, "0.00")
+    second_entry = economic.pay(number, "600.00", days_ago(2))
     payments_sync(connection=connection)
     assert paid(invoice) == (Decimal("1000.00"), PaymentStatus.PAID)
+    assert invoice.payments.order_by("pk").last().date.isoformat() == days_ago(2)
 
-    economic.owe(number, "1000.00")  # both payments reversed in e-conomic
+    economic.reverse(second_entry, days_ago(0))
+    economic.reverse(first_entry, days_ago(0))
+    before = len(entries_calls(economic))
     run = payments_sync(connection=connection)
-    assert run.counts["deleted"] == 2
+    assert run.counts["deleted"] == 2 and run.api_calls == 1  # nothing fell: no entries read
+    assert len(entries_calls(economic)) == before
     assert paid(invoice) == (Decimal("0.00"), PaymentStatus.UNPAID)
     assert not RemotePayment.objects.filter(payment__is_deleted=False).exists()
+
+
+def test_a_payment_booked_again_after_its_reversal_is_dated_by_the_new_entry(economic, connection):
+    invoice, number = copied(connection, economic)
+    entry = economic.pay(number, "400.00", days_ago(9))
+    payments_sync(connection=connection)
+    economic.reverse(entry, days_ago(4))
+    payments_sync(connection=connection)
+    economic.pay(number, "400.00", days_ago(3))
+    payments_sync(connection=connection)
+    assert [p.date.isoformat() for p in invoice.payments.filter(is_deleted=False)] == [days_ago(3)]
+
+
+def test_one_run_dates_every_fall_with_one_entries_call(economic, connection):
+    one, one_number = copied(connection, economic)
+    two, two_number = copied(connection, economic)
+    economic.booked[two_number]["customer"]["customerNumber"] = 1002
+    economic.pay(one_number, "300.00", days_ago(8))
+    economic.pay(one_number, "300.00", days_ago(6))  # two payments since the last run: one of 600, dated the later
+    economic.pay(two_number, "1000.00", days_ago(1))
+    run = payments_sync(connection=connection)
+    assert run.counts["recorded"] == 2 and run.api_calls == 3
+    (entries,) = [r for r in entries_calls(economic) if "/entries" in r.url]
+    assert "customer.customerNumber%24in%3A%5B1001%2C1002%5D" in entries.url
+    assert "entryType%24eq%3AcustomerPayment" in entries.url
+    assert [(p.amount, p.date.isoformat()) for p in one.payments.all()] == [(Decimal("600.00"), days_ago(6))]
+    assert [(p.amount, p.date.isoformat()) for p in two.payments.all()] == [(Decimal("1000.00"), days_ago(1))]
+
+    for _ in range(2):  # replays: nothing fell, nothing read, nothing written
+        run = payments_sync(connection=connection)
+        assert run.api_calls == 1 and run.counts["unchanged"] == 2 and run.counts["recorded"] == 0
+    assert one.payments.count() == 1 and two.payments.count() == 1
+
+
+def test_a_fall_the_entries_do_not_explain_is_dated_the_day_seen(economic, connection):
+    invoice, number = copied(connection, economic)
+    economic.pay(number, "250.00", days_ago(7), invoice_number=False)  # booked without the invoice number
+    payments_sync(connection=connection)
+    economic.pay(number, "250.00", days_ago(6))
+    economic.owe(number, "400.00")  # 100.00 more than the entries show
+    payments_sync(connection=connection)
+    assert [(p.amount, p.date) for p in invoice.payments.order_by("pk")] == [
+        (Decimal("250.00"), timezone.localdate()),
+        (Decimal("350.00"), timezone.localdate()),
+    ]
+
+
+def test_entries_refused_leave_the_payment_dated_the_day_seen(economic, connection):
+    invoice, number = copied(connection, economic)
+    economic.refuse_entries = 403
+    economic.pay(number, "300.00", days_ago(5))
+    run = payments_sync(connection=connection)
+    assert run.outcome == SyncOutcome.SUCCEEDED and run.api_calls == 2  # the remainders, the refused years
+    assert [(p.amount, p.date) for p in invoice.payments.all()] == [(Decimal("300.00"), timezone.localdate())]
+
+
+def test_an_outage_reading_the_entries_stops_the_run_and_it_is_asked_again(economic, connection):
+    invoice, number = copied(connection, economic)
+    economic.pay(number, "300.00", days_ago(5))
+    economic.refuse_entries = 503
+    run = payments_sync(connection=connection)
+    assert run.outcome != SyncOutcome.SUCCEEDED and not invoice.payments.exists()
+    economic.refuse_entries = 0
+    payments_sync(connection=connection)
+    assert [p.date.isoformat() for p in invoice.payments.all()] == [days_ago(5)]
 
 
 def test_a_partial_reversal_reduces_the_newest_payment(economic, connection):
