@@ -282,8 +282,8 @@ def succeed_many(accepted: list[tuple[Element, object]], connection, outcome: Ba
     for element, remote in accepted:
         if _needs_own_success(element, connection):
             _succeed(element.copy, remote, "created", element.document, element.context)
-            if api is not None and copy_attach_files(api, element.copy, element.document):
-                outcome.calls += 1
+            if api is not None:
+                outcome.calls += copy_attach_files(api, element.copy, element.document)
             outcome.done.append(element.document.pk)
         else:
             plain.append((element, remote))

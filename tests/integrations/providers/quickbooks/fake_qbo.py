@@ -40,6 +40,7 @@ class FakeQuickBooks:
         self.customers: dict[str, dict] = {}
         self.vendor_names: set[str] = set()
         self.invoices: dict[str, dict] = {}
+        self.attachables: list[dict] = []  # files uploaded: {"invoice": id, "filename": …, "content": bytes}
         self.payments: dict[str, dict] = {}  # live and deleted stubs
         self.reference: dict[str, list[dict]] = {}  # other entities served by query: Item, TaxCode, Term…
         self.requestids: dict[tuple[str, str], tuple[int, dict]] = {}
@@ -117,7 +118,30 @@ class FakeQuickBooks:
         ]
         for method, pattern, handler in routes:
             self.mock.add_callback(method, re.compile(pattern), callback=self._wrap(handler))
+        self.mock.add_callback("POST", re.compile(rf"{base}/upload\b"), callback=self._upload)
         return self
+
+    def _upload(self, request):
+        """Intuit's Attachable upload: multipart, one file_metadata_01 (JSON, the entity it attaches to) and one
+        file_content_01 part; a repeated requestid is applied once."""
+        self.requests.append(request)
+        body = request.body if isinstance(request.body, bytes) else request.body.encode()
+        boundary = request.headers["Content-Type"].split("boundary=", 1)[1].encode()
+        parts = [part for part in body.split(b"--" + boundary) if b"name=" in part]
+        metadata = json.loads(
+            next(p for p in parts if b'name="file_metadata_01"' in p).split(b"\r\n\r\n", 1)[1].strip()
+        )
+        content_part = next(p for p in parts if b'name="file_content_01"' in p)
+        filename = re.search(rb'filename="([^"]+)"', content_part).group(1).decode()
+        content = content_part.split(b"\r\n\r\n", 1)[1].rsplit(b"\r\n", 1)[0]
+        requestid = parse_qs(urlsplit(request.url).query).get("requestid", [""])[0]
+        if not any(item["requestid"] == requestid for item in self.attachables if requestid):
+            invoice = metadata["AttachableRef"][0]["EntityRef"]["value"]
+            self.attachables.append(
+                {"invoice": invoice, "filename": filename, "content": content, "requestid": requestid}
+            )
+        answer = {"AttachableResponse": [{"Attachable": {"Id": self._id(), "FileName": filename}}]}
+        return 200, {"intuit_tid": "1-test"}, json.dumps({**answer, "time": intuit_time(self.clock)})
 
     def _wrap(self, handler):
         def callback(request):
