@@ -280,7 +280,7 @@ def set_up_connection(
         page.get_by_label("Xero numbers invoices", exact=False).check()
     select_option_starting(page.get_by_label("Default revenue account"), "200 · Omzet")
     for ours, theirs in tax_rates.items():
-        select_option_starting(page.get_by_label(ours), theirs)
+        select_option_starting(page.get_by_label(ours).first, theirs)  # the sales table (purchases follow)
     page.get_by_label("Synchronize payments from Xero").set_checked(sync_payments)
     if before_save:
         before_save()
