@@ -17,10 +17,8 @@ from billing.models import (
     MONEY,
     Company,
     Expense,
-    ExpensePayment,
     Invoice,
     Organization,
-    Payment,
     PurchaseOrder,
     ServiceType,
     Subsidiary,
@@ -389,220 +387,17 @@ class TaxRateMapping(models.Model):
         return f"{self.tax_rate} → {self.remote_code} ({self.purpose})"
 
 
-class RemotePayment(models.Model):
-    """One allocation of a payment seen in the provider (a payment split over two of our invoices is two rows),
-    keyed by (connection, remote payment id, allocation key), and the payment it became: an invoice's Payment, or
-    an expense's ExpensePayment for a bill we exported (exactly one of the two)."""
-
-    connection = models.ForeignKey(Connection, on_delete=models.CASCADE, related_name="remote_payments")
-    remote_id = models.CharField(max_length=100)
-    # PaymentAllocation.key: the remote document's id, or "number:<its number>" where the provider gives only that.
-    allocation_key = models.CharField(max_length=120, blank=True)
-    # The remote invoice (copy) it was recorded on; "" for rows recorded before this was kept.
-    remote_invoice_id = models.CharField(max_length=100, blank=True)
-    payment = models.OneToOneField(Payment, null=True, blank=True, on_delete=models.PROTECT, related_name="remote")
-    expense_payment = models.OneToOneField(
-        ExpensePayment, null=True, blank=True, on_delete=models.PROTECT, related_name="remote"
-    )
-    remote_updated_at = models.DateTimeField(null=True, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-
-    class Meta:
-        constraints = [
-            models.UniqueConstraint(
-                fields=["connection", "remote_id", "allocation_key"], name="unique_remote_payment_allocation"
-            ),
-            models.CheckConstraint(
-                condition=Q(payment__isnull=False, expense_payment__isnull=True)
-                | Q(payment__isnull=True, expense_payment__isnull=False),
-                name="remote_payment_one_payment",
-            ),
-        ]
-        indexes = [models.Index(fields=["connection", "remote_invoice_id"], name="remote_payment_document_idx")]
-
-    def __str__(self):
-        return f"{self.connection} payment {self.remote_id}" + (
-            f" on {self.allocation_key}" if self.allocation_key else ""
-        )
-
-    @property
-    def mirrored(self):
-        """The payment of ours this allocation became: a Payment or an ExpensePayment."""
-        return self.payment if self.payment_id is not None else self.expense_payment
-
-    @property
-    def document_log_fields(self) -> dict:
-        """log() arguments pointing an entry at the document the payment is on (its invoice or expense)."""
-        if self.payment_id is not None:
-            return {"invoice_id": self.payment.invoice_id}
-        return {"expense_id": self.expense_payment.expense_id}
-
-
-class PendingPaymentChange(models.Model):
-    """A payment change that could not be applied (currency, amount, a refusal of billing), kept so later runs
-    retry it first; the newest change of a remote payment replaces the kept one, and applying it removes the row."""
-
-    connection = models.ForeignKey(Connection, on_delete=models.CASCADE, related_name="pending_payment_changes")
-    remote_id = models.CharField(max_length=100, help_text="The remote payment, or the document of a remainder.")
-    record = models.JSONField(help_text="The change as the provider gave it (amounts as strings).")
-    error = models.TextField()
-    attempts = models.PositiveIntegerField(default=1)
-    created_at = models.DateTimeField(auto_now_add=True)
-    last_tried_at = models.DateTimeField(default=timezone.now)
-    # Dismissed under Needs attention (services.attention): no longer retried, until a newer change replaces it.
-    dismissed_at = models.DateTimeField(null=True, blank=True)
-    dismissed_by = models.ForeignKey(
-        django_settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
-    dismissed_reason = models.TextField(blank=True)
-
-    class Meta:
-        ordering = ["last_tried_at", "id"]
-        constraints = [models.UniqueConstraint(fields=["connection", "remote_id"], name="unique_pending_payment")]
-
-    def __str__(self):
-        return f"{self.connection} payment {self.remote_id} (kept after {self.attempts} attempts)"
-
-
-class SyncKind(models.TextChoices):
-    PAYMENTS = "payments", "Payment sync"
-    INVOICE_COPY = "invoice_copy", "Invoice copy"
-    BULK_COPY = "bulk_copy", "Bulk invoice copy"
-    RECONCILIATION = "reconciliation", "Reconciliation"
-
-
-class SyncOutcome(models.TextChoices):
-    RUNNING = "running", "Running"
-    SUCCEEDED = "succeeded", "Succeeded"
-    PARTIAL = "partial", "Partly failed"
-    FAILED = "failed", "Failed"
-    SKIPPED = "skipped", "Skipped"
-
-
-class SyncRun(models.Model):
-    connection = models.ForeignKey(Connection, on_delete=models.CASCADE, related_name="sync_runs")
-    kind = models.CharField(max_length=20, choices=SyncKind.choices)
-    started_at = models.DateTimeField(default=timezone.now)
-    finished_at = models.DateTimeField(null=True, blank=True)
-    outcome = models.CharField(max_length=10, choices=SyncOutcome.choices, default=SyncOutcome.RUNNING)
-    counts = models.JSONField(default=dict, blank=True)
-    api_calls = models.PositiveIntegerField(default=0)
-    error = models.TextField(blank=True)
-
-    class Meta:
-        ordering = ["-started_at", "-id"]
-        constraints = [
-            # At most one running sync of a kind per connection at a time.
-            models.UniqueConstraint(
-                fields=["connection", "kind"], condition=Q(outcome="running"), name="one_running_sync"
-            )
-        ]
-
-    def __str__(self):
-        return f"{self.get_kind_display()} of {self.connection} at {self.started_at:%Y-%m-%d %H:%M}"
-
-
-class LogLevel(models.TextChoices):
-    INFO = "info", "Info"
-    WARNING = "warning", "Warning"
-    ERROR = "error", "Error"
-
-
-class SyncLogEntry(models.Model):
-    """Per-record log: every write to a provider and every payment applied. Shown on the document it is about
-    (an invoice, an expense, a purchase order) and in the admin."""
-
-    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
-    connection = models.ForeignKey(Connection, on_delete=models.CASCADE, related_name="log_entries")
-    run = models.ForeignKey(SyncRun, null=True, blank=True, on_delete=models.SET_NULL, related_name="entries")
-    invoice = models.ForeignKey(Invoice, null=True, blank=True, on_delete=models.CASCADE, related_name="sync_log")
-    # The document an entry is about, beside `invoice`: an expense exported as a bill, a purchase order.
-    expense = models.ForeignKey(Expense, null=True, blank=True, on_delete=models.CASCADE, related_name="sync_log")
-    purchase_order = models.ForeignKey(
-        PurchaseOrder, null=True, blank=True, on_delete=models.CASCADE, related_name="sync_log"
-    )
-    level = models.CharField(max_length=10, choices=LogLevel.choices, default=LogLevel.INFO)
-    action = models.CharField(max_length=60, help_text="e.g. invoice.create, contact.create, payment.recorded")
-    message = models.TextField()
-    remote_id = models.CharField(max_length=100, blank=True)
-    http_status = models.PositiveSmallIntegerField(null=True, blank=True)
-    provider_response = models.TextField(
-        blank=True, help_text="The provider's raw answer to a failed call, trimmed: for support, never shown to users."
-    )
-    # The HTTP write log's line ("Xero refused PUT /Invoices (HTTP 400)"): for support in the admin; the invoice
-    # page shows the service's own entry for the same event instead, so each event reads once.
-    is_http_call = models.BooleanField(
-        default=False, help_text="A raw provider call from the write log: shown in the admin, not on the invoice."
-    )
-    created_at = models.DateTimeField(default=timezone.now)
-
-    class Meta:
-        ordering = ["-created_at", "-id"]
-        verbose_name_plural = "sync log entries"
-        indexes = [models.Index(fields=["connection", "-created_at"])]
-
-    def __str__(self):
-        return f"[{self.level}] {self.action}: {self.message[:60]}"
-
-
-class WebhookResult(models.TextChoices):
-    SYNC_QUEUED = "sync_queued", "Payment sync queued"
-    SYNC_PENDING = "sync_pending", "A payment sync was already queued or running"
-    SYNC_SKIPPED = "sync_skipped", "The connection does not sync payments now"
-    NOT_OURS = "not_ours", "Not a document we copied"
-    NO_SYNC = "no_sync", "Nothing to sync for this event"
-    UNKNOWN_TENANT = "unknown_tenant", "No live connection for this tenant"
-
-
-class WebhookEvent(models.Model):
-    """One event of a signed webhook delivery, stored once (redeliveries are acknowledged and ignored).
-    A hint that something changed: the payment sync it may queue reads the provider."""
-
-    provider = models.CharField(max_length=30)
-    dedupe_key = models.CharField(max_length=255, help_text="The provider's identity of the event.")
-    # The connection the event concerns (the one holding the copied document, else the tenant's first); None for a
-    # tenant no live connection of ours has.
-    connection = models.ForeignKey(
-        Connection, null=True, blank=True, on_delete=models.SET_NULL, related_name="webhook_events"
-    )
-    remote_tenant_id = models.CharField(max_length=100, blank=True)
-    resource_kind = models.CharField(max_length=40, blank=True)
-    resource_id = models.CharField(max_length=100, blank=True)
-    event_type = models.CharField(max_length=40, blank=True)
-    occurred_at = models.DateTimeField(null=True, blank=True)
-    received_at = models.DateTimeField(default=timezone.now)
-    result = models.CharField(max_length=20, choices=WebhookResult.choices)
-    processed_at = models.DateTimeField(
-        null=True, blank=True, help_text="When a payment sync covering it finished (or at once when it asked none)."
-    )
-    payload_excerpt = models.JSONField(default=dict, blank=True, help_text="A few fields of the event, no secrets.")
-
-    class Meta:
-        ordering = ["-received_at", "-id"]
-        constraints = [models.UniqueConstraint(fields=["provider", "dedupe_key"], name="unique_webhook_event")]
-        indexes = [models.Index(fields=["connection", "processed_at"])]
-
-    def __str__(self):
-        return f"{self.provider} {self.resource_kind} {self.event_type} {self.resource_id}"
-
-
-class AttentionDigest(models.Model):
-    """An admin's switch for the daily e-mail of what needs attention on the organization's connections (off
-    unless switched on; services.attention_digest sends it only while the user is still an admin)."""
-
-    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
-    user = models.ForeignKey(django_settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
-    enabled = models.BooleanField(default=False)
-    last_sent_at = models.DateTimeField(null=True, blank=True)
-    updated_at = models.DateTimeField(auto_now=True)
-
-    class Meta:
-        constraints = [models.UniqueConstraint(fields=["organization", "user"], name="unique_attention_digest")]
-
-    def __str__(self):
-        return f"{self.user} @ {self.organization}: {'on' if self.enabled else 'off'}"
-
-
+from .models_activity import (  # noqa: E402, F401 - runs, the sync log and webhook events, split out for size
+    AttentionDigest,
+    LogLevel,
+    SyncKind,
+    SyncLogEntry,
+    SyncOutcome,
+    SyncRun,
+    WebhookEvent,
+    WebhookResult,
+)
+from .models_payments import PendingPaymentChange, RemotePayment  # noqa: E402, F401 - split out for size
 from .models_reconciliation import (  # noqa: E402, F401 - reconciliation's records, split out for size
     MismatchAction,
     MismatchField,
