@@ -22,6 +22,7 @@ from decimal import Decimal
 from django.core.exceptions import ValidationError
 
 from integrations.providers.base import INVOICE, DocumentMapper, KindNotExported, LookupKeys
+from integrations.providers.line_codes import code_for_line
 
 NUMBERING_SETTING = "numbering"
 NUMBERING_APP = "app"
@@ -88,10 +89,8 @@ def _two_places(value: Decimal) -> Decimal | None:
     return rounded if rounded == value else None
 
 
-def _product_for(line, mappings: EconomicMappings) -> tuple[str, str]:
-    if line.service_type_id and mappings.service_type_products.get(line.service_type_id):
-        return mappings.service_type_products[line.service_type_id], f"service type {line.service_type}"
-    return mappings.default_product, "default product"
+def _product_for(line, mappings) -> tuple[str, str]:
+    return code_for_line(line, mappings.service_type_products, mappings.default_product, "default product")
 
 
 def invoice_preview(invoice, lines, mappings: EconomicMappings, *, number: str | None = None) -> list[LinePreview]:

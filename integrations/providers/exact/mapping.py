@@ -22,6 +22,7 @@ from decimal import Decimal
 from django.core.exceptions import ValidationError
 
 from integrations.providers.base import INVOICE, DocumentMapper, KindNotExported, LookupKeys
+from integrations.providers.line_codes import code_for_line
 
 NUMBERING_SETTING = "numbering"
 NUMBERING_APP = "app"
@@ -92,10 +93,13 @@ def copy_number(entry: dict) -> str:
     return str(entry.get("EntryNumber") or entry.get("InvoiceNumber") or "")
 
 
-def _ledger_for(line, mappings: ExactMappings) -> tuple[str, str]:
-    if line.service_type_id and mappings.service_type_ledgers.get(line.service_type_id):
-        return mappings.service_type_ledgers[line.service_type_id], f"service type {line.service_type}"
-    return mappings.ledger, "the invoice's ledger" if mappings.manual_ledger else "default ledger"
+def _ledger_for(line, mappings) -> tuple[str, str]:
+    return code_for_line(
+        line,
+        mappings.service_type_ledgers,
+        mappings.ledger,
+        "the invoice's ledger" if mappings.manual_ledger else "default ledger",
+    )
 
 
 def invoice_preview(

@@ -17,6 +17,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 
 from integrations.providers.base import INVOICE, DocumentMapper, KindNotExported, LookupKeys
+from integrations.providers.line_codes import code_for_line
 
 NUMBERING_SETTING = "numbering"
 NUMBERING_APP = "app"
@@ -64,10 +65,8 @@ class LinePreview:
     item_name: str = ""
 
 
-def _item_for(line, mappings: QuickBooksMappings) -> tuple[str, str]:
-    if line.service_type_id and mappings.service_type_items.get(line.service_type_id):
-        return mappings.service_type_items[line.service_type_id], f"service type {line.service_type}"
-    return mappings.default_item, "default item"
+def _item_for(line, mappings) -> tuple[str, str]:
+    return code_for_line(line, mappings.service_type_items, mappings.default_item, "default item")
 
 
 def invoice_preview(invoice, lines, mappings: QuickBooksMappings, *, number: str | None = None) -> list[LinePreview]:

@@ -20,6 +20,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 
 from integrations.providers.base import BILL, INVOICE, PURCHASE_ORDER, DocumentMapper, KindNotExported, LookupKeys
+from integrations.providers.line_codes import code_for_line
 
 NO_TAX = "NONE"
 NUMBERING_APP = "app"
@@ -88,10 +89,8 @@ def json_number(value: Decimal) -> int | float:
     return number
 
 
-def _account_for(line, mappings: XeroMappings) -> tuple[str, str]:
-    if line.service_type_id and mappings.service_type_accounts.get(line.service_type_id):
-        return mappings.service_type_accounts[line.service_type_id], f"service type {line.service_type}"
-    return mappings.default_account, "default account"
+def _account_for(line, mappings) -> tuple[str, str]:
+    return code_for_line(line, mappings.service_type_accounts, mappings.default_account, "default account")
 
 
 def _tax_for(line, mappings: XeroMappings) -> str:
