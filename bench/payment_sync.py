@@ -24,12 +24,12 @@ import math
 import sys
 import time
 import uuid
-from decimal import Decimal
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.pages import scratch_database  # noqa: E402 - sets the settings module, then Django is set up there
+from bench.volume import finalized_invoices  # noqa: E402
 
 UTC = datetime.UTC
 ENABLED = datetime.datetime(2026, 1, 1, tzinfo=UTC)
@@ -52,8 +52,6 @@ def parse_args():
 
 def build(invoice_count: int):
     """A Xero connection with `invoice_count` finalized invoices, each copied once."""
-    from billing.choices import InvoiceStatus
-    from billing.models import Invoice
     from integrations.models import CopyStatus, RemoteDocument
     from tests.factories import CompanyFactory, OrganizationFactory, SubsidiaryFactory
     from tests.integrations.factories import ConnectionFactory
@@ -67,25 +65,7 @@ def build(invoice_count: int):
         settings={"sync_payments": True, "numbering": "app", "default_account": "200"},
         payment_sync_enabled_at=ENABLED,
     )
-    day = datetime.date(2026, 2, 1)
-    invoices = Invoice.objects.bulk_create(
-        [
-            Invoice(
-                organization=organization,
-                subsidiary=subsidiary,
-                company=company,
-                number=f"INV-{i:06d}",
-                issue_date=day,
-                due_date=day + datetime.timedelta(days=30),
-                currency="EUR",
-                status=InvoiceStatus.FINALIZED,
-                subtotal=Decimal("1000.00"),
-                total=Decimal("1000.00"),
-            )
-            for i in range(invoice_count)
-        ],
-        batch_size=1000,
-    )
+    invoices = finalized_invoices(organization, subsidiary, company, invoice_count)
     RemoteDocument.objects.bulk_create(
         [
             RemoteDocument(

@@ -30,7 +30,6 @@ import os
 import sys
 import time
 import uuid
-from decimal import Decimal
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -40,6 +39,7 @@ os.environ.setdefault("QUICKBOOKS_CLIENT_ID", "bench-qbo-client")
 os.environ.setdefault("QUICKBOOKS_CLIENT_SECRET", "bench-qbo-secret")
 
 from bench.pages import scratch_database  # noqa: E402 - sets the settings module, then Django is set up there
+from bench.volume import finalized_invoices  # noqa: E402
 
 UTC = datetime.UTC
 ENABLED = datetime.datetime(2026, 1, 1, tzinfo=UTC)
@@ -83,8 +83,6 @@ def connection_create(organization, subsidiary, **settings):
 
 def copied_invoices(count: int):
     """A QuickBooks connection with `count` finalized EUR invoices, each copied once (remote ids "1001"…)."""
-    from billing.choices import InvoiceStatus
-    from billing.models import Invoice
     from integrations.models import CopyStatus, RemoteDocument
     from tests.factories import CompanyFactory, OrganizationFactory, SubsidiaryFactory
 
@@ -92,25 +90,7 @@ def copied_invoices(count: int):
     subsidiary = SubsidiaryFactory(organization=organization, default_currency="EUR")
     company = CompanyFactory(organization=organization)
     connection = connection_create(organization, subsidiary, sync_payments=True)
-    day = datetime.date(2026, 2, 1)
-    invoices = Invoice.objects.bulk_create(
-        [
-            Invoice(
-                organization=organization,
-                subsidiary=subsidiary,
-                company=company,
-                number=f"INV-{i:06d}",
-                issue_date=day,
-                due_date=day + datetime.timedelta(days=30),
-                currency="EUR",
-                status=InvoiceStatus.FINALIZED,
-                subtotal=Decimal("1000.00"),
-                total=Decimal("1000.00"),
-            )
-            for i in range(count)
-        ],
-        batch_size=1000,
-    )
+    invoices = finalized_invoices(organization, subsidiary, company, count)
     RemoteDocument.objects.bulk_create(
         [
             RemoteDocument(

@@ -29,6 +29,7 @@ from urllib.parse import parse_qs, urlsplit
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.pages import scratch_database  # noqa: E402 - sets the settings module, then Django is set up there
+from bench.volume import finalized_invoices  # noqa: E402
 
 XERO_API = "https://api.xero.com/api.xro/2.0"
 
@@ -84,11 +85,7 @@ class XeroInvoices:
 
 def build(invoice_count: int, drift: int, xero: XeroInvoices):
     """A Xero connection with `invoice_count` finalized invoices copied once; `drift` of them changed in Xero."""
-    import datetime
-    from decimal import Decimal
 
-    from billing.choices import InvoiceStatus
-    from billing.models import Invoice
     from integrations.models import CopyStatus, RemoteDocument
     from tests.factories import CompanyFactory, OrganizationFactory, SubsidiaryFactory
     from tests.integrations.factories import ConnectionFactory
@@ -99,25 +96,7 @@ def build(invoice_count: int, drift: int, xero: XeroInvoices):
     connection = ConnectionFactory(
         organization=organization, subsidiary=subsidiary, settings={"sync_payments": True, "numbering": "app"}
     )
-    day = datetime.date(2026, 2, 1)
-    invoices = Invoice.objects.bulk_create(
-        [
-            Invoice(
-                organization=organization,
-                subsidiary=subsidiary,
-                company=company,
-                number=f"INV-{i:06d}",
-                issue_date=day,
-                due_date=day + datetime.timedelta(days=30),
-                currency="EUR",
-                status=InvoiceStatus.FINALIZED,
-                subtotal=Decimal("1000.00"),
-                total=Decimal("1000.00"),
-            )
-            for i in range(invoice_count)
-        ],
-        batch_size=1000,
-    )
+    invoices = finalized_invoices(organization, subsidiary, company, invoice_count)
     copies = []
     for index, invoice in enumerate(invoices):
         remote_id = str(uuid.uuid4())
