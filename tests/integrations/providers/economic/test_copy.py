@@ -92,7 +92,10 @@ def test_the_pages_offer_only_create_new_for_a_booked_copy(economic, admin_clien
     panel = reverse("integrations:invoice-panel", args=[invoice.pk])
     draft = document_export(document=invoice, connection=connection)
     assert update_button in admin_client.get(prompt).content.decode()  # a draft changes in place
-    assert "?mode=update" in admin_client.get(panel).content.decode()
+    panel_html = admin_client.get(panel).content.decode()
+    assert "?mode=update" in panel_html
+    # A draft has no page of its own there: no "View in e-conomic", and no separator left dangling.
+    assert f"<p>Invoice copied as {draft.remote_number}</p>" in panel_html or "<p>Invoice copied</p>" in panel_html
 
     RemoteDocument.objects.filter(pk=draft.pk).update(remote_state="booked")  # booked there by a bookkeeper
     page = admin_client.get(prompt).content.decode()
