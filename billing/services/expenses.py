@@ -7,7 +7,6 @@ from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.utils import timezone
 
 from ..amount_limits import too_large
 from ..choices import ApprovalStatus, PaymentSource
@@ -19,7 +18,7 @@ from ..models import (
 from ..money import line_amounts, to_cents
 from ..receipts import validate_receipt
 from .lines import check_same_organization, decimal_input, sentence
-from .payments import create_payment, refresh_paid, validate_payment_amount
+from .payments import change_payment, create_payment, refresh_paid, refuse_unless_manual, set_payment_deleted
 
 EXPENSE_FIELDS = (
     "budget",
@@ -159,52 +158,24 @@ def expense_payment_record(
 
 @transaction.atomic
 def expense_payment_delete(*, payment: ExpensePayment) -> ExpensePayment:
-    payment = ExpensePayment.objects.select_for_update().get(pk=payment.pk)
-    if not payment.is_deleted:
-        payment.is_deleted = True
-        payment.deleted_at = timezone.now()
-        payment.save(update_fields=["is_deleted", "deleted_at"])
-    expense = payment.expense
-    refresh_paid(expense, expense.payments, expense.total)
-    return payment
+    return set_payment_deleted(ExpensePayment, "expense", payment, deleted=True)
 
 
 @transaction.atomic
 def expense_payment_restore(*, payment: ExpensePayment) -> ExpensePayment:
     """Undo a soft delete (a payment the accounting tool reports as active again)."""
-    payment = ExpensePayment.objects.select_for_update().get(pk=payment.pk)
-    if payment.is_deleted:
-        payment.is_deleted = False
-        payment.deleted_at = None
-        payment.save(update_fields=["is_deleted", "deleted_at"])
-    expense = payment.expense
-    refresh_paid(expense, expense.payments, expense.total)
-    return payment
+    return set_payment_deleted(ExpensePayment, "expense", payment, deleted=False)
 
 
 @transaction.atomic
 def expense_payment_update(
     *, payment: ExpensePayment, amount: Decimal, date: date, reference: str | None = None
 ) -> ExpensePayment:
-    """Change a payment's amount, date (and reference) to what the accounting tool now says; the expense's amount
-    paid and status follow. Reported payments already happened there, so no overpayment question."""
-    payment = ExpensePayment.objects.select_for_update().select_related("expense").get(pk=payment.pk)
-    amount = validate_payment_amount(model=ExpensePayment, amount=amount, currency=None, expected=payment.currency)
-    if date is None:
-        raise ValidationError({"date": "Enter the payment date."})
-    payment.amount, payment.date = amount, date
-    if reference is not None:
-        payment.reference = reference
-    payment.save(update_fields=["amount", "date", "reference"])
-    expense = payment.expense
-    refresh_paid(expense, expense.payments, expense.total)
-    return payment
+    """Change a payment to what the accounting tool now says it is (change_payment)."""
+    return change_payment(ExpensePayment, "expense", payment, amount=amount, date=date, reference=reference)
 
 
 def expense_payment_delete_manual(*, payment: ExpensePayment) -> ExpensePayment:
-    """A user removes a payment they recorded; payments synced from an accounting tool are removed there."""
-    if payment.source != PaymentSource.MANUAL:
-        raise ValidationError(
-            f"This payment came from {payment.get_source_display()}; remove it there and it is removed here."
-        )
+    """A user removes a payment they recorded (refuse_unless_manual)."""
+    refuse_unless_manual(payment)
     return expense_payment_delete(payment=payment)

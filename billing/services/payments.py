@@ -59,11 +59,6 @@ def _validate_payment(*, model: type, amount, currency: str | None, expected_cur
     return amount
 
 
-def validate_payment_amount(*, model: type, amount, currency: str | None, expected: str) -> Decimal:
-    """A payment amount checked as every payment's is (positive, two decimals, fits the column, the currency)."""
-    return _validate_payment(model=model, amount=amount, currency=currency, expected_currency=expected)
-
-
 def _check_overpayment(parent, amount: Decimal, *, source: str, confirmed: bool) -> None:
     """A manual payment beyond the amount due must be confirmed; one reported by an accounting tool already
     happened there and is recorded as is."""
@@ -139,50 +134,63 @@ def payment_record(
     return payment
 
 
-@transaction.atomic
-def payment_delete(*, payment: Payment) -> Payment:
-    """Soft-delete: the payment stays for the record but no longer counts towards the invoice."""
-    payment = Payment.objects.select_for_update().get(pk=payment.pk)
-    if not payment.is_deleted:
-        payment.is_deleted = True
-        payment.deleted_at = timezone.now()
+def set_payment_deleted(model: type, parent_field: str, payment, *, deleted: bool):
+    """Soft-delete (kept for the record, no longer counting) or restore one payment of an invoice or an expense,
+    then recompute its parent's amount paid and status. Call inside a transaction."""
+    payment = model.objects.select_for_update().get(pk=payment.pk)
+    if payment.is_deleted != deleted:
+        payment.is_deleted = deleted
+        payment.deleted_at = timezone.now() if deleted else None
         payment.save(update_fields=["is_deleted", "deleted_at"])
-    invoice_refresh_payments(invoice=payment.invoice)
+    parent = getattr(payment, parent_field)
+    refresh_paid(parent, parent.payments, parent.total)
     return payment
 
 
-@transaction.atomic
-def payment_restore(*, payment: Payment) -> Payment:
-    """Undo a soft delete (a payment the accounting tool reports as active again)."""
-    payment = Payment.objects.select_for_update().get(pk=payment.pk)
-    if payment.is_deleted:
-        payment.is_deleted = False
-        payment.deleted_at = None
-        payment.save(update_fields=["is_deleted", "deleted_at"])
-    invoice_refresh_payments(invoice=payment.invoice)
-    return payment
-
-
-@transaction.atomic
-def payment_update(*, payment: Payment, amount: Decimal, date: date, reference: str | None = None) -> Payment:
-    """Change a payment's amount, date (and reference) to what the accounting tool now says it is; the invoice's
-    amount paid and status follow. Reported payments already happened there, so no overpayment question."""
-    payment = Payment.objects.select_for_update().select_related("invoice").get(pk=payment.pk)
-    amount = _validate_payment(model=Payment, amount=amount, currency=None, expected_currency=payment.currency)
+def change_payment(model: type, parent_field: str, payment, *, amount: Decimal, date: date, reference: str | None):
+    """Change a payment's amount, date (and reference) to what the accounting tool now says; its parent's amount
+    paid and status follow. Reported payments already happened there, so no overpayment question. Call inside a
+    transaction."""
+    payment = model.objects.select_for_update().select_related(parent_field).get(pk=payment.pk)
+    amount = _validate_payment(model=model, amount=amount, currency=None, expected_currency=payment.currency)
     if date is None:
         raise ValidationError({"date": "Enter the payment date."})
     payment.amount, payment.date = amount, date
     if reference is not None:
         payment.reference = reference
     payment.save(update_fields=["amount", "date", "reference"])
-    invoice_refresh_payments(invoice=payment.invoice)
+    parent = getattr(payment, parent_field)
+    refresh_paid(parent, parent.payments, parent.total)
     return payment
 
 
-def payment_delete_manual(*, payment: Payment) -> Payment:
-    """A user removes a payment they recorded; payments synced from an accounting tool are removed there."""
+def refuse_unless_manual(payment) -> None:
+    """A user removes only a payment they recorded; payments synced from an accounting tool are removed there."""
     if payment.source != PaymentSource.MANUAL:
         raise ValidationError(
             f"This payment came from {payment.get_source_display()}; remove it there and it is removed here."
         )
+
+
+@transaction.atomic
+def payment_delete(*, payment: Payment) -> Payment:
+    """Soft-delete: the payment stays for the record but no longer counts towards the invoice."""
+    return set_payment_deleted(Payment, "invoice", payment, deleted=True)
+
+
+@transaction.atomic
+def payment_restore(*, payment: Payment) -> Payment:
+    """Undo a soft delete (a payment the accounting tool reports as active again)."""
+    return set_payment_deleted(Payment, "invoice", payment, deleted=False)
+
+
+@transaction.atomic
+def payment_update(*, payment: Payment, amount: Decimal, date: date, reference: str | None = None) -> Payment:
+    """Change a payment to what the accounting tool now says it is (change_payment)."""
+    return change_payment(Payment, "invoice", payment, amount=amount, date=date, reference=reference)
+
+
+def payment_delete_manual(*, payment: Payment) -> Payment:
+    """A user removes a payment they recorded (refuse_unless_manual)."""
+    refuse_unless_manual(payment)
     return payment_delete(payment=payment)
