@@ -34,6 +34,7 @@ from .payments import (
     payment_status_for,
     payment_update,
 )
+from .payments_reported import ReportedPayment, payments_record_reported
 from .purchase_orders import (
     PURCHASE_ORDER_FIELDS,
     purchase_order_create,
@@ -46,6 +47,7 @@ __all__ = [
     "EXPENSE_FIELDS",
     "INVOICE_HEADER_FIELDS",
     "LineInput",
+    "ReportedPayment",
     "PURCHASE_ORDER_FIELDS",
     "expense_create",
     "expense_payment_delete",
@@ -67,6 +69,7 @@ __all__ = [
     "payment_restore",
     "payment_status_for",
     "payment_update",
+    "payments_record_reported",
     "purchase_order_create",
     "purchase_order_next_number",
     "purchase_order_update",

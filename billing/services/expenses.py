@@ -123,6 +123,11 @@ def expense_update(*, expense: Expense, **changes) -> Expense:
     return expense
 
 
+def expense_payment_refusal(expense: Expense) -> str:
+    """Why the expense takes no payment ("" when it does)."""
+    return "A rejected expense cannot be paid." if expense.approval_status == ApprovalStatus.REJECTED else ""
+
+
 @transaction.atomic
 def expense_payment_record(
     *,
@@ -137,8 +142,9 @@ def expense_payment_record(
     confirm_overpayment: bool = False,
 ) -> ExpensePayment:
     expense = Expense.objects.select_for_update().get(pk=expense.pk)
-    if expense.approval_status == ApprovalStatus.REJECTED:
-        raise ValidationError("A rejected expense cannot be paid.")
+    refusal = expense_payment_refusal(expense)
+    if refusal:
+        raise ValidationError(refusal)
     payment = create_payment(
         ExpensePayment,
         "expense",

@@ -45,7 +45,16 @@ def invoice_refresh_payments(*, invoice: Invoice) -> Invoice:
     return invoice
 
 
-def _validate_payment(*, model: type, amount, currency: str | None, expected_currency: str) -> Decimal:
+def invoice_payment_refusal(invoice: Invoice) -> str:
+    """Why the invoice takes no payment ("" when it does)."""
+    if invoice.status != InvoiceStatus.FINALIZED:
+        return f"Payments can only be recorded on finalized invoices; this one is {invoice.status}."
+    return ""
+
+
+def validate_payment(*, model: type, amount, currency: str | None, expected_currency: str) -> Decimal:
+    """The amount as a Decimal once it fits its column, is positive, has at most cents and is in the parent's
+    currency (else a ValidationError naming the field)."""
     amount = decimal_input(amount, "amount")
     too_wide = too_large(model, {"amount": amount})
     if too_wide:
@@ -82,7 +91,7 @@ def create_payment(
     model, parent_field: str, parent, *, amount, date, reference, currency, source, external_id, user, confirmed
 ):
     """One payment row of an invoice or an expense, in the parent's currency, after validating the input."""
-    amount = _validate_payment(model=model, amount=amount, currency=currency, expected_currency=parent.currency)
+    amount = validate_payment(model=model, amount=amount, currency=currency, expected_currency=parent.currency)
     if date is None:
         raise ValidationError({"date": "Enter the payment date."})
     _check_overpayment(parent, amount, source=source, confirmed=confirmed)
@@ -115,8 +124,9 @@ def payment_record(
     """Record a payment of a finalized invoice. A manual one beyond the amount due needs
     `confirm_overpayment=True` (else a ValidationError on that field, naming the amount due)."""
     invoice = Invoice.objects.select_for_update().get(pk=invoice.pk)
-    if invoice.status != InvoiceStatus.FINALIZED:
-        raise ValidationError(f"Payments can only be recorded on finalized invoices; this one is {invoice.status}.")
+    refusal = invoice_payment_refusal(invoice)
+    if refusal:
+        raise ValidationError(refusal)
     payment = create_payment(
         Payment,
         "invoice",
@@ -152,7 +162,7 @@ def change_payment(model: type, parent_field: str, payment, *, amount: Decimal, 
     paid and status follow. Reported payments already happened there, so no overpayment question. Call inside a
     transaction."""
     payment = model.objects.select_for_update().select_related(parent_field).get(pk=payment.pk)
-    amount = _validate_payment(model=model, amount=amount, currency=None, expected_currency=payment.currency)
+    amount = validate_payment(model=model, amount=amount, currency=None, expected_currency=payment.currency)
     if date is None:
         raise ValidationError({"date": "Enter the payment date."})
     payment.amount, payment.date = amount, date

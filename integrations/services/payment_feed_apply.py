@@ -11,7 +11,8 @@ says, and only the difference is written, through billing.services (via payment_
 - the same change seen again, or an older change arriving after a newer one → nothing written, nothing logged.
 A change whose writes fail (billing refuses: currency, amount, a closed invoice) is rolled back alone (one
 savepoint per change that writes), logged, and kept for retry (payment_pending); the rest of the batch goes on.
-Queries are bounded per batch: the rows of all its payments in one query, the kept ones only when there are.
+New payments, the bulk of any feed, are written together at the end of the batch (payment_feed_bulk), so a batch
+costs a fixed number of queries: the rows of all its payments in one query, the kept ones only when there are.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import DatabaseError, transaction
 
@@ -28,6 +30,7 @@ from billing.money import format_money
 from ..models import LogLevel, RemotePayment, SyncLogEntry, SyncRun
 from ..providers.base import PaymentAllocation, RemotePaymentRecord
 from ..synclog import log_entry
+from .payment_feed_bulk import NewPayments, log_recorded, money_on, remote_payment_row
 from .payment_pending import PendingBook, record_to_json
 from .payment_targets import PaymentTargets, Target, payment_log_fields
 
@@ -177,10 +180,6 @@ def plan(feed: FeedRun, record: RemotePaymentRecord, rows: dict[str, RemotePayme
     return steps, ignored or "unchanged"
 
 
-def _money(payment) -> str:
-    return f"{format_money(payment.amount, payment.currency)} on {payment.date}"
-
-
 def _write(feed: FeedRun, record: RemotePaymentRecord, step: Step) -> None:
     """One step through billing.services; counts it and logs it in the wording people read on the invoice."""
     targets = feed.targets
@@ -193,49 +192,47 @@ def _write(feed: FeedRun, record: RemotePaymentRecord, step: Step) -> None:
             currency=record.currency,
             external_id=record.id,
         )
-        RemotePayment.objects.create(
-            connection_id=feed.run.connection_id,
-            remote_id=record.id,
-            allocation_key=step.allocation.key,
-            remote_invoice_id=step.target.remote_document_id,
-            **{step.target.payment_field: payment},
-            remote_updated_at=record.updated_at,
-        )
-        counted, message = "recorded", f"Payment of {_money(payment)} recorded."
-    elif step.action in ("delete", "remove"):
+        remote_payment_row(feed, record, step, payment).save()
+        log_recorded(feed, record, payment)
+        return
+    if step.action in ("delete", "remove"):
         payment = targets.remove(step.row.mirrored)
         noun = "invoice" if "invoice_id" in payment_log_fields(payment) else "expense"
         where = "deleted in" if step.action == "delete" else f"taken off this {noun} in"
-        counted, message = "deleted", f"Payment of {_money(payment)} {where} the accounting tool."
+        counted, message = "deleted", f"Payment of {money_on(payment)} {where} the accounting tool."
     elif step.action == "restore":
         payment = targets.restore(step.row.mirrored)
         if _changed(step.row, step.allocation, record):
             payment = targets.update(
                 payment, amount=step.allocation.amount, date=_date(record, payment), reference=record.reference
             )
-        counted, message = "restored", f"Payment of {_money(payment)} active again."
+        counted, message = "restored", f"Payment of {money_on(payment)} active again."
     else:
-        before = _money(step.row.mirrored)
+        before = money_on(step.row.mirrored)
         payment = targets.update(
             step.row.mirrored,
             amount=step.allocation.amount,
             date=_date(record, step.row.mirrored),
             reference=record.reference,
         )
-        counted, message = "updated", f"Payment of {before} changed in the accounting tool to {_money(payment)}."
+        counted, message = "updated", f"Payment of {before} changed in the accounting tool to {money_on(payment)}."
     feed.counts[counted] += 1
     feed.entry(LogLevel.INFO, f"payment.{counted}", message, document=payment_log_fields(payment), remote_id=record.id)
 
 
-def _apply_one(feed: FeedRun, record: RemotePaymentRecord, rows: dict[str, RemotePayment]) -> None:
+def _planned(feed: FeedRun, record: RemotePaymentRecord, rows: dict[str, RemotePayment]) -> list[Step]:
+    """The writes the change asks for; one that asks for none is counted and settled here ([])."""
     if feed.pending.dismissed(record.id, record_to_json(record)):  # an admin said this change never applies
         feed.counts["ignored"] += 1
-        return
+        return []
     steps, count_name = plan(feed, record, rows)
     if not steps:
         feed.counts[count_name] += 1
         feed.settle(record.id)  # a newer change with nothing to write also settles a kept older one
-        return
+    return steps
+
+
+def _write_steps(feed: FeedRun, record: RemotePaymentRecord, steps: list[Step]) -> None:
     written = len(feed.entries)
     counts_before = Counter(feed.counts)
     try:
@@ -288,8 +285,15 @@ def apply_records(feed: FeedRun, records: list[RemotePaymentRecord]) -> None:
     known = _rows_of(feed.run.connection_id, ids)
     repeated = {remote_id for remote_id, seen in Counter(ids).items() if seen > 1}
     feed.pending.prefetch(ids)
+    new_payments = NewPayments(feed, lambda record, steps: _write_steps(feed, record, steps))
+    in_bulk = settings.PAYMENTS_APPLY_IN_BULK
     for record in records:
-        _apply_one(feed, record, known.get(record.id, {}))
+        steps = _planned(feed, record, known.get(record.id, {}))
+        if in_bulk and record.id not in repeated and new_payments.takes(steps):
+            new_payments.add(record, steps[0])
+        elif steps:
+            _write_steps(feed, record, steps)
         if record.id in repeated:  # the same payment again later in the batch: compare with what we just wrote
             known.update(_rows_of(feed.run.connection_id, [record.id]) or {record.id: {}})
+    new_payments.flush()
     feed.save_entries()

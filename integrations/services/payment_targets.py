@@ -21,6 +21,7 @@ from django.utils import timezone
 from billing.choices import InvoiceStatus, PaymentSource, PaymentStatus
 from billing.models import Expense, ExpensePayment, Invoice, Payment
 from billing.services import (
+    ReportedPayment,
     expense_payment_delete,
     expense_payment_record,
     expense_payment_restore,
@@ -29,6 +30,7 @@ from billing.services import (
     payment_record,
     payment_restore,
     payment_update,
+    payments_record_reported,
 )
 
 from ..models import DOCUMENT_FIELDS, Connection, CopyStatus, DocumentKind, RemoteDocument, RemotePayment
@@ -207,6 +209,35 @@ class PaymentTargets:
             source=self.source,
             external_id=external_id,
         )
+
+    def record_reported(self, items: list[tuple[Target, Decimal, object]]) -> list[Payment | ExpensePayment | None]:
+        """New payments (target, amount, the provider's record) in bulk, invoices' and bills' apart; for each, its
+        payment, or None where billing refuses it (record() says why)."""
+        created: list[Payment | ExpensePayment | None] = [None] * len(items)
+        for kind, parent_kind in ((DocumentKind.INVOICE, "invoice"), (DocumentKind.BILL, "expense")):
+            positions = [index for index, (target, _, _) in enumerate(items) if target.kind == kind]
+            reported = [
+                ReportedPayment(
+                    parent_id=items[index][0].document_id,
+                    amount=items[index][1],
+                    date=items[index][2].date,
+                    reference=items[index][2].reference,
+                    currency=items[index][2].currency,
+                    external_id=items[index][2].id,
+                )
+                for index in positions
+            ]
+            if not reported:
+                continue
+            payments = payments_record_reported(
+                organization_id=self.connection.organization_id,
+                parent_kind=parent_kind,
+                reported=reported,
+                source=self.source,
+            )
+            for index, payment in zip(positions, payments, strict=True):
+                created[index] = payment
+        return created
 
     @staticmethod
     def update(payment, *, amount: Decimal, date: date, reference: str | None = None):

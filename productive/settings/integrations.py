@@ -29,6 +29,11 @@ PAYMENTS_SYNC_INTERVAL_MINUTES = env.int("PAYMENTS_SYNC_INTERVAL_MINUTES", defau
 # for this many days after its last derived payment (a payment reversed there shows as a remainder growing again),
 # then it leaves the polled set, so a poll costs calls for the open copies only.
 PAYMENTS_REMAINDER_WATCH_DAYS = env.int("PAYMENTS_REMAINDER_WATCH_DAYS", default=30)
+# Payment feeds: new payments are recorded in bulk (a few queries per batch, not several per payment), and a
+# cursor feed's pages are applied together, with their cursor, up to this many changes per transaction.
+# PAYMENTS_APPLY_IN_BULK=false records them one by one (the same outcome, the old cost).
+PAYMENTS_APPLY_IN_BULK = env.bool("PAYMENTS_APPLY_IN_BULK", default=True)
+PAYMENTS_APPLY_BATCH = env.int("PAYMENTS_APPLY_BATCH", default=1000)
 # Sync health: sync-log entries older than this are pruned daily (a run's summary, SyncRun, is kept).
 SYNC_LOG_RETENTION_DAYS = env.int("SYNC_LOG_RETENTION_DAYS", default=400)
 SYNC_LOG_PRUNE_MINUTES = env.int("SYNC_LOG_PRUNE_MINUTES", default=24 * 60)
