@@ -316,6 +316,12 @@ def recorded_remote_payment_ids(*, connection) -> set[str]:
     )
 
 
+def documents_with_mirrored_payments(*, connection, remote_ids) -> bool:
+    """Whether any of these remote documents carries a payment this connection mirrors (deleted ones included:
+    a restore also needs the deletion feed)."""
+    return RemotePayment.objects.filter(connection=connection, remote_invoice_id__in=list(remote_ids)).exists()
+
+
 def provider_pdf_copy(*, invoice: Invoice) -> RemoteDocument | None:
     """The latest live copy of the invoice whose connection's setup makes the provider the maker of its PDF
     (DocumentMapper.pdf_from_provider): "Download PDF" then serves that provider's PDF. None: the PDF is ours."""

@@ -5,7 +5,8 @@ read from each of
 - `sync/Cashflow/PaymentTerms` (customer receivables, LineType 20): every payment, edit, deletion and match on
   an invoice moves its receivable, so this is the change detector: an idle poll is this one call;
 - `sync/Financial/TransactionLines` (Type 40): payment lines, read only when receivables moved;
-- `sync/Deleted` (EntityType 1): deleted transaction lines, likewise.
+- `sync/Deleted` (EntityType 1): deleted transaction lines, read only when a receivable that moved carries a
+  payment line we mirror (a deleted line moves its receivable; one we never mirrored needs nothing).
 Sync endpoints page by 1,000 (`__next`). Timestamps are Exact's row versions, not clocks: moving past rows that
 carry no payment of ours (a new copy's receivable) loses nothing, so such a poll moves the cursor too; otherwise
 every copy would cost two extra calls on every poll until its first payment.
@@ -72,12 +73,14 @@ class PaymentFeedMixin:
             since=cursor.get("lines", 0),
             extra=f"Type eq {CASH_FLOW}",
         )
-        deleted, deleted_at = self.sync_rows(
-            "sync/Deleted",
-            select=DELETED_FIELDS,
-            since=cursor.get("deleted", 0),
-            extra=f"EntityType eq {DELETED_LINES}",
-        )
+        deleted, deleted_at = [], cursor.get("deleted", 0)
+        if self._may_have_lost_lines(terms):
+            deleted, deleted_at = self.sync_rows(
+                "sync/Deleted",
+                select=DELETED_FIELDS,
+                since=deleted_at,
+                extra=f"EntityType eq {DELETED_LINES}",
+            )
         payments = [row for row in lines if is_invoice_payment(row) and self._counted(row)]
         entries = self._entries_of(terms, {invoice_number(row) for row in payments})
         records = [line_payment(row, entries.get(invoice_number(row), "")) for row in payments]
@@ -85,6 +88,16 @@ class PaymentFeedMixin:
         records += self._settlements(terms)
         moved = {**cursor, "terms": terms_at, "lines": lines_at, "deleted": deleted_at}
         yield PaymentsPage(payments=records, next_cursor=moved, has_more=False)
+
+    def _may_have_lost_lines(self, terms: list[dict]) -> bool:
+        """Whether a payment line we mirror may have been deleted: only when a receivable that moved carries one
+        (deleting a line moves its invoice's receivable, as every payment change does). New payments on invoices
+        without any, the bulk of a busy poll, cost no sync/Deleted read; the deletions cursor then stays where it
+        is, and the next read from it also brings what was skipped (lines we never mirrored, so nothing to do)."""
+        from integrations.selectors import documents_with_mirrored_payments
+
+        entries = {str(term["TransactionEntryID"]) for term in terms if term.get("TransactionEntryID")}
+        return bool(entries) and documents_with_mirrored_payments(connection=self.connection, remote_ids=entries)
 
     def _counted(self, row: dict) -> bool:
         """Payments dated before sync was turned on are ignored (by the core too): not even looked up here, so a

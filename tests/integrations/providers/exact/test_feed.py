@@ -138,21 +138,47 @@ def test_replays_change_nothing(connection, exact):
 def test_an_idle_poll_is_one_call_also_after_receivable_changes_without_payments(connection, exact):
     copied(connection, exact, count=3)
     first = payments_sync(connection=connection)  # three new receivables, no payment
-    assert first.counts["recorded"] == 0 and first.api_calls == 3  # terms, lines, deleted
+    assert first.counts["recorded"] == 0 and first.api_calls == 2  # terms, lines (nothing mirrored to delete)
     connection.refresh_from_db()
     assert connection.sync_cursors["payments"]["terms"] > 0  # moved past them: Timestamps are row versions
     idle = payments_sync(connection=connection)
     assert idle.api_calls == 1
 
 
-def test_k_changed_payment_lines_cost_three_calls_per_page(connection, exact):
+def sync_paths(exact, since: int) -> list[str]:
+    return [
+        call.request.url.split("/sync/")[1].split("?")[0]
+        for call in exact.mock.calls[since:]
+        if "/sync/" in call.request.url
+    ]
+
+
+def test_k_new_payment_lines_cost_a_page_of_receivables_and_a_page_of_lines(connection, exact):
     invoices = copied(connection, exact, count=30)
     payments_sync(connection=connection)
     for index, (_invoice, entry) in enumerate(invoices * 5):  # 150 lines
         exact.pay(f"line-{index}", [(entry, "1.00")])
     run = payments_sync(connection=connection)
-    # sync/Cashflow/PaymentTerms, sync/Financial/TransactionLines, sync/Deleted: 1,000 rows a page each.
-    assert run.counts["recorded"] == 150 and run.api_calls == 3
+    # sync/Cashflow/PaymentTerms and sync/Financial/TransactionLines, 1,000 rows a page each; no payment was
+    # mirrored on these invoices before, so no deletion can concern us: sync/Deleted is not read.
+    assert run.counts["recorded"] == 150 and run.api_calls == 2
+
+
+def test_deletions_are_read_once_a_moved_receivable_carries_a_mirrored_line(connection, exact):
+    [(invoice, entry), (_other, other_entry)] = copied(connection, exact, count=2)
+    exact.pay("line-1", [(entry, "80.00")])
+    payments_sync(connection=connection)
+    exact.pay("line-2", [(other_entry, "5.00")])  # a new payment elsewhere: no deletion can concern us
+    seen = len(exact.mock.calls)
+    payments_sync(connection=connection)
+    assert "Deleted" not in sync_paths(exact, seen)
+
+    exact.delete("line-1")  # moves the receivable of an invoice whose line we mirror
+    seen = len(exact.mock.calls)
+    run = payments_sync(connection=connection)
+
+    assert sync_paths(exact, seen) == ["Cashflow/PaymentTerms", "Financial/TransactionLines", "Deleted"]
+    assert run.counts["deleted"] == 1 and paid(invoice) == Decimal("0.00")
 
 
 def test_a_line_whose_receivable_did_not_move_is_matched_through_one_receivables_lookup(connection, exact):
@@ -163,7 +189,7 @@ def test_a_line_whose_receivable_did_not_move_is_matched_through_one_receivables
     exact.unmatch(other_entry)  # another receivable moves, so the poll reads the lines
     run = payments_sync(connection=connection)
     assert run.counts["recorded"] == 1 and paid(invoice) == Decimal("80.00")
-    assert run.api_calls == 4  # terms, lines, deleted, cashflow/Receivables for InvoiceNumber
+    assert run.api_calls == 3  # terms, lines, cashflow/Receivables for InvoiceNumber
     assert any("cashflow/Receivables" in call.request.url for call in exact.mock.calls)
     assert line["InvoiceNumber"] != invoice.number
 
