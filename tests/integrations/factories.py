@@ -1,11 +1,12 @@
 """factory_boy factories for integrations rows (shared by the integrations tests)."""
 
+import uuid
 from datetime import timedelta
 
 import factory
 from django.utils import timezone
 
-from integrations.models import Connection, ConnectionStatus, Grant, TaxRateMapping
+from integrations.models import Connection, ConnectionStatus, CopyStatus, Grant, RemoteDocument, TaxRateMapping
 
 from ..factories import OrganizationFactory, SubsidiaryFactory, TaxRateFactory
 
@@ -64,3 +65,18 @@ def ready_xero_connection(organization, subsidiary, **fields) -> Connection:
     connection = ConnectionFactory(organization=organization, subsidiary=subsidiary, **fields)
     TaxRateMapping.objects.create(connection=connection, tax_rate=rate, remote_code="OUTPUT2")
     return connection
+
+
+def remote_copy(connection, invoice, **fields) -> RemoteDocument:
+    """A copy of `invoice` on `connection` that the provider accepted: the latest, under a fresh idempotency key
+    (fields override: remote_id, remote_number, is_latest, superseded_at, …)."""
+    values = {
+        "idempotency_key": str(uuid.uuid4()),
+        "status": CopyStatus.SUCCEEDED,
+        "remote_id": str(uuid.uuid4()),
+        "is_latest": True,
+        **fields,
+    }
+    return RemoteDocument.objects.create(
+        organization=connection.organization, invoice=invoice, connection=connection, **values
+    )

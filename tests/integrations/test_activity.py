@@ -12,11 +12,11 @@ from django.urls import reverse
 from django.utils import timezone
 
 from integrations.activity import PAGE_SIZE
-from integrations.models import CopyStatus, LogLevel, RemoteDocument, SyncKind, SyncLogEntry, SyncOutcome, SyncRun
+from integrations.models import LogLevel, SyncKind, SyncLogEntry, SyncOutcome, SyncRun
 from integrations.synclog import log
 from tests.factories import make_invoice
 
-from .factories import ConnectionFactory
+from .factories import ConnectionFactory, remote_copy
 
 pytestmark = pytest.mark.django_db
 
@@ -37,16 +37,12 @@ def copied(connection, *, when=None, level=LogLevel.INFO, action="invoice.create
     """An invoice with a Xero copy and the log entry of that copy."""
     invoice = make_invoice(organization=connection.organization, subsidiary=connection.subsidiary, finalize=True)
     remote_id = str(uuid.uuid4())
-    RemoteDocument.objects.create(
-        organization=connection.organization,
-        invoice=invoice,
-        connection=connection,
-        idempotency_key=str(uuid.uuid4()),
-        status=CopyStatus.SUCCEEDED,
+    remote_copy(
+        connection,
+        invoice,
         remote_id=remote_id,
         remote_number=invoice.number,
         remote_url=f"https://go.xero.com/AccountsReceivable/View.aspx?InvoiceID={remote_id}",
-        is_latest=True,
     )
     entry = log(
         organization_id=connection.organization_id,

@@ -16,7 +16,7 @@ from integrations.services.payments_sync import payments_sync
 from integrations.synclog import log
 from tests.factories import make_invoice
 
-from .factories import ready_xero_connection
+from .factories import ready_xero_connection, remote_copy
 
 pytestmark = pytest.mark.django_db
 
@@ -112,15 +112,7 @@ def test_ignore_needs_a_reason(api, connection, refused_copy):
 def test_a_payment_is_retried_after_its_fix_and_another_dismissed(api, xero, connection):
     draft = make_invoice(organization=connection.organization, subsidiary=connection.subsidiary)
     remote_id = str(uuid.uuid4())
-    RemoteDocument.objects.create(
-        organization=connection.organization,
-        invoice=draft,
-        connection=connection,
-        idempotency_key=str(uuid.uuid4()),
-        status=CopyStatus.SUCCEEDED,
-        remote_id=remote_id,
-        is_latest=True,
-    )
+    remote_copy(connection, draft, remote_id=remote_id)
     moment = datetime.datetime(2026, 11, 10, tzinfo=UTC)
     xero.add_payment(invoice_id=remote_id, amount="50.00", date="2026-11-10", updated=moment, payment_id="pay-a")
     payments_sync(connection=connection)

@@ -9,11 +9,11 @@ import pytest
 import responses
 from django.urls import reverse
 
-from integrations.models import CopyStatus, RemoteDocument, SyncLogEntry
+from integrations.models import SyncLogEntry
 from integrations.services.payments_sync import payments_sync
 from tests.factories import TaxRateFactory, make_invoice
 
-from .factories import ConnectionFactory
+from .factories import ConnectionFactory, remote_copy
 from .fake_xero import FakeXero
 
 pytestmark = pytest.mark.django_db
@@ -41,15 +41,7 @@ def sync_connection(organization, subsidiary):
 def copied(connection):
     invoice = make_invoice(organization=connection.organization, subsidiary=connection.subsidiary, finalize=True)
     remote_id = str(uuid.uuid4())
-    RemoteDocument.objects.create(
-        organization=connection.organization,
-        invoice=invoice,
-        connection=connection,
-        idempotency_key=str(uuid.uuid4()),
-        status=CopyStatus.SUCCEEDED,
-        remote_id=remote_id,
-        is_latest=True,
-    )
+    remote_copy(connection, invoice, remote_id=remote_id)
     return invoice, remote_id
 
 

@@ -25,7 +25,7 @@ from integrations.models import (
 from integrations.services.payments_sync import payments_sync
 from tests.factories import make_invoice
 
-from .factories import ConnectionFactory
+from .factories import ConnectionFactory, remote_copy
 from .fake_xero import FakeXero
 
 pytestmark = pytest.mark.django_db
@@ -54,15 +54,7 @@ def copied(connection, remote_id=None, **invoice_kwargs):
     invoice = make_invoice(
         organization=connection.organization, subsidiary=connection.subsidiary, finalize=True, **invoice_kwargs
     )
-    RemoteDocument.objects.create(
-        organization=connection.organization,
-        invoice=invoice,
-        connection=connection,
-        idempotency_key=str(uuid.uuid4()),
-        status=CopyStatus.SUCCEEDED,
-        remote_id=remote_id or str(uuid.uuid4()),
-        is_latest=True,
-    )
+    remote_copy(connection, invoice, remote_id=remote_id or str(uuid.uuid4()))
     return invoice, remote_id or invoice.copies.get().remote_id
 
 

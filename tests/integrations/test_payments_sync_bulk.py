@@ -24,7 +24,7 @@ from integrations.models import (
 from integrations.services.payments_sync import payments_sync
 from tests.factories import make_invoice
 
-from .factories import ConnectionFactory
+from .factories import ConnectionFactory, remote_copy
 from .feed_fakes import FEED_PROVIDERS, LedgerServer
 
 pytestmark = pytest.mark.django_db
@@ -36,15 +36,7 @@ ENABLED = datetime.datetime(2026, 11, 1, 9, 0, tzinfo=UTC)
 def copy_of(connection, *, finalize=True):
     invoice = make_invoice(organization=connection.organization, subsidiary=connection.subsidiary, finalize=finalize)
     remote_id = str(uuid.uuid4())
-    RemoteDocument.objects.create(
-        organization=connection.organization,
-        invoice=invoice,
-        connection=connection,
-        idempotency_key=str(uuid.uuid4()),
-        status=CopyStatus.SUCCEEDED,
-        remote_id=remote_id,
-        is_latest=True,
-    )
+    remote_copy(connection, invoice, remote_id=remote_id)
     return invoice, remote_id
 
 

@@ -13,9 +13,7 @@ from billing.choices import InvoiceStatus, PaymentStatus
 from billing.models import Invoice, Payment
 from billing.services import invoice_finalize
 from integrations.models import (
-    CopyStatus,
     PendingPaymentChange,
-    RemoteDocument,
     RemotePayment,
     SyncLogEntry,
     SyncOutcome,
@@ -23,7 +21,7 @@ from integrations.models import (
 from integrations.services.payments_sync import payments_sync
 from tests.factories import UserFactory, make_invoice
 
-from .factories import ConnectionFactory
+from .factories import ConnectionFactory, remote_copy
 from .feed_fakes import FEED_PROVIDERS, LedgerServer
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("feed_providers")]
@@ -53,16 +51,7 @@ def copied(connection, number="", *, finalize=True):
     """An invoice of 1,000.00 EUR with a copy on the connection; returns it and the copy's remote id."""
     invoice = make_invoice(organization=connection.organization, subsidiary=connection.subsidiary, finalize=finalize)
     remote_id = f"txn-{uuid.uuid4().hex[:8]}"
-    RemoteDocument.objects.create(
-        organization=connection.organization,
-        invoice=invoice,
-        connection=connection,
-        idempotency_key=str(uuid.uuid4()),
-        status=CopyStatus.SUCCEEDED,
-        remote_id=remote_id,
-        remote_number=number,
-        is_latest=True,
-    )
+    remote_copy(connection, invoice, remote_id=remote_id, remote_number=number)
     return invoice, remote_id
 
 

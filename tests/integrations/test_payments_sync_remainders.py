@@ -13,9 +13,7 @@ from billing.choices import PaymentStatus
 from billing.models import Payment
 from billing.services import payment_record
 from integrations.models import (
-    CopyStatus,
     PendingPaymentChange,
-    RemoteDocument,
     RemotePayment,
     SyncLogEntry,
     SyncOutcome,
@@ -23,7 +21,7 @@ from integrations.models import (
 from integrations.services.payments_sync import payments_sync
 from tests.factories import make_invoice
 
-from .factories import ConnectionFactory
+from .factories import ConnectionFactory, remote_copy
 from .feed_fakes import FEED_PROVIDERS, RemainderServer
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("feed_providers")]
@@ -54,16 +52,7 @@ def booked(connection, books, *, currency="EUR"):
     """An invoice of 1,000.00 EUR copied to the provider, where it is booked and still wholly owed."""
     invoice = make_invoice(organization=connection.organization, subsidiary=connection.subsidiary, finalize=True)
     remote_id = f"booked-{uuid.uuid4().hex[:6]}"
-    RemoteDocument.objects.create(
-        organization=connection.organization,
-        invoice=invoice,
-        connection=connection,
-        idempotency_key=str(uuid.uuid4()),
-        status=CopyStatus.SUCCEEDED,
-        remote_id=remote_id,
-        remote_number=remote_id.upper(),
-        is_latest=True,
-    )
+    remote_copy(connection, invoice, remote_id=remote_id, remote_number=remote_id.upper())
     books.book(remote_id, "1000.00", currency=currency)
     return invoice, remote_id
 

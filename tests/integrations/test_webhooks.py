@@ -21,10 +21,10 @@ from django.urls import reverse
 from django.utils import timezone
 
 from integrations import tasks
-from integrations.models import CopyStatus, RemoteDocument, SyncKind, SyncOutcome, SyncRun, WebhookEvent, WebhookResult
+from integrations.models import SyncKind, SyncOutcome, SyncRun, WebhookEvent, WebhookResult
 from tests.factories import make_invoice
 
-from .factories import ConnectionFactory
+from .factories import ConnectionFactory, remote_copy
 
 pytestmark = pytest.mark.django_db
 
@@ -81,15 +81,7 @@ def syncing(organization, subsidiary):
 
 def copied(connection, remote_id=None):
     invoice = make_invoice(organization=connection.organization, subsidiary=connection.subsidiary, finalize=True)
-    RemoteDocument.objects.create(
-        organization=connection.organization,
-        invoice=invoice,
-        connection=connection,
-        idempotency_key=str(uuid.uuid4()),
-        status=CopyStatus.SUCCEEDED,
-        remote_id=remote_id or str(uuid.uuid4()),
-        is_latest=True,
-    )
+    remote_copy(connection, invoice, remote_id=remote_id or str(uuid.uuid4()))
     return invoice, invoice.copies.get().remote_id
 
 

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import datetime
 import itertools
-import uuid
 from decimal import Decimal
 
 import pytest
@@ -14,9 +13,10 @@ from django.test import override_settings
 from django.utils import timezone
 
 from billing.choices import PaymentStatus
-from integrations.models import CopyStatus, RemoteDocument, RemotePayment, SyncLogEntry, SyncOutcome
+from integrations.models import RemotePayment, SyncLogEntry, SyncOutcome
 from integrations.services.payments_sync import payments_sync
 from tests.factories import make_invoice
+from tests.integrations.factories import remote_copy
 
 from .fake_economic import FakeEconomic
 from .helpers import READY_SETTINGS, economic_connection
@@ -52,17 +52,7 @@ def copied(connection, economic, *, total="1000.00", draft=False):
     else:
         economic.book_invoice(number, total, reference=invoice.number)
         remote_id, state = str(number), "booked"
-    RemoteDocument.objects.create(
-        organization=connection.organization,
-        invoice=invoice,
-        connection=connection,
-        idempotency_key=str(uuid.uuid4()),
-        status=CopyStatus.SUCCEEDED,
-        remote_id=remote_id,
-        remote_number=invoice.number,
-        remote_state=state,
-        is_latest=True,
-    )
+    remote_copy(connection, invoice, remote_id=remote_id, remote_number=invoice.number, remote_state=state)
     return invoice, number
 
 
