@@ -148,13 +148,13 @@ def _span(seconds: int) -> str:
 
 
 def error_budget_record(scope: int, endpoint: str, budget: ErrorBudget, *, now: float) -> None:
-    """Count one answer of a counted status of `scope` (a connection's pk) on `endpoint`."""
-    _store().record(scope, endpoint, now, budget)
+    """Count one answer of a counted status of `scope` (a connection's pk) on `endpoint` (any case)."""
+    _store().record(scope, endpoint.lower(), now, budget)
 
 
 def error_budget_spent(scope: int, endpoint: str, budget: ErrorBudget, *, now: float) -> int:
     """How many counted answers `endpoint` got within the window (tests, the sandbox comparison)."""
-    return len(_store().leaving(scope, endpoint, now, budget))
+    return len(_store().leaving(scope, endpoint.lower(), now, budget))
 
 
 def error_budget_refuse_if_spent(
@@ -162,7 +162,7 @@ def error_budget_refuse_if_spent(
 ) -> None:
     """Raise ThrottledError when `endpoint` has `budget.usable` counted errors in the window: until enough of them
     have left it that one call is allowed again."""
-    leaving = _store().leaving(scope, endpoint, now, budget)
+    leaving = _store().leaving(scope, endpoint.lower(), now, budget)
     if len(leaving) < budget.usable:
         return
     frees_at = leaving[len(leaving) - budget.usable]
@@ -182,7 +182,7 @@ def error_budget_before_call(client, url: str) -> str:
     budget, connection = client.error_budget, client.connection
     if budget is None or connection is None or connection.pk is None:
         return ""
-    endpoint = endpoint_of(url, client.base_url).lower()
+    endpoint = endpoint_of(url, client.base_url)
     if endpoint:
         error_budget_refuse_if_spent(
             connection.pk, endpoint, budget, now=client.clock(), service_name=client.service_name
