@@ -15,6 +15,7 @@ from integrations.error_budget import ErrorBudget, endpoint_of, error_budget_spe
 from integrations.exceptions import IntegrationError, ThrottledError
 from integrations.http import ApiClient
 from integrations.models import ErrorBudgetHit, LogLevel, SyncLogEntry
+from integrations.views.copy import describe_error
 
 from .factories import ConnectionFactory
 
@@ -180,3 +181,17 @@ def test_auto_counts_in_the_cache_only_when_every_process_shares_it(settings):
     redis = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": "redis://x"}}
     with override_settings(CACHES=redis):
         assert store_name() == "cache"
+
+
+@responses.activate
+def test_a_page_says_when_to_try_again_not_that_the_provider_asked_us_to_wait(api):
+    responses.add(responses.GET, f"{BASE}/crm/Accounts", status=404, json={})
+    with time_machine.travel(START, tick=False):
+        for _ in range(8):
+            fail(api, "crm/Accounts")
+        with pytest.raises(ThrottledError) as refused:
+            api.request("GET", "crm/Accounts")
+        problem = describe_error(refused.value)
+    until = START + dt.timedelta(seconds=refused.value.retry_after)
+    assert problem.status == 429 and problem.action == f"Try again after {until:%H:%M} UTC."
+    assert "crm/Accounts has given 8" in problem.summary
