@@ -1,4 +1,4 @@
-"""One API call through the kit: bearer → tenant → the provider's route → limits → fault → (replay) → log.
+"""One API call through the kit: bearer → tenant → error block → the provider's route → limits → fault → (replay) → log.
 
 Order per call, as a client sees the real providers: 401 without a live token → 403 for a tenant the token
 does not grant → the provider's block of an endpoint that gave too many errors (its `error_limit`) → the
