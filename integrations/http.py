@@ -10,6 +10,10 @@
   reads it in `rate_windows(response)`; before the next call of that client, a window with no call left (beyond
   `pace_reserve`) is waited out in-process when it resets within `pace_max_sleep` seconds, else the call is
   refused as a ThrottledError until its reset, without being sent;
+- an error budget: a provider that blocks a connection after too many error answers per endpoint (Exact: 10
+  an hour) declares `error_budget`; answers of its counted statuses are counted per connection and endpoint in a
+  store every worker shares, and an endpoint spent down to `keep_in_hand` is refused as a ThrottledError, unsent,
+  until the window frees a call (integrations/error_budget.py);
 - answers are JSON unless a request asks for bytes or text (`expect=`, e.g. a PDF);
 - every failure mapped to integrations.exceptions (see there): the provider's own words, verbatim, when it sent
   them in its documented error shape (each provider's `error_messages`), else a short summary with the HTTP
@@ -33,6 +37,7 @@ import requests
 from django.conf import settings
 
 from .concurrency import tenant_slot
+from .error_budget import ErrorBudget, error_budget_before_call, error_budget_record
 from .exceptions import (
     AmbiguousWriteError,
     IntegrationError,
@@ -81,6 +86,9 @@ class ApiClient:
     # Pacing (rate_windows): calls kept in hand per announced window, and the longest in-process wait for one.
     pace_reserve: int = 0
     pace_max_sleep: float = 65.0
+    # Error answers the provider tolerates per connection and endpoint before it blocks (Exact: 10 an hour of
+    # 400/401/403/404); None = no budget.
+    error_budget: ErrorBudget | None = None
 
     def __init__(
         self,
@@ -282,6 +290,7 @@ class ApiClient:
         self.windows.update({window.name: window for window in announced})
 
     def _once(self, method, url, is_write, *, params, json, data, headers, auth, expect) -> ApiResponse:
+        endpoint = error_budget_before_call(self, url)  # refuses an endpoint whose error budget is spent
         self.pace()
         all_headers = {**self.auth_headers(), **(headers or {})}
         if json is not None:
@@ -309,6 +318,8 @@ class ApiClient:
         logger.info("%s %s -> %s", method, path, response.status_code)
         self._note_windows(response)
         status = response.status_code
+        if endpoint and status in self.error_budget.statuses:
+            error_budget_record(self.connection.pk, endpoint, self.error_budget, now=self.clock())
         if status >= 400:
             error = self._http_error(response, is_write)
             error.raw_body = raw_body_excerpt(response)

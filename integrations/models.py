@@ -397,6 +397,7 @@ from .models_activity import (  # noqa: E402, F401 - runs, the sync log and webh
     WebhookEvent,
     WebhookResult,
 )
+from .models_limits import ErrorBudgetHit  # noqa: E402, F401 - limits' shared state, split out for size
 from .models_payments import PendingPaymentChange, RemotePayment  # noqa: E402, F401 - split out for size
 from .models_reconciliation import (  # noqa: E402, F401 - reconciliation's records, split out for size
     MismatchAction,

@@ -60,6 +60,9 @@ INTEGRATIONS_HTTP_RETRIES = env.int("INTEGRATIONS_HTTP_RETRIES", default=2)
 INTEGRATIONS_CONCURRENCY_BACKEND = env.str("INTEGRATIONS_CONCURRENCY_BACKEND", default="auto")
 INTEGRATIONS_TENANT_SLOT_WAIT_SECONDS = env.float("INTEGRATIONS_TENANT_SLOT_WAIT_SECONDS", default=30.0)
 INTEGRATIONS_TENANT_SLOT_TTL_SECONDS = env.int("INTEGRATIONS_TENANT_SLOT_TTL_SECONDS", default=120)
+# Where a provider's error budget is counted (integrations/error_budget.py): "auto" = Django's cache when every
+# process shares it (Redis when REDIS_URL is set), else the database; or "cache" / "database".
+INTEGRATIONS_ERROR_BUDGET_STORE = env.str("INTEGRATIONS_ERROR_BUDGET_STORE", default="auto")
 # A poll cycle: connections per task, and threads per task waiting on the providers at once (network-bound; see
 # the README's "Sizing the workers").
 INTEGRATIONS_POLL_CONNECTIONS_PER_TASK = env.int("INTEGRATIONS_POLL_CONNECTIONS_PER_TASK", default=50)

@@ -10,7 +10,9 @@ webhooks/WebhookSubscriptions, current/Me, system/Divisions.
 No idempotency key exists at Exact: a write is never retried blindly (the base's default); an ambiguous create
 is looked up by its YourRef before it is tried again (mapping.lookup_keys, find_document). Limits: 60 calls a
 minute and 5,000 a day per app and division, announced on every answer (X-RateLimit-*): `rate_windows` feeds
-the base's pacing, so a client waits before the limit instead of running into a 429.
+the base's pacing, so a client waits before the limit instead of running into a 429. Errors: "no more than 10
+errors per API key, per user, per company, per endpoint, per hour" (400, 401, 403, 404), else the key is blocked
+for an hour: `error_budget` stops calling an endpoint with 2 of them left (integrations/error_budget.py).
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from __future__ import annotations
 from django.conf import settings
 
 from integrations.connection_state import connection_mark_needs_reconnect
+from integrations.error_budget import ErrorBudget
 from integrations.exceptions import IntegrationError, ProviderValidationError, TerminalError, TransientError
 from integrations.http import ApiClient
 from integrations.providers.base import INVOICE, AccountingApi, RemoteChoice, RemoteContact, RemoteInvoice
@@ -45,6 +48,8 @@ class ExactApi(PaymentFeedMixin, ApiClient, AccountingApi):
     service_name = "Exact Online"
     export_kinds = frozenset({INVOICE})
     pace_reserve = 1  # one call of each window kept in hand for a concurrent worker of the same division
+    # Two errors kept in hand for calls of concurrent workers already on their way to the same endpoint.
+    error_budget = ErrorBudget(errors=10, per_seconds=3600, statuses=frozenset({400, 401, 403, 404}), keep_in_hand=2)
 
     def __init__(self, connection, **kwargs):
         super().__init__(connection=connection, **kwargs)

@@ -10,7 +10,7 @@ from django.urls import path
 
 from productive.settings.sandbox import SANDBOX_DEFAULTS
 
-from ..kit.declaration import LimitPolicy, SandboxProvider, TenantInfo, TokenPolicy, WebhookSpec
+from ..kit.declaration import ErrorLimit, LimitPolicy, SandboxProvider, TenantInfo, TokenPolicy, WebhookSpec
 from ..kit.registry import register
 from . import api, pages, webhooks
 from .demo import LOCALES, demo_divisions_ensure
@@ -85,6 +85,11 @@ EXACT = register(
             per_day_setting="SANDBOX_EXACT_DAY_LIMIT",
             concurrent_setting="SANDBOX_EXACT_CONCURRENT_LIMIT",
         ),
+        # "No more than 10 errors per API key, per user, per company, per endpoint, per hour" (400, 401, 403,
+        # 404); exceeding it blocks the key for an hour (notes A8, from Exact's 2021 announcement).
+        error_limit=ErrorLimit(errors=10, window_seconds=3600, block_seconds=3600),
+        endpoint_of=api.endpoint_of,
+        error_blocked=api.error_blocked,
         webhook=WebhookSpec(
             key_setting="EXACT_WEBHOOK_SECRET", default_path="/integrations/exact/webhooks/", seal=webhooks.seal
         ),

@@ -6,10 +6,13 @@ come from the kit. Every hook has a plain default, so a provider declares only w
 """
 
 import datetime as dt
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from .reply import Reply, json_reply
+
+_ID_SEGMENT = re.compile(r"^(?:\d+|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -53,6 +56,19 @@ class LimitPolicy:
     concurrent_setting: str = ""
     fault_retry_after: int = 5
     fault_retry_after_setting: str = ""
+
+
+@dataclass(frozen=True)
+class ErrorLimit:
+    """More than `errors` answers of `statuses` to one endpoint of a tenant within `window_seconds` block that
+    endpoint for `block_seconds` (Exact: 10 errors an hour, then blocked for an hour). The window starts at its
+    first error; `errors_setting`, when named, overrides `errors` at call time."""
+
+    errors: int = 10
+    window_seconds: int = 3600
+    block_seconds: int = 3600
+    statuses: frozenset[int] = frozenset({400, 401, 403, 404})
+    errors_setting: str = ""
 
 
 @dataclass(frozen=True)
@@ -122,6 +138,18 @@ def _default_problem(status: int, title: str, detail: str, headers: dict | None 
     return json_reply({"title": title, "status": status, "detail": detail}, status, headers)
 
 
+def _default_endpoint(path: str) -> str:
+    """The endpoint an error counts against: the path without keys ("(42)") or numeric / GUID segments."""
+    segments = (re.sub(r"\([^)]*\)", "", segment) for segment in path.strip("/").split("/"))
+    return "/".join(s for s in segments if s and not _ID_SEGMENT.match(s)).lower()
+
+
+def _default_error_blocked(endpoint: str, retry_after: int) -> Reply:
+    return _default_problem(
+        429, "Too Many Requests", f"Too many errors on {endpoint}: blocked.", {"Retry-After": str(retry_after)}
+    )
+
+
 def _default_throttle(problem: str, retry_after: int, remaining: dict) -> Reply:
     return _default_problem(
         429, "Too Many Requests", f"Rate limit exceeded: {problem}", {"Retry-After": str(retry_after)}
@@ -157,6 +185,7 @@ class SandboxProvider:
     one_tenant_per_consent: bool = False
     tokens: TokenPolicy = field(default_factory=TokenPolicy)
     limits: LimitPolicy = field(default_factory=LimitPolicy)
+    error_limit: ErrorLimit | None = None  # None: errors are never counted (kit.error_limits)
     idempotency: Idempotency = field(default_factory=Idempotency)
     webhook: WebhookSpec | None = None
     tenant_header: str = ""  # where an API call names its tenant (else `tenant_from_request`)
@@ -174,6 +203,8 @@ class SandboxProvider:
     server_error: Callable[[], Reply] | None = None
     idempotency_key_invalid: Callable[[str], Reply] | None = None  # (message) → Reply
     limit_headers: Callable[[dict], dict] = lambda remaining: {}  # headers on every admitted answer
+    endpoint_of: Callable[[str], str] = _default_endpoint  # (API path) → the endpoint its errors count against
+    error_blocked: Callable[[str, int], Reply] = _default_error_blocked  # (endpoint, seconds left) → Reply
     finish: Callable[[Reply], None] = lambda reply: None  # last touch on every tenant answer (correlation ids)
     write_lock: Callable[[str], None] | None = None  # lock the tenant's rows for a write (else the kit's row)
     # Pages: a template included on the tenant page (documents, payments) and its context.

@@ -11,7 +11,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 
 from ..guard import sandbox_enabled
-from . import limits, pipeline, tokens
+from . import error_limits, limits, pipeline, tokens
 from .calllog import recent_calls
 from .consent_views import provider_of
 from .declaration import PageError
@@ -52,6 +52,8 @@ def tenant_page(request, provider_key, tenant_id):
         "provider": provider,
         "tenant": tenant,
         "faults": limits.faults_pending(provider, tenant.key),
+        "error_blocks": error_limits.error_blocks(provider, tenant.key),
+        "error_limit_rule": error_limits.rule(provider),
         "fault_kinds": FaultKind.choices,
         "calls": recent_calls(provider.key, tenant.key),
         "connections": Connection.objects.filter(provider=provider.key, tenant_key=tenant.key, is_active=True).count(),
@@ -80,6 +82,9 @@ def fault_arm(request, provider_key, tenant_id):
     elif kind == "clear":
         limits.faults_pending(provider, tenant.key).delete()
         messages.success(request, "Pending faults cleared.")
+    elif kind == "clear_errors" and provider.error_limit:
+        count = error_limits.error_counts_clear(provider, tenant.key)
+        messages.success(request, f"Error counts cleared for {count} endpoint(s): no endpoint is blocked now.")
     else:
         messages.error(request, "Unknown fault.")
     return _back(provider, tenant)

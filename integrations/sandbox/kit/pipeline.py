@@ -1,8 +1,10 @@
-"""One API call through the kit: bearer → tenant → the provider's route → limits → fault → (replay) → log.
+"""One API call through the kit: bearer → tenant → error block → the provider's route → limits → fault → (replay) → log.
 
 Order per call, as a client sees the real providers: 401 without a live token → 403 for a tenant the token
-does not grant → the provider's own refusals (unknown resource, scope, Accept) → 429 when a per-tenant limit is
-hit → the call, with a one-shot fault applied if armed → the provider's limit headers on the answer.
+does not grant → the provider's block of an endpoint that gave too many errors (its `error_limit`) → the
+provider's own refusals (unknown resource, scope, Accept) → 429 when a per-tenant limit is hit → the call, with a
+one-shot fault applied if armed → the provider's limit headers on the answer; then the answer's status is counted
+against the endpoint's error limit.
 """
 
 import time
@@ -10,7 +12,7 @@ import time
 from django.conf import settings
 from django.db import transaction
 
-from . import limits, tokens
+from . import error_limits, limits, tokens
 from .calllog import log_call
 from .clock import now_ms
 from .declaration import Refusal, Route, SandboxProvider
@@ -63,10 +65,19 @@ def serve(provider: SandboxProvider, request, path: str, host: str = "") -> Repl
     if connection is None:
         reply = provider.forbidden(tenant_key) if provider.forbidden else provider.problem(403, "Forbidden", "")
         return _log(provider, "", request, reply, f"tenant {tenant_key or '(none)'} not granted")
+    endpoint = provider.endpoint_of(path) if provider.error_limit else ""
+    if endpoint:
+        left = error_limits.blocked_for(provider, tenant_key, endpoint)
+        if left:
+            return _log(provider, tenant_key, request, provider.error_blocked(endpoint, left), "blocked: errors")
     routed = provider.route(request, path, grant, tenant_key)
     if isinstance(routed, Refusal):
-        return _log(provider, tenant_key, request, routed.reply, routed.note)
-    return run(provider, request, tenant_key, routed)
+        reply = _log(provider, tenant_key, request, routed.reply, routed.note)
+    else:
+        reply = run(provider, request, tenant_key, routed)
+    if endpoint:
+        error_limits.error_count(provider, tenant_key, endpoint, reply.status)
+    return reply
 
 
 def _throttled(provider: SandboxProvider, problem: str, retry_after: int, admission: limits.Admission) -> Reply:
