@@ -20,8 +20,9 @@ from billing.models import Invoice, Organization
 
 from .. import registry, selectors
 from ..models import UNFINISHED_COPY_STATUSES, Connection, CopyStatus, LogLevel, RemoteDocument
+from .copy_outcomes import _log
 from .export_checks import document_export_checks
-from .invoice_copy import MODE_UPDATE, _claim_attempt, _log, invoice_copy_check
+from .invoice_copy import MODE_UPDATE, _claim_attempt, invoice_copy_check
 
 
 def bulk_copy_max() -> int:
