@@ -13,8 +13,15 @@ from django.utils import timezone
 
 from ..connection_state import connection_mark_needs_reconnect, connection_pause
 from ..documents import adapter_of
-from ..exceptions import AmbiguousWriteError, IntegrationError, ProviderValidationError, TerminalError, ThrottledError
-from ..models import UNFINISHED_COPY_STATUSES, CopyStatus, LogLevel, RemoteDocument
+from ..exceptions import (
+    AmbiguousWriteError,
+    IntegrationError,
+    ProviderValidationError,
+    TerminalError,
+    ThrottledError,
+    TransientError,
+)
+from ..models import UNFINISHED_COPY_STATUSES, CopyErrorKind, CopyStatus, LogLevel, RemoteDocument
 from ..synclog import document_log_fields, log
 from .contact_links import contact_link_remember
 from .copy_totals import invoice_copy_total_check
@@ -57,7 +64,7 @@ def _succeed(copy: RemoteDocument, remote, how: str, document, context: CopyCont
     copy.remote_state = remote.state or copy.remote_state
     copy.remote_status = remote.status or copy.remote_status
     copy.is_latest = True
-    copy.error = ""
+    copy.error = copy.error_kind = ""
     copy.outcome_unknown = False
     copy.waiting_until = None
     copy.save()
@@ -92,6 +99,17 @@ def copy_error_text(exc: IntegrationError) -> str:
     return str(exc)
 
 
+def copy_error_kind(exc: IntegrationError) -> str:
+    """Whose move the failure is (the panel words its next step by it): the provider's refusal (or any other
+    answer it gave) names something to correct; a network error, timeout or 5xx does not; a lost grant needs a
+    reconnect."""
+    if isinstance(exc, TerminalError):
+        return CopyErrorKind.RECONNECT
+    if isinstance(exc, TransientError | ThrottledError):
+        return CopyErrorKind.TRANSIENT
+    return CopyErrorKind.REFUSED
+
+
 def _wait(copy: RemoteDocument, exc: ThrottledError) -> None:
     """A 429 refuses nothing: pause the connection and leave the attempt waiting for the provider's window."""
     connection_pause(copy.connection, exc)
@@ -121,7 +139,11 @@ def _fail(copy: RemoteDocument, exc: IntegrationError, prefix: str = "") -> None
         label = adapter_of(copy.document).label
         text = f"{text} The outcome is unknown: the next try looks the {label} up before copying again."
     RemoteDocument.objects.filter(pk=copy.pk, status__in=UNFINISHED_COPY_STATUSES).update(
-        status=status, error=text, outcome_unknown=keep_pending or copy.outcome_unknown, updated_at=timezone.now()
+        status=status,
+        error=text,
+        error_kind=copy_error_kind(exc),
+        outcome_unknown=keep_pending or copy.outcome_unknown,
+        updated_at=timezone.now(),
     )
     copy.refresh_from_db()
     _log(copy, LogLevel.WARNING if keep_pending else LogLevel.ERROR, f"{copy.kind}.copy_failed", text)

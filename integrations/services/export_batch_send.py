@@ -269,6 +269,7 @@ SUCCESS_FIELDS = [
     "remote_total",
     "is_latest",
     "error",
+    "error_kind",
     "outcome_unknown",
     "waiting_until",
     "updated_at",
@@ -312,7 +313,8 @@ def succeed_many(accepted: list[tuple[Element, object]], connection, outcome: Ba
             copy.remote_state = remote.state or copy.remote_state
             copy.remote_status = remote.status or copy.remote_status
             copy.remote_total = remote.total
-            copy.is_latest, copy.error, copy.outcome_unknown, copy.waiting_until = True, "", False, None
+            copy.is_latest, copy.error, copy.error_kind, copy.outcome_unknown = True, "", "", False
+            copy.waiting_until = None
             copy.updated_at = now
             label = f"{adapter.label} {copy.remote_number}" if copy.remote_number else adapter.label
             entries.append(_entry(copy, f"{adapter.kind}.created", f"Copied as {connection.name} {label}.", remote.id))
