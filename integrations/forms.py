@@ -11,6 +11,7 @@ from django.core.exceptions import ValidationError
 from billing.models import Subsidiary
 
 from . import registry
+from .setup_checks import setup_warnings
 from .setup_schema import (
     MAPPING_TARGETS,
     CopyPrompt,
@@ -23,7 +24,6 @@ from .setup_schema import (
     SetupValues,
     Text,
     Toggle,
-    setup_warnings,
     text_of,
 )
 

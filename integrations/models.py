@@ -179,6 +179,14 @@ class CopyStatus(models.TextChoices):
 UNFINISHED_COPY_STATUSES = (CopyStatus.PENDING, CopyStatus.WAITING)
 
 
+class CopyErrorKind(models.TextChoices):
+    """Whose move a failed attempt is: only a refusal names something to correct."""
+
+    REFUSED = "refused", "Refused: the data needs correcting"
+    TRANSIENT = "transient", "Not reached: nothing to correct"
+    RECONNECT = "reconnect", "The connection needs reconnecting"
+
+
 class DocumentKind(models.TextChoices):
     """What kind of our documents a remote document copies (integrations.documents has an adapter per kind)."""
 
@@ -261,6 +269,8 @@ class RemoteDocument(models.Model):
     # The document's total as the provider computed it when it accepted this copy (in the document's currency).
     remote_total = TolerantDecimalField(**MONEY, null=True, blank=True)  # as the provider answered it, however wide
     error = models.TextField(blank=True)
+    # "" for errors recorded before kinds were kept (integrations 0017): the panel cannot tell whose move they are.
+    error_kind = models.CharField(max_length=10, choices=CopyErrorKind.choices, blank=True)
     # A try may have reached the provider without an answer: the next try looks the document up before creating.
     outcome_unknown = models.BooleanField(default=False)
     waiting_until = models.DateTimeField(null=True, blank=True, help_text="Waiting: when the attempt runs again.")

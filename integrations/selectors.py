@@ -12,6 +12,7 @@ from . import registry
 from .models import (
     Connection,
     ConnectionStatus,
+    CopyErrorKind,
     CopyStatus,
     RemoteDocument,
     RemotePayment,
@@ -176,7 +177,9 @@ def _panel_row(connection: Connection, copy, attempt) -> dict:
     # the provider's words when the provider recognises them (else the panel's general next step).
     failed = attempt if attempt is not None and attempt.status == "failed" else None
     operation = "update" if copy is not None and copy.status == CopyStatus.SUCCEEDED else "copy"
-    advice = provider.refusal_action(failed.error.splitlines(), operation) if failed is not None else ""
+    # Only a refusal carries the provider's words to advise on ("": recorded before kinds were kept, may be one).
+    refused = failed is not None and failed.error_kind in (CopyErrorKind.REFUSED, "")
+    advice = provider.refusal_action(failed.error.splitlines(), operation) if refused else ""
     return {"connection": connection, "provider": provider, "copy": copy, "failed_attempt": failed, "advice": advice}
 
 

@@ -37,8 +37,9 @@ from .models import Connection, ConnectionStatus, CopyStatus, LogLevel, RemoteDo
 from .providers.base import SYNC_PAYMENTS
 from .schedules import payments_poll_tick
 from .services.connections import SYNC_PAYMENTS_SETTING
+from .services.copy_outcomes import copy_error_text
 from .services.document_export_batch import document_export_batch
-from .services.invoice_copy import copy_error_text, invoice_copy
+from .services.invoice_copy import invoice_copy
 from .services.invoice_copy_bulk import invoice_copy_defer, invoice_copy_give_up
 from .services.payments_sync import payments_sync
 from .services.reconciliation import reconciliation_run

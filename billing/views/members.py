@@ -9,8 +9,9 @@ from django.urls import reverse
 from django.views.generic import ListView
 
 from billing import memberships, selectors
-from billing.forms import MemberAddForm, MemberRoleForm, add_service_error
+from billing.forms import add_service_error
 from billing.models import Membership
+from billing.settings_forms import MemberAddForm, MemberRoleForm
 
 from .base import ObjectActionView
 from .settings import SettingsMixin

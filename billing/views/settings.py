@@ -6,8 +6,8 @@ from django.contrib import messages
 from django.urls import reverse
 from django.views.generic import CreateView, ListView, UpdateView
 
-from billing.forms import CompanyForm, OrganizationForm, ServiceTypeForm, SubsidiaryForm, TaxRateForm
 from billing.models import Company, Organization, ServiceType, Subsidiary, TaxRate
+from billing.settings_forms import CompanyForm, OrganizationForm, ServiceTypeForm, SubsidiaryForm, TaxRateForm
 from billing.tenancy import OrganizationAdminRequiredMixin
 
 from .base import OrganizationScopedMixin

@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('integrations', '0016_reconciliation'),
+        ('integrations', '0017_remotedocument_error_kind'),
     ]
 
     operations = [

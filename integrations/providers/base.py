@@ -17,8 +17,8 @@ from django.core.exceptions import ImproperlyConfigured, ValidationError
 from billing.choices import Plan
 from integrations.document_kinds import BILL, DOCUMENT_KINDS, INVOICE, PURCHASE_ORDER  # noqa: F401 - re-exported
 from integrations.exceptions import IntegrationError
+from integrations.setup_checks import setup_missing as schema_setup_missing
 from integrations.setup_schema import CopyPrompt, PickList, SetupContext, SetupSchema, code_and_name
-from integrations.setup_schema import setup_missing as schema_setup_missing
 
 from .accounting_api import (  # noqa: F401
     AccountingApi,

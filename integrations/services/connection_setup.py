@@ -18,7 +18,8 @@ from django.utils import timezone
 
 from .. import registry
 from ..models import Connection
-from ..setup_schema import MAPPING_TARGETS, SetupContext, SetupValues, setup_problems
+from ..setup_checks import setup_problems
+from ..setup_schema import MAPPING_TARGETS, SetupContext, SetupValues
 from .connections import SYNC_PAYMENTS_SETTING
 from .numbering import numbering_check, subsidiary_numbering_refresh
 from .pick_lists import cached_lists

@@ -14,7 +14,7 @@ from ..document_kinds import INVOICE
 from ..documents import Attachment, adapter_of
 from ..exceptions import IntegrationError, ThrottledError
 from ..models import LogLevel, RemoteDocument
-from .invoice_copy import _log, copy_error_text
+from .copy_outcomes import _log, copy_error_text
 
 
 def attachments_of(copy: RemoteDocument, document) -> list[Attachment]:

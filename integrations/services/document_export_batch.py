@@ -31,10 +31,11 @@ from ..documents import adapter_of
 from ..exceptions import IntegrationError, ThrottledError
 from ..models import UNFINISHED_COPY_STATUSES, Connection, CopyStatus, LogLevel, RemoteDocument, SyncLogEntry
 from ..synclog import document_log_fields, log_entry
+from .copy_outcomes import _fail, _succeed
 from .export_batch_context import batch_contexts
 from .export_batch_send import BatchOutcome, BatchStop, Element, Pace, contacts_step, documents_step
 from .export_checks import document_export_checks
-from .invoice_copy import MODE_UPDATE, _fail, _find_existing, _succeed, document_export
+from .invoice_copy import MODE_UPDATE, _find_existing, document_export
 
 
 def document_export_batch(*, documents: list, connection: Connection, user=None) -> BatchOutcome:

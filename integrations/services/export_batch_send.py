@@ -19,9 +19,9 @@ from ..providers.base import RemoteContact
 from ..synclog import document_log_fields, log_entry
 from .contact_links import contact_link_usable
 from .copy_attachments import copy_attach_files
+from .copy_outcomes import _fail, _log, _succeed
 from .copy_totals import invoice_copy_total_check
 from .export_checks import CopyContext
-from .invoice_copy import _fail, _log, _succeed
 
 # A provider without batch endpoints gets at most this share of its per-window call budget from one run.
 PACE_SHARE = 0.9
@@ -269,6 +269,7 @@ SUCCESS_FIELDS = [
     "remote_total",
     "is_latest",
     "error",
+    "error_kind",
     "outcome_unknown",
     "waiting_until",
     "updated_at",
@@ -276,7 +277,7 @@ SUCCESS_FIELDS = [
 
 
 def succeed_many(accepted: list[tuple[Element, object]], connection, outcome: BatchOutcome, api=None) -> None:
-    """invoice_copy._succeed for a chunk, in a few queries: each attempt becomes its document's latest copy (the
+    """copy_outcomes._succeed for a chunk, in a few queries: each attempt becomes its document's latest copy (the
     earlier ones lose is_latest and are superseded), its contact is remembered, the copy is logged."""
     plain = []
     for element, remote in accepted:
@@ -312,7 +313,8 @@ def succeed_many(accepted: list[tuple[Element, object]], connection, outcome: Ba
             copy.remote_state = remote.state or copy.remote_state
             copy.remote_status = remote.status or copy.remote_status
             copy.remote_total = remote.total
-            copy.is_latest, copy.error, copy.outcome_unknown, copy.waiting_until = True, "", False, None
+            copy.is_latest, copy.error, copy.error_kind, copy.outcome_unknown = True, "", "", False
+            copy.waiting_until = None
             copy.updated_at = now
             label = f"{adapter.label} {copy.remote_number}" if copy.remote_number else adapter.label
             entries.append(_entry(copy, f"{adapter.kind}.created", f"Copied as {connection.name} {label}.", remote.id))

@@ -29,21 +29,13 @@ from contextlib import nullcontext
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import QuerySet
 from django.utils import timezone
 
 from billing.models import Invoice
 
 from .. import registry
-from ..connection_state import connection_mark_needs_reconnect, connection_pause
 from ..documents import adapter_of
-from ..exceptions import (
-    AmbiguousWriteError,
-    IntegrationError,
-    ProviderValidationError,
-    TerminalError,
-    ThrottledError,
-)
+from ..exceptions import IntegrationError
 from ..models import (
     UNFINISHED_COPY_STATUSES,
     Connection,
@@ -53,9 +45,8 @@ from ..models import (
     RemoteDocument,
 )
 from ..providers.base import RemoteContact
-from ..synclog import document_log_fields, log
-from .contact_links import contact_link_remember, contact_link_usable, copy_role
-from .copy_totals import invoice_copy_total_check
+from .contact_links import contact_link_usable, copy_role
+from .copy_outcomes import _copies, _fail, _log, _succeed
 from .export_checks import (  # noqa: F401  (invoice_copy_check / _preview: the views' and the bulk copy's names)
     CopyContext,
     _copy_context,
@@ -72,18 +63,6 @@ COPY_MODES = (MODE_UPDATE, MODE_NEW)
 # --- the copy -----------------------------------------------------------------------------------------------
 
 
-def _log(copy: RemoteDocument, level: str, action: str, message: str, remote_id: str = "") -> None:
-    log(
-        organization_id=copy.organization_id,
-        connection_id=copy.connection_id,
-        **document_log_fields(copy),
-        level=level,
-        action=action,
-        message=message,
-        remote_id=remote_id,
-    )
-
-
 def copy_attempt_key_clean(value: str) -> str:
     """The attempt key a copy form carries (a uuid4 rendered with the form), normalised; "" when absent."""
     value = (value or "").strip()
@@ -93,11 +72,6 @@ def copy_attempt_key_clean(value: str) -> str:
         return str(uuid.UUID(value))
     except ValueError:
         raise ValidationError({"attempt": "This copy form is damaged: open the copy page again."}) from None
-
-
-def _copies(document, connection) -> QuerySet[RemoteDocument]:
-    """The document's remote documents on the connection (every attempt)."""
-    return RemoteDocument.objects.filter(connection=connection, **adapter_of(document).lookup(document))
 
 
 def copy_number_for_new(*, invoice, connection: Connection) -> str:
@@ -220,97 +194,6 @@ def _send(api, copy, document, context, *, look_up, contact_id, contact_name):
             return found, "adopted"
     contact = _contact_id(api, copy, company, contact_id, contact_name)
     return api.create_document(kind, payload(contact), copy.idempotency_key), "created"
-
-
-@transaction.atomic
-def _succeed(copy: RemoteDocument, remote, how: str, document, context: CopyContext) -> RemoteDocument:
-    adapter = context.adapter
-    adapter.model.objects.select_for_update().get(pk=document.pk)
-    others = _copies(document, copy.connection_id).exclude(pk=copy.pk)
-    others.filter(is_latest=True).update(is_latest=False)
-    # Another remote document is now this sale's copy: the earlier ones are superseded (payment sync counts no new
-    # payment on them, so one sale is never paid twice through two copies).
-    others.filter(superseded_at__isnull=True).exclude(remote_id__in=["", remote.id]).update(
-        superseded_at=timezone.now()
-    )
-    copy.status = CopyStatus.SUCCEEDED
-    copy.remote_id = remote.id
-    copy.remote_number = remote.number or copy.remote_number
-    copy.remote_url = remote.url or copy.remote_url
-    copy.remote_version = remote.version or copy.remote_version
-    copy.remote_state = remote.state or copy.remote_state
-    copy.remote_status = remote.status or copy.remote_status
-    copy.is_latest = True
-    copy.error = ""
-    copy.outcome_unknown = False
-    copy.waiting_until = None
-    copy.save()
-    label = f"{adapter.label} {copy.remote_number}" if copy.remote_number else adapter.label
-    verb = {"created": "Copied as", "updated": "Updated", "adopted": "Found the earlier copy:"}[how]
-    _log(copy, LogLevel.INFO, f"{adapter.kind}.{how}", f"{verb} {copy.connection.name} {label}.", remote.id)
-    if context.provider_numbers and remote.number and not adapter.number(document):  # issued numbers never change
-        try:
-            adapter.take_number(document, remote.number)
-        except ValidationError as exc:
-            _log(
-                copy,
-                LogLevel.WARNING,
-                f"{adapter.kind}.number",
-                f"Could not take number {remote.number}: {exc.messages[0]}",
-            )
-        else:
-            _log(
-                copy,
-                LogLevel.INFO,
-                f"{adapter.kind}.number",
-                f"The {adapter.label} now has {copy.connection.name}'s number.",
-            )
-    contact_link_remember(copy=copy, company=adapter.company(document))
-    invoice_copy_total_check(copy=copy, invoice=document, remote=remote)
-    return copy
-
-
-def copy_error_text(exc: IntegrationError) -> str:
-    if isinstance(exc, ProviderValidationError) and exc.messages:
-        return "\n".join(exc.messages)
-    return str(exc)
-
-
-def _wait(copy: RemoteDocument, exc: ThrottledError) -> None:
-    """A 429 refuses nothing: pause the connection and leave the attempt waiting for the provider's window."""
-    connection_pause(copy.connection, exc)
-    until = copy.connection.paused_until
-    RemoteDocument.objects.filter(pk=copy.pk, status__in=UNFINISHED_COPY_STATUSES).update(
-        status=CopyStatus.WAITING, waiting_until=until, updated_at=timezone.now()
-    )
-    copy.refresh_from_db()
-    _log(
-        copy,
-        LogLevel.INFO,
-        f"{copy.kind}.copy_waiting",
-        f"{copy.connection.name} asked us to slow down (nothing was refused): "
-        f"the copy waits until {until:%H:%M:%S} UTC.",
-    )
-
-
-def _fail(copy: RemoteDocument, exc: IntegrationError, prefix: str = "") -> None:
-    """Record the outcome on the attempt (only if no concurrent try finished it meanwhile)."""
-    if isinstance(exc, ThrottledError):
-        _wait(copy, exc)
-        return
-    text = prefix + copy_error_text(exc)
-    keep_pending = isinstance(exc, AmbiguousWriteError)
-    status = CopyStatus.PENDING if keep_pending else CopyStatus.FAILED
-    if keep_pending:
-        label = adapter_of(copy.document).label
-        text = f"{text} The outcome is unknown: the next try looks the {label} up before copying again."
-    RemoteDocument.objects.filter(pk=copy.pk, status__in=UNFINISHED_COPY_STATUSES).update(
-        status=status, error=text, outcome_unknown=keep_pending or copy.outcome_unknown, updated_at=timezone.now()
-    )
-    copy.refresh_from_db()
-    _log(copy, LogLevel.WARNING if keep_pending else LogLevel.ERROR, f"{copy.kind}.copy_failed", text)
-    if isinstance(exc, TerminalError):
-        connection_mark_needs_reconnect(copy.connection, exc)
 
 
 def invoice_copy(

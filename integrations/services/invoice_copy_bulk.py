@@ -19,9 +19,10 @@ from django.utils import timezone
 from billing.models import Invoice, Organization
 
 from .. import registry, selectors
-from ..models import UNFINISHED_COPY_STATUSES, Connection, CopyStatus, LogLevel, RemoteDocument
+from ..models import UNFINISHED_COPY_STATUSES, Connection, CopyErrorKind, CopyStatus, LogLevel, RemoteDocument
+from .copy_outcomes import _log
 from .export_checks import document_export_checks
-from .invoice_copy import MODE_UPDATE, _claim_attempt, _log, invoice_copy_check
+from .invoice_copy import MODE_UPDATE, _claim_attempt, invoice_copy_check
 
 
 def bulk_copy_max() -> int:
@@ -123,7 +124,11 @@ def invoice_copy_defer(
 def invoice_copy_give_up(*, copy: RemoteDocument, reason: str) -> None:
     """A waiting attempt that will not be tried again (deferred too often): it failed, and says why."""
     RemoteDocument.objects.filter(pk=copy.pk, status__in=UNFINISHED_COPY_STATUSES).update(
-        status=CopyStatus.FAILED, error=reason, waiting_until=None, updated_at=timezone.now()
+        status=CopyStatus.FAILED,
+        error=reason,
+        error_kind=CopyErrorKind.TRANSIENT,  # the provider kept asking us to wait: nothing was refused
+        waiting_until=None,
+        updated_at=timezone.now(),
     )
     copy.refresh_from_db()
     _log(copy, LogLevel.ERROR, f"{copy.kind}.copy_failed", reason)

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
-from django.test import Client
+from django.test import Client, override_settings
 from django.urls import reverse
 
 from integrations.exceptions import IntegrationError
@@ -69,6 +69,21 @@ def test_a_successful_copy_reads_as_what_happened(copy_setup, xero, admin_client
     entries = sync_log(admin_client.get(invoice.get_absolute_url()).content.decode())
     assert [e for e in entries if f"Copied as {connection.name} invoice {copy.remote_number}." in e]
     assert not [e for e in entries if "accepted" in e or "HTTP" in e], entries
+
+
+@override_settings(TIME_ZONE="UTC")
+def test_the_panel_dates_read_like_the_product_pages(copy_setup, xero, admin_client):
+    """The product's pages write dates as "3 Dec 2026" (templates/billing); the panel's copy and log times too."""
+    connection, invoice = copy_setup
+    copy = invoice_copy(invoice=invoice, connection=connection)
+    moment = datetime.datetime(2026, 12, 3, 8, 24, tzinfo=datetime.UTC)
+    RemoteDocument.objects.filter(pk=copy.pk).update(updated_at=moment)
+    SyncLogEntry.objects.filter(invoice=invoice).update(created_at=moment)
+
+    page = admin_client.get(invoice.get_absolute_url()).content.decode()
+    assert "Copied 3 Dec 2026 08:24" in page
+    assert all(entry.startswith("3 Dec 2026 08:24 · ") for entry in sync_log(page))
+    assert "2026-12-03" not in page
 
 
 def test_total_mismatch_entry_formats_money(copy_setup, admin_client):

@@ -22,7 +22,7 @@ from decimal import Decimal
 from django.core.exceptions import ValidationError
 
 from integrations.providers.base import INVOICE, DocumentMapper, KindNotExported, LookupKeys
-from integrations.providers.line_codes import code_for_line
+from integrations.providers.line_codes import code_for_line, line_code_missing
 
 NUMBERING_SETTING = "numbering"
 NUMBERING_APP = "app"
@@ -99,11 +99,7 @@ def invoice_preview(invoice, lines, mappings: EconomicMappings, *, number: str |
     for index, line in enumerate(lines, start=1):
         product, source = _product_for(line, mappings)
         if not product:
-            what = f"service type “{line.service_type}”" if line.service_type_id else "lines without a service type"
-            problems.append(
-                f"Line {index} (“{line.description}”): no e-conomic product — map {what} to a product or choose a "
-                "default product in the e-conomic setup."
-            )
+            problems.append(line_code_missing(index, line, provider="e-conomic", code="product"))
         if _two_places(line.unit_price) is None or _two_places(line.quantity) is None:
             problems.append(
                 f"Line {index} (“{line.description}”): e-conomic takes prices and quantities with at most two "

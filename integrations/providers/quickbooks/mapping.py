@@ -17,7 +17,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 
 from integrations.providers.base import INVOICE, DocumentMapper, KindNotExported, LookupKeys
-from integrations.providers.line_codes import code_for_line
+from integrations.providers.line_codes import code_for_line, line_code_missing
 
 NUMBERING_SETTING = "numbering"
 NUMBERING_APP = "app"
@@ -75,11 +75,7 @@ def invoice_preview(invoice, lines, mappings: QuickBooksMappings, *, number: str
     for index, line in enumerate(lines, start=1):
         item, source = _item_for(line, mappings)
         if not item:
-            what = f"service type “{line.service_type}”" if line.service_type_id else "lines without a service type"
-            problems.append(
-                f"Line {index} (“{line.description}”): no QuickBooks item — map {what} to an item or choose a "
-                "default item in the QuickBooks setup."
-            )
+            problems.append(line_code_missing(index, line, provider="QuickBooks", code="item"))
         previews.append(
             LinePreview(
                 description=line.description,

@@ -16,6 +16,8 @@ from contextlib import contextmanager
 from integrations.exceptions import IntegrationError, ProviderValidationError, TerminalError, ThrottledError
 from integrations.providers.accounting_api import BatchLimits, DocumentWrite, WriteResult
 
+from .contacts import MAX_NAME_SUFFIX, NAME_CLASH, where_string
+
 # Xero's advice: at most 50 elements a request (and 3.5 MB a body).
 BATCH_SIZE = 50
 BATCH_KEY_PREFIX = "batch-"
@@ -39,8 +41,6 @@ def element_error(element: dict) -> ProviderValidationError:
 
 def or_names_where(names: list[str]) -> str:
     """`Name=="a" OR Name=="b"`: Xero's where filter for several contacts by name, in one GET."""
-    from .client import where_string
-
     return " OR ".join(f"Name=={where_string(name)}" for name in names)
 
 
@@ -104,7 +104,6 @@ class XeroBatchWrites:
         """Each company's contact; a name that is taken is looked up (all of a round's clashes in ONE
         `GET /Contacts?where=Name=="a" OR Name=="b"`): the same client (its ContactNumber ours or empty) is
         adopted, another gets "Name (2)", "Name (3)"… as create_contact does."""
-        from .client import MAX_NAME_SUFFIX, NAME_CLASH
         from .mapping import contact_number, contact_payload
 
         results: dict[str, WriteResult] = {}

@@ -10,7 +10,6 @@ Endpoints: https://developer.xero.com/documentation/api/accounting/overview (spe
 from __future__ import annotations
 
 import logging
-import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime
 
@@ -27,12 +26,12 @@ from integrations.providers.base import (
     PURCHASE_ORDER,
     AccountingApi,
     PaymentsPage,
-    RemoteContact,
     RemoteInvoice,
 )
 from integrations.tokens import connection_access_token, connection_reauthorize
 
 from .batch import XeroBatchWrites
+from .contacts import XeroContacts, where_string
 from .documents import DOCUMENTS, PURCHASE_ORDER_STATES
 from .lists import XeroLists
 from .purchase_api import XeroPurchaseReads
@@ -44,8 +43,6 @@ PAGE_SIZE = 100  # Xero's page size for /Payments, /Invoices and /Contacts
 # Payments cursor: {"modified_since": "YYYY-MM-DDTHH:MM:SSZ"}, the newest UpdatedDateUTC applied (cursors stored
 # before the zone was added are naive UTC and read as such).
 CURSOR_KEY = "modified_since"
-NAME_CLASH = "is already assigned to another contact"
-MAX_NAME_SUFFIX = 5
 GONE_STATUSES = {"DELETED", "VOIDED"}
 # Our unit prices carry 4 decimals; without unitdp=4 Xero keeps 2 (99.9950 → 100.00) and its totals drift from ours.
 INVOICE_WRITE_PARAMS = {"unitdp": "4"}
@@ -61,11 +58,6 @@ REMOTE_STATES = {
     "VOIDED": "voided",
     "DELETED": "voided",
 }
-
-
-def where_string(value: str) -> str:
-    """A string literal for Xero's `where` filter."""
-    return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
 def format_cursor(moment: datetime) -> str:
@@ -105,7 +97,9 @@ def xero_messages(body) -> list[str]:
     return messages
 
 
-class XeroApi(XeroDocumentStates, XeroLists, XeroPurchaseReads, XeroBatchWrites, ApiClient, AccountingApi):
+class XeroApi(
+    XeroContacts, XeroDocumentStates, XeroLists, XeroPurchaseReads, XeroBatchWrites, ApiClient, AccountingApi
+):
     service_name = "Xero"
     # developer.xero.com/documentation/guides/idempotent-requests: on every PUT/POST, 128 characters at most.
     idempotency = IdempotencyStyle.header("Idempotency-Key", 128)
@@ -242,57 +236,6 @@ class XeroApi(XeroDocumentStates, XeroLists, XeroPurchaseReads, XeroBatchWrites,
 
     def _remote_invoice(self, element: dict) -> RemoteInvoice:
         return self.remote_document(BILL if element.get("Type") == "ACCPAY" else INVOICE, element)
-
-    @staticmethod
-    def _contact(element: dict) -> RemoteContact:
-        return RemoteContact(
-            id=str(element["ContactID"]),
-            name=str(element.get("Name") or ""),
-            email=str(element.get("EmailAddress") or ""),
-        )
-
-    # --- contacts --------------------------------------------------------------------------------------------
-
-    def search_contacts(self, term: str) -> list[RemoteContact]:
-        term = (term or "").strip()
-        if not term:
-            return []
-        data = self._get("Contacts", params={"searchTerm": term, "summaryOnly": "true", "page": 1})
-        return [self._contact(c) for c in data.get("Contacts") or [] if c.get("ContactStatus", "ACTIVE") == "ACTIVE"]
-
-    def contact_by_name(self, name: str) -> dict | None:
-        data = self._get("Contacts", params={"where": f"Name=={where_string(name)}"})
-        for element in data.get("Contacts") or []:
-            if element.get("Name", "").strip().lower() == name.strip().lower():
-                return element
-        return None
-
-    def create_contact(self, company) -> RemoteContact:
-        from .mapping import contact_number, contact_payload
-
-        ours = contact_number(company)
-        name = company.name
-        for attempt in range(1, MAX_NAME_SUFFIX + 1):
-            try:
-                data = self._write(
-                    "PUT",
-                    "Contacts",
-                    {"Contacts": [contact_payload(company, name=name)]},
-                    idempotency_key=f"contact-{uuid.uuid4()}",
-                    action="contact.create",
-                )
-                return self._contact(self._first(data, "Contacts"))
-            except ProviderValidationError as exc:
-                if not any(NAME_CLASH in message for message in exc.messages):
-                    raise
-            existing = self.contact_by_name(name)
-            if existing and existing.get("ContactNumber", "") in ("", ours):
-                return self._contact(existing)  # the same client, created earlier or by hand
-            name = f"{company.name} ({attempt + 1})"
-        raise ProviderValidationError(
-            "Xero already has several contacts with this company's name: pick one in the contact search.",
-            messages=[f"The contact name {company.name} is already assigned to another contact."],
-        )
 
     # --- the organisation ------------------------------------------------------------------------------------
 

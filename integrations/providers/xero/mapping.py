@@ -20,7 +20,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 
 from integrations.providers.base import BILL, INVOICE, PURCHASE_ORDER, DocumentMapper, KindNotExported, LookupKeys
-from integrations.providers.line_codes import code_for_line
+from integrations.providers.line_codes import code_for_line, line_code_missing
 
 NO_TAX = "NONE"
 NUMBERING_APP = "app"
@@ -107,10 +107,8 @@ def invoice_preview(invoice, lines, mappings: XeroMappings) -> list[LinePreview]
     for index, line in enumerate(lines, start=1):
         account, source = _account_for(line, mappings)
         if not account:
-            what = f"service type “{line.service_type}”" if line.service_type_id else "lines without a service type"
             problems.append(
-                f"Line {index} (“{line.description}”): no Xero account — map {what} to an account "
-                "or choose a default revenue account in the Xero setup."
+                line_code_missing(index, line, provider="Xero", code="account", default="default revenue account")
             )
         tax_type = _tax_for(line, mappings)
         if not tax_type:

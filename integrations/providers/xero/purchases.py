@@ -15,6 +15,8 @@ from __future__ import annotations
 from django.conf import settings
 from django.core.exceptions import ValidationError
 
+from integrations.providers.line_codes import code_for_line, line_code_missing
+
 from .mapping import REFERENCE_MAX, LinePreview, XeroMappings, json_number
 
 PO_STATUS_FOR_OURS = {"draft": "DRAFT", "sent": "AUTHORISED", "received": "AUTHORISED"}
@@ -25,15 +27,14 @@ def purchase_preview(kind_label: str, lines, mappings: XeroMappings, problems: l
     missing_taxes: dict[int, str] = {}
     previews = []
     for index, line in enumerate(lines, start=1):
-        if line.service_type_id and mappings.service_type_accounts.get(line.service_type_id):
-            account, source = mappings.service_type_accounts[line.service_type_id], f"service type {line.service_type}"
-        else:
-            account, source = mappings.default_account, "default expense account"
+        account, source = code_for_line(
+            line, mappings.service_type_accounts, mappings.default_account, "default expense account"
+        )
         if not account:
-            what = f"service type “{line.service_type}”" if line.service_type_id else "lines without a service type"
             problems.append(
-                f"Line {index} (“{line.description}”): no Xero expense account — map {what} to an expense account "
-                "or choose a default expense account in the Xero setup (Expenses)."
+                line_code_missing(
+                    index, line, provider="Xero", code="expense account", setup="the Xero setup (Expenses)"
+                )
             )
         tax_type = mappings.tax_types.get(line.tax_rate_id, "") if line.tax_rate_id else "NONE"
         if not tax_type:

@@ -16,8 +16,9 @@ from billing.services import LineInput
 from integrations import registry
 from integrations.exceptions import ProviderValidationError
 from integrations.models import CopyStatus, RemoteDocument
+from integrations.providers.economic.mapping import EconomicMappings, invoice_preview
 from integrations.services.invoice_copy import document_export
-from tests.factories import CompanyFactory, make_invoice
+from tests.factories import CompanyFactory, ServiceTypeFactory, make_invoice
 
 from .fake_economic import API, FakeEconomic
 from .helpers import LISTS, READY_SETTINGS, economic_connection
@@ -202,3 +203,27 @@ def test_the_prompts_customer_search_asks_e_conomic(economic, admin_client, orga
     assert "Globex Nordic" in page and "1042" in page
     searched = [r for r in economic.requests if r.url.split("?")[0].endswith("/customers")]
     assert len(searched) == 1 and "name%24like%3Aglobex" in searched[0].url
+
+
+def test_a_line_without_a_product_is_refused_with_what_to_map(organization, subsidiary):
+    """The wording QuickBooks' and Xero's previews share (providers/line_codes.py): per line, its service type's
+    mapping or the default to choose."""
+    design = ServiceTypeFactory(organization=organization, name="Design")
+    invoice = make_invoice(
+        organization=organization,
+        subsidiary=subsidiary,
+        lines=[
+            LineInput("Wireframes", Decimal("2"), Decimal("150.00"), design, None),
+            LineInput("Hosting", Decimal("1"), Decimal("20.00"), None, None),
+        ],
+        finalize=True,
+    )
+    mappings = EconomicMappings(layout="19", payment_terms="1", vat_zone="1")
+    with pytest.raises(ValidationError) as refused:
+        invoice_preview(invoice, list(invoice.lines.all()), mappings)
+    assert refused.value.messages == [
+        "Line 1 (“Wireframes”): no e-conomic product — map service type “Design” to a product or choose a default "
+        "product in the e-conomic setup.",
+        "Line 2 (“Hosting”): no e-conomic product — map lines without a service type to a product or choose a "
+        "default product in the e-conomic setup.",
+    ]

@@ -4,17 +4,29 @@ nothing of ours to correct never says "correct"."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
+import requests
+import responses
+from django.urls import reverse
 
 from integrations import registry
-from integrations.exceptions import ProviderValidationError
-from integrations.models import CopyStatus, RemoteDocument
+from integrations.exceptions import IntegrationError, ProviderValidationError
+from integrations.models import (
+    Connection,
+    ConnectionStatus,
+    ContactLink,
+    CopyErrorKind,
+    CopyStatus,
+    RemoteDocument,
+)
 from integrations.providers.quickbooks.faults import FaultError
 from integrations.services.invoice_copy import document_export
 from tests.factories import make_invoice
 
-from .fake_qbo import FakeQuickBooks
-from .helpers import API, READY_SETTINGS, qbo_connection
+from .fake_qbo import FakeQuickBooks, fault
+from .helpers import API, READY_SETTINGS, TOKEN_URL, qbo_connection, realm_url
 
 pytestmark = pytest.mark.django_db
 
@@ -129,3 +141,55 @@ def test_the_invoice_page_shows_intuits_words_and_what_to_do(mock, admin_client,
     assert f"<li>Duplicate Document Number Error: Duplicate Document Number Error : {invoice.number}</li>" in page
     assert "What to do: QuickBooks already has an invoice with this number that is not this copy" in page
     assert "correct what QuickBooks Online named above" not in page
+
+
+def failed_copy_page(mock, admin_client, organization, subsidiary, serve) -> tuple[RemoteDocument, str]:
+    """A copy that fails on the answer `serve` registers for POST /invoice; the attempt and the invoice page."""
+    connection = qbo_connection(organization=organization, subsidiary=subsidiary, settings=READY_SETTINGS)
+    invoice = make_invoice(organization=organization, subsidiary=subsidiary, finalize=True)
+    ContactLink.objects.create(connection=connection, company=invoice.company, remote_id="58")
+    mock.add(responses.GET, re.compile(re.escape(realm_url(connection, "query"))), json={"QueryResponse": {}})
+    serve(re.compile(re.escape(realm_url(connection, "invoice")) + r"\?"))
+    with pytest.raises(IntegrationError):
+        document_export(document=invoice, connection=connection)
+    return RemoteDocument.objects.get(invoice=invoice), admin_client.get(invoice.get_absolute_url()).content.decode()
+
+
+def test_a_refusal_it_has_no_advice_for_asks_to_correct_what_quickbooks_named(
+    mock, admin_client, organization, subsidiary
+):
+    def serve(url):
+        mock.add(responses.POST, url, status=400, json=fault("6000", BUSINESS, "Business Validation Error: New."))
+
+    copy, page = failed_copy_page(mock, admin_client, organization, subsidiary, serve)
+    assert (copy.status, copy.error_kind) == (CopyStatus.FAILED, CopyErrorKind.REFUSED)
+    assert "What to do: correct what QuickBooks Online named above" in page
+
+
+def test_a_copy_that_did_not_get_through_has_nothing_to_correct(mock, admin_client, organization, subsidiary):
+    def serve(url):  # nothing was sent: a failure, not an unknown outcome
+        mock.add(responses.POST, url, body=requests.exceptions.ConnectTimeout("connect timed out"))
+
+    copy, page = failed_copy_page(mock, admin_client, organization, subsidiary, serve)
+    assert (copy.status, copy.error_kind) == (CopyStatus.FAILED, CopyErrorKind.TRANSIENT)
+    assert "could not be reached (connection timed out)" in page
+    assert "What to do: nothing to correct: the copy did not get through to QuickBooks Online" in page
+    assert "correct what" not in page
+    attention = admin_client.get(reverse("integrations:connection-attention", args=[copy.connection_id]))
+    assert "Nothing to correct: it did not get through. Retry it." in attention.content.decode()
+
+
+def test_once_reconnected_a_copy_the_lost_grant_stopped_has_nothing_to_correct(
+    mock, admin_client, organization, subsidiary
+):
+    def serve(url):
+        mock.add(responses.POST, url, status=401, json={"fault": {"error": [{"code": "3200"}], "type": "AUTH"}})
+        mock.add(responses.POST, TOKEN_URL, status=400, json={"error": "invalid_grant"})
+
+    copy, page = failed_copy_page(mock, admin_client, organization, subsidiary, serve)
+    assert (copy.status, copy.error_kind) == (CopyStatus.FAILED, CopyErrorKind.RECONNECT)
+    Connection.objects.filter(pk=copy.connection_id).update(status=ConnectionStatus.ACTIVE)  # reconnected
+
+    page = admin_client.get(copy.invoice.get_absolute_url()).content.decode()
+    assert "What to do: nothing to correct: the copy did not get through to QuickBooks Online" in page
+    assert "correct what" not in page
