@@ -26,6 +26,7 @@ from django.core.exceptions import ValidationError
 from django.db import DatabaseError, transaction
 
 from billing.money import format_money
+from productive.bulk_insert import insert_all
 
 from ..models import LogLevel, RemotePayment, SyncLogEntry, SyncRun
 from ..providers.base import PaymentAllocation, RemotePaymentRecord
@@ -74,7 +75,7 @@ class FeedRun:
         )
 
     def save_entries(self) -> None:
-        SyncLogEntry.objects.bulk_create(self.entries)
+        insert_all(self.entries)
         self.entries = []
 
 

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 from django.db import DatabaseError, transaction
 
 from billing.money import format_money
+from productive.bulk_insert import insert_all
 
 from ..models import LogLevel, RemotePayment
 from ..providers.base import RemotePaymentRecord
@@ -78,7 +79,7 @@ class NewPayments:
                 payments = self.feed.targets.record_reported(
                     [(step.target, step.allocation.amount, record) for record, step in items]
                 )
-                RemotePayment.objects.bulk_create(
+                insert_all(
                     [
                         remote_payment_row(self.feed, record, step, payment)
                         for (record, step), payment in zip(items, payments, strict=True)

@@ -21,6 +21,7 @@ from integrations.models import (
     SyncLogEntry,
     SyncOutcome,
 )
+from integrations.services import payment_feed_bulk
 from integrations.services.payments_sync import payments_sync
 from tests.factories import make_invoice
 
@@ -152,16 +153,16 @@ def test_a_failure_on_a_later_page_keeps_the_batches_before_it_and_their_cursor(
 def test_a_database_failure_of_the_bulk_write_falls_back_to_one_by_one(xero, xero_connection, monkeypatch):
     remote_ids = copies(xero_connection, 5)
     add_payments(xero, remote_ids)
-    real_bulk_create = RemotePayment.objects.bulk_create
+    real_insert = payment_feed_bulk.insert_all
     failures = []
 
-    def fails_once(objs, *args, **kwargs):
+    def fails_once(objs):  # a database failure injected at the bulk write (e.g. a constraint another run broke)
         if not failures:
             failures.append(len(objs))
             raise IntegrityError("duplicate key value violates unique constraint")
-        return real_bulk_create(objs, *args, **kwargs)
+        return real_insert(objs)
 
-    monkeypatch.setattr(RemotePayment.objects, "bulk_create", fails_once)
+    monkeypatch.setattr(payment_feed_bulk, "insert_all", fails_once)
     run = payments_sync(connection=xero_connection)
 
     assert failures == [5] and run.outcome == SyncOutcome.SUCCEEDED and run.counts["recorded"] == 5
