@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from django.db import DatabaseError, transaction
+from django.utils.dateformat import format as date_format
 
 from billing.money import format_money
 from productive.bulk_insert import insert_all
@@ -25,8 +26,8 @@ if TYPE_CHECKING:
 
 
 def money_on(payment) -> str:
-    """ "1,000.00 EUR on 2026-11-03": how the sync log names a payment."""
-    return f"{format_money(payment.amount, payment.currency)} on {payment.date}"
+    """How the sync log names a payment: "1,000.00 EUR on 3 Nov 2026" (dates read as on the product's pages)."""
+    return f"{format_money(payment.amount, payment.currency)} on {date_format(payment.date, 'j M Y')}"
 
 
 def remote_payment_row(feed: FeedRun, record: RemotePaymentRecord, step: Step, payment) -> RemotePayment:

@@ -28,6 +28,7 @@ from billing.money import format_money
 from ..models import LogLevel, RemotePayment
 from ..providers.base import RemainderFall, RemainderQuery, RemoteRemainder
 from .payment_feed_apply import RETRY_NOTE, FeedRun, failure_text
+from .payment_feed_bulk import money_on
 from .payment_pending import REMAINDER_PREFIX, remainder_key, remainder_to_json
 from .payment_targets import Target
 
@@ -36,10 +37,6 @@ ZERO = Decimal("0")
 
 def _still_owed(remainder: RemoteRemainder, provider_name: str) -> str:
     return f"{provider_name} shows {format_money(remainder.remainder, remainder.currency or None)} still owed"
-
-
-def _money(payment) -> str:
-    return f"{format_money(payment.amount, payment.currency)} on {payment.date}"
 
 
 def _active(rows: list[RemotePayment]) -> list[RemotePayment]:
@@ -77,7 +74,7 @@ def _derive(feed: FeedRun, target: Target, remainder: RemoteRemainder, rows: lis
         feed.entry(
             LogLevel.INFO,
             "payment.recorded",
-            f"Payment of {_money(payment)} recorded ({owed}).",
+            f"Payment of {money_on(payment)} recorded ({owed}).",
             invoice_id=target.document_id,
             remote_id=target.remote_document_id,
         )
@@ -90,12 +87,12 @@ def _derive(feed: FeedRun, target: Target, remainder: RemoteRemainder, rows: lis
         if payment.amount <= excess:
             feed.targets.remove(payment)
             excess -= payment.amount
-            counted, message = "deleted", f"Payment of {_money(payment)} removed: {owed} again."
+            counted, message = "deleted", f"Payment of {money_on(payment)} removed: {owed} again."
         else:
-            before = _money(payment)
+            before = money_on(payment)
             payment = feed.targets.update(payment, amount=payment.amount - excess, date=payment.date)
             excess = ZERO
-            counted, message = "updated", f"Payment of {before} reduced to {_money(payment)}: {owed}."
+            counted, message = "updated", f"Payment of {before} reduced to {money_on(payment)}: {owed}."
         feed.counts[counted] += 1
         feed.entry(
             LogLevel.INFO,

@@ -64,8 +64,8 @@ def test_sync_log_shows_amounts_with_two_decimals(xero, sync_connection, admin_c
     messages = sorted(SyncLogEntry.objects.filter(invoice=invoice).values_list("message", flat=True))
     amounts = {amount for message in messages for amount in re.findall(r"of ([\d,.]+ [A-Z]{3})", message)}
     assert amounts == {"200.00 USD", "489.70 EUR"}, messages
-    assert "Payment of 489.70 EUR on 2026-11-10 recorded." in messages
-    assert "Payment of 489.70 EUR on 2026-11-10 deleted in the accounting tool." in messages
+    assert "Payment of 489.70 EUR on 10 Nov 2026 recorded." in messages
+    assert "Payment of 489.70 EUR on 10 Nov 2026 deleted in the accounting tool." in messages
 
 
 XERO_LISTS = {

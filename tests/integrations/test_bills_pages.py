@@ -282,5 +282,5 @@ def test_the_activity_page_lists_bills_purchase_orders_and_bill_payments(
     text = admin_client.get(reverse("integrations:connection-activity", args=[connection.pk])).content.decode()
     assert f"Copied as {connection.name} bill {copy.remote_number}" in text
     assert f"purchase order {order.number}" in text
-    assert "Payment of 30.00 EUR on 2026-11-10 recorded." in text
+    assert "Payment of 30.00 EUR on 10 Nov 2026 recorded." in text
     assert expense.get_absolute_url() in text and order.get_absolute_url() in text

@@ -97,7 +97,7 @@ def test_an_edited_amount_and_date_update_our_payment(ledger, connection):
     )
     assert paid(invoice) == (Decimal("400.00"), PaymentStatus.PARTIALLY_PAID)
     entry = SyncLogEntry.objects.get(action="payment.updated")
-    assert "1,000.00 EUR on 2026-11-10 changed in the accounting tool to 400.00 EUR on 2026-11-12" in entry.message
+    assert "1,000.00 EUR on 10 Nov 2026 changed in the accounting tool to 400.00 EUR on 12 Nov 2026" in entry.message
 
 
 def test_an_allocation_dropped_then_added_again_follows_the_provider(ledger, connection):
