@@ -67,14 +67,6 @@ def throttle(problem: str, retry_after: int, remaining: dict) -> Reply:
     return odata.error(429, "API rate limit exceeded: too many calls this minute.", headers)
 
 
-def endpoint_of(path: str) -> str:
-    """The endpoint Exact counts errors against: below the division, without the key or query
-    (`{division}/crm/Accounts(guid'…')` → `crm/accounts`)."""
-    head, _, rest = path.partition("/")
-    resource = rest if head.isdigit() else path
-    return "/".join(re.sub(r"\([^)]*\)", "", part) for part in resource.strip("/").split("/")).lower()
-
-
 def error_blocked(endpoint: str, retry_after: int) -> Reply:
     """The answer while too many errors block an endpoint. Exact documents the rule ("no more than 10 errors per
     API key, per user, per company, per endpoint, per hour … exceeding it blocks the key for an hour", quoted in

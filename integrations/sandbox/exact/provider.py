@@ -88,7 +88,6 @@ EXACT = register(
         # "No more than 10 errors per API key, per user, per company, per endpoint, per hour" (400, 401, 403,
         # 404); exceeding it blocks the key for an hour (notes A8, from Exact's 2021 announcement).
         error_limit=ErrorLimit(errors=10, window_seconds=3600, block_seconds=3600),
-        endpoint_of=api.endpoint_of,
         error_blocked=api.error_blocked,
         webhook=WebhookSpec(
             key_setting="EXACT_WEBHOOK_SECRET", default_path="/integrations/exact/webhooks/", seal=webhooks.seal

@@ -139,7 +139,8 @@ def _default_problem(status: int, title: str, detail: str, headers: dict | None 
 
 
 def _default_endpoint(path: str) -> str:
-    """The endpoint an error counts against: the path without keys ("(42)") or numeric / GUID segments."""
+    """The endpoint an error counts against: the path without keys ("(42)") or numeric / GUID segments (Exact's
+    `{division}/crm/Accounts(guid'…')` → `crm/accounts`)."""
     segments = (re.sub(r"\([^)]*\)", "", segment) for segment in path.strip("/").split("/"))
     return "/".join(s for s in segments if s and not _ID_SEGMENT.match(s)).lower()
 
