@@ -214,28 +214,27 @@ class PaymentTargets:
         """New payments (target, amount, the provider's record) in bulk, invoices' and bills' apart; for each, its
         payment, or None where billing refuses it (record() says why)."""
         created: list[Payment | ExpensePayment | None] = [None] * len(items)
-        for kind, parent_kind in ((DocumentKind.INVOICE, "invoice"), (DocumentKind.BILL, "expense")):
-            positions = [index for index, (target, _, _) in enumerate(items) if target.kind == kind]
-            reported = [
-                ReportedPayment(
-                    parent_id=items[index][0].document_id,
-                    amount=items[index][1],
-                    date=items[index][2].date,
-                    reference=items[index][2].reference,
-                    currency=items[index][2].currency,
-                    external_id=items[index][2].id,
-                )
-                for index in positions
-            ]
-            if not reported:
+        for kind in PAID_KINDS:
+            chosen = [(index, item) for index, item in enumerate(items) if item[0].kind == kind]
+            if not chosen:
                 continue
             payments = payments_record_reported(
                 organization_id=self.connection.organization_id,
-                parent_kind=parent_kind,
-                reported=reported,
+                parent_kind=DOCUMENT_FIELDS[kind],  # "invoice" or "expense"
+                reported=[
+                    ReportedPayment(
+                        parent_id=target.document_id,
+                        amount=amount,
+                        date=record.date,
+                        reference=record.reference,
+                        currency=record.currency,
+                        external_id=record.id,
+                    )
+                    for _, (target, amount, record) in chosen
+                ],
                 source=self.source,
             )
-            for index, payment in zip(positions, payments, strict=True):
+            for (index, _), payment in zip(chosen, payments, strict=True):
                 created[index] = payment
         return created
 
