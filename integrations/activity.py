@@ -16,7 +16,7 @@ from django.db.models import OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from .models import Connection, CopyErrorKind, DocumentKind, LogLevel, RemoteDocument, SyncLogEntry, SyncRun
+from .models import Connection, DocumentKind, LogLevel, RemoteDocument, SyncLogEntry, SyncRun
 
 PAGE_SIZE = 50
 
@@ -189,7 +189,7 @@ def what_to_do_for_copy(copy: RemoteDocument, provider) -> str:
     """The next step for a failed copy (Needs attention): the provider's advice for its words, else ours."""
     if copy.status == "pending":
         return "We can't tell whether it arrived. Retry: it is looked up first, never duplicated."
-    if copy.error_kind in (CopyErrorKind.TRANSIENT, CopyErrorKind.RECONNECT):  # shown once reconnected, if lost
+    if not copy.error_refused:  # a lost grant's failure shows once reconnected
         return "Nothing to correct: it did not get through. Retry it."
     advice = provider.refusal_action(copy.error.splitlines(), "copy") if provider else ""
     return advice or DEFAULT_ACTIONS[KIND_COPIES]

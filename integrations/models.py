@@ -330,6 +330,12 @@ class RemoteDocument(models.Model):
         return self.remote_state == RemoteState.BOOKED
 
     @property
+    def error_refused(self) -> bool:
+        """The failure is the provider's refusal, so something it named is to be corrected (also an error kept
+        before kinds were, which cannot tell); a network error, timeout, throttle or lost grant is not."""
+        return self.error_kind in (CopyErrorKind.REFUSED, "")
+
+    @property
     def total_mismatch(self) -> bool:
         """The provider's total for this copy is not ours: paying its amount due would not settle our document."""
         return self.remote_total is not None and self.remote_total != self.document.total

@@ -12,7 +12,6 @@ from . import registry
 from .models import (
     Connection,
     ConnectionStatus,
-    CopyErrorKind,
     CopyStatus,
     RemoteDocument,
     RemotePayment,
@@ -178,7 +177,7 @@ def _panel_row(connection: Connection, copy, attempt) -> dict:
     failed = attempt if attempt is not None and attempt.status == "failed" else None
     operation = "update" if copy is not None and copy.status == CopyStatus.SUCCEEDED else "copy"
     # Only a refusal carries the provider's words to advise on ("": recorded before kinds were kept, may be one).
-    refused = failed is not None and failed.error_kind in (CopyErrorKind.REFUSED, "")
+    refused = failed is not None and failed.error_refused
     advice = provider.refusal_action(failed.error.splitlines(), operation) if refused else ""
     return {"connection": connection, "provider": provider, "copy": copy, "failed_attempt": failed, "advice": advice}
 
