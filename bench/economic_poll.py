@@ -31,6 +31,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.pages import scratch_database  # noqa: E402 - sets the settings module, then Django is set up there
+from bench.volume import finalized_invoices  # noqa: E402
 
 UTC = datetime.UTC
 IN_MAX = 200
@@ -51,7 +52,7 @@ def build(invoice_count: int, open_count: int):
     payments derived from their remainder."""
     from django.utils import timezone
 
-    from billing.choices import InvoiceStatus, PaymentSource, PaymentStatus
+    from billing.choices import PaymentSource, PaymentStatus
     from billing.models import Invoice, Payment
     from integrations.models import CopyStatus, RemoteDocument, RemotePayment
     from tests.factories import CompanyFactory, OrganizationFactory, SubsidiaryFactory
@@ -66,28 +67,10 @@ def build(invoice_count: int, open_count: int):
         settings={**READY_SETTINGS, "sync_payments": True},
         payment_sync_enabled_at=datetime.datetime(2026, 1, 1, tzinfo=UTC),
     )
-    day = datetime.date(2026, 2, 1)
     paid_count = invoice_count - open_count
-    invoices = Invoice.objects.bulk_create(
-        [
-            Invoice(
-                organization=organization,
-                subsidiary=subsidiary,
-                company=company,
-                number=f"INV-{i:06d}",
-                issue_date=day,
-                due_date=day + datetime.timedelta(days=30),
-                currency="EUR",
-                status=InvoiceStatus.FINALIZED,
-                subtotal=Decimal("1000.00"),
-                total=Decimal("1000.00"),
-                amount_paid=Decimal("1000.00") if i < paid_count else Decimal("0.00"),
-                payment_status=PaymentStatus.PAID if i < paid_count else PaymentStatus.UNPAID,
-            )
-            for i in range(invoice_count)
-        ],
-        batch_size=1000,
-    )
+    invoices = finalized_invoices(organization, subsidiary, company, invoice_count)
+    paid = Invoice.objects.filter(pk__in=[invoice.pk for invoice in invoices[:paid_count]])
+    paid.update(amount_paid=Decimal("1000.00"), payment_status=PaymentStatus.PAID)
     copies = RemoteDocument.objects.bulk_create(
         [
             RemoteDocument(
