@@ -291,6 +291,7 @@ def test_quickbooks_loop(browser_page, live_url, login, uk_demo, worker, setting
 
     # The same rendered "Create new" prompt posted twice (a double click, a resend): one more QuickBooks invoice.
     panel_link(page, "Create new").click()
+    page.locator("main form:has(input[name=attempt])").wait_for()  # the prompt has loaded (the click navigates)
     fields = page.evaluate(
         "() => Object.fromEntries(new FormData(document.querySelector('main form:has(input[name=attempt])')))"
     )
