@@ -78,6 +78,7 @@ def test_the_same_copy_form_sent_twice_makes_one_sandbox_invoice(browser_page, l
 
     page.goto(live_url + invoice.get_absolute_url())
     page.locator("#integrations").get_by_role("link", name="Copy to Xero sandbox").click()
+    page.locator("main form:has(input[name=attempt])").wait_for()  # the prompt has loaded (the click navigates)
     # A double click on "Copy": the rendered form sent twice at once, both requests in flight together.
     # (A real dblclick() is no test of this: Chromium folds it into one submission.)
     statuses = page.evaluate(SEND_COPY_FORM_TWICE)
