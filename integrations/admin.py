@@ -152,7 +152,7 @@ class RemoteDocumentAdmin(ReadOnlyAdmin):
         "is_latest",
         "created_at",
     )
-    list_filter = ("kind", "status", "remote_state", "is_latest", "connection__provider")
+    list_filter = ("kind", "status", "error_kind", "remote_state", "is_latest", "connection__provider")
     search_fields = (
         "invoice__number",
         "purchase_order__number",

@@ -35,6 +35,7 @@ class InvoiceCopySerializer(serializers.ModelSerializer):
             "remote_total",
             "total_mismatch",
             "error",
+            "error_kind",
             "created_at",
             "updated_at",
         ]
@@ -144,6 +145,7 @@ class DocumentCopySerializer(serializers.ModelSerializer):
             "remote_voided_at",
             "remote_total",
             "error",
+            "error_kind",
             "created_at",
             "updated_at",
         ]

@@ -82,6 +82,18 @@ def test_a_refusal_with_nothing_to_correct_says_what_to_do(api, xero, xero_conne
     body = response.json()
     assert response.status_code == 400 and body["provider_errors"] == ["Invoice # must be unique."]
     assert "Correct it" not in body["action"] and "Open it in Xero" in body["action"]
+    (listed,) = api.get(copies_url(invoice)).json()
+    assert listed["status"] == "failed" and listed["error_kind"] == "refused"  # the data needs correcting
+
+
+def test_a_copy_that_never_reached_xero_is_listed_as_nothing_to_correct(api, xero_connection, invoice):
+    with responses.RequestsMock() as mock:
+        mock.add(responses.PUT, f"{API}/Contacts", status=503, body="Service Unavailable")
+        api.post(copies_url(invoice), {"connection": xero_connection.pk}, format="json")
+    (listed,) = api.get(copies_url(invoice)).json()
+    # A 5xx to a write leaves its outcome unknown: pending (the next try looks it up first), nothing to correct.
+    assert listed["status"] == "pending" and listed["error_kind"] == "transient", listed
+    assert "outcome is unknown" in listed["error"]
 
 
 def test_copy_field_errors(api, xero_connection, invoice, organization, subsidiary, other_organization):
