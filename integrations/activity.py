@@ -16,6 +16,7 @@ from django.db.models import OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from . import copy_advice
 from .models import Connection, DocumentKind, LogLevel, RemoteDocument, SyncLogEntry, SyncRun
 
 PAGE_SIZE = 50
@@ -191,5 +192,4 @@ def what_to_do_for_copy(copy: RemoteDocument, provider) -> str:
         return "We can't tell whether it arrived. Retry: it is looked up first, never duplicated."
     if not copy.error_refused:  # a lost grant's failure shows once reconnected
         return "Nothing to correct: it did not get through. Retry it."
-    advice = provider.refusal_action(copy.error.splitlines(), "copy") if provider else ""
-    return advice or DEFAULT_ACTIONS[KIND_COPIES]
+    return copy_advice.provider_advice(copy, provider, "copy") or DEFAULT_ACTIONS[KIND_COPIES]

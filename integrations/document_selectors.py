@@ -7,7 +7,7 @@ from django.db.models import QuerySet
 
 from billing.models import Organization
 
-from . import registry
+from . import copy_advice, registry
 from .documents import adapter_for, adapter_of
 from .models import Connection, ConnectionStatus, RemoteDocument, SyncLogEntry
 
@@ -42,6 +42,21 @@ def export_connections(*, organization: Organization, kind: str, subsidiary_ids)
     return result
 
 
+def export_connection_warnings(*, organization: Organization, kind: str, subsidiary_id) -> list[Connection]:
+    """The subsidiary's connections that would send `kind` but need a reconnect or are in error (the panel names
+    them with a Reconnect button; their rows are gone until then)."""
+    providers = {provider.key: provider for provider in export_providers(organization=organization, kind=kind)}
+    connections = Connection.objects.filter(
+        organization=organization,
+        subsidiary_id=subsidiary_id,
+        status__in=[ConnectionStatus.NEEDS_RECONNECT, ConnectionStatus.ERROR],
+        provider__in=list(providers),
+    ).order_by("provider", "name", "pk")
+    return [
+        connection for connection in connections if providers[connection.provider].exports_enabled(connection, kind)
+    ]
+
+
 def exports_enabled_anywhere(*, organization: Organization, kind: str) -> bool:
     """Whether any live connection of the organization exports `kind` now (the expense pages' payment section
     is shown only then; turning the export off hides it, the history stays)."""
@@ -68,6 +83,23 @@ def document_log(*, document, limit: int = PANEL_LOG_ENTRIES) -> list[SyncLogEnt
     )
 
 
+def _panel_row(connection: Connection, copy: RemoteDocument | None, attempt: RemoteDocument | None) -> dict:
+    provider = registry.get(connection.provider)
+    failed = attempt if attempt is not None and attempt.status == "failed" else None
+    next_step = (
+        copy_advice.panel_next_step(failed=failed, copy=copy, provider=provider, verb="send")
+        if failed is not None
+        else ""
+    )
+    return {
+        "connection": connection,
+        "provider": provider,
+        "copy": copy,
+        "failed_attempt": failed,
+        "next_step": next_step,
+    }
+
+
 def document_panel(*, document) -> dict:
     """What an expense's or purchase order's accounting panel shows: the connections it can be sent through, each
     with its latest copy (else the newest attempt) and the newest attempt when that failed; copies on other
@@ -91,16 +123,11 @@ def document_panel(*, document) -> dict:
         "label": adapter.label,
         "refusal": adapter.export_refusal(document),
         "rows": [
-            {
-                "connection": connection,
-                "provider": registry.get(connection.provider),
-                "copy": latest.get(connection.pk),
-                "failed_attempt": attempt
-                if (attempt := newest.get(connection.pk)) and attempt.status == "failed"
-                else None,
-            }
-            for connection in connections
+            _panel_row(connection, latest.get(connection.pk), newest.get(connection.pk)) for connection in connections
         ],
         "other_copies": [copy for pk, copy in latest.items() if pk not in ids],
+        "warnings": export_connection_warnings(
+            organization=organization, kind=adapter.kind, subsidiary_id=adapter.subsidiary_id(document)
+        ),
         "log": document_log(document=document),
     }

@@ -8,7 +8,7 @@ from django.db.models import Case, Exists, OuterRef, Q, QuerySet, Value, When
 
 from billing.models import Invoice, Organization
 
-from . import registry
+from . import copy_advice, registry
 from .models import (
     Connection,
     ConnectionStatus,
@@ -172,14 +172,16 @@ def invoice_log(*, invoice: Invoice, limit: int = PANEL_LOG_ENTRIES) -> list[Syn
 
 def _panel_row(connection: Connection, copy, attempt) -> dict:
     provider = registry.get(connection.provider)
-    # The newest attempt, when it failed: its badge shows above the last successful copy, with what to do about
-    # the provider's words when the provider recognises them (else the panel's general next step).
+    # The newest attempt, when it failed: its badge shows above the last successful copy, with what to do.
     failed = attempt if attempt is not None and attempt.status == "failed" else None
-    operation = "update" if copy is not None and copy.status == CopyStatus.SUCCEEDED else "copy"
-    # Only a refusal carries the provider's words to advise on ("": recorded before kinds were kept, may be one).
-    refused = failed is not None and failed.error_refused
-    advice = provider.refusal_action(failed.error.splitlines(), operation) if refused else ""
-    return {"connection": connection, "provider": provider, "copy": copy, "failed_attempt": failed, "advice": advice}
+    next_step = copy_advice.panel_next_step(failed=failed, copy=copy, provider=provider) if failed is not None else ""
+    return {
+        "connection": connection,
+        "provider": provider,
+        "copy": copy,
+        "failed_attempt": failed,
+        "next_step": next_step,
+    }
 
 
 def invoice_panel(*, invoice: Invoice) -> dict:

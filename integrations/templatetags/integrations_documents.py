@@ -24,7 +24,7 @@ def document_integrations_panel(context, document):
     membership = current_membership(request) if request is not None else None
     kind = adapter_of(document).kind
     panel = document_selectors.document_panel(document=document)
-    shown = bool(panel["rows"]) or (kind == "purchase_order" and bool(panel["other_copies"]))
+    shown = bool(panel["rows"] or panel["warnings"]) or (kind == "purchase_order" and bool(panel["other_copies"]))
     synced = [p for p in document.payments.all() if p.source != PaymentSource.MANUAL] if kind == "bill" else []
     return {
         **panel,

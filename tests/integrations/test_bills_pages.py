@@ -3,15 +3,17 @@ security: admins only (a member gets 403), another organization's documents are 
 on every bills route, and no credential is ever shown."""
 
 import datetime
+import re
 
 import pytest
+import responses
 from django.urls import reverse
 from rest_framework.test import APIClient
 
 from billing.choices import ApprovalStatus, PaymentSource, Plan
 from billing.services import expense_payment_record, expense_update
 from integrations.document_kinds import BILL, PURCHASE_ORDER
-from integrations.models import CopyStatus, RemoteDocument
+from integrations.models import ConnectionStatus, CopyErrorKind, CopyStatus, RemoteDocument
 from integrations.services.invoice_copy import document_send
 from integrations.services.payments_sync import payments_sync
 from tests.factories import SubsidiaryFactory
@@ -284,3 +286,48 @@ def test_the_activity_page_lists_bills_purchase_orders_and_bill_payments(
     assert f"purchase order {order.number}" in text
     assert "Payment of 30.00 EUR on 10 Nov 2026 recorded." in text
     assert expense.get_absolute_url() in text and order.get_absolute_url() in text
+
+
+def test_a_failed_send_says_what_to_do_by_whose_move_it_is(xero, admin_client, connection, expense):
+    xero.refuse_with = ["Contact is archived."]
+    admin_client.post(send_url(expense, connection), {"mode": "update"})
+    text = page(admin_client, expense)
+    assert "Send failed" in text and "Contact is archived." in text
+    assert "What to do: correct what Xero named above (here or in Xero), then send again." in text
+
+
+def test_a_send_that_never_got_through_has_nothing_to_correct(admin_client, connection, expense):
+    RemoteDocument.objects.create(  # what a bulk send leaves when Xero kept asking it to wait
+        organization=expense.organization,
+        kind=BILL,
+        expense=expense,
+        connection=connection,
+        idempotency_key="bill-attempt-1",
+        status=CopyStatus.FAILED,
+        error="Xero kept asking us to wait.",
+        error_kind=CopyErrorKind.TRANSIENT,
+    )
+    text = page(admin_client, expense)
+    assert "What to do: nothing to correct: the send did not get through to Xero (nothing was refused)." in text
+    assert "Send again in a few minutes." in text and "correct what" not in text
+
+
+def test_a_lost_grant_shows_reconnect_then_nothing_to_correct(admin_client, connection, expense):
+    with responses.RequestsMock() as mock:
+        mock.add(responses.PUT, re.compile(r"https://api\.xero\.com/.*"), status=401, json={"Title": "Unauthorized"})
+        mock.add(
+            responses.POST, re.compile(r"https://identity\.xero\.com/.*"), status=400, json={"error": "invalid_grant"}
+        )
+        admin_client.post(send_url(expense, connection), {"mode": "update"})
+    connection.refresh_from_db()
+    assert connection.status == ConnectionStatus.NEEDS_RECONNECT
+    text = page(admin_client, expense)  # the row is gone until reconnected; the panel says so, with the button
+    assert f"<strong>{connection.name}</strong> needs reconnect" in text
+    assert reverse("integrations:connection-reconnect", args=[connection.pk]) in text
+
+    connection.status = ConnectionStatus.ACTIVE  # reconnected: sending again is all that is left
+    connection.save(update_fields=["status"])
+    text = page(admin_client, expense)
+    assert (
+        "What to do: nothing to correct: the send did not get through to Xero" in text and "needs reconnect" not in text
+    )
