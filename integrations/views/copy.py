@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
@@ -82,9 +82,8 @@ def describe_error(exc: IntegrationError, provider=None, operation: str = "copy"
         action = provider.refusal_action(messages_, operation) if provider is not None else ""
         return Problem(exc.message, messages_, action or DEFAULT_REFUSAL_ACTIONS[operation], 400)
     if isinstance(exc, ThrottledError) and exc.problem == ERROR_BUDGET and exc.retry_after:
-        # Our own refusal (the provider would block the connection), not the provider's: say when to come back.
-        until = timezone.now() + timedelta(seconds=exc.retry_after)
-        return Problem(exc.message, [], f"Try again after {until:%H:%M} UTC.", 429)
+        # Our own refusal (the provider would block the connection), not the provider's; the message names the time.
+        return Problem(exc.message, [], "Nothing to correct here: copy again after that time.", 429)
     if isinstance(exc, ThrottledError):
         wait = f" for {exc.retry_after} seconds" if exc.retry_after else ""
         return Problem(exc.message, [], f"The provider asked us to wait{wait}; try again then.", 429)

@@ -193,5 +193,6 @@ def test_a_page_says_when_to_try_again_not_that_the_provider_asked_us_to_wait(ap
             api.request("GET", "crm/Accounts")
         problem = describe_error(refused.value)
     until = START + dt.timedelta(seconds=refused.value.retry_after)
-    assert problem.status == 429 and problem.action == f"Try again after {until:%H:%M} UTC."
+    assert problem.status == 429 and problem.action == "Nothing to correct here: copy again after that time."
+    assert f"not called again until {until:%H:%M} UTC" in problem.summary  # the time, said once
     assert "crm/Accounts has given 8" in problem.summary
