@@ -280,8 +280,32 @@ def _rows_of(connection_id: int, ids: list[str]) -> dict[str, dict[str, RemotePa
     return known
 
 
+REMOTE_ID_LENGTH = RemotePayment._meta.get_field("remote_id").max_length
+
+
+def _storable(feed: FeedRun, records: list[RemotePaymentRecord]) -> list[RemotePaymentRecord]:
+    """The changes whose payment id fits our rows. A longer one could neither be mirrored nor kept for retry (it
+    would fail its whole page): it is logged once, and the page goes on. No provider we know has ids that long."""
+    storable = []
+    for record in records:
+        if len(record.id) <= REMOTE_ID_LENGTH:
+            storable.append(record)
+            continue
+        feed.counts["failed"] += 1
+        feed.entry(
+            LogLevel.ERROR,
+            "payment.failed",
+            f"A payment of {format_money(record.amount, record.currency)} was not applied: its id has "
+            f"{len(record.id)} characters, more than the {REMOTE_ID_LENGTH} we can keep ({record.id[:40]}…). "
+            "Record it by hand if it belongs to one of our documents.",
+            remote_id=record.id[:REMOTE_ID_LENGTH],
+        )
+    return storable
+
+
 def apply_records(feed: FeedRun, records: list[RemotePaymentRecord]) -> None:
     """Apply a batch of changes in order (the caller holds the transaction it commits with its cursor)."""
+    records = _storable(feed, records)
     ids = [record.id for record in records]
     known = _rows_of(feed.run.connection_id, ids)
     repeated = {remote_id for remote_id, seen in Counter(ids).items() if seen > 1}

@@ -287,3 +287,19 @@ def test_an_amount_billing_cannot_hold_is_kept_and_the_page_goes_on(ledger, conn
     assert set(PendingPaymentChange.objects.values_list("remote_id", flat=True)) == {"pay-odd", "pay-huge"}
     assert "at most two decimals" in PendingPaymentChange.objects.get(remote_id="pay-odd").error
     assert paid(invoice)[0] == Decimal("10.00")
+
+
+def test_a_payment_id_too_long_to_keep_is_logged_and_the_page_goes_on(ledger, connection):
+    invoice, remote = copied(connection)
+    long_id = "p" * 150
+    ledger.pay(long_id, [(remote, "30.00")])
+    ledger.pay("pay-fine", [(remote, "10.00")])
+
+    run = payments_sync(connection=connection)
+
+    assert run.outcome == SyncOutcome.PARTIAL and (run.counts["failed"], run.counts["recorded"]) == (1, 1)
+    assert paid(invoice)[0] == Decimal("10.00") and not PendingPaymentChange.objects.exists()
+    entry = SyncLogEntry.objects.get(action="payment.failed")
+    assert "its id has 150 characters, more than the 100 we can keep" in entry.message
+    assert "Record it by hand" in entry.message
+    assert payments_sync(connection=connection).counts["failed"] == 0  # the cursor moved past it: said once
