@@ -51,6 +51,9 @@ SANDBOX_DEFAULTS = {
     "SANDBOX_WEBHOOK_ATTEMPTS": 3,
     "SANDBOX_WEBHOOK_RETRY_SECONDS": 0.2,  # times the attempt number, between attempts
     "SANDBOX_WEBHOOK_TIMEOUT": 5.0,
+    # "background": each delivery runs in its own thread after the action commits, so the person's page answers at
+    # once, as with the real providers (who send seconds later); "inline": in the request after commit (tests).
+    "SANDBOX_WEBHOOK_DELIVERY": "background",
 }
 
 

@@ -20,6 +20,7 @@ ACCOUNT_RATE_LIMITS = {"login_failed": "5/5m/ip,5/5m/key"}
 # Unit tests talk to the providers' real URLs, intercepted by `responses`; end-to-end tests point the same
 # settings at the sandbox served by the live server (productive.settings.sandbox).
 SANDBOX_PROVIDERS = True
+SANDBOX_WEBHOOK_DELIVERY = "inline"  # a test reads what was delivered right after the action
 RAW_BODY_PATHS = SANDBOX_RAW_BODY_PATHS
 XERO_CLIENT_ID = "test-xero-client-id"
 XERO_CLIENT_SECRET = "test-xero-client-secret"

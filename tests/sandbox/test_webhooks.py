@@ -6,6 +6,7 @@ import base64
 import hashlib
 import hmac
 import json
+import threading
 from decimal import Decimal
 
 import pytest
@@ -13,6 +14,7 @@ import requests
 import responses
 from django.test import override_settings
 
+from integrations.sandbox.kit.webhooks import wait_for_deliveries
 from integrations.sandbox.models import ApiCall, XeroInvoice, XeroPayment
 from integrations.sandbox.xero.demo import TRADING_TENANT_ID
 
@@ -134,3 +136,29 @@ def test_a_retry_that_gets_through_stops_retrying(connected, django_capture_on_c
             connected.create_invoice()
         assert len(mock.calls) == 2
     assert ApiCall.objects.filter(direction="out", status_code=200).count() == 1
+
+
+@webhooks_on
+@override_settings(SANDBOX_WEBHOOK_DELIVERY="background")
+@pytest.mark.django_db(transaction=True)
+def test_in_the_background_the_page_answers_before_the_webhook_is_sent(connected):
+    """The demo's default: the person's page does not wait on the app's receiver (or its retries)."""
+    created = connected.create_invoice()
+    wait_for_deliveries()
+    release = threading.Event()
+    with responses.RequestsMock() as mock:
+
+        def held_answer(request):
+            release.wait(5)  # the app is slow to answer
+            return 200, {}, ""
+
+        mock.add_callback(responses.POST, RECEIVER, callback=held_answer)
+        response = connected.client.post(f"{PAGE}invoices/{created['InvoiceID']}/payments/", {"amount": "20"})
+        assert response.status_code == 302 and not release.is_set()  # answered while the delivery is held
+        release.set()
+        wait_for_deliveries()
+        (call,) = mock.calls
+    assert (
+        signed_by_key(call.request) and json.loads(call.request.body)["events"][0]["resourceId"] == created["InvoiceID"]
+    )
+    assert ApiCall.objects.filter(direction="out", status_code=200, note="webhook attempt 1/3: HTTP 200").exists()

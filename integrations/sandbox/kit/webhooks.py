@@ -3,7 +3,8 @@ POSTed with requests.
 
 Sent after the sandbox action's transaction commits (a rolled-back action sends nothing), each attempt recorded
 in the call log. A failed delivery is retried a few times and then given up: it never breaks the action that
-caused it (the app's polling stays the source of truth, as with the real providers).
+caused it (the app's polling stays the source of truth, as with the real providers). By default a delivery runs
+in its own thread (SANDBOX_WEBHOOK_DELIVERY), so the action's page does not wait for the app's answer or retries.
 """
 
 import base64
@@ -11,11 +12,12 @@ import hashlib
 import hmac
 import json
 import logging
+import threading
 import time
 
 import requests
 from django.conf import settings
-from django.db import transaction
+from django.db import connections, transaction
 
 from productive.settings.sandbox import SANDBOX_DEFAULTS
 
@@ -73,9 +75,40 @@ def send(provider: SandboxProvider, tenant_key: str, payload, *, url: str = "") 
     return True
 
 
+_deliveries: list[threading.Thread] = []
+
+
 def send_raw(provider: SandboxProvider, tenant_key: str, *, url: str, body: bytes = b"", headers=None) -> None:
     """Queue an already-built POST after commit (Exact's empty, unsigned validation POST to a new callback)."""
-    transaction.on_commit(lambda: deliver(provider, tenant_key, body=body, url=url, headers=headers or {}))
+
+    def start() -> None:
+        if _conf("SANDBOX_WEBHOOK_DELIVERY") == "inline":
+            deliver(provider, tenant_key, body=body, url=url, headers=headers or {})
+            return
+        thread = threading.Thread(
+            target=_deliver_in_background,
+            args=(provider, tenant_key),
+            kwargs={"body": body, "url": url, "headers": headers or {}},
+            name=f"sandbox-webhook-{provider.key}",
+            daemon=True,  # a delivery never holds the server up at exit: it is given up, as after its retries
+        )
+        _deliveries[:] = [t for t in _deliveries if t.is_alive()] + [thread]
+        thread.start()
+
+    transaction.on_commit(start)
+
+
+def _deliver_in_background(provider: SandboxProvider, tenant_key: str, **delivery) -> None:
+    try:
+        deliver(provider, tenant_key, **delivery)
+    finally:
+        connections.close_all()  # this thread's own database connections (the call log) go with it
+
+
+def wait_for_deliveries(timeout: float = 10.0) -> None:
+    """Block until the background deliveries started so far have finished (tests, and the demo's scripts)."""
+    for thread in list(_deliveries):
+        thread.join(timeout)
 
 
 def deliver(provider: SandboxProvider, tenant_key: str, *, body: bytes, url: str, headers: dict) -> bool:
