@@ -1,7 +1,22 @@
 """What to do about a failed copy, in one place: the invoice panel, the expense and purchase order panel, and Needs
 attention all word it from the attempt's `error_kind` and the provider's advice for its words."""
 
-from .models import CopyErrorKind, CopyStatus, RemoteDocument
+from . import registry
+from .models import Connection, CopyErrorKind, CopyStatus, RemoteDocument
+
+
+def panel_row(connection: Connection, copy: RemoteDocument | None, attempt: RemoteDocument | None, verb: str) -> dict:
+    """One connection's row of a document's panel: its copy (the latest successful one, else the newest attempt),
+    the newest attempt when that failed (its badge shows above the copy), and what to do about it."""
+    provider = registry.get(connection.provider)
+    failed = attempt if attempt is not None and attempt.status == CopyStatus.FAILED else None
+    return {
+        "connection": connection,
+        "provider": provider,
+        "copy": copy,
+        "failed_attempt": failed,
+        "next_step": panel_next_step(failed=failed, copy=copy, provider=provider, verb=verb) if failed else "",
+    }
 
 
 def provider_advice(failed: RemoteDocument, provider, operation: str) -> str:

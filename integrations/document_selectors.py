@@ -83,23 +83,6 @@ def document_log(*, document, limit: int = PANEL_LOG_ENTRIES) -> list[SyncLogEnt
     )
 
 
-def _panel_row(connection: Connection, copy: RemoteDocument | None, attempt: RemoteDocument | None) -> dict:
-    provider = registry.get(connection.provider)
-    failed = attempt if attempt is not None and attempt.status == "failed" else None
-    next_step = (
-        copy_advice.panel_next_step(failed=failed, copy=copy, provider=provider, verb="send")
-        if failed is not None
-        else ""
-    )
-    return {
-        "connection": connection,
-        "provider": provider,
-        "copy": copy,
-        "failed_attempt": failed,
-        "next_step": next_step,
-    }
-
-
 def document_panel(*, document) -> dict:
     """What an expense's or purchase order's accounting panel shows: the connections it can be sent through, each
     with its latest copy (else the newest attempt) and the newest attempt when that failed; copies on other
@@ -123,7 +106,8 @@ def document_panel(*, document) -> dict:
         "label": adapter.label,
         "refusal": adapter.export_refusal(document),
         "rows": [
-            _panel_row(connection, latest.get(connection.pk), newest.get(connection.pk)) for connection in connections
+            copy_advice.panel_row(connection, latest.get(connection.pk), newest.get(connection.pk), "send")
+            for connection in connections
         ],
         "other_copies": [copy for pk, copy in latest.items() if pk not in ids],
         "warnings": export_connection_warnings(

@@ -170,27 +170,13 @@ def invoice_log(*, invoice: Invoice, limit: int = PANEL_LOG_ENTRIES) -> list[Syn
     )
 
 
-def _panel_row(connection: Connection, copy, attempt) -> dict:
-    provider = registry.get(connection.provider)
-    # The newest attempt, when it failed: its badge shows above the last successful copy, with what to do.
-    failed = attempt if attempt is not None and attempt.status == "failed" else None
-    next_step = copy_advice.panel_next_step(failed=failed, copy=copy, provider=provider) if failed is not None else ""
-    return {
-        "connection": connection,
-        "provider": provider,
-        "copy": copy,
-        "failed_attempt": failed,
-        "next_step": next_step,
-    }
-
-
 def invoice_panel(*, invoice: Invoice) -> dict:
     """Everything the invoice page's integrations panel shows."""
     connections = copy_connections_for_invoice(invoice=invoice)
     latest, newest = _panel_copies(invoice)
     return {
         "invoice": invoice,
-        "rows": [_panel_row(c, latest.get(c.pk), newest.get(c.pk)) for c in connections],
+        "rows": [copy_advice.panel_row(c, latest.get(c.pk), newest.get(c.pk), "copy") for c in connections],
         "other_copies": [copy for pk, copy in latest.items() if pk not in {c.pk for c in connections}],
         "warnings": connection_warnings_for_invoice(invoice=invoice),
         "log": invoice_log(invoice=invoice),
