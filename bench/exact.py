@@ -152,7 +152,7 @@ def payments(args) -> list[tuple[str, int, int, str, float]]:
     rows = []
     with simulated_clock() as _clock, responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
         server = FakeExact(mock, clock=lambda: datetime.datetime.now(UTC).timestamp()).install()
-        connection, entries = copied_invoices(server, args.invoices)
+        connection, entries = copied_invoices(server, args.invoices + args.changed)  # the second lot is paid in full
         connection.remote_tenant_id = server.division
         connection.save(update_fields=["remote_tenant_id"])
 
@@ -169,6 +169,10 @@ def payments(args) -> list[tuple[str, int, int, str, float]]:
             server.pay(f"line-{n}", [(entries[n]["EntryID"], "10.00")])
         sync(f"{args.changed:,} changed payment lines")
         sync(f"idle poll after the {args.changed:,} changes")
+        for n in range(args.changed):  # each paid in one go: the receivable settles, the line in hand explains it
+            server.pay(f"full-{n}", [(entries[args.invoices + n]["EntryID"], "1000.00")])
+        sync(f"{args.changed:,} invoices paid in full")
+        entries = entries[: args.invoices]
 
         began, seen = datetime.datetime.now(UTC), len(server.requests)
         api = ExactApi(connection)

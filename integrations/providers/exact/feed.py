@@ -14,7 +14,8 @@ every copy would cost two extra calls on every poll until its first payment.
 Payment lines name the paid invoice by Exact's number (InvoiceNumber); the receivables read in the same poll
 (and, for the rest, one `cashflow/Receivables` lookup per 20 numbers) give its entry id, our copy's remote id.
 A settled receivable's "matched in Exact" payment needs what its payment lines paid: one
-`financialtransaction/TransactionLines` read per 20 settled invoices.
+`financialtransaction/TransactionLines` read per 20 settled invoices, but none for an invoice whose lines in this
+poll pay it in full (the usual payment in one go).
 """
 
 from __future__ import annotations
@@ -85,7 +86,7 @@ class PaymentFeedMixin:
         entries = self._entries_of(terms, {invoice_number(row) for row in payments})
         records = [line_payment(row, entries.get(invoice_number(row), "")) for row in payments]
         records += [deleted_line(row) for row in deleted if row.get("EntityKey")]
-        records += self._settlements(terms)
+        records += self._settlements(terms, self._paid_by(lines))
         moved = {**cursor, "terms": terms_at, "lines": lines_at, "deleted": deleted_at}
         yield PaymentsPage(payments=records, next_cursor=moved, has_more=False)
 
@@ -124,9 +125,20 @@ class PaymentFeedMixin:
             }
         return entries
 
-    def _settlements(self, terms: list[dict]) -> list:
+    @staticmethod
+    def _paid_by(lines: list[dict]) -> dict[str, Decimal]:
+        """What these payment lines paid on each invoice number (dated before sync or not: a line pays)."""
+        paid: dict[str, Decimal] = {}
+        for row in lines:
+            if is_invoice_payment(row):
+                number = invoice_number(row)
+                paid[number] = paid.get(number, Decimal("0")) - odata.parse_amount(row.get("AmountFC"))
+        return paid
+
+    def _settlements(self, terms: list[dict], paid_in_poll: dict[str, Decimal]) -> list:
         """A "matched in Exact" payment for each settled receivable (what its lines do not explain), and the undo
-        of one recorded earlier whose receivable is open again."""
+        of one recorded earlier whose receivable is open again. An invoice whose lines in this poll already pay
+        its whole amount (the usual full payment) needs no look-up of its other lines."""
         from integrations.selectors import recorded_remote_payment_ids
 
         latest: dict[str, dict] = {}
@@ -134,7 +146,14 @@ class PaymentFeedMixin:
             if term.get("TransactionEntryID") and invoice_number(term):
                 latest[str(term["TransactionEntryID"])] = term
         settled = [term for term in latest.values() if is_settled(term)]
-        paid = self._paid_by_lines([invoice_number(term) for term in settled])
+        explained = {
+            invoice_number(term)
+            for term in settled
+            if paid_in_poll.get(invoice_number(term), Decimal("0"))
+            >= odata.parse_amount(term.get("TransactionAmountFC"))
+        }
+        paid = {number: paid_in_poll[number] for number in explained}
+        paid |= self._paid_by_lines([invoice_number(term) for term in settled if invoice_number(term) not in explained])
         today = timezone.localdate()
         records = [
             settlement(term, paid_by_lines=paid.get(invoice_number(term), Decimal("0")), today=today)
@@ -152,6 +171,7 @@ class PaymentFeedMixin:
         return [record for record in records if not record.deleted or record.id in recorded]
 
     def _paid_by_lines(self, numbers: list[str]) -> dict[str, Decimal]:
+        """What all payment lines paid on each invoice number: one read per CHUNK numbers."""
         paid: dict[str, Decimal] = {}
         for start in range(0, len(numbers), CHUNK):
             chunk = numbers[start : start + CHUNK]
@@ -160,8 +180,5 @@ class PaymentFeedMixin:
                 select="ID,Type,InvoiceNumber,AmountFC",
                 filter=f"Type eq {CASH_FLOW} and " + odata.any_of("InvoiceNumber", chunk, literal=int),
             )
-            for row in rows:
-                if is_invoice_payment(row):
-                    number = invoice_number(row)
-                    paid[number] = paid.get(number, Decimal("0")) - odata.parse_amount(row.get("AmountFC"))
+            paid |= self._paid_by(rows)
         return paid

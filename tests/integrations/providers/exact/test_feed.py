@@ -116,6 +116,19 @@ def test_an_invoice_paid_in_full_by_its_lines_gets_no_settlement(connection, exa
     run = payments_sync(connection=connection)
     assert run.counts["recorded"] == 1 and invoice.payments.count() == 1
     assert not RemotePayment.objects.filter(remote_id__startswith="matched:").exists()
+    assert run.api_calls == 2  # terms and lines: the line in hand pays it all, no look-up of its other lines
+
+
+def test_paid_in_full_over_two_polls_looks_up_the_earlier_lines_once(connection, exact):
+    [(invoice, entry)] = copied(connection, exact)
+    exact.pay("line-1", [(entry, "100.00")])
+    payments_sync(connection=connection)
+    exact.pay("line-2", [(entry, str(invoice.total - Decimal("100.00")))])  # settles it, with line-1 before
+    run = payments_sync(connection=connection)
+    assert run.counts["recorded"] == 1 and paid(invoice) == invoice.total
+    assert not RemotePayment.objects.filter(remote_id__startswith="matched:").exists()
+    looked_up = [c for c in exact.mock.calls if "/financialtransaction/TransactionLines" in c.request.url]
+    assert len(looked_up) == 1
 
 
 def test_replays_change_nothing(connection, exact):
