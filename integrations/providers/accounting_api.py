@@ -90,6 +90,36 @@ class DocumentMapper(abc.ABC):
         return False
 
 
+# Who numbers the invoices, as every provider's setup asks it ("numbering": "app" or "provider").
+NUMBERING_SETTING = "numbering"
+NUMBERING_APP = "app"
+NUMBERING_PROVIDER = "provider"
+
+
+class InvoiceMapper(DocumentMapper):
+    """The mapper of a provider that exports invoices only: the kind checked, then its mapping module's pure
+    functions (`build_preview`, `build_payload`, as staticmethods); the provider numbers the invoices when the
+    connection's numbering setting says so."""
+
+    kinds = frozenset({INVOICE})
+    provider_name = ""  # "QuickBooks does not export bills yet."
+
+    def check_kind(self, kind: str) -> None:
+        if kind not in self.kinds:
+            raise KindNotExported(f"{self.provider_name} does not export {kind}s yet.")
+
+    def preview(self, kind, document, lines, mappings):
+        self.check_kind(kind)
+        return self.build_preview(document, lines, mappings)
+
+    def payload(self, kind, document, lines, mappings, *, contact_id, number):
+        self.check_kind(kind)
+        return self.build_payload(document, lines, mappings, contact_id=contact_id, number=number)
+
+    def provider_numbers(self, connection, kind) -> bool:
+        return kind == INVOICE and (connection.settings or {}).get(NUMBERING_SETTING) == NUMBERING_PROVIDER
+
+
 # --- Batches: several documents or contacts in one call ---------------------------------------------------
 
 

@@ -21,10 +21,14 @@ from integrations.setup_checks import setup_missing as schema_setup_missing
 from integrations.setup_schema import CopyPrompt, PickList, SetupContext, SetupSchema, code_and_name
 
 from .accounting_api import (  # noqa: F401
+    NUMBERING_APP,
+    NUMBERING_PROVIDER,
+    NUMBERING_SETTING,
     AccountingApi,
     BatchLimits,
     DocumentMapper,
     DocumentWrite,
+    InvoiceMapper,
     KindNotExported,
     LookupKeys,
     WriteResult,

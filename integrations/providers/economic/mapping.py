@@ -21,12 +21,16 @@ from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 
-from integrations.providers.base import INVOICE, DocumentMapper, KindNotExported, LookupKeys
+from integrations.providers.base import (
+    INVOICE,
+    NUMBERING_APP,
+    NUMBERING_PROVIDER,
+    NUMBERING_SETTING,
+    InvoiceMapper,
+    LookupKeys,
+)
 from integrations.providers.line_codes import code_for_line, line_code_missing
 
-NUMBERING_SETTING = "numbering"
-NUMBERING_APP = "app"
-NUMBERING_PROVIDER = "provider"
 PDF_SETTING = "pdf"
 PDF_OURS = "ours"
 PDF_PROVIDER = "provider"  # "Download PDF" fetches e-conomic's PDF of the booked invoice
@@ -216,15 +220,13 @@ def _terms_type(connection, code: str) -> str:
     return str(((option or {}).get("extra") or {}).get("type") or "")
 
 
-class EconomicMapper(DocumentMapper):
-    kinds = frozenset({INVOICE})
-
-    def _check(self, kind: str) -> None:
-        if kind not in self.kinds:
-            raise KindNotExported(f"e-conomic does not export {kind}s yet.")
+class EconomicMapper(InvoiceMapper):
+    provider_name = "e-conomic"
+    build_preview = staticmethod(invoice_preview)
+    build_payload = staticmethod(invoice_payload)
 
     def mappings(self, *, connection, kind, service_type_codes, tax_codes, options) -> EconomicMappings:
-        self._check(kind)
+        self.check_kind(kind)
         chosen = {**(connection.settings or {}), **{k: v for k, v in (options or {}).items() if v not in (None, "")}}
         terms = str(chosen.get(PAYMENT_TERMS_SETTING) or "")
         return EconomicMappings(
@@ -238,22 +240,11 @@ class EconomicMapper(DocumentMapper):
             booking=str(chosen.get(BOOKING_SETTING) or BOOKING_DRAFT),
         )
 
-    def preview(self, kind, document, lines, mappings):
-        self._check(kind)
-        return invoice_preview(document, lines, mappings)
-
-    def payload(self, kind, document, lines, mappings, *, contact_id, number):
-        self._check(kind)
-        return invoice_payload(document, lines, mappings, contact_id=contact_id, number=number)
-
-    def provider_numbers(self, connection, kind) -> bool:
-        return kind == INVOICE and (connection.settings or {}).get(NUMBERING_SETTING) == NUMBERING_PROVIDER
-
     def lookup_keys(self, kind, document, *, number):
         """By our number, kept in references.other (drafts and booked invoices are searched by it). A copy e-conomic
         numbers carries none: its retry repeats the Idempotency-Key instead, which e-conomic answers without
         writing again."""
-        self._check(kind)
+        self.check_kind(kind)
         return LookupKeys(reference=number) if number else LookupKeys()
 
     def pdf_from_provider(self, connection, kind) -> bool:

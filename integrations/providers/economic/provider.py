@@ -14,6 +14,8 @@ from integrations.exceptions import IntegrationError, TerminalError
 from integrations.providers.base import (
     COPY_INVOICE,
     FEED_REMAINDER,
+    NUMBERING_APP,
+    NUMBERING_SETTING,
     SYNC_PAYMENTS,
     TOKEN,
     PaymentFeed,
@@ -23,7 +25,7 @@ from integrations.providers.base import (
     TokenSet,
 )
 
-from .mapping import BOOKING_DRAFT, BOOKING_SETTING, NUMBERING_APP, NUMBERING_SETTING, PDF_OURS, PDF_SETTING
+from .mapping import BOOKING_DRAFT, BOOKING_SETTING, PDF_OURS, PDF_SETTING
 from .setup import INVOICE_PROMPT, PICK_LISTS, SCHEMA
 
 GRANT_TOKEN_MAX = 200  # e-conomic's grant tokens are ~40 characters; anything far longer is not one

@@ -6,6 +6,7 @@ copy, pre-filled from the setup."""
 
 from __future__ import annotations
 
+from integrations.providers.base import NUMBERING_APP, NUMBERING_PROVIDER, NUMBERING_SETTING
 from integrations.setup_schema import (
     CopyPrompt,
     MappingTable,
@@ -26,9 +27,6 @@ from .mapping import (
     CUSTOMER_GROUP_SETTING,
     DEFAULT_PRODUCT_SETTING,
     LAYOUT_SETTING,
-    NUMBERING_APP,
-    NUMBERING_PROVIDER,
-    NUMBERING_SETTING,
     PAYMENT_TERMS_SETTING,
     PDF_OURS,
     PDF_PROVIDER,

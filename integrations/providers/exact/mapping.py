@@ -21,12 +21,14 @@ from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 
-from integrations.providers.base import INVOICE, DocumentMapper, KindNotExported, LookupKeys
+from integrations.providers.base import (
+    NUMBERING_APP,
+    NUMBERING_SETTING,
+    InvoiceMapper,
+    LookupKeys,
+)
 from integrations.providers.line_codes import code_for_line
 
-NUMBERING_SETTING = "numbering"
-NUMBERING_APP = "app"
-NUMBERING_PROVIDER = "provider"
 JOURNAL_SETTING = "journal"  # the default sales journal code ("" = asked on every copy)
 LEDGER_SETTING = "default_ledger"  # the default GL account (its GUID)
 MANUAL_LEDGER_SETTING = "manual_ledger"  # the copy prompt asks the ledger every time
@@ -188,15 +190,13 @@ def account_payload(company, *, name: str | None = None) -> dict:
     return payload
 
 
-class ExactMapper(DocumentMapper):
-    kinds = frozenset({INVOICE})
-
-    def _check(self, kind: str) -> None:
-        if kind not in self.kinds:
-            raise KindNotExported(f"Exact Online does not export {kind}s yet.")
+class ExactMapper(InvoiceMapper):
+    provider_name = "Exact Online"
+    build_preview = staticmethod(invoice_preview)
+    build_payload = staticmethod(invoice_payload)
 
     def mappings(self, *, connection, kind, service_type_codes, tax_codes, options) -> ExactMappings:
-        self._check(kind)
+        self.check_kind(kind)
         saved = connection.settings or {}
         options = options or {}
         manual = bool(saved.get(MANUAL_LEDGER_SETTING))
@@ -215,24 +215,13 @@ class ExactMapper(DocumentMapper):
             },
         )
 
-    def preview(self, kind, document, lines, mappings):
-        self._check(kind)
-        return invoice_preview(document, lines, mappings)
-
     def prompt_preview(self, kind, document, lines, mappings):
-        self._check(kind)
+        self.check_kind(kind)
         return invoice_preview(document, lines, mappings, prompting=True)
-
-    def payload(self, kind, document, lines, mappings, *, contact_id, number):
-        self._check(kind)
-        return invoice_payload(document, lines, mappings, contact_id=contact_id, number=number)
-
-    def provider_numbers(self, connection, kind) -> bool:
-        return kind == INVOICE and (connection.settings or {}).get(NUMBERING_SETTING) == NUMBERING_PROVIDER
 
     def lookup_keys(self, kind, document, *, number):
         """YourRef, which carries our number, or our reference when Exact numbers the invoice."""
-        self._check(kind)
+        self.check_kind(kind)
         return LookupKeys(number=number, reference=your_ref(document, number))
 
 

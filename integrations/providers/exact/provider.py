@@ -16,11 +16,20 @@ from django.conf import settings
 from billing.choices import Plan
 from integrations.document_kinds import INVOICE
 from integrations.exceptions import IntegrationError
-from integrations.providers.base import COPY_INVOICE, OAUTH2, SYNC_PAYMENTS, RemoteTenant, TokenPolicy, TokenSet
+from integrations.providers.base import (
+    COPY_INVOICE,
+    NUMBERING_APP,
+    NUMBERING_SETTING,
+    OAUTH2,
+    SYNC_PAYMENTS,
+    RemoteTenant,
+    TokenPolicy,
+    TokenSet,
+)
 from integrations.providers.oauth2 import POST, OAuth2Provider
 
 from .client import host_for
-from .mapping import LEDGER_SETTING, MANUAL_LEDGER_SETTING, NUMBERING_APP, NUMBERING_SETTING
+from .mapping import LEDGER_SETTING, MANUAL_LEDGER_SETTING
 from .payments import EXACT_PAYMENT_FEED
 from .setup import INVOICE_PROMPT, LOCALES, PICK_LISTS, SCHEMA, has_no_vat_codes
 

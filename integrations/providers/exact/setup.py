@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from integrations.providers.base import NUMBERING_APP, NUMBERING_PROVIDER, NUMBERING_SETTING
 from integrations.setup_schema import (
     CopyPrompt,
     MappingTable,
@@ -25,16 +26,7 @@ from integrations.setup_schema import (
     name_only,
 )
 
-from .mapping import (
-    JOURNAL_SETTING,
-    LEDGER_OPTION,
-    LEDGER_SETTING,
-    MANUAL_LEDGER_SETTING,
-    NUMBERING_APP,
-    NUMBERING_PROVIDER,
-    NUMBERING_SETTING,
-    VAT_CODE_SETTING,
-)
+from .mapping import JOURNAL_SETTING, LEDGER_OPTION, LEDGER_SETTING, MANUAL_LEDGER_SETTING, VAT_CODE_SETTING
 
 PICK_LISTS = (
     PickList("journals", "sales journals", "sales journal", "list_journals", name_only),

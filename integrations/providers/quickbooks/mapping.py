@@ -16,12 +16,15 @@ from decimal import Decimal
 from django.conf import settings
 from django.core.exceptions import ValidationError
 
-from integrations.providers.base import INVOICE, DocumentMapper, KindNotExported, LookupKeys
+from integrations.providers.base import (
+    INVOICE,
+    NUMBERING_APP,
+    NUMBERING_SETTING,
+    InvoiceMapper,
+    LookupKeys,
+)
 from integrations.providers.line_codes import code_for_line, line_code_missing
 
-NUMBERING_SETTING = "numbering"
-NUMBERING_APP = "app"
-NUMBERING_PROVIDER = "provider"
 PDF_SETTING = "pdf"
 PDF_OURS = "ours"  # our PDF is attached to the copy; "Download PDF" stays ours
 PDF_PROVIDER = "provider"  # QuickBooks renders it; "Download PDF" fetches QuickBooks'
@@ -181,15 +184,13 @@ def customer_payload(company, *, name: str | None = None) -> dict:
     return payload
 
 
-class QuickBooksMapper(DocumentMapper):
-    kinds = frozenset({INVOICE})
-
-    def _check(self, kind: str) -> None:
-        if kind not in self.kinds:
-            raise KindNotExported(f"QuickBooks does not export {kind}s yet.")
+class QuickBooksMapper(InvoiceMapper):
+    provider_name = "QuickBooks"
+    build_preview = staticmethod(invoice_preview)
+    build_payload = staticmethod(invoice_payload)
 
     def mappings(self, *, connection, kind, service_type_codes, tax_codes, options) -> QuickBooksMappings:
-        self._check(kind)
+        self.check_kind(kind)
         chosen = {**(connection.settings or {}), **(options or {})}
         return QuickBooksMappings(
             default_item=str(chosen.get(DEFAULT_ITEM_SETTING) or ""),
@@ -203,22 +204,11 @@ class QuickBooksMapper(DocumentMapper):
             tax_code_names=_names(connection, "tax_codes"),
         )
 
-    def preview(self, kind, document, lines, mappings):
-        self._check(kind)
-        return invoice_preview(document, lines, mappings)
-
-    def payload(self, kind, document, lines, mappings, *, contact_id, number):
-        self._check(kind)
-        return invoice_payload(document, lines, mappings, contact_id=contact_id, number=number)
-
-    def provider_numbers(self, connection, kind) -> bool:
-        return kind == INVOICE and (connection.settings or {}).get(NUMBERING_SETTING) == NUMBERING_PROVIDER
-
     def lookup_keys(self, kind, document, *, number):
         """By DocNumber when we sent one. QuickBooks cannot search by a reference (PrivateNote is not queryable):
         a create QuickBooks numbered is repeated with the same requestid instead, which Intuit answers with the
         first execution's invoice rather than making a second one."""
-        self._check(kind)
+        self.check_kind(kind)
         return LookupKeys(number=number) if number else LookupKeys()
 
     def pdf_from_provider(self, connection, kind) -> bool:

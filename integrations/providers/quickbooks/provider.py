@@ -10,10 +10,19 @@ from django.core.exceptions import ValidationError
 
 from integrations.document_kinds import INVOICE
 from integrations.exceptions import IntegrationError
-from integrations.providers.base import COPY_INVOICE, OAUTH2, SYNC_PAYMENTS, RemoteTenant, TokenPolicy, TokenSet
+from integrations.providers.base import (
+    COPY_INVOICE,
+    NUMBERING_APP,
+    NUMBERING_SETTING,
+    OAUTH2,
+    SYNC_PAYMENTS,
+    RemoteTenant,
+    TokenPolicy,
+    TokenSet,
+)
 from integrations.providers.oauth2 import OAuth2Provider
 
-from .mapping import NUMBERING_APP, NUMBERING_SETTING, PDF_OURS, PDF_SETTING
+from .mapping import PDF_OURS, PDF_SETTING
 from .payments import QUICKBOOKS_PAYMENT_FEED
 from .setup import CUSTOM_NUMBERS, INVOICE_PROMPT, PICK_LISTS, SCHEMA
 

@@ -5,6 +5,7 @@ prompt asks the tax code of each copy (our tax rates are not mirrored: QuickBook
 
 from __future__ import annotations
 
+from integrations.providers.base import NUMBERING_APP, NUMBERING_PROVIDER, NUMBERING_SETTING
 from integrations.setup_schema import (
     CopyPrompt,
     MappingTable,
@@ -30,9 +31,6 @@ from .mapping import (
     MEMO_PO_NUMBER,
     MEMO_SETTING,
     MEMO_SUBJECT,
-    NUMBERING_APP,
-    NUMBERING_PROVIDER,
-    NUMBERING_SETTING,
     PDF_OURS,
     PDF_PROVIDER,
     PDF_SETTING,

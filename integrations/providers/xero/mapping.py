@@ -19,18 +19,25 @@ from decimal import Decimal
 from django.conf import settings
 from django.core.exceptions import ValidationError
 
-from integrations.providers.base import BILL, INVOICE, PURCHASE_ORDER, DocumentMapper, KindNotExported, LookupKeys
+from integrations.providers.base import (
+    BILL,
+    INVOICE,
+    NUMBERING_APP,
+    NUMBERING_PROVIDER,
+    NUMBERING_SETTING,
+    PURCHASE_ORDER,
+    DocumentMapper,
+    KindNotExported,
+    LookupKeys,
+)
 from integrations.providers.line_codes import code_for_line, line_code_missing
 
 NO_TAX = "NONE"
-NUMBERING_APP = "app"
-NUMBERING_PROVIDER = "provider"
 CONTACT_NUMBER_PREFIX = "PRD-"
 REFERENCE_MAX = 255
 ADDRESS_LINES = 4
 # Keys of Connection.settings written by the Xero setup form.
 DEFAULT_ACCOUNT_SETTING = "default_account"
-NUMBERING_SETTING = "numbering"
 # The Expenses card: send expenses as bills, their default expense account; who numbers purchase orders.
 EXPORT_EXPENSES_SETTING = "export_expenses"
 DEFAULT_EXPENSE_ACCOUNT_SETTING = "default_expense_account"

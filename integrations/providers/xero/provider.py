@@ -13,6 +13,8 @@ from integrations.document_kinds import BILL, INVOICE, PURCHASE_ORDER
 from integrations.providers.base import (
     COPY_INVOICE,
     EXPORT_EXPENSES,
+    NUMBERING_APP,
+    NUMBERING_SETTING,
     OAUTH2,
     PURCHASE_ORDERS,
     SYNC_PAYMENTS,
@@ -22,7 +24,6 @@ from integrations.providers.base import (
 )
 from integrations.providers.oauth2 import OAuth2Provider
 
-from .mapping import NUMBERING_APP, NUMBERING_SETTING
 from .payments import XERO_PAYMENT_FEED
 from .setup import BILL_PROMPT, INVOICE_PROMPT, PICK_LISTS, PURCHASE_ORDER_PROMPT, SCHEMA
 

@@ -13,6 +13,7 @@ from decimal import Decimal
 
 from billing.choices import InvoiceStatus
 from billing.money import format_percentage
+from integrations.providers.base import NUMBERING_APP, NUMBERING_PROVIDER, NUMBERING_SETTING
 from integrations.setup_schema import (
     NEEDED_USED,
     PURCHASE,
@@ -32,9 +33,6 @@ from .mapping import (
     DEFAULT_ACCOUNT_SETTING,
     DEFAULT_EXPENSE_ACCOUNT_SETTING,
     EXPORT_EXPENSES_SETTING,
-    NUMBERING_APP,
-    NUMBERING_PROVIDER,
-    NUMBERING_SETTING,
     PO_NUMBERING_SETTING,
 )
 
