@@ -21,7 +21,6 @@ invoices and bills exported, after a payment on each kind. Goal: batched ≤ 6 c
 from __future__ import annotations
 
 import argparse
-import ast
 import datetime
 import logging
 import sys
@@ -30,12 +29,12 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from bench.deferred import MAX_DRAIN, drain, new_client_invoices  # noqa: E402
 from bench.pages import scratch_database  # noqa: E402 - sets the settings module, then Django is set up there
 
 UTC = datetime.UTC
 START = datetime.datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
 MINUTE_LIMIT = 60  # Xero: per tenant
-MAX_DRAIN = 5000  # deferred task runs at most (a bench that never ends measures nothing)
 
 
 def parse_args():
@@ -49,7 +48,7 @@ def build(count: int):
     """A Xero connection and `count` finalized invoices for each of two runs, every one for a client Xero does
     not know yet."""
     from integrations.models import TaxRateMapping
-    from tests.factories import CompanyFactory, OrganizationFactory, SubsidiaryFactory, TaxRateFactory, make_invoice
+    from tests.factories import OrganizationFactory, SubsidiaryFactory, TaxRateFactory
     from tests.integrations.factories import ConnectionFactory
 
     organization = OrganizationFactory(name="Bench Agency")
@@ -60,46 +59,11 @@ def build(count: int):
     )
     TaxRateMapping.objects.create(connection=connection, tax_rate=rate, remote_code="OUTPUT")
 
-    def invoices():
-        return [
-            make_invoice(
-                organization=organization,
-                subsidiary=subsidiary,
-                company=CompanyFactory(organization=organization),
-                finalize=True,
-            )
-            for _ in range(count)
-        ]
-
-    return connection, invoices(), invoices()
-
-
-def drain(traveller) -> int:
-    """Run the deferred copies as a worker would, each when due (the clock jumps there). Returns the runs."""
-    from django_q.models import Schedule
-
-    from integrations import tasks, tasks_documents
-
-    modules = {"integrations.tasks": tasks, "integrations.tasks_documents": tasks_documents}
-    runs = 0
-    while runs < MAX_DRAIN:
-        due = Schedule.objects.filter(
-            func__in=[
-                "integrations.tasks.invoice_copy_task",
-                "integrations.tasks.invoice_copy_batch_task",
-                "integrations.tasks_documents.document_export_batch_task",
-            ]
-        ).order_by("next_run", "id")
-        entry = due.first()
-        if entry is None:
-            return runs
-        traveller.move_to(max(entry.next_run, datetime.datetime.now(UTC)))
-        args = ast.literal_eval(entry.args)
-        entry.delete()
-        module, name = entry.func.rsplit(".", 1)
-        getattr(modules[module], name)(*(args if isinstance(args, tuple) else (args,)))
-        runs += 1
-    raise RuntimeError(f"still deferring after {MAX_DRAIN} runs")
+    return (
+        connection,
+        new_client_invoices(organization, subsidiary, count),
+        new_client_invoices(organization, subsidiary, count),
+    )
 
 
 def measure(label, connection, invoices, queue):

@@ -26,7 +26,6 @@ Goal (issue 11): paced 0 × 429 and a total close to the limit's floor (calls / 
 from __future__ import annotations
 
 import argparse
-import ast
 import datetime
 import logging
 import math
@@ -43,6 +42,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 os.environ.setdefault("EXACT_CLIENT_ID", "bench-exact-client")
 os.environ.setdefault("EXACT_CLIENT_SECRET", "bench-exact-secret")
 
+from bench.deferred import drain, new_client_invoices  # noqa: E402
 from bench.pages import scratch_database  # noqa: E402 - sets the settings module, then Django is set up there
 from bench.volume import finalized_invoices  # noqa: E402
 
@@ -51,7 +51,6 @@ ENABLED = datetime.datetime(2026, 1, 1, tzinfo=UTC)
 START = datetime.datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
 SYNC_PAGE = 1000  # rows a page of Exact's sync/ endpoints
 MINUTE_LIMIT = 60  # Exact: per app and division
-MAX_DRAIN = 5000
 
 
 def parse_args():
@@ -192,43 +191,12 @@ def payments(args) -> list[tuple[str, int, int, str, float]]:
 
 
 def bulk_invoices(count: int):
-    from tests.factories import CompanyFactory, OrganizationFactory, SubsidiaryFactory, make_invoice
+    from tests.factories import OrganizationFactory, SubsidiaryFactory
 
     organization = OrganizationFactory(name="Bench Bulk Agency")
     subsidiary = SubsidiaryFactory(organization=organization, default_currency="EUR")
     connection = connection_create(organization, subsidiary)
-
-    def invoices():
-        return [
-            make_invoice(
-                organization=organization,
-                subsidiary=subsidiary,
-                company=CompanyFactory(organization=organization),
-                finalize=True,
-            )
-            for _ in range(count)
-        ]
-
-    return connection, invoices(), invoices()
-
-
-def drain(traveller) -> int:
-    """Run the deferred copies as a worker would, each when due (the clock jumps there)."""
-    from django_q.models import Schedule
-
-    from integrations import tasks
-
-    runs = 0
-    while runs < MAX_DRAIN:
-        entry = Schedule.objects.filter(func__startswith="integrations.tasks.invoice_copy").order_by("next_run").first()
-        if entry is None:
-            return runs
-        traveller.move_to(max(entry.next_run, datetime.datetime.now(UTC)))
-        args = ast.literal_eval(entry.args)
-        entry.delete()
-        getattr(tasks, entry.func.rsplit(".", 1)[-1])(*(args if isinstance(args, tuple) else (args,)))
-        runs += 1
-    raise RuntimeError(f"still deferring after {MAX_DRAIN} runs")
+    return connection, *(new_client_invoices(organization, subsidiary, count) for _ in range(2))
 
 
 def bulk(label, connection, invoices, *, paced: bool) -> dict:

@@ -22,7 +22,6 @@ Goal (issue 9): batched ≤ 10 API calls and 0 × 429, beside one-call-per-objec
 from __future__ import annotations
 
 import argparse
-import ast
 import datetime
 import logging
 import math
@@ -38,6 +37,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 os.environ.setdefault("QUICKBOOKS_CLIENT_ID", "bench-qbo-client")
 os.environ.setdefault("QUICKBOOKS_CLIENT_SECRET", "bench-qbo-secret")
 
+from bench.deferred import drain, new_client_invoices  # noqa: E402
 from bench.pages import scratch_database  # noqa: E402 - sets the settings module, then Django is set up there
 from bench.volume import finalized_invoices  # noqa: E402
 
@@ -46,7 +46,6 @@ ENABLED = datetime.datetime(2026, 1, 1, tzinfo=UTC)
 START = datetime.datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
 CDC_MAX = 1000
 MINUTE_LIMIT, BATCH_MINUTE_LIMIT = 500, 120  # Intuit, per realm
-MAX_DRAIN = 5000
 READY = {
     "numbering": "app",
     "pdf": "provider",  # QuickBooks makes the PDF; the "our PDF" row attaches ours (one upload per invoice)
@@ -151,43 +150,12 @@ def payments(args) -> list[tuple[str, int, int]]:
 
 
 def bulk_invoices(count: int):
-    from tests.factories import CompanyFactory, OrganizationFactory, SubsidiaryFactory, make_invoice
+    from tests.factories import OrganizationFactory, SubsidiaryFactory
 
     organization = OrganizationFactory(name="Bench Bulk Agency")
     subsidiary = SubsidiaryFactory(organization=organization, default_currency="EUR")
     connection = connection_create(organization, subsidiary)
-
-    def invoices():
-        return [
-            make_invoice(
-                organization=organization,
-                subsidiary=subsidiary,
-                company=CompanyFactory(organization=organization),
-                finalize=True,
-            )
-            for _ in range(count)
-        ]
-
-    return connection, invoices(), invoices(), invoices()
-
-
-def drain(traveller) -> int:
-    """Run the deferred copies as a worker would, each when due (the clock jumps there)."""
-    from django_q.models import Schedule
-
-    from integrations import tasks
-
-    runs = 0
-    while runs < MAX_DRAIN:
-        entry = Schedule.objects.filter(func__startswith="integrations.tasks.invoice_copy").order_by("next_run").first()
-        if entry is None:
-            return runs
-        traveller.move_to(max(entry.next_run, datetime.datetime.now(UTC)))
-        args = ast.literal_eval(entry.args)
-        entry.delete()
-        getattr(tasks, entry.func.rsplit(".", 1)[-1])(*(args if isinstance(args, tuple) else (args,)))
-        runs += 1
-    raise RuntimeError(f"still deferring after {MAX_DRAIN} runs")
+    return connection, *(new_client_invoices(organization, subsidiary, count) for _ in range(3))
 
 
 def bulk(label, connection, invoices, queue) -> dict:
