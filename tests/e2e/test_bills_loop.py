@@ -103,6 +103,7 @@ def test_bill_paid_in_part_and_purchase_order_updated(browser_page, live_url, lo
     # In Xero a person submits it for approval; "Refresh status" reads it back.
     open_sandbox_org(page, live_url)
     page.get_by_role("button", name=f"Submit for approval {copy.remote_number}").click()
+    expect(page.locator("body")).to_contain_text(f"{copy.remote_number}: submit for approval done, now SUBMITTED")
     page.goto(live_url + order.get_absolute_url())
     page.locator("#integrations").get_by_role("button", name="Refresh status").click()
     expect(page.locator("#integrations .remote-status")).to_have_text("SUBMITTED")
