@@ -8,6 +8,7 @@ from django.db import connection
 
 from billing.choices import PaymentSource
 from billing.models import Payment
+from productive import bulk_insert
 from productive.bulk_insert import insert_all
 from tests.factories import make_invoice
 
@@ -51,8 +52,8 @@ def test_one_statement_per_chunk_of_parameters(organization, subsidiary, django_
     invoice = make_invoice(organization=organization, subsidiary=subsidiary, finalize=True)
     fields = len([field for field in Payment._meta.concrete_fields if not field.primary_key])
     monkeypatch.setattr(connection.features, "max_query_params", fields * 4)  # four rows a statement on SQLite
-    # PostgreSQL keeps bulk_create, which sends one array per column: one statement, whatever the limit.
-    statements = 3 if connection.vendor == "sqlite" else 1
+    monkeypatch.setattr(bulk_insert, "PER_STATEMENT_ROWS", 4)  # and on PostgreSQL (one array per column)
+    statements = 3
 
     with django_assert_num_queries(statements):
         created = insert_all(payments(invoice, 10))
@@ -63,3 +64,26 @@ def test_one_statement_per_chunk_of_parameters(organization, subsidiary, django_
 def test_nothing_to_insert_costs_no_query(django_assert_num_queries):
     with django_assert_num_queries(0):
         assert insert_all([]) == []
+
+
+def test_json_null_and_long_text_columns_round_trip(organization, subsidiary):
+    """The PostgreSQL path sends arrays cast to the column types without their lengths: nothing is cut short, a
+    JSON value and a NULL foreign key go in as given."""
+    from integrations.models import PendingPaymentChange
+    from tests.integrations.factories import ConnectionFactory
+
+    connection_row = ConnectionFactory(organization=organization, subsidiary=subsidiary)
+    rows = insert_all(
+        [
+            PendingPaymentChange(
+                connection=connection_row,
+                remote_id=f"pay-{index}",
+                record={"id": f"pay-{index}", "amount": "10.00", "nested": [1, {"a": None}]},
+                error="x" * 500,
+            )
+            for index in range(3)
+        ]
+    )
+    stored = PendingPaymentChange.objects.get(pk=rows[2].pk)
+    assert stored.record == {"id": "pay-2", "amount": "10.00", "nested": [1, {"a": None}]}
+    assert stored.error == "x" * 500 and stored.remote_id == "pay-2"
