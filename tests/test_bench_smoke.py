@@ -30,6 +30,7 @@ BENCHES = [
     ),
     pytest.param("bench/pages.py", ("--invoices", "40", "--runs", "1"), "admin", id="pages"),
     pytest.param("bench/bulk_copy.py", ("--invoices", "8"), "one by one", id="bulk-copy"),
+    pytest.param("bench/bulk_insert.py", ("--rows", "50", "--rounds", "1"), "bulk_create (baseline)", id="bulk-insert"),
     pytest.param(
         "bench/poll_cycle.py",
         ("--connections", "12", "--baseline-connections", "3", "--latency", "0.02"),
