@@ -29,7 +29,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.deferred import MAX_DRAIN, drain, new_client_invoices  # noqa: E402
+from bench.deferred import MAX_DRAIN, drain  # noqa: E402
 from bench.pages import scratch_database  # noqa: E402 - sets the settings module, then Django is set up there
 
 UTC = datetime.UTC
@@ -48,7 +48,7 @@ def build(count: int):
     """A Xero connection and `count` finalized invoices for each of two runs, every one for a client Xero does
     not know yet."""
     from integrations.models import TaxRateMapping
-    from tests.factories import OrganizationFactory, SubsidiaryFactory, TaxRateFactory
+    from tests.factories import OrganizationFactory, SubsidiaryFactory, TaxRateFactory, invoices_for_new_clients
     from tests.integrations.factories import ConnectionFactory
 
     organization = OrganizationFactory(name="Bench Agency")
@@ -61,8 +61,8 @@ def build(count: int):
 
     return (
         connection,
-        new_client_invoices(organization, subsidiary, count),
-        new_client_invoices(organization, subsidiary, count),
+        invoices_for_new_clients(organization, subsidiary, count),
+        invoices_for_new_clients(organization, subsidiary, count),
     )
 
 

@@ -1,5 +1,5 @@
-"""What the bulk-copy benches share: invoices for clients the provider does not know yet, and running the copies
-a provider's limit deferred the way a worker would, each when due (the simulated clock jumps there)."""
+"""What the bulk-copy benches share: running the copies a provider's limit deferred the way a worker would, each when
+due (the simulated clock jumps there). Their invoices come from tests.factories.invoices_for_new_clients."""
 
 from __future__ import annotations
 
@@ -12,21 +12,6 @@ COPY_TASKS = (
     "integrations.tasks.invoice_copy_batch_task",
     "integrations.tasks_documents.document_export_batch_task",
 )
-
-
-def new_client_invoices(organization, subsidiary, count: int) -> list:
-    """`count` finalized invoices, each for a new company of its own (so each copy makes a contact)."""
-    from tests.factories import CompanyFactory, make_invoice
-
-    return [
-        make_invoice(
-            organization=organization,
-            subsidiary=subsidiary,
-            company=CompanyFactory(organization=organization),
-            finalize=True,
-        )
-        for _ in range(count)
-    ]
 
 
 def drain(traveller) -> int:

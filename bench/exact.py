@@ -42,7 +42,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 os.environ.setdefault("EXACT_CLIENT_ID", "bench-exact-client")
 os.environ.setdefault("EXACT_CLIENT_SECRET", "bench-exact-secret")
 
-from bench.deferred import drain, new_client_invoices  # noqa: E402
+from bench.deferred import drain  # noqa: E402
 from bench.pages import scratch_database  # noqa: E402 - sets the settings module, then Django is set up there
 from bench.volume import finalized_invoices  # noqa: E402
 
@@ -191,12 +191,12 @@ def payments(args) -> list[tuple[str, int, int, str, float]]:
 
 
 def bulk_invoices(count: int):
-    from tests.factories import OrganizationFactory, SubsidiaryFactory
+    from tests.factories import OrganizationFactory, SubsidiaryFactory, invoices_for_new_clients
 
     organization = OrganizationFactory(name="Bench Bulk Agency")
     subsidiary = SubsidiaryFactory(organization=organization, default_currency="EUR")
     connection = connection_create(organization, subsidiary)
-    return connection, *(new_client_invoices(organization, subsidiary, count) for _ in range(2))
+    return connection, *(invoices_for_new_clients(organization, subsidiary, count) for _ in range(2))
 
 
 def bulk(label, connection, invoices, *, paced: bool) -> dict:

@@ -118,3 +118,17 @@ def make_invoice(
     if finalize:
         invoice = invoice_finalize(invoice=invoice)
     return invoice
+
+
+def invoices_for_new_clients(organization, subsidiary, count: int) -> list:
+    """`count` finalized invoices, each for a company of its own that no accounting tool knows yet (so each copy
+    also makes a contact)."""
+    return [
+        make_invoice(
+            organization=organization,
+            subsidiary=subsidiary,
+            company=CompanyFactory(organization=organization),
+            finalize=True,
+        )
+        for _ in range(count)
+    ]

@@ -18,7 +18,7 @@ from integrations.providers.accounting_api import AccountingApi, BatchLimits
 from integrations.providers.xero.client import XeroApi
 from integrations.providers.xero.mapping import contact_number
 from integrations.providers.xero.provider import XeroProvider
-from tests.factories import CompanyFactory, TaxRateFactory, make_invoice
+from tests.factories import TaxRateFactory, invoices_for_new_clients, make_invoice
 
 from .factories import ConnectionFactory
 from .fake_xero import FakeXero
@@ -38,19 +38,6 @@ def connection(organization, subsidiary):
     )
     TaxRateMapping.objects.create(connection=connection, tax_rate=rate, remote_code="OUTPUT")
     return connection
-
-
-def invoices_for_new_clients(organization, subsidiary, count):
-    """`count` finalized invoices, each for a client Xero does not know yet."""
-    return [
-        make_invoice(
-            organization=organization,
-            subsidiary=subsidiary,
-            company=CompanyFactory(organization=organization),
-            finalize=True,
-        )
-        for _ in range(count)
-    ]
 
 
 def writes(mock, path):
