@@ -17,6 +17,7 @@ from .models import (
     RemotePayment,
     SyncKind,
     SyncLogEntry,
+    SyncOutcome,
     SyncRun,
 )
 from .providers.base import COPY_INVOICE
@@ -202,8 +203,10 @@ def latest_payment_sync_run_id(*, connection) -> int:
 
 
 def payment_sync_run_after(*, connection, after: int) -> SyncRun | None:
-    """The connection's first payment SyncRun newer than the run id `after`."""
-    return SyncRun.objects.filter(connection=connection, kind=SyncKind.PAYMENTS, id__gt=after).order_by("id").first()
+    """The connection's first payment SyncRun newer than the run id `after` that really ran: one skipped because
+    another held the connection handed its request on to the run after that one (tasks.payments_sync_connection)."""
+    runs = SyncRun.objects.filter(connection=connection, kind=SyncKind.PAYMENTS, id__gt=after)
+    return runs.exclude(outcome=SyncOutcome.SKIPPED).order_by("id").first()
 
 
 @dataclass

@@ -178,16 +178,21 @@ def payments_sync_connection(connection_id: int) -> str:
     # back a second run while one waits in the queue).
     Connection.objects.filter(pk=connection.pk, sync_queued_at__isnull=False).update(sync_queued_at=None)
     run = payments_sync(connection=connection)
-    if run.outcome != SyncOutcome.SKIPPED:
-        webhook_requests_covered(connection_id=connection.pk, run=run)
-        payments_sync_trailing(connection.pk, run)
+    if run.outcome == SyncOutcome.SKIPPED:
+        # Another run holds the connection and may have read the provider before this request was made ("Sync
+        # payments now" during a scheduled or webhook run): it is handed on, as a webhook's is, so one more run
+        # goes right after that one (else at the schedule's next tick).
+        Connection.objects.filter(pk=connection.pk).update(sync_requested_at=timezone.now())
+        return f"{run.outcome}: {run.error} One more run follows it."
+    webhook_requests_covered(connection_id=connection.pk, run=run)
+    payments_sync_trailing(connection.pk, run)
     return f"{run.outcome}: {run.counts}"
 
 
 def payments_sync_trailing(connection_id: int, run: SyncRun) -> list[int]:
-    """A webhook that arrived while the run was under way (after it had read the provider) is not covered by
-    it: one more run goes at once, so a payment edited seconds after another shows in seconds too, not at the
-    schedule's next tick."""
+    """A webhook (or a "Sync payments now") that arrived while the run was under way (after it had read the
+    provider) is not covered by it: one more run goes at once, so a payment edited seconds after another shows in
+    seconds too, not at the schedule's next tick."""
     if not Connection.objects.filter(pk=connection_id, sync_requested_at__gt=run.started_at).exists():
         return []
     return payments_sync_queue(payments_sync_claim([connection_id], now=timezone.now()))

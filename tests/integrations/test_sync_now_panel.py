@@ -116,3 +116,26 @@ def test_panel_is_admin_only_and_organization_scoped(
 def test_invoice_page_form_posts_over_htmx_with_the_invoice(admin_client, connection, invoice):
     page = admin_client.get(invoice.get_absolute_url()).content.decode()
     assert f'hx-post="{sync_url(connection)}"' in page and f'name="invoice" value="{invoice.pk}"' in page
+
+
+def test_sync_now_during_another_run_is_followed_by_the_run_after_it(admin_client, connection, invoice, xero):
+    """Pressed while a scheduled (or webhook) run holds the connection: the queued task is skipped, hands its
+    request on, and the panel keeps following until the run after the busy one has finished."""
+    from integrations import tasks
+
+    busy = run(connection)  # running: it may have read Xero before the press
+    response = admin_client.post(sync_url(connection), {"invoice": invoice.pk}, **HTMX)
+    assert "Syncing payments" in response.content.decode()
+
+    assert tasks.payments_sync_connection(connection.pk).startswith("skipped")  # the queued task meets the busy run
+    connection.refresh_from_db()
+    assert connection.sync_requested_at is not None
+    page = admin_client.get(panel_url(invoice, connection, busy.pk), **HTMX).content.decode()
+    assert "Syncing payments" in page and "Not synced" not in page and 'hx-trigger="every 2s"' in page
+
+    busy.outcome, busy.finished_at = SyncOutcome.SUCCEEDED, timezone.now()
+    busy.save()
+    assert tasks.payments_sync_trailing(connection.pk, busy) == [connection.pk]  # one more run right after it
+    tasks.payments_sync_connection(connection.pk)  # the worker runs it
+    page = admin_client.get(panel_url(invoice, connection, busy.pk), **HTMX).content.decode()
+    assert "Payments synced" in page and "every 2s" not in page
