@@ -183,6 +183,11 @@ def payments_sync_connection(connection_id: int) -> str:
         # payments now" during a scheduled or webhook run): it is handed on, as a webhook's is, so one more run
         # goes right after that one (else at the schedule's next tick).
         Connection.objects.filter(pk=connection.pk).update(sync_requested_at=timezone.now())
+        still_running = SyncRun.objects.filter(
+            connection_id=connection.pk, kind=SyncKind.PAYMENTS, outcome=SyncOutcome.RUNNING
+        ).exists()
+        if not still_running:  # it ended meanwhile, maybe before seeing the request: queue the next run here
+            payments_sync_queue(payments_sync_claim([connection.pk], now=timezone.now()))
         return f"{run.outcome}: {run.error} One more run follows it."
     webhook_requests_covered(connection_id=connection.pk, run=run)
     payments_sync_trailing(connection.pk, run)
