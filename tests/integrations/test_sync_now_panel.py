@@ -139,4 +139,3 @@ def test_sync_now_during_another_run_is_followed_by_the_run_after_it(admin_clien
     tasks.payments_sync_connection(connection.pk)  # the worker runs it
     page = admin_client.get(panel_url(invoice, connection, busy.pk), **HTMX).content.decode()
     assert "Payments synced" in page and "every 2s" not in page
-
